@@ -1,0 +1,1 @@
+"""Hearth's core: everything the practice cogs rely on, and no feature logic."""

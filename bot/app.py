@@ -1,0 +1,134 @@
+"""The Bot subclass. `setup_hook` wires database → scheduler → cogs → components → commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot import guilds
+from bot.config import Settings
+from bot.db import Database, discover_migrations
+from bot.decks import DEFAULT_DECK_DIR, Decks
+from bot.errors import HearthTree
+from bot.scheduler import Scheduler
+from bot.timeutil import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Only what Hearth uses: no privileged intents (message content, members, presences)."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True  # message *events* only: phones-down and listening circles
+    chosen.dm_messages = True
+    return chosen
+
+
+def discover_cogs() -> list[str]:
+    """Every package in `cogs/` is an extension; adding a folder adds a practice."""
+    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if m.ispkg)
+
+
+class HearthBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        auto_sync: bool = True,
+        decks: Decks | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: Hearth speaks slash commands only
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=None,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            tree_cls=HearthTree,
+            help_command=None,
+            **kwargs,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.db = Database(settings.database)
+        self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
+        # Owned by the core so several cogs can add `/hearth …` subcommands.
+        self.hearth_group = app_commands.Group(
+            name="hearth", description="Set up Hearth and learn what it can do", guild_only=True
+        )
+        self.tree.add_command(self.hearth_group)
+        self.auto_sync = auto_sync
+        self._decks = decks
+        self.synced: bool = False
+
+    @property
+    def decks(self) -> Decks:
+        if self._decks is None:
+            self._decks = Decks.load(DEFAULT_DECK_DIR)
+        return self._decks
+
+    async def setup_hook(self) -> None:
+        _ = self.decks  # a broken deck stops the start, naming its file and line
+        await self.db.connect()
+        await self.db.migrate(discover_migrations())
+        self.scheduler.start()
+        for extension in discover_cogs():
+            await self.load_extension(extension)
+        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
+
+        for cog in self.cogs.values():
+            if isinstance(cog, HearthCog):
+                if cog.dynamic_items:
+                    self.add_dynamic_items(*cog.dynamic_items)
+                await cog.rebuild_jobs()
+        if self.auto_sync:
+            await self.sync_commands()
+        log.info("setup complete cogs=%d", len(self.cogs))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        # No prefix commands: skip discord.py's command parsing on every message.
+        return
+
+    # -- command sync ---------------------------------------------------------------
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands()]
+
+    def command_hash(self) -> str:
+        blob = json.dumps(self.command_payload(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False, guild_id: int | None = None) -> bool:
+        """Sync to Discord only when the tree changed (or to the dev guild, or forced)."""
+        target = guild_id if guild_id is not None else self.settings.dev_guild_id
+        if target is not None:
+            guild = discord.Object(id=target)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            log.info("commands synced to guild=%s", target)
+            self.synced = True
+            return True
+        digest = self.command_hash()
+        if not force and await guilds.get_meta(self.db, "command_hash") == digest:
+            return False
+        await self.tree.sync()
+        await guilds.set_meta(self.db, "command_hash", digest)
+        log.info("commands synced globally")
+        self.synced = True
+        return True
+
+    async def close(self) -> None:
+        await self.scheduler.shutdown()
+        await super().close()
+        await self.db.close()

@@ -1,0 +1,104 @@
+"""The base every practice cog stands on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import NotAdmin, report_error
+
+if TYPE_CHECKING:
+    from bot.app import HearthBot
+
+# Marks a command that belongs under the shared `/hearth` group.
+HEARTH_GROUP_KEY = "hearth_group"
+
+
+T = TypeVar("T")
+AnyCommand = app_commands.Command[Any, ..., Any]
+
+
+def hearth_subcommand(**kwargs: Any) -> Callable[[Any], AnyCommand]:
+    """`@app_commands.command` for a command that lives under `/hearth`.
+
+    Several cogs add to `/hearth` (setup here, `prompt now` in prompts, …);
+    Discord allows one top-level command of a name, so the core owns the group.
+    """
+    extras = dict(kwargs.pop("extras", {}) or {})
+    extras[HEARTH_GROUP_KEY] = True
+    decorator: Callable[[Any], AnyCommand] = app_commands.command(extras=extras, **kwargs)
+    return decorator
+
+
+def _is_admin(interaction: discord.Interaction[Any]) -> bool:
+    # default_member_permissions is only a UI hint; this is the real check.
+    perms = interaction.permissions
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    if not (perms.manage_guild or perms.administrator):
+        raise NotAdmin()
+    return True
+
+
+def admin_only() -> Callable[[T], T]:
+    """A server-side check for Manage Server."""
+    check: Callable[[T], T] = app_commands.check(_is_admin)
+    return check
+
+
+class HearthCog(commands.Cog):
+    """A practice (or core feature) with commands, persistent components and jobs.
+
+    - `practice`: the practice key this cog serves (for `/hearth help` and colours).
+    - `dynamic_items`: `DynamicItem` classes registered at start, so buttons on old
+      messages keep working after a restart.
+    - `rebuild_jobs()`: re-create this cog's scheduled jobs from the database.
+    """
+
+    practice: ClassVar[str | None] = None
+    dynamic_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+        # Move `/hearth …` subcommands into the shared group before the cog is injected.
+        mine: list[Any] = []
+        for cmd in list(self.__cog_app_commands__):
+            if isinstance(cmd, app_commands.Command) and cmd.extras.get(HEARTH_GROUP_KEY):
+                mine.append(cmd)
+        for cmd in mine:
+            self.__cog_app_commands__.remove(cmd)
+            cmd.parent = None
+            bot.hearth_group.add_command(cmd)
+
+    async def rebuild_jobs(self) -> None:
+        """Re-create scheduled jobs from the database; must be idempotent."""
+
+    async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
+        """Lines (title, text) this cog adds to `/hearth settings`, e.g. a paused schedule."""
+        return []
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class HearthItem:
+    """Mixin for `DynamicItem`s: errors in `handle` reach the common handler.
+
+    discord.py only logs exceptions raised in a dynamic item's callback, which
+    would leave the person looking at "This interaction failed".
+    """
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.handle(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+        """What the click does; every subclass defines it."""

@@ -1,0 +1,79 @@
+"""Settings, read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+# Three base64url parts: the bot's id, a timestamp and an HMAC. Checked before we
+# ever log in, so a pasted client secret or a stray quote is caught with a kind word.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+TOKEN_HELP = (
+    "Hearth needs a bot token to connect to Discord. Open "
+    "https://discord.com/developers/applications, pick (or create) your application, "
+    "go to Bot → Reset Token and copy the token. Then put it in a file named .env "
+    "next to the Makefile, as a line like DISCORD_TOKEN=your-token-here "
+    "(copy .env.example to start), and run `make run` again. Keep the token secret: "
+    "anyone who has it can act as your bot."
+)
+
+
+def _alias(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field names are what the code reads."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=_alias("DISCORD_TOKEN", "discord_token")
+    )
+    database: Path = Field(
+        default=Path("data/hearth.sqlite3"),
+        validation_alias=_alias("HEARTH_DATABASE", "database"),
+    )
+    dev_guild_id: int | None = Field(
+        default=None, validation_alias=_alias("HEARTH_DEV_GUILD_ID", "dev_guild_id")
+    )
+    log_level: LogLevel = Field(
+        default="INFO", validation_alias=_alias("HEARTH_LOG_LEVEL", "log_level")
+    )
+    misfire_grace_seconds: int = Field(
+        default=6 * 3600,
+        ge=60,
+        validation_alias=_alias("HEARTH_MISFIRE_GRACE_SECONDS", "misfire_grace_seconds"),
+    )
+
+    @field_validator("dev_guild_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def token_problem(settings: Settings) -> str | None:
+    """A plain-words reason the token can't work, or None when it looks right."""
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        return "No Discord token is set (DISCORD_TOKEN is empty or missing)."
+    token = settings.discord_token.get_secret_value().strip()
+    if not _TOKEN_SHAPE.match(token):
+        return (
+            "DISCORD_TOKEN doesn't look like a bot token (it should be three parts joined "
+            "by dots; a client secret or public key won't work)."
+        )
+    return None

@@ -1,0 +1,175 @@
+"""One aiosqlite connection for the whole bot.
+
+Every write goes through `transaction()` (BEGIN IMMEDIATE). An asyncio lock
+serialises use of the single connection, so a read never sees another task's
+half-done transaction and two writers never meet "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.db.migrate import Migration
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+# Which Database (by id) the current task holds the lock for, so nested use
+# inside a transaction reuses it instead of deadlocking.
+_holder: contextvars.ContextVar[int | None] = contextvars.ContextVar("hearth_db", default=None)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer Hearth than this one."""
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self.transactions = 0  # commits so far; benchmarks count writes per interaction
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("the database is not open")
+        return self._conn
+
+    async def connect(self) -> None:
+        if self._conn is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN ourselves, so nothing opens implicitly.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await conn.execute(pragma)
+        self._conn = conn
+
+    async def close(self) -> None:
+        if self._conn is None:
+            return
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    @asynccontextmanager
+    async def _use(self) -> AsyncIterator[aiosqlite.Connection]:
+        if _holder.get() == id(self):
+            yield self.conn
+            return
+        async with self._lock:
+            token = _holder.set(id(self))
+            try:
+                yield self.conn
+            finally:
+                _holder.reset(token)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed on success, rolled back on any error."""
+        if _holder.get() == id(self):
+            # Nested: join the outer transaction; the outer block commits.
+            yield self.conn
+            return
+        async with self._use() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+            self.transactions += 1
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._use() as conn, conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._use() as conn, conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement in its own transaction; returns the rows changed."""
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+        return [r[0] for r in rows]
+
+    # -- migrations -------------------------------------------------------------
+
+    async def migrate(self, migrations: Sequence[Migration]) -> list[Migration]:
+        """Apply what is missing, each migration in its own transaction.
+
+        Refuses (SchemaTooNew) when the file holds a component or version this
+        code doesn't know: running old code on a newer schema could corrupt it.
+        """
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL, PRIMARY KEY (component, version))"
+            )
+        known: dict[str, int] = {}
+        for m in migrations:
+            known[m.component] = max(known.get(m.component, 0), m.version)
+        applied: dict[str, int] = {
+            row[0]: row[1]
+            for row in await self.fetchall(
+                "SELECT component, MAX(version) FROM schema_migrations GROUP BY component"
+            )
+        }
+        for component, version in applied.items():
+            if version > known.get(component, 0):
+                raise SchemaTooNew(
+                    f"The database {self.path} has schema {component} v{version}, newer than "
+                    f"this Hearth knows (v{known.get(component, 0)}). Update Hearth, or point "
+                    "HEARTH_DATABASE at another file."
+                )
+        done: list[Migration] = []
+        for m in migrations:
+            if m.version <= applied.get(m.component, 0):
+                continue
+            async with self.transaction() as conn:
+                for statement in m.statements():
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (component, version, name, applied_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (m.component, m.version, m.name, datetime.now(UTC).isoformat()),
+                )
+            log.info("migration applied component=%s version=%d", m.component, m.version)
+            done.append(m)
+        return done

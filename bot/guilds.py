@@ -1,0 +1,147 @@
+"""Each server's set-up, read by every cog through these functions (never raw SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from bot.db import Database
+from bot.practices import KEYS
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    channel_id: int | None
+    timezone: str
+    prompt_weekday: int  # 0 = Monday
+    prompt_time: time
+    practices: frozenset[str]
+    configured_at: datetime | None
+    left_at: datetime | None
+
+    @property
+    def configured(self) -> bool:
+        return self.configured_at is not None and self.channel_id is not None
+
+    def practice_on(self, key: str) -> bool:
+        return key in self.practices
+
+
+def _parse_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+_COLUMNS = (
+    "guild_id, channel_id, timezone, prompt_weekday, prompt_time, practices, configured_at, left_at"
+)
+
+
+def _from_row(row: Any) -> GuildSettings:
+    return GuildSettings(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        timezone=row["timezone"],
+        prompt_weekday=row["prompt_weekday"],
+        prompt_time=time.fromisoformat(row["prompt_time"]),
+        practices=frozenset(p for p in row["practices"].split(",") if p in KEYS),
+        configured_at=_parse_dt(row["configured_at"]),
+        left_at=_parse_dt(row["left_at"]),
+    )
+
+
+async def get(db: Database, guild_id: int) -> GuildSettings | None:
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM guilds WHERE guild_id = ?", (guild_id,))
+    return None if row is None else _from_row(row)
+
+
+async def configured(db: Database) -> list[GuildSettings]:
+    """Every server that finished `/hearth setup` and still has Hearth (one query)."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM guilds WHERE configured_at IS NOT NULL AND left_at IS NULL"
+    )
+    return [_from_row(row) for row in rows]
+
+
+async def known_ids(db: Database) -> set[int]:
+    """Servers Hearth knows it is in (one query, for reconciling after a restart)."""
+    rows = await db.fetchall("SELECT guild_id FROM guilds WHERE left_at IS NULL")
+    return {row[0] for row in rows}
+
+
+async def mark_joined(db: Database, guild_id: int, now: datetime) -> bool:
+    """Record that Hearth is in this server. True if it is new (or back after leaving)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute("SELECT left_at FROM guilds WHERE guild_id = ?", (guild_id,))
+        row = await cur.fetchone()
+        if row is None:
+            await conn.execute(
+                "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)",
+                (guild_id, now.isoformat()),
+            )
+            return True
+        if row["left_at"] is not None:
+            await conn.execute(
+                "UPDATE guilds SET left_at = NULL, joined_at = ? WHERE guild_id = ?",
+                (now.isoformat(), guild_id),
+            )
+            return True
+        return False
+
+
+async def mark_left(db: Database, guild_id: int, now: datetime) -> None:
+    await db.execute(
+        "UPDATE guilds SET left_at = ? WHERE guild_id = ? AND left_at IS NULL",
+        (now.isoformat(), guild_id),
+    )
+
+
+async def save_setup(
+    db: Database,
+    guild_id: int,
+    *,
+    channel_id: int,
+    timezone: str,
+    prompt_weekday: int,
+    prompt_time: time,
+    now: datetime,
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO guilds (guild_id, channel_id, timezone, prompt_weekday, prompt_time,"
+            " configured_at, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
+            " timezone = excluded.timezone, prompt_weekday = excluded.prompt_weekday,"
+            " prompt_time = excluded.prompt_time, configured_at = excluded.configured_at,"
+            " left_at = NULL",
+            (
+                guild_id,
+                channel_id,
+                timezone,
+                prompt_weekday,
+                prompt_time.strftime("%H:%M"),
+                now.isoformat(),
+                now.isoformat(),
+            ),
+        )
+
+
+async def set_practices(db: Database, guild_id: int, practices: set[str] | frozenset[str]) -> None:
+    ordered = ",".join(k for k in KEYS if k in practices)
+    await db.execute("UPDATE guilds SET practices = ? WHERE guild_id = ?", (ordered, guild_id))
+
+
+async def get_meta(db: Database, key: str) -> str | None:
+    value = await db.fetchval("SELECT value FROM meta WHERE key = ?", (key,))
+    return None if value is None else str(value)
+
+
+async def set_meta(db: Database, key: str, value: str) -> None:
+    await db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

@@ -1,0 +1,139 @@
+"""The database layer: migrations, transactions and concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, Migration, SchemaTooNew, discover_migrations
+
+
+def _m(component: str, version: int, sql: str) -> Migration:
+    return Migration(component, version, f"step{version}", sql)
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    database = Database(tmp_path / "t.sqlite3")
+    await database.connect()
+    yield database
+    await database.close()
+
+
+async def test_migrations_apply_in_order_and_only_once(db: Database) -> None:
+    steps = [
+        _m("core", 1, "CREATE TABLE a (id INTEGER PRIMARY KEY);"),
+        _m("core", 2, "ALTER TABLE a ADD COLUMN name TEXT;\nINSERT INTO a (name) VALUES ('x');"),
+    ]
+    assert [m.version for m in await db.migrate(steps)] == [1, 2]
+    assert await db.migrate(steps) == []
+    assert await db.fetchval("SELECT name FROM a") == "x"
+
+
+async def test_refuses_a_newer_schema(db: Database) -> None:
+    await db.migrate([_m("core", 1, "CREATE TABLE a (id INTEGER);"), _m("core", 2, "SELECT 1;")])
+    with pytest.raises(SchemaTooNew, match="newer"):
+        await db.migrate([_m("core", 1, "CREATE TABLE a (id INTEGER);")])
+
+
+async def test_refuses_an_unknown_component(db: Database) -> None:
+    await db.migrate([_m("future_cog", 1, "CREATE TABLE f (id INTEGER);")])
+    with pytest.raises(SchemaTooNew):
+        await db.migrate([])
+
+
+async def test_a_failed_migration_leaves_nothing_behind(db: Database) -> None:
+    broken = _m("core", 1, "CREATE TABLE a (id INTEGER);\nINSERT INTO missing VALUES (1);")
+    with pytest.raises(Exception, match="missing"):
+        await db.migrate([broken])
+    assert "a" not in await db.tables()
+    assert await db.fetchval("SELECT COUNT(*) FROM schema_migrations") == 0
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
+    await db.migrate([_m("core", 1, "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);")])
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a (v) VALUES ('half')")
+            raise RuntimeError("boom")
+    assert await db.fetchval("SELECT COUNT(*) FROM a") == 0
+
+
+async def test_concurrent_writers_never_hit_locked(db: Database) -> None:
+    await db.migrate([_m("core", 1, "CREATE TABLE c (n INTEGER);")])
+
+    async def writer(i: int) -> None:
+        for j in range(20):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO c (n) VALUES (?)", (i * 100 + j,))
+                await asyncio.sleep(0)  # yield mid-transaction to invite interleaving
+
+    await asyncio.gather(*(writer(i) for i in range(10)))
+    assert await db.fetchval("SELECT COUNT(*) FROM c") == 200
+
+
+async def test_a_second_connection_waits_instead_of_failing(tmp_path: Path) -> None:
+    path = tmp_path / "two.sqlite3"
+    one, two = Database(path), Database(path)
+    await one.connect()
+    await two.connect()
+    try:
+        await one.migrate([_m("core", 1, "CREATE TABLE c (n INTEGER);")])
+
+        async def write(d: Database, n: int) -> None:
+            for _ in range(10):
+                async with d.transaction() as conn:
+                    await conn.execute("INSERT INTO c (n) VALUES (?)", (n,))
+
+        await asyncio.gather(write(one, 1), write(two, 2))
+        assert await one.fetchval("SELECT COUNT(*) FROM c") == 20
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_nested_transaction_joins_the_outer_one(db: Database) -> None:
+    await db.migrate([_m("core", 1, "CREATE TABLE a (v TEXT);")])
+    with pytest.raises(ValueError, match="inner"):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a VALUES ('outer')")
+            async with db.transaction() as inner:
+                await inner.execute("INSERT INTO a VALUES ('inner')")
+            raise ValueError("inner done, outer fails")
+    assert await db.fetchval("SELECT COUNT(*) FROM a") == 0
+
+
+async def test_pragmas_are_set(db: Database) -> None:
+    assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
+    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    assert await db.fetchval("PRAGMA synchronous") == 1  # NORMAL
+    assert await db.fetchval("PRAGMA busy_timeout") >= 1000
+
+
+async def test_the_real_migrations_apply_cleanly(db: Database) -> None:
+    applied = await db.migrate(discover_migrations())
+    assert any(m.component == "core" for m in applied)
+    assert {"meta", "guilds"} <= set(await db.tables())
+
+
+def test_statement_splitting_keeps_triggers_whole() -> None:
+    sql = (
+        "CREATE TABLE t (a INTEGER);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET a = 1;\nEND;\n"
+        "-- trailing comment\n"
+    )
+    statements = list(Migration("core", 1, "x", sql).statements())
+    assert len(statements) == 2
+    assert statements[1].startswith("CREATE TRIGGER")
+    assert statements[1].endswith("END;")
+
+
+def test_migration_files_must_be_numbered_without_gaps(tmp_path: Path) -> None:
+    mig = tmp_path / "bot" / "db" / "migrations"
+    mig.mkdir(parents=True)
+    (mig / "0001_a.sql").write_text("SELECT 1;")
+    (mig / "0003_c.sql").write_text("SELECT 1;")
+    with pytest.raises(ValueError, match="without gaps"):
+        discover_migrations(tmp_path)
