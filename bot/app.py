@@ -14,10 +14,13 @@ from discord.ext import commands
 
 import cogs
 from bot import guilds
+from bot.boundaries import Boundaries
 from bot.config import Settings
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
-from bot.errors import HearthTree
+from bot.dm import DMChannels
+from bot.errors import HearthTree, send_ephemeral
+from bot.limits import Pacer
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
 
@@ -62,7 +65,10 @@ class HearthBot(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.db = Database(settings.database)
+        self.dm_channels = DMChannels()
+        self.dm_pacer = Pacer(settings.dm_open_rate, burst=settings.dm_open_burst)
         self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
+        self.boundaries = Boundaries(self.db, self.clock)
         # Owned by the core so several cogs can add `/hearth …` subcommands.
         self.hearth_group = app_commands.Group(
             name="hearth", description="Set up Hearth and learn what it can do", guild_only=True
@@ -95,6 +101,36 @@ class HearthBot(commands.Bot):
         if self.auto_sync:
             await self.sync_commands()
         log.info("setup complete cogs=%d", len(self.cogs))
+
+    async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
+        """A click or modal nobody handles (an expired panel, a finished flow) gets a kind
+        word instead of Discord's "This interaction failed"."""
+        if interaction.type not in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
+            return
+        if interaction.response.is_done() or self._has_handler(interaction):
+            return
+        await send_ephemeral(
+            interaction,
+            "That button has gone quiet — what it belonged to has finished or timed out. "
+            "Running the command again gives you a fresh one.",
+        )
+
+    def _has_handler(self, interaction: discord.Interaction[Any]) -> bool:
+        # discord.py keeps no public "is this routed?" API; this reads its view store
+        # (pinned to discord.py 2.7).
+        store = self._connection._view_store
+        data: Any = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type == discord.InteractionType.modal_submit:
+            return custom_id in store._modals
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+            return True
+        key = (data.get("component_type"), custom_id)
+        message_id = interaction.message.id if interaction.message else None
+        return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: skip discord.py's command parsing on every message.

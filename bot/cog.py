@@ -65,10 +65,14 @@ class HearthCog(commands.Cog):
     def __init__(self, bot: HearthBot) -> None:
         self.bot = bot
         # Move `/hearth …` subcommands into the shared group before the cog is injected.
-        mine: list[Any] = []
-        for cmd in list(self.__cog_app_commands__):
-            if isinstance(cmd, app_commands.Command) and cmd.extras.get(HEARTH_GROUP_KEY):
-                mine.append(cmd)
+        # A nested group (`/hearth prompt now`) is marked by
+        # `app_commands.Group(..., extras={HEARTH_GROUP_KEY: True})`.
+        mine = [
+            cmd
+            for cmd in self.__cog_app_commands__
+            if isinstance(cmd, app_commands.Command | app_commands.Group)
+            and cmd.extras.get(HEARTH_GROUP_KEY)
+        ]
         for cmd in mine:
             self.__cog_app_commands__.remove(cmd)
             cmd.parent = None

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         validation_alias=_alias("HEARTH_MISFIRE_GRACE_SECONDS", "misfire_grace_seconds"),
     )
 
+    dm_open_rate: float = Field(
+        default=5.0, gt=0, validation_alias=_alias("HEARTH_DM_OPEN_RATE", "dm_open_rate")
+    )
+    dm_open_burst: int = Field(
+        default=5, ge=1, validation_alias=_alias("HEARTH_DM_OPEN_BURST", "dm_open_burst")
+    )
+
     @field_validator("dev_guild_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:

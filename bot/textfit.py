@@ -32,11 +32,13 @@ __all__ = [
     "COMMAND_DESCRIPTION",
     "CONTENT",
     "CUSTOM_ID",
+    "ELLIPSIS",
     "EMBEDS_PER_MESSAGE",
     "EMBED_DESCRIPTION",
     "EMBED_FIELDS",
     "EMBED_TITLE",
     "EMBED_TOTAL",
+    "EMPTY_FIELD",
     "FIELD_NAME",
     "FIELD_VALUE",
     "FOOTER",
@@ -100,16 +102,17 @@ EMPTY_FIELD = "—"
 
 ZWJ = "\u200d"
 _ZWNJ = "\u200c"
+_VIRAMA = 9  # canonical combining class of viramas/halants
 
 # Line breaks other than "\n" become "\n" so counting and quoting see one kind.
 _NEWLINES = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 # C0/C1 controls except tab and newline, lone surrogates (they cannot be encoded as
-# UTF-8, so the request would fail) and the 66 noncharacters.
-_NONCHARACTERS = "".join(
-    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)
-)
-_REMOVE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
+# UTF-8, so the request would fail) and the 66 noncharacters. The 32 astral
+# noncharacters get their own pattern: astral members make a character class ~10x
+# slower, and most text has no astral characters at all.
+_REMOVE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_REMOVE_ASTRAL = re.compile(
+    "[" + "".join(f"{chr(p << 16 | 0xFFFE)}-{chr(p << 16 | 0xFFFF)}" for p in range(1, 17)) + "]"
 )
 _BLANK_RUN = re.compile(r"\n(?:[^\S\n]*\n){3,}")  # a line end plus 3+ blank lines
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
@@ -137,6 +140,8 @@ def clean(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").translate(_NEWLINES)
     text = _REMOVE.sub("", text)
+    if utf16_len(text) != len(text):
+        text = _REMOVE_ASTRAL.sub("", text)
     text = unicodedata.normalize("NFC", text)
     text = _BLANK_RUN.sub("\n\n\n", text)
     text = _LEADING_BLANK_LINES.sub("", text)
@@ -167,6 +172,8 @@ def _is_boundary(text: str, i: int) -> bool:
     prev, nxt = text[i - 1], text[i]
     if _extends(nxt) or prev == ZWJ:
         return False
+    if unicodedata.combining(prev) == _VIRAMA and unicodedata.category(nxt) == "Lo":
+        return False  # an Indic conjunct (क्ष) is one letter to its reader
     if _is_regional_indicator(prev) and _is_regional_indicator(nxt):
         # Flags are pairs counted from the start of the run: an odd count before the
         # cut means it would split a flag.
@@ -308,7 +315,8 @@ def fit_embed(embed: discord.Embed, *, total: int = EMBED_TOTAL) -> discord.Embe
         embed.description = fit(str(embed.description), EMBED_DESCRIPTION) or None
 
     fields = embed.fields[:EMBED_FIELDS]
-    embed.clear_fields()
+    if fields:  # clear_fields() on a field-less embed would add "fields": []
+        embed.clear_fields()
     for field in fields:
         embed.add_field(
             name=one_line(field.name or "", FIELD_NAME) or EMPTY_FIELD,
@@ -336,39 +344,56 @@ def fit_embed(embed: discord.Embed, *, total: int = EMBED_TOTAL) -> discord.Embe
 
 
 def _trim_to_total(embed: discord.Embed, total: int) -> None:
-    def excess() -> int:
-        return embed_length(embed) - total
+    # Track the overshoot as parts shrink instead of re-measuring the whole embed.
+    over = embed_length(embed) - total
 
-    if excess() > 0 and embed.description:
-        embed.description = _shrunk(embed.description, excess()) or None
+    def shrink(text: str) -> str:
+        nonlocal over
+        shorter = _shrunk(text, over)
+        over -= _units(text) - _units(shorter)
+        return shorter
+
+    def shrink_field(text: str) -> str:
+        nonlocal over
+        shorter = _shrunk(text, over) or EMPTY_FIELD
+        over -= _units(text) - _units(shorter)
+        return shorter
+
+    if over > 0 and embed.description:
+        embed.description = shrink(embed.description) or None
     for i in reversed(range(len(embed.fields))):
-        if excess() <= 0:
+        if over <= 0:
             break
         field = embed.fields[i]
-        value = _shrunk(field.value or "", excess()) or EMPTY_FIELD
-        _set_field(embed, i, name=field.name or EMPTY_FIELD, value=value)
-    if excess() > 0 and embed.footer.text:
-        text = _shrunk(embed.footer.text, excess())
+        if field.value != EMPTY_FIELD:
+            value = shrink_field(field.value or "")
+            _set_field(embed, i, name=field.name or EMPTY_FIELD, value=value)
+    if over > 0 and embed.footer.text:
+        footer = embed.footer
+        text = shrink(footer.text or "")
         if text:
-            embed.set_footer(text=text, icon_url=embed.footer.icon_url)
+            embed.set_footer(text=text, icon_url=footer.icon_url)
         else:
             embed.remove_footer()
     for i in reversed(range(len(embed.fields))):
-        if excess() <= 0:
+        if over <= 0:
             break
         field = embed.fields[i]
-        name = _shrunk(field.name or "", excess()) or EMPTY_FIELD
-        _set_field(embed, i, name=name, value=field.value or EMPTY_FIELD)
-    if excess() > 0 and embed.author.name:
+        if field.name != EMPTY_FIELD:
+            name = shrink_field(field.name or "")
+            _set_field(embed, i, name=name, value=field.value or EMPTY_FIELD)
+    if over > 0 and embed.author.name:
         author = embed.author
-        name = _shrunk(author.name or "", excess())
+        name = shrink(author.name or "")
         if name:
             embed.set_author(name=name, url=author.url, icon_url=author.icon_url)
         else:
             embed.remove_author()
-    if excess() > 0 and embed.title:
-        embed.title = _shrunk(embed.title, excess()) or None
-    while excess() > 0 and embed.fields:
+    if over > 0 and embed.title:
+        embed.title = shrink(embed.title) or None
+    while over > 0 and embed.fields:
+        last = embed.fields[-1]
+        over -= _units(last.name or "") + _units(last.value or "")
         embed.remove_field(len(embed.fields) - 1)
 
 

@@ -296,7 +296,10 @@ def quiet_hours_end(at_utc: datetime, start: time, end: time, tz: str) -> dateti
 
     "End" is the first instant whose local time is outside [start, end): normally the
     local ``end`` on the right day, or the DST transition if the clock jumps out of the
-    window (an ``end`` inside a spring-forward gap ends the window at the jump).
+    window (an ``end`` inside a spring-forward gap ends the window at the jump). So the
+    result is never quiet itself, and is at most 25 hours away, except when a gap
+    swallows all of a day's free time (a window 23:59-23:58 on a night that skips
+    23:00-00:00); then quiet lasts until the next day's end.
     """
     at = _require_aware(at_utc, "at_utc")
     _require_wall_time(start)

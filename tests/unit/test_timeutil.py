@@ -492,6 +492,30 @@ def test_empty_quiet_window_means_none_and_is_refused_kindly() -> None:
     validate_quiet_hours(time(7), time(22))
 
 
+def max_quiet(start: time, end: time) -> timedelta:
+    """How long quiet hours can last: a day plus an hour of DST.
+
+    Unless the free part of the day is no longer than a DST gap (an hour in these zones):
+    then a gap can swallow the one free moment and quiet runs on to the next day's end.
+    """
+    free = (as_delta(start) - as_delta(end)) % timedelta(days=1)
+    return timedelta(hours=25) if free > timedelta(hours=1) else timedelta(hours=49)
+
+
+def as_delta(t: time) -> timedelta:
+    return timedelta(hours=t.hour, minutes=t.minute, seconds=t.second)
+
+
+def test_quiet_hours_whose_free_minute_is_skipped_run_to_the_next_day() -> None:
+    # Nuuk jumped from 22:59:59 on 2024-03-30 straight to 00:00 on the 31st. With quiet
+    # hours 23:59-23:58 the only free minute that day never happened.
+    nuuk = "America/Nuuk"
+    at = utc(2024, 3, 30, 23)  # 21:00 local
+    ends = quiet_hours_end(at, time(23, 59), time(23, 58), nuuk)
+    assert local(ends, nuuk) == datetime(2024, 3, 31, 23, 58)
+    assert not in_quiet_hours(ends, time(23, 59), time(23, 58), nuuk)
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.data(), tz=st.sampled_from(ZONES), start=wall_times, end=wall_times)
 def test_quiet_hours_end_properties(data: st.DataObject, tz: str, start: time, end: time) -> None:
@@ -503,7 +527,7 @@ def test_quiet_hours_end_properties(data: st.DataObject, tz: str, start: time, e
         return
     assert ends > at
     assert not in_quiet_hours(ends, start, end, tz)
-    assert ends - at <= timedelta(hours=25)
+    assert ends - at <= max_quiet(start, end)
     # It is the first way out: everything between is still quiet.
     assert in_quiet_hours(ends - timedelta(microseconds=1), start, end, tz)
     for i in range(1, 24):

@@ -1,0 +1,318 @@
+"""`/boundaries mine`, `/boundaries timezone`, `/boundaries group` and `/hearth pace`.
+
+People set their own boundaries in a private panel; the group goes deeper only when
+everyone taking part privately says "I'm in". The deciding job (`depth:close:{id}`)
+is rebuilt from the database on every start.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+from contextlib import suppress
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import guilds, timeutil, ui
+from bot.boundaries_rules import depth_label
+from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.errors import HearthError, send_ephemeral
+from cogs.boundaries import logic, store
+from cogs.boundaries.views import (
+    GroupView,
+    TimezoneAskButton,
+    VoteButton,
+    build_panel,
+    save_timezone,
+    vote_view,
+)
+
+if TYPE_CHECKING:
+    from bot.app import HearthBot
+
+log = logging.getLogger(__name__)
+
+# Proposal ids are random (not 1, 2, 3…) so a button id can't be guessed by counting.
+_MAX_PROPOSAL_ID = 2**53
+
+
+def close_job_id(proposal_id: int) -> str:
+    return f"depth:close:{proposal_id}"
+
+
+class BoundariesCog(HearthCog):
+    practice = "boundaries"
+    dynamic_items = (VoteButton, TimezoneAskButton)
+
+    boundaries_group = app_commands.Group(
+        name="boundaries", description="Your own boundaries and the group's pace — kept private"
+    )
+
+    def __init__(self, bot: HearthBot) -> None:
+        super().__init__(bot)
+
+    # -- your own boundaries ------------------------------------------------------
+
+    @boundaries_group.command(
+        name="mine", description="See and change your own boundaries — only you can see them"
+    )
+    async def mine(self, interaction: discord.Interaction[HearthBot]) -> None:
+        await self.bot.boundaries.touch(interaction.guild_id, interaction.user.id)
+        embed, view = await build_panel(self.bot, interaction.user.id, interaction.guild_id)
+        await ui.reply(interaction, embed=embed, view=view)
+
+    @boundaries_group.command(
+        name="timezone", description="Tell Hearth your time zone, so quiet hours follow your clock"
+    )
+    @app_commands.describe(zone="Start typing a city, like Berlin or New York")
+    async def timezone(self, interaction: discord.Interaction[HearthBot], zone: str) -> None:
+        await save_timezone(interaction, zone, None)
+
+    @timezone.autocomplete("zone")
+    async def zone_autocomplete(
+        self, interaction: discord.Interaction[HearthBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=value)
+            for label, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
+        ]
+
+    # -- the group's pace -----------------------------------------------------------
+
+    @boundaries_group.command(
+        name="group", description="How deep this group goes, and how to ask about going deeper"
+    )
+    async def group(self, interaction: discord.Interaction[HearthBot]) -> None:
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        await self.bot.boundaries.touch(guild_id, interaction.user.id)
+        depth = await self.bot.boundaries.group_depth(guild_id)
+        block, channel_id = await self._proposal_block(guild_id, depth)
+        if block is None and channel_id is not None:
+            going_deeper = logic.invite_line(channel_id)
+            view: GroupView | None = GroupView(interaction.user.id, self.propose)
+        else:
+            going_deeper = block.text if block is not None else ""
+            view = None
+        await ui.reply(
+            interaction,
+            embed=ui.embed(
+                "How deep we go",
+                logic.group_status(depth),
+                practice="boundaries",
+                fields=[("Going deeper", going_deeper)],
+            ),
+            view=view,
+        )
+
+    async def _proposal_block(
+        self, guild_id: int, depth: int
+    ) -> tuple[logic.ProposalBlock | None, int | None]:
+        """Why nobody can ask right now (or None), and the group channel."""
+        settings = await guilds.get(self.bot.db, guild_id)
+        configured = settings is not None and settings.configured
+        open_now = await store.open_in(self.bot.db, guild_id)
+        pace = await store.pace(self.bot.db, guild_id)
+        last_stayed = await store.last_stayed_at(self.bot.db, guild_id)
+        block = logic.why_not_propose(
+            configured=configured,
+            depth=depth,
+            open_channel_id=open_now.channel_id if open_now else None,
+            open_closes_at=open_now.closes_at if open_now else None,
+            rest_until=logic.cooldown_ends(last_stayed, pace.cooldown),
+            now=self.bot.clock.now(),
+        )
+        return block, settings.channel_id if settings is not None else None
+
+    async def propose(self, interaction: discord.Interaction[Any]) -> None:
+        """Ask the whole group, without a name, whether to go one level deeper."""
+        # Refusals go straight back rather than through the error handler, which would
+        # log who asked; a question to the group stays anonymous everywhere.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            line = await self._open_proposal(interaction)
+        except HearthError as refusal:
+            await send_ephemeral(interaction, refusal.message)
+            return
+        await ui.reply(interaction, line)
+
+    async def _open_proposal(self, interaction: discord.Interaction[Any]) -> str:
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            raise HearthError("That works inside a server, not in DMs.")
+        b = self.bot.boundaries
+        depth = await b.group_depth(guild_id)
+        block, channel_id = await self._proposal_block(guild_id, depth)
+        if block is not None:
+            raise HearthError(block.text)
+        to_depth = logic.next_depth(depth)
+        assert channel_id is not None
+        assert to_depth is not None
+        pace = await store.pace(self.bot.db, guild_id)
+        now = self.bot.clock.now()
+        closes_at = now + pace.window
+        proposal_id = secrets.randbelow(_MAX_PROPOSAL_ID - 1) + 1
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        try:
+            message = await channel.send(
+                embed=ui.embed(
+                    logic.PROPOSAL_TITLE,
+                    logic.proposal_text(depth, to_depth, closes_at),
+                    practice="boundaries",
+                ),
+                view=vote_view(proposal_id),
+            )
+        except discord.HTTPException as exc:
+            log.info("depth proposal not posted guild=%s code=%s", guild_id, exc.code)
+            raise HearthError(
+                f"I couldn't post in <#{channel_id}>, so I couldn't ask the group. An admin "
+                "can check my permissions there with `/hearth settings`."
+            ) from None
+        try:
+            async with b.acting(guild_id, interaction.user.id):
+                await store.insert(
+                    self.bot.db,
+                    proposal_id=proposal_id,
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    message_id=message.id,
+                    from_depth=depth,
+                    to_depth=to_depth,
+                    opened_at=now,
+                    closes_at=closes_at,
+                )
+                # Whoever asks is in; they can change it on the post like anyone else.
+                await store.record_vote(self.bot.db, proposal_id, interaction.user.id, True, now)
+        except sqlite3.IntegrityError:
+            # Someone else asked a moment earlier: one question per server.
+            with suppress(discord.HTTPException):
+                await message.delete()
+            raise HearthError(
+                f"Someone asked the group just a moment ago — you can answer on that post in "
+                f"<#{channel_id}>."
+            ) from None
+        self._schedule(proposal_id, closes_at)
+        log.info("depth proposal opened guild=%s proposal=%s", guild_id, proposal_id)
+        return logic.proposed_line(channel_id, closes_at)
+
+    def _schedule(self, proposal_id: int, closes_at: datetime) -> None:
+        self.bot.scheduler.at(
+            close_job_id(proposal_id), closes_at, self.close_proposal, proposal_id
+        )
+
+    async def rebuild_jobs(self) -> None:
+        for proposal in await store.all_open(self.bot.db):
+            self._schedule(proposal.proposal_id, proposal.closes_at)
+
+    async def close_proposal(self, proposal_id: int) -> None:
+        """Decide a question and tell the group. Safe to run twice: it decides once."""
+        b = self.bot.boundaries
+        now = self.bot.clock.now()
+        async with self.bot.db.transaction():
+            proposal = await store.get(self.bot.db, proposal_id)
+            if proposal is None or not proposal.is_open:
+                return
+            deeper = logic.decide(
+                await b.active_participants(proposal.guild_id),
+                await store.votes(self.bot.db, proposal_id),
+                await b.comfort_cap(proposal.guild_id),
+                proposal.to_depth,
+            )
+            await store.settle(self.bot.db, proposal_id, "deeper" if deeper else "stayed", now)
+            if deeper:
+                await b.raise_consented_depth(proposal.guild_id, proposal.to_depth)
+        depth = await b.group_depth(proposal.guild_id)
+        log.info(
+            "depth proposal closed guild=%s proposal=%s outcome=%s",
+            proposal.guild_id,
+            proposal_id,
+            "deeper" if deeper else "stayed",
+        )
+        await self._announce(proposal, deeper, depth)
+
+    async def _announce(self, proposal: store.Proposal, deeper: bool, depth: int) -> None:
+        # The decision is already saved; a missing channel or permission only costs the post.
+        channel = self.bot.get_partial_messageable(proposal.channel_id, guild_id=proposal.guild_id)
+        if proposal.message_id is not None:
+            closed = ui.embed(
+                logic.PROPOSAL_TITLE, logic.CLOSED_PROPOSAL_TEXT, practice="boundaries"
+            )
+            try:
+                await channel.get_partial_message(proposal.message_id).edit(embed=closed, view=None)
+            except discord.HTTPException as exc:
+                log.info(
+                    "depth question not closed guild=%s proposal=%s code=%s",
+                    proposal.guild_id,
+                    proposal.proposal_id,
+                    exc.code,
+                )
+        result = ui.embed(
+            logic.result_title(deeper), logic.result_text(deeper, depth), practice="boundaries"
+        )
+        try:
+            await channel.send(embed=result)
+        except discord.HTTPException as exc:
+            log.info(
+                "depth result not posted guild=%s proposal=%s code=%s",
+                proposal.guild_id,
+                proposal.proposal_id,
+                exc.code,
+            )
+
+    @commands.Cog.listener()
+    async def on_hearth_guild_left(self, guild_id: int) -> None:
+        proposal = await store.open_in(self.bot.db, guild_id)
+        if proposal is not None:
+            await store.settle(self.bot.db, proposal.proposal_id, "cancelled", self.bot.clock.now())
+            self.bot.scheduler.cancel(close_job_id(proposal.proposal_id))
+
+    # -- admins: how long questions stay open -----------------------------------------
+
+    @hearth_subcommand(
+        name="pace", description="How long a question about going deeper stays open, and the rest"
+    )
+    @app_commands.describe(
+        vote_days="Days a question about going deeper stays open (1–7)",
+        rest_days="Days the group rests after a “not yet” before anyone asks again (1–60)",
+    )
+    @admin_only()
+    async def pace_command(
+        self,
+        interaction: discord.Interaction[HearthBot],
+        vote_days: app_commands.Range[int, 1, 7] | None = None,
+        rest_days: app_commands.Range[int, 1, 60] | None = None,
+    ) -> None:
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # /hearth is guild-only
+        if vote_days is None and rest_days is None:
+            pace = await store.pace(self.bot.db, guild_id)
+            line = f"{logic.pace_line(pace)} Pick new numbers with this command to change it."
+        else:
+            pace = await store.set_pace(
+                self.bot.db, guild_id, window_days=vote_days, cooldown_days=rest_days
+            )
+            line = f"Saved. {logic.pace_line(pace)} A question that's already open keeps its time."
+        await ui.reply(interaction, line)
+
+    async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
+        depth = await self.bot.boundaries.group_depth(guild_id)
+        pace = await store.pace(self.bot.db, guild_id)
+        return [("Group pace", f"At **{depth_label(depth)}**. {logic.pace_line(pace)}")]
+
+    # -- their data -------------------------------------------------------------------
+
+    async def export_user_data(self, user_id: int) -> dict[str, Any]:
+        """Everything this practice holds about a person (their boundaries and open votes)."""
+        data = await self.bot.boundaries.export_user(user_id)
+        data.update(await store.export_user(self.bot.db, user_id))
+        return data
+
+    async def delete_user_data(self, user_id: int) -> None:
+        await store.forget_user(self.bot.db, user_id)
+        await self.bot.boundaries.forget_user(user_id)

@@ -1,0 +1,565 @@
+"""What people click: the private boundaries panel, its modals, and the consent buttons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import time
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot import textfit, timeutil, ui
+from bot.boundaries import TIMEZONE_BUTTON_ID
+from bot.boundaries_rules import (
+    DEPTH_LEVELS,
+    FEATURE_HINTS,
+    FEATURES,
+    PAUSES,
+    BoundaryError,
+    MemberPrefs,
+    PersonPrefs,
+    check_quiet_hours,
+    depth_label,
+    is_paused,
+)
+from bot.cog import HearthItem
+from bot.decks import SENSITIVE_TOPICS
+from bot.errors import HearthError, send_ephemeral
+from cogs.boundaries import logic, store
+
+if TYPE_CHECKING:
+    from bot.app import HearthBot
+
+# Called with the interaction to answer and the one line that confirms a change.
+Saved = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+
+
+def _bot(interaction: discord.Interaction[Any]) -> HearthBot:
+    return cast("HearthBot", interaction.client)
+
+
+@contextmanager
+def kindly() -> Iterator[None]:
+    """A refused setting becomes the kind sentence the person sees, and changes nothing."""
+    try:
+        yield
+    except (BoundaryError, timeutil.UnknownTimezone) as exc:
+        raise HearthError(str(exc)) from None
+
+
+def _option(label: str, value: str, description: str, *, default: bool) -> discord.SelectOption:
+    return discord.SelectOption(
+        label=textfit.one_line(label, textfit.OPTION_LABEL),
+        value=value,
+        description=textfit.one_line(description, textfit.OPTION_DESCRIPTION),
+        default=default,
+    )
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+async def build_panel(
+    bot: HearthBot, user_id: int, guild_id: int | None
+) -> tuple[discord.Embed, PanelView]:
+    person = await bot.boundaries.person(user_id)
+    member: MemberPrefs | None = None
+    if guild_id is not None:
+        # The caller touched them, so the row exists; the defaults cover a lost race.
+        member = await bot.boundaries.member(guild_id, user_id) or MemberPrefs(guild_id, user_id)
+    now = bot.clock.now()
+    embed = ui.embed(
+        logic.PANEL_TITLE,
+        logic.PANEL_INTRO,
+        practice="boundaries",
+        fields=logic.panel_fields(person, member, now),
+        footer=logic.PANEL_FOOTER_GUILD if member is not None else logic.PANEL_FOOTER_DM,
+    )
+    return embed, PanelView(bot, user_id, guild_id, person, member)
+
+
+class DepthSelect(discord.ui.Select["PanelView"]):
+    def __init__(self, current: int | None) -> None:
+        options = [
+            _option(logic.FOLLOW_LABEL, logic.FOLLOW, logic.FOLLOW_HINT, default=current is None)
+        ]
+        options += [
+            _option(depth_label(d), str(d), level.hint, default=current == d)
+            for d, level in DEPTH_LEVELS.items()
+        ]
+        super().__init__(placeholder="Your comfort depth here", options=options, row=0)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.set_comfort(interaction, self.values[0])
+
+
+class TopicsSelect(discord.ui.Select["PanelView"]):
+    def __init__(self, current: frozenset[str]) -> None:
+        options = [
+            discord.SelectOption(label=label, value=key, default=key in current)
+            for key, label in SENSITIVE_TOPICS.items()
+        ]
+        super().__init__(
+            placeholder="Topics to skip here (none chosen)",
+            options=options,
+            min_values=0,
+            max_values=len(options),
+            row=1,
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.set_topics(interaction, self.values)
+
+
+class FeaturesSelect(discord.ui.Select["PanelView"]):
+    def __init__(self, current: frozenset[str]) -> None:
+        options = [
+            _option(label, key, FEATURE_HINTS[key], default=key in current)
+            for key, label in FEATURES.items()
+        ]
+        super().__init__(
+            placeholder="What you take part in here (nothing chosen)",
+            options=options,
+            min_values=0,
+            max_values=len(options),
+            row=2,
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.set_features(interaction, self.values)
+
+
+class PanelButton(discord.ui.Button["PanelView"]):
+    def __init__(
+        self,
+        label: str,
+        action: str,
+        *,
+        row: int,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        emoji: str | None = None,
+    ) -> None:
+        super().__init__(
+            label=textfit.one_line(label, textfit.BUTTON_LABEL), style=style, emoji=emoji, row=row
+        )
+        self.action = action
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        await self.view.act(interaction, self.action)
+
+
+class PanelView(ui.HearthView):
+    """Someone's own boundaries. Ephemeral and owner-only; every control saves at once."""
+
+    def __init__(
+        self,
+        bot: HearthBot,
+        user_id: int,
+        guild_id: int | None,
+        person: PersonPrefs,
+        member: MemberPrefs | None,
+    ) -> None:
+        super().__init__(owner_id=user_id, timeout=900)
+        self.bot = bot
+        self.user_id = user_id
+        self.guild_id = guild_id
+        self.person = person
+        if member is not None:
+            self.add_item(DepthSelect(member.comfort_depth))
+            self.add_item(TopicsSelect(member.skip_topics))
+            self.add_item(FeaturesSelect(member.opt_ins))
+        self.add_item(PanelButton("Quiet hours…", "quiet", row=3, emoji="🌙"))
+        if person.quiet_hours is not None:
+            self.add_item(PanelButton("No quiet hours", "no_quiet", row=3))
+        if person.dms_allowed:
+            self.add_item(PanelButton("Stop DMs", "dms_off", row=3, emoji="✉️"))
+        else:
+            self.add_item(
+                PanelButton(
+                    "Allow DMs", "dms_on", row=3, emoji="✉️", style=discord.ButtonStyle.primary
+                )
+            )
+        self.add_item(PanelButton("Time zone…", "timezone", row=3, emoji="🕰️"))
+        if is_paused(person, bot.clock.now()):
+            self.add_item(PanelButton("Resume", "resume", row=4, style=discord.ButtonStyle.success))
+        else:
+            for key, (label, _) in PAUSES.items():
+                self.add_item(PanelButton(label, f"pause:{key}", row=4, emoji="⏸️"))
+
+    async def refresh(self, interaction: discord.Interaction[Any], line: str) -> None:
+        """Show the saved state in place, with one line saying what changed."""
+        embed, view = await build_panel(self.bot, self.user_id, self.guild_id)
+        await interaction.response.edit_message(
+            content=textfit.fit(line, textfit.CONTENT), embed=embed, view=view
+        )
+
+    def _guild(self) -> int:
+        if self.guild_id is None:  # the per-server controls only exist in a server panel
+            raise HearthError("That one is set inside a server — open `/boundaries mine` there.")
+        return self.guild_id
+
+    async def set_comfort(self, interaction: discord.Interaction[Any], value: str) -> None:
+        if value == logic.FOLLOW:
+            depth = None
+        elif value.isdigit() and int(value) in DEPTH_LEVELS:
+            depth = int(value)
+        else:
+            raise HearthError("That isn't one of the choices — pick one from the list.")
+        with kindly():
+            await self.bot.boundaries.set_comfort_depth(self._guild(), self.user_id, depth)
+        await self.refresh(interaction, logic.saved_comfort(depth))
+
+    async def set_topics(self, interaction: discord.Interaction[Any], values: list[str]) -> None:
+        with kindly():
+            chosen = await self.bot.boundaries.set_skipped_topics(
+                self._guild(), self.user_id, values
+            )
+        await self.refresh(interaction, logic.saved_topics(chosen))
+
+    async def set_features(self, interaction: discord.Interaction[Any], values: list[str]) -> None:
+        guild_id = self._guild()
+        if not set(values) <= FEATURES.keys():
+            raise HearthError("I don't know one of those — pick them from the list.")
+        person = await self.bot.boundaries.person(self.user_id)
+        # Asking for DM check-ins is asking for DMs; say so rather than leave them silent.
+        dms_on = "checkins" in values and not person.dms_allowed
+        async with self.bot.boundaries.acting(guild_id, self.user_id):
+            chosen = await self.bot.boundaries.set_opt_ins(guild_id, self.user_id, values)
+            if dms_on:
+                await self.bot.boundaries.set_dms_allowed(self.user_id, True)
+        await self.refresh(interaction, logic.saved_features(chosen, dms_on))
+
+    async def act(self, interaction: discord.Interaction[Any], action: str) -> None:
+        b = self.bot.boundaries
+        if action == "quiet":
+            person = await b.person(self.user_id)
+            await interaction.response.send_modal(QuietHoursModal(self, person))
+            return
+        if action == "timezone":
+            zone = await b.timezone_of(self.user_id)
+            await interaction.response.send_modal(
+                TimezoneModal(self.bot, current=zone, on_saved=self.refresh)
+            )
+            return
+        line: str
+        async with b.acting(self.guild_id, self.user_id):
+            if action == "no_quiet":
+                await b.clear_quiet_hours(self.user_id)
+                line = logic.SAVED_NO_QUIET
+            elif action in ("dms_on", "dms_off"):
+                await b.set_dms_allowed(self.user_id, action == "dms_on")
+                line = logic.saved_dms(action == "dms_on")
+            elif action == "resume":
+                await b.resume(self.user_id)
+                line = logic.SAVED_RESUME
+            elif action.startswith("pause:") and action.removeprefix("pause:") in PAUSES:
+                until = await b.pause_for(self.user_id, action.removeprefix("pause:"))
+                line = logic.saved_pause(until)
+            else:  # pragma: no cover - buttons are built from the actions above
+                raise HearthError("That button doesn't do anything yet, sorry.")
+        await self.refresh(interaction, line)
+
+
+# --------------------------------------------------------------------------- modals
+
+
+def _ask(
+    modal: discord.ui.Modal,
+    text: str,
+    *,
+    placeholder: str,
+    default: str | None = None,
+    description: str | None = None,
+) -> discord.ui.TextInput[Any]:
+    """Add one short labelled text box to `modal` and return it."""
+    box: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        placeholder=textfit.one_line(placeholder, textfit.TEXT_INPUT_PLACEHOLDER),
+        default=default,
+        max_length=64,
+    )
+    modal.add_item(
+        discord.ui.Label(
+            text=textfit.one_line(text, textfit.TEXT_INPUT_LABEL),
+            description=description,
+            component=box,
+        )
+    )
+    return box
+
+
+def _read_time(box: discord.ui.TextInput[Any], name: str) -> time:
+    try:
+        return timeutil.parse_local_time(box.value)
+    except ValueError as exc:  # parse_local_time's messages are written for people
+        raise HearthError(f"{name}: {exc}") from None
+
+
+class QuietHoursModal(ui.HearthModal):
+    """A local window when Hearth won't DM; asks for the time zone too if it's missing."""
+
+    def __init__(self, panel: PanelView, person: PersonPrefs) -> None:
+        super().__init__(title="Quiet hours")
+        self.panel = panel
+        window = person.quiet_hours
+        self.start = _ask(
+            self,
+            "Quiet from",
+            placeholder="e.g. 22:00 or 10pm",
+            default=window[0].strftime("%H:%M") if window else None,
+            description="From this time on, any DM from Hearth waits…",
+        )
+        self.end = _ask(
+            self,
+            "Until",
+            placeholder="e.g. 07:00 or 7am",
+            default=window[1].strftime("%H:%M") if window else None,
+            description="…until this time. It can go past midnight.",
+        )
+        self.zone: discord.ui.TextInput[Any] | None = None
+        if person.timezone is None:
+            self.zone = _ask(
+                self,
+                "Your time zone",
+                placeholder="A city or zone, e.g. Berlin or America/Chicago",
+                description="Quiet hours follow your own clock.",
+            )
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        panel = self.panel
+        b = panel.bot.boundaries
+        start, end = _read_time(self.start, "Quiet from"), _read_time(self.end, "Until")
+        with kindly():
+            check_quiet_hours(start, end)
+            zone = timeutil.resolve_timezone(self.zone.value) if self.zone is not None else None
+            zone = zone or await b.timezone_of(panel.user_id)
+            if zone is None:  # set between opening the modal and now? ask plainly
+                raise BoundaryError(
+                    "I need your time zone first — set it with `/boundaries timezone`."
+                )
+        async with b.acting(panel.guild_id, panel.user_id):
+            await b.set_quiet_hours(panel.user_id, start, end, timezone=zone)
+        await panel.refresh(interaction, logic.saved_quiet(start, end, zone))
+
+
+async def save_timezone(
+    interaction: discord.Interaction[Any], zone: str, on_saved: Saved | None
+) -> None:
+    bot = _bot(interaction)
+    with kindly():
+        canonical = timeutil.resolve_timezone(zone)
+    async with bot.boundaries.acting(interaction.guild_id, interaction.user.id):
+        await bot.boundaries.set_timezone(interaction.user.id, canonical)
+    line = logic.saved_timezone(canonical, bot.clock.now())
+    if on_saved is not None:
+        await on_saved(interaction, line)
+    else:
+        await ui.reply(interaction, line)
+
+
+class TimezoneModal(ui.HearthModal):
+    """Type a city or zone; an unclear answer gets a short list to pick from."""
+
+    def __init__(
+        self, bot: HearthBot, *, current: str | None = None, on_saved: Saved | None = None
+    ) -> None:
+        super().__init__(title="Your time zone")
+        self.bot = bot
+        self.on_saved = on_saved
+        self.zone = _ask(
+            self,
+            "City or time zone",
+            placeholder="e.g. Berlin, New York or Asia/Tokyo",
+            default=current,
+            description="Quiet hours and any DMs from Hearth follow this clock.",
+        )
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        text = self.zone.value
+        if _resolves(text):
+            await save_timezone(interaction, text, self.on_saved)
+            return
+        matches = timeutil.timezone_choices(text, textfit.SELECT_OPTIONS, at=self.bot.clock.now())
+        if not matches:
+            raise HearthError(str(timeutil.UnknownTimezone(text)))
+        await ui.reply(
+            interaction,
+            "A few places match — which one is yours?",
+            view=TimezonePickView(interaction.user.id, matches),
+        )
+
+
+def _resolves(text: str) -> bool:
+    try:
+        timeutil.resolve_timezone(text)
+    except timeutil.UnknownTimezone:
+        return False
+    return True
+
+
+class TimezonePickSelect(discord.ui.Select["TimezonePickView"]):
+    def __init__(self, matches: list[tuple[str, str]]) -> None:
+        options = [
+            discord.SelectOption(label=textfit.one_line(label, textfit.OPTION_LABEL), value=value)
+            for label, value in matches[: textfit.SELECT_OPTIONS]
+        ]
+        super().__init__(placeholder="Pick your time zone", options=options)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def edit(inter: discord.Interaction[Any], line: str) -> None:
+            await inter.response.edit_message(content=line, view=None)
+
+        await save_timezone(interaction, self.values[0], edit)
+
+
+class TimezonePickView(ui.HearthView):
+    def __init__(self, owner_id: int, matches: list[tuple[str, str]]) -> None:
+        super().__init__(owner_id=owner_id, timeout=600)
+        self.add_item(TimezonePickSelect(matches))
+
+
+class TimezoneAskButton(
+    HearthItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.escape(TIMEZONE_BUTTON_ID),
+):
+    """Answers the "Set my time zone" button any feature may attach (see `bot.boundaries`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Set my time zone",
+                emoji="🕰️",
+                style=discord.ButtonStyle.primary,
+                custom_id=TIMEZONE_BUTTON_ID,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> TimezoneAskButton:
+        return cls()
+
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        current = await bot.boundaries.timezone_of(interaction.user.id)
+        await interaction.response.send_modal(TimezoneModal(bot, current=current))
+
+
+# --------------------------------------------------------------------------- group pace
+
+
+class GroupView(ui.HearthView):
+    """Under `/boundaries group`: one button to ask the group, anonymously."""
+
+    def __init__(
+        self, owner_id: int, on_propose: Callable[[discord.Interaction[Any]], Awaitable[None]]
+    ) -> None:
+        super().__init__(owner_id=owner_id, timeout=600)
+        self.on_propose = on_propose
+
+    @discord.ui.button(label="Suggest going deeper", emoji="🌱", style=discord.ButtonStyle.primary)
+    async def propose(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[GroupView]
+    ) -> None:
+        await self.on_propose(interaction)
+
+
+VOTE_PREFIX = "hearth:depth:vote:"
+_VOTE_ID = re.compile(r"([1-9][0-9]{0,17}):(yes|no)")
+
+
+def vote_custom_id(proposal_id: int, in_favour: bool) -> str:
+    return f"{VOTE_PREFIX}{proposal_id}:{'yes' if in_favour else 'no'}"
+
+
+def parse_vote(rest: str) -> tuple[int, bool] | None:
+    """(proposal id, in favour) from what follows the prefix, or None if it's malformed."""
+    match = _VOTE_ID.fullmatch(rest)
+    if match is None:
+        return None
+    return int(match[1]), match[2] == "yes"
+
+
+class VoteButton(
+    HearthItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    # Anything under the prefix reaches us, so a malformed id gets a kind word, not silence.
+    template=re.compile(re.escape(VOTE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
+):
+    """ "I'm in" / "Not yet" on a question about going deeper; works after restarts."""
+
+    def __init__(
+        self, proposal_id: int | None, in_favour: bool | None, *, custom_id: str | None = None
+    ) -> None:
+        if custom_id is None:
+            assert proposal_id is not None
+            assert in_favour is not None
+            custom_id = vote_custom_id(proposal_id, in_favour)
+        super().__init__(
+            discord.ui.Button(
+                label="I'm in" if in_favour is not False else "Not yet",
+                style=discord.ButtonStyle.success if in_favour else discord.ButtonStyle.secondary,
+                custom_id=custom_id,
+            )
+        )
+        self.proposal_id = proposal_id
+        self.in_favour = in_favour
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> VoteButton:
+        parsed = parse_vote(match["rest"])
+        if parsed is None:
+            return cls(None, None, custom_id=match[0])
+        return cls(*parsed)
+
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+        # Refusals are answered directly: the common error path logs user ids, and
+        # nothing about a vote may reach a log line.
+        bot = _bot(interaction)
+        if self.proposal_id is None or self.in_favour is None:
+            await send_ephemeral(interaction, logic.VOTE_NOT_FOUND)
+            return
+        proposal = await store.get(bot.db, self.proposal_id)
+        if proposal is None or interaction.guild_id != proposal.guild_id:
+            await send_ephemeral(interaction, logic.VOTE_NOT_FOUND)
+            return
+        now = bot.clock.now()
+        if not proposal.is_open or now >= proposal.closes_at:
+            await send_ephemeral(interaction, logic.VOTE_CLOSED)
+            return
+        user_id = interaction.user.id
+        async with bot.boundaries.acting(proposal.guild_id, user_id):
+            await store.record_vote(bot.db, proposal.proposal_id, user_id, self.in_favour, now)
+        own_cap = None
+        if self.in_favour:
+            member = await bot.boundaries.member(proposal.guild_id, user_id)
+            own_cap = member.comfort_depth if member is not None else None
+        await ui.reply(
+            interaction,
+            logic.vote_ack(self.in_favour, proposal.closes_at, own_cap, proposal.to_depth),
+        )
+
+
+def vote_view(proposal_id: int) -> discord.ui.View:
+    """The two answers under a question. Never stopped: that would unregister the buttons."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(proposal_id, True))
+    view.add_item(VoteButton(proposal_id, False))
+    return view

@@ -1,0 +1,402 @@
+"""The gateway: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME with replay,
+op 7 reconnect, op 9 invalid session, and every dispatch filtered by the session's intents.
+
+Each session keeps its whole event log, so a RESUME replays whatever the client missed.
+Frames go out as uncompressed text; discord.py accepts that even when it asked for
+zlib/zstd transport compression.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from ._util import dumps
+
+if TYPE_CHECKING:
+    from .models import FakeGuild
+    from .server import FakeDiscord
+
+HEARTBEAT_INTERVAL_MS = 41250
+
+GUILDS = 1 << 0
+GUILD_MEMBERS = 1 << 1
+GUILD_PRESENCES = 1 << 8
+GUILD_MESSAGES = 1 << 9
+GUILD_MESSAGE_REACTIONS = 1 << 10
+DIRECT_MESSAGES = 1 << 12
+DIRECT_MESSAGE_REACTIONS = 1 << 13
+MESSAGE_CONTENT = 1 << 15
+PRIVILEGED = {
+    "members": GUILD_MEMBERS,
+    "presences": GUILD_PRESENCES,
+    "message_content": MESSAGE_CONTENT,
+}
+
+_GUILD_EVENTS = {
+    "GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE", "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE",
+    "GUILD_ROLE_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE",
+    "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "THREAD_LIST_SYNC",
+    "THREAD_MEMBER_UPDATE", "CHANNEL_PINS_UPDATE",
+}  # fmt: skip
+_MEMBER_EVENTS = {
+    "GUILD_MEMBER_ADD",
+    "GUILD_MEMBER_UPDATE",
+    "GUILD_MEMBER_REMOVE",
+    "THREAD_MEMBERS_UPDATE",
+}
+_MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"}
+_REACTION_EVENTS = {"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}
+
+
+@dataclass(eq=False)
+class Session:
+    id: str
+    intents: int
+    shard: list[int] | None
+    log: list[str] = field(default_factory=list)  # frame n has sequence n + 1
+    conn: Connection | None = None
+    valid: bool = True
+
+    @property
+    def seq(self) -> int:
+        return len(self.log)
+
+
+@dataclass(eq=False)
+class Connection:
+    ws: web.WebSocketResponse
+    session: Session | None = None
+    sent: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    writer: asyncio.Task[None] | None = None
+    heartbeat_waiters: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    ping_outstanding: bool = False
+    dead: bool = False
+    closed_by_server: bool = False
+
+
+class Gateway:
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.sessions: dict[str, Session] = {}
+        self.connections: set[Connection] = set()
+        self.identifies = 0
+        self.resumes = 0
+        self.readies = 0
+        self.commands_received: list[dict[str, Any]] = []
+        self._hold: asyncio.Event = asyncio.Event()
+        self._hold.set()
+        self._changed = asyncio.Event()
+
+    # -- state for tests -----------------------------------------------------------------
+
+    def live_sessions(self) -> list[Session]:
+        return [s for s in self.sessions.values() if s.valid]
+
+    def connected(self) -> bool:
+        return any(c.session is not None and not c.dead for c in self.connections)
+
+    def held(self) -> bool:
+        return not self._hold.is_set()
+
+    async def wait_for(self, predicate: Any, timeout: float, what: str) -> None:
+        await self.fake.until(predicate, timeout=timeout, what=what)
+
+    # -- dispatching ---------------------------------------------------------------------
+
+    def dispatch(
+        self,
+        event: str,
+        data: dict[str, Any],
+        *,
+        guild: FakeGuild | None = None,
+        about_bot: bool = False,
+        sessions: list[Session] | None = None,
+    ) -> None:
+        for session in sessions if sessions is not None else self.live_sessions():
+            payload = self._filter(session, event, data, guild=guild, about_bot=about_bot)
+            if payload is None:
+                continue
+            self._append(session, event, payload)
+
+    def _append(self, session: Session, event: str, payload: dict[str, Any]) -> None:
+        seq = session.seq + 1
+        session.log.append(dumps({"op": 0, "t": event, "s": seq, "d": payload}))
+        if session.conn is not None:
+            session.conn.wake.set()
+
+    def _filter(
+        self,
+        session: Session,
+        event: str,
+        data: dict[str, Any],
+        *,
+        guild: FakeGuild | None,
+        about_bot: bool,
+    ) -> dict[str, Any] | None:
+        intents = session.intents
+        if event in _GUILD_EVENTS and not intents & GUILDS:
+            return None
+        if event in _MEMBER_EVENTS and not (intents & GUILD_MEMBERS or about_bot):
+            return None
+        in_guild = guild is not None or "guild_id" in data
+        if event in _MESSAGE_EVENTS:
+            if not intents & (GUILD_MESSAGES if in_guild else DIRECT_MESSAGES):
+                return None
+            if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and in_guild:
+                return self._without_content(session, data)
+        if event in _REACTION_EVENTS and not intents & (
+            GUILD_MESSAGE_REACTIONS if in_guild else DIRECT_MESSAGE_REACTIONS
+        ):
+            return None
+        return data
+
+    def _without_content(self, session: Session, data: dict[str, Any]) -> dict[str, Any]:
+        """Without the message-content intent, guild messages arrive empty unless they
+        are the bot's own or mention it."""
+        if session.intents & MESSAGE_CONTENT:
+            return data
+        bot_id = str(self.fake.bot_user.id)
+        author = (data.get("author") or {}).get("id")
+        mentioned = any(m.get("id") == bot_id for m in data.get("mentions") or [])
+        if author == bot_id or mentioned:
+            return data
+        stripped = copy.copy(data)
+        stripped.update(content="", embeds=[], attachments=[], components=[])
+        stripped.pop("poll", None)
+        return stripped
+
+    # -- sync ----------------------------------------------------------------------------
+
+    async def sync(self, timeout: float = 2.0) -> None:
+        """Wait until every connected client has read every event queued so far: we ask
+        for a heartbeat after the last frame, and discord.py answers it in order."""
+        waits = []
+        for conn in list(self.connections):
+            session = conn.session
+            if session is None or conn.dead:
+                continue
+            target = session.seq
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            conn.heartbeat_waiters.append((target, fut))
+            waits.append(fut)
+            conn.wake.set()  # the writer sends op 1 once the log is flushed
+        if waits:
+            _done, pending = await asyncio.wait(waits, timeout=timeout)
+            for f in pending:
+                f.cancel()
+        # Let listener tasks that the dispatch created take their first steps.
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    # -- faults --------------------------------------------------------------------------
+
+    async def drop(self, code: int = 4000) -> None:
+        """Close every connection as a network drop would; sessions stay resumable."""
+        for conn in list(self.connections):
+            await self._close(conn, code)
+
+    def hold(self) -> None:
+        self._hold.clear()
+
+    def release(self) -> None:
+        self._hold.set()
+
+    async def send_op(self, op: int, d: Any = None) -> None:
+        for conn in list(self.connections):
+            if conn.session is not None and not conn.dead:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await conn.ws.send_str(dumps({"op": op, "d": d}))
+
+    def invalidate(self) -> None:
+        for session in self.sessions.values():
+            session.valid = False
+
+    async def close_all(self) -> None:
+        for conn in list(self.connections):
+            await self._close(conn, 1001)
+
+    async def _close(self, conn: Connection, code: int) -> None:
+        conn.dead = True
+        conn.closed_by_server = True
+        if conn.session is not None and conn.session.conn is conn:
+            conn.session.conn = None
+        if conn.writer is not None:
+            conn.writer.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.ws.close(code=code), timeout=0.5)
+
+    # -- the websocket -------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        await self._hold.wait()
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        conn = Connection(ws)
+        self.connections.add(conn)
+        try:
+            await ws.send_str(dumps({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}}))
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                await self._on_frame(conn, json.loads(msg.data))
+                if conn.dead:
+                    break
+        except (ConnectionError, RuntimeError, asyncio.CancelledError):
+            pass
+        finally:
+            conn.dead = True
+            self.connections.discard(conn)
+            if conn.writer is not None:
+                conn.writer.cancel()
+            session = conn.session
+            if session is not None and session.conn is conn:
+                session.conn = None
+                # A client that closes normally (1000/1001) ends its session, as on Discord.
+                if ws.close_code in (1000, 1001) and not conn.closed_by_server:
+                    session.valid = False
+            for _, fut in conn.heartbeat_waiters:
+                if not fut.done():
+                    fut.cancel()
+            self.fake._notify()
+        return ws
+
+    async def _on_frame(self, conn: Connection, frame: dict[str, Any]) -> None:
+        op = frame.get("op")
+        d = frame.get("d")
+        if op == 1:
+            await conn.ws.send_str(dumps({"op": 11}))
+            conn.ping_outstanding = False
+            seq = d if isinstance(d, int) else 0
+            for target, fut in list(conn.heartbeat_waiters):
+                if seq >= target or fut.done():
+                    if not fut.done():
+                        fut.set_result(None)
+                    conn.heartbeat_waiters.remove((target, fut))
+            if conn.heartbeat_waiters:
+                conn.wake.set()  # newer events arrived since that ping; ask again
+        elif op == 2:
+            await self._identify(conn, d or {})
+        elif op == 6:
+            await self._resume(conn, d or {})
+        elif op == 8:
+            self._request_members(conn, d or {})
+        else:
+            self.commands_received.append(frame)
+
+    async def _identify(self, conn: Connection, d: dict[str, Any]) -> None:
+        self.identifies += 1
+        if d.get("token") != self.fake.token:
+            await self._close(conn, 4004)  # Authentication failed
+            return
+        intents = int(d.get("intents") or 0)
+        for name, bit in PRIVILEGED.items():
+            if intents & bit and name not in self.fake.privileged_intents:
+                await self._close(conn, 4014)  # Disallowed intent(s)
+                return
+        session = Session(secrets.token_hex(16), intents, d.get("shard"))
+        self.sessions[session.id] = session
+        self._attach(conn, session, sent=0)
+        fake = self.fake
+        guilds = [g for g in fake.guilds.values() if g.bot_present]
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": {
+                **fake.bot_user.payload(),
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+                "email": None,
+            },
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": fake.gateway_url,
+            "application": {"id": str(fake.app_id), "flags": fake.app_flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "user_settings": {},
+            "auth": {},
+            "_trace": ["fakediscord"],
+        }
+        if session.shard is not None:
+            ready["shard"] = session.shard
+        self._append(session, "READY", ready)
+        self.readies += 1
+        members = bool(intents & GUILD_MEMBERS)
+        for g in guilds:
+            if intents & GUILDS:
+                self._append(
+                    session, "GUILD_CREATE", g.create_payload(members_intent=members, joining=False)
+                )
+        fake._notify()
+
+    async def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
+        session = self.sessions.get(str(d.get("session_id")))
+        if session is None or not session.valid or d.get("token") != self.fake.token:
+            await conn.ws.send_str(dumps({"op": 9, "d": False}))
+            return
+        old = session.conn
+        if old is not None and old is not conn:
+            await self._close(old, 4000)
+        seq = d.get("seq")
+        sent = min(int(seq), session.seq) if isinstance(seq, int) else 0
+        self._attach(conn, session, sent=sent)
+        self._append(session, "RESUMED", {"_trace": ["fakediscord"]})
+        self.resumes += 1
+        self.fake._notify()
+
+    def _request_members(self, conn: Connection, d: dict[str, Any]) -> None:
+        session = conn.session
+        guild = self.fake.guilds.get(int(d.get("guild_id") or 0))
+        if session is None or guild is None:
+            return
+        members = [m.payload() for m in guild.members.values()]
+        self._append(
+            session,
+            "GUILD_MEMBERS_CHUNK",
+            {
+                "guild_id": str(guild.id),
+                "members": members,
+                "chunk_index": 0,
+                "chunk_count": 1,
+                "nonce": d.get("nonce"),
+            },
+        )
+
+    def _attach(self, conn: Connection, session: Session, *, sent: int) -> None:
+        conn.session = session
+        conn.sent = sent
+        session.conn = conn
+        conn.writer = asyncio.create_task(self._writer(conn))
+        conn.wake.set()
+
+    async def _writer(self, conn: Connection) -> None:
+        session = conn.session
+        assert session is not None
+        try:
+            while not conn.dead:
+                await conn.wake.wait()
+                conn.wake.clear()
+                while conn.sent < session.seq and not conn.dead:
+                    frame = session.log[conn.sent]
+                    await conn.ws.send_str(frame)
+                    conn.sent += 1
+                if conn.heartbeat_waiters and not conn.ping_outstanding and not conn.dead:
+                    # Everything queued is on the wire; ask for a heartbeat behind it.
+                    conn.ping_outstanding = True
+                    await conn.ws.send_str(dumps({"op": 1, "d": None}))
+                self.fake._notify()
+        except (ConnectionError, RuntimeError):
+            conn.dead = True

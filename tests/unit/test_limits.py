@@ -1,0 +1,50 @@
+"""Hearth's own limits: per-person rate limits and the DM-opening pacer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.limits import Pacer, RateLimiter
+from bot.timeutil import UTC, FakeClock
+
+
+def test_rate_limiter_allows_the_rate_then_refuses_until_the_window_passes() -> None:
+    clock = FakeClock(datetime(2026, 5, 1, tzinfo=UTC))
+    limiter = RateLimiter(clock, rate=3, per=timedelta(hours=1))
+    assert [limiter.try_acquire(("alice", "bob")) for _ in range(4)] == [True, True, True, False]
+    assert limiter.retry_after(("alice", "bob")) == timedelta(hours=1)
+    assert limiter.try_acquire(("alice", "carol"))  # keys are independent
+    clock.advance(timedelta(minutes=59))
+    assert not limiter.try_acquire(("alice", "bob"))
+    clock.advance(timedelta(minutes=2))
+    assert limiter.try_acquire(("alice", "bob"))
+
+
+def test_rate_limiter_refusal_changes_nothing() -> None:
+    clock = FakeClock(datetime(2026, 5, 1, tzinfo=UTC))
+    limiter = RateLimiter(clock, rate=1, per=timedelta(minutes=10))
+    assert limiter.try_acquire("k")
+    clock.advance(timedelta(minutes=5))
+    for _ in range(100):  # hammering doesn't extend the wait
+        assert not limiter.try_acquire("k")
+    clock.advance(timedelta(minutes=5, seconds=1))
+    assert limiter.try_acquire("k")
+
+
+def test_rate_limiter_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        RateLimiter(FakeClock(datetime(2026, 1, 1, tzinfo=UTC)), rate=0, per=timedelta(1))
+
+
+async def test_pacer_spreads_a_burst() -> None:
+    pacer = Pacer(rate_per_second=200, burst=5)
+    start = time.monotonic()
+    await asyncio.gather(*(pacer.wait() for _ in range(25)))
+    elapsed = time.monotonic() - start
+    # 5 go at once, the other 20 need 20 / 200 = 0.1 s.
+    assert elapsed >= 0.09
+    assert elapsed < 1.0
