@@ -30,12 +30,18 @@ async def bot(fake_discord: FakeDiscord, world: World) -> ExampleBot:
     return client
 
 
-async def test_server_starts_and_stops_fast() -> None:
+async def test_server_starts_stops_fast_and_puts_discord_back() -> None:
+    original = discord.http.Route.BASE
     fake = FakeDiscord()
     started = time.perf_counter()
     await fake.start()
+    fake.point_discord_here()
+    pointed = discord.http.Route.BASE
+    assert pointed == f"http://127.0.0.1:{fake.port}/api/v10"
     await fake.stop()
     assert time.perf_counter() - started < 0.1
+    restored = discord.http.Route.BASE
+    assert restored == original
 
 
 async def test_bot_gets_ready_quickly_and_sees_the_world(

@@ -3,10 +3,19 @@ entity selects, through a plain discord.py bot."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import pytest
 
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, NotPermitted
+from tests.fakediscord import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeMember,
+    NotPermitted,
+    fast_startup,
+)
 from tests.fakediscord.example_bot import ExampleBot
 
 World = tuple[FakeGuild, FakeChannel, FakeMember, FakeMember]
@@ -148,3 +157,27 @@ async def test_wrong_token_is_refused(fake_discord: FakeDiscord) -> None:
     with pytest.raises(discord.LoginFailure):
         await client.login("bm90LXRoZS10b2tlbg.AAAAAA.aaaaaaaaaaaaaaaaaaaaaaaaaaa")
     await client.close()
+
+
+async def test_sync_for_a_client_connected_by_hand(fake_discord: FakeDiscord, world: World) -> None:
+    _, chan, alice, _ = world
+    client = ExampleBot()
+    fast_startup(client)  # otherwise READY waits 2 s for more GUILD_CREATEs
+    await client.login(fake_discord.token)
+    task = asyncio.create_task(client.connect())
+    try:
+        await client.wait_until_ready()
+        said = await alice.say(chan, "hello")  # sync asks for a heartbeat behind the event
+        assert [m.id for m in client.seen_messages] == [said.id]
+    finally:
+        await client.close()
+        await task
+
+
+async def test_many_messages_do_not_exhaust_the_gateway_send_limit(
+    bot: ExampleBot, world: World
+) -> None:
+    _, chan, alice, _ = world
+    for i in range(130):  # discord.py may send only 120 gateway frames a minute
+        await alice.say(chan, f"message {i}")
+    assert len(bot.seen_messages) == 130

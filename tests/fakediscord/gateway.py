@@ -177,15 +177,24 @@ class Gateway:
     # -- sync ----------------------------------------------------------------------------
 
     async def sync(self, timeout: float = 2.0) -> None:
-        """Wait until every connected client has read every event queued so far: we ask
-        for a heartbeat after the last frame, and discord.py answers it in order."""
-        waits = []
+        """Wait until every connected client has read every event queued so far.
+
+        For clients started with `fake.start_bot` we watch their sequence number (discord.py
+        sets it and parses the event without yielding in between). For any other client we
+        ask for a heartbeat behind the last frame; discord.py answers in order — but those
+        answers count toward its 120-per-minute gateway send limit."""
+        waits: list[asyncio.Future[None]] = []
+        loop = asyncio.get_running_loop()
         for conn in list(self.connections):
             session = conn.session
             if session is None or conn.dead:
                 continue
             target = session.seq
-            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            client = self.fake._client_for(session.id)
+            if client is not None:
+                waits.append(asyncio.ensure_future(self._read_up_to(client, session, target)))
+                continue
+            fut: asyncio.Future[None] = loop.create_future()
             conn.heartbeat_waiters.append((target, fut))
             waits.append(fut)
             conn.wake.set()  # the writer sends op 1 once the log is flushed
@@ -196,6 +205,16 @@ class Gateway:
         # Let listener tasks that the dispatch created take their first steps.
         for _ in range(3):
             await asyncio.sleep(0)
+
+    @staticmethod
+    async def _read_up_to(client: Any, session: Session, target: int) -> None:
+        spins = 0
+        while session.conn is not None:  # disconnected: it gets them on RESUME instead
+            ws = client.ws
+            if ws is not None and ws.session_id == session.id and (ws.sequence or 0) >= target:
+                return
+            spins += 1
+            await asyncio.sleep(0 if spins < 50 else 0.001)
 
     # -- faults --------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ order; `await fake.sync()` waits until the bot has read everything queued so far
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -1088,14 +1087,19 @@ class FakeMessage:
 class FakeCommand:
     """An application command the bot registered (global or for one guild)."""
 
-    _version = itertools.count(1)
-
-    def __init__(self, command_id: int, app_id: int, data: dict[str, Any], guild_id: int | None):
+    def __init__(
+        self,
+        command_id: int,
+        app_id: int,
+        data: dict[str, Any],
+        guild_id: int | None,
+        version: int,
+    ) -> None:
         self.id = command_id
         self.application_id = app_id
         self.guild_id = guild_id
         self.data = data
-        self.version = next(self._version)
+        self.version = version
 
     def __repr__(self) -> str:
         return f"<FakeCommand /{self.name} type={self.type} guild={self.guild_id}>"

@@ -461,7 +461,9 @@ class Rest:
             key = (data["name"], int(data.get("type", 1)))
             old = store.get(key)
             cid = old.id if old is not None else self.fake.ids.next()
-            fresh[key] = FakeCommand(cid, self.fake.app_id, dict(data), guild_id)
+            fresh[key] = FakeCommand(
+                cid, self.fake.app_id, dict(data), guild_id, self.fake.ids.next()
+            )
         store.clear()
         store.update(fresh)
         return [c.payload() for c in store.values()]
@@ -473,9 +475,8 @@ class Rest:
             raise form_error(errors)
         key = (req.json["name"], int(req.json.get("type", 1)))
         old = store.get(key)
-        cmd = FakeCommand(
-            old.id if old else self.fake.ids.next(), self.fake.app_id, dict(req.json), guild_id
-        )
+        cid = old.id if old else self.fake.ids.next()
+        cmd = FakeCommand(cid, self.fake.app_id, dict(req.json), guild_id, self.fake.ids.next())
         store[key] = cmd
         return cmd.payload()
 
@@ -489,7 +490,7 @@ class Rest:
         if errors:
             raise form_error(errors)
         del store[(cmd.name, cmd.type)]
-        new = FakeCommand(cmd.id, cmd.application_id, data, cmd.guild_id)
+        new = FakeCommand(cmd.id, cmd.application_id, data, cmd.guild_id, self.fake.ids.next())
         store[(new.name, new.type)] = new
         return new.payload()
 

@@ -216,6 +216,12 @@ class FakeDiscord:
             what="the bot to see all its guilds",
         )
 
+    def _client_for(self, session_id: str) -> discord.Client | None:
+        for client, _ in self._bots:
+            if getattr(client.ws, "session_id", None) == session_id:
+                return client
+        return None
+
     async def stop_bot(self, client: discord.Client) -> None:
         for entry in list(self._bots):
             if entry[0] is client:
