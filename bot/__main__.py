@@ -70,7 +70,11 @@ async def _run(settings: Settings, token: str) -> None:
     except discord.PrivilegedIntentsRequired:
         raise Abort("Discord refused an intent Hearth asked for; please report this.") from None
     finally:
-        if not bot.is_closed():
+        # start() returns as soon as closing begins; wait for the whole close
+        # (scheduler, gateway, database) before the loop goes away.
+        if closing:
+            await closing[0]
+        elif not bot.is_closed():
             await bot.close()
 
 
