@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import pkgutil
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -34,6 +36,19 @@ def intents() -> discord.Intents:
     chosen.guild_messages = True  # message *events* only: phones-down and listening circles
     chosen.dm_messages = True
     return chosen
+
+
+@functools.lru_cache(maxsize=4)
+def _decks_for(directory: Path, signature: tuple[tuple[str, int, int], ...]) -> Decks:
+    return Decks.load(directory)
+
+
+def load_decks(directory: Path = DEFAULT_DECK_DIR) -> Decks:
+    """Decks, parsed once per process unless a file changed (restarts in tests reuse it)."""
+    signature = tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.toml"))
+    )
+    return _decks_for(directory, signature)
 
 
 def discover_cogs() -> list[str]:
@@ -81,7 +96,7 @@ class HearthBot(commands.Bot):
     @property
     def decks(self) -> Decks:
         if self._decks is None:
-            self._decks = Decks.load(DEFAULT_DECK_DIR)
+            self._decks = load_decks()
         return self._decks
 
     async def setup_hook(self) -> None:

@@ -160,3 +160,18 @@ async def test_an_expired_panel_gets_a_kind_word(fake_discord, hearth_unstarted)
     again = await admin.select(r, "Which practices are on in this server?", ["listening"])
     assert again.ephemeral
     assert "gone quiet" in again.text
+
+
+async def test_commands_sync_once_and_not_again_on_restart(fake_discord, hearth_unstarted) -> None:
+    def syncs() -> int:
+        return sum(
+            1
+            for r in fake_discord.requests
+            if r.method == "PUT" and r.route.endswith("/commands") and r.status == 200
+        )
+
+    await hearth_unstarted.start()
+    assert syncs() == 1
+    assert fake_discord.command("hearth") is not None
+    await hearth_unstarted.restart()
+    assert syncs() == 1  # the tree's hash didn't change, so no second sync
