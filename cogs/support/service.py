@@ -1,0 +1,423 @@
+"""Steady support's scheduled work and DMs: check-in jobs, the quiet watch, the outbox.
+
+Jobs take ids and re-read the database when they run; their ids are stable
+(`checkin:{user_id}`, `quietwatch:{user_id}`, `support:out:{outbox_id}`) and every one
+is rebuilt from the database on start. Every DM goes through `bot.dm.send_dm` (paced
+opening, 50007 → unreachable); when a DM finds someone's inbox closed, a notice waits
+to tell them, once, the next time they use Hearth.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+import discord
+
+from bot import textfit, timeutil, ui
+from bot.dm import send_dm
+from cogs.support import logic, store, views
+from cogs.support.logic import Later, Schedule
+
+if TYPE_CHECKING:
+    from bot.app import HearthBot
+
+log = logging.getLogger(__name__)
+
+Claim = Callable[[aiosqlite.Connection], Awaitable[bool]]
+
+
+def checkin_job_id(user_id: int) -> str:
+    return f"checkin:{user_id}"
+
+
+def quiet_job_id(user_id: int) -> str:
+    return f"quietwatch:{user_id}"
+
+
+def outbox_job_id(outbox_id: int) -> str:
+    return f"support:out:{outbox_id}"
+
+
+PRUNE_JOB = "support:prune"
+PRUNE_AT = time(3, 30)  # UTC, daily
+
+
+class SupportService:
+    """Everything steady support does outside a single click."""
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+        # People with a "your DMs are closed" notice waiting (mirrors support_dm_notices).
+        self.notices: set[int] = set()
+
+    # ------------------------------------------------------------------ start-up
+
+    async def rebuild(self) -> None:
+        """Re-create every job from the database (idempotent: ids replace themselves)."""
+        schedules = await store.active_schedules(self.bot.db)
+        for schedule in schedules:
+            self.arm_checkin(schedule)
+            self.arm_quiet(schedule)
+        outgoing = await store.all_outgoing(self.bot.db)
+        for out in outgoing:
+            self.bot.scheduler.at(
+                outbox_job_id(out.outbox_id), out.due_at, self.deliver_job, out.outbox_id
+            )
+        self.notices = await store.dm_notices(self.bot.db)
+        self.arm_prune()
+        log.info("support jobs rebuilt checkins=%d outbox=%d", len(schedules), len(outgoing))
+
+    def arm_prune(self) -> None:
+        when = timeutil.next_daily(self.bot.clock.now(), PRUNE_AT, "UTC")
+        self.bot.scheduler.at(PRUNE_JOB, when, self.prune_job)
+
+    async def prune_job(self) -> None:
+        """Answers aren't kept forever: once a day, anything older than a year goes."""
+        removed = await store.prune(self.bot.db, self.bot.clock.now() - logic.KEEP_ANSWERS)
+        log.info("support pruned checkins=%d", removed)
+        self.arm_prune()
+
+    # ------------------------------------------------------------------ DMs
+
+    async def dm(
+        self,
+        user_id: int,
+        content: str | None = None,
+        *,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> discord.Message | None:
+        """`send_dm`, plus: a closed inbox leaves a notice for the person's next command."""
+        message = await send_dm(self.bot, user_id, content, embed=embed, view=view)
+        if message is None and (await self.bot.boundaries.person(user_id)).dm_unreachable:
+            await store.add_dm_notice(self.bot.db, user_id, self.bot.clock.now())
+            self.notices.add(user_id)
+        return message
+
+    async def name_of(self, user_id: int) -> str:
+        """Someone's display name for a DM title (one line, short), or "A friend"."""
+        user = self.bot.get_user(user_id)
+        if user is None:
+            try:
+                user = await self.bot.fetch_user(user_id)
+            except discord.HTTPException:
+                user = None
+        name = textfit.one_line(user.display_name, 40) if user is not None else ""
+        return name or "A friend"
+
+    async def resources_for(self, guild_id: int | None) -> str:
+        if guild_id is not None:
+            text = await store.get_resources(self.bot.db, guild_id)
+            if text:
+                return text
+        return logic.DEFAULT_RESOURCES
+
+    # ------------------------------------------------------------------ check-ins
+
+    def arm_checkin(self, schedule: Schedule) -> None:
+        if not schedule.active or schedule.next_send_at is None:
+            self.bot.scheduler.cancel(checkin_job_id(schedule.user_id))
+            return
+        self.bot.scheduler.at(
+            checkin_job_id(schedule.user_id),
+            schedule.next_send_at,
+            self.checkin_job,
+            schedule.user_id,
+        )
+
+    async def checkin_job(self, user_id: int) -> None:
+        """A check-in fell due: send it, or move it to when it may go. Never drops one."""
+        bot = self.bot
+        schedule = await store.get_schedule(bot.db, user_id)
+        if schedule is None or not schedule.active:
+            return
+        now = bot.clock.now()
+        person = await bot.boundaries.person(user_id)
+        tz = person.timezone or "UTC"
+        member = await bot.boundaries.member(schedule.guild_id, user_id)
+        opted_in = member is not None and "checkins" in member.opt_ins
+        decision = logic.decide(schedule, person, opted_in, now, tz)
+        if isinstance(decision, Later):
+            await store.set_next(bot.db, user_id, decision.slot, decision.send_at, now)
+            self._arm_at(user_id, decision.send_at)
+            log.info("checkin deferred user=%s why=%s", user_id, decision.why)
+            return
+        nxt = logic.following(schedule, max(decision.slot, now), tz)
+        send_at = logic.first_send(nxt, user_id)
+        # One transaction: the ledger row for this slot and the next time.
+        async with bot.db.transaction() as conn:
+            checkin_id = await store.create_checkin(
+                conn, user_id, store.slot_key(decision.slot), now
+            )
+            await store.move_next(conn, user_id, nxt, send_at, now)
+        self._arm_at(user_id, send_at)
+        if checkin_id is None:
+            log.info("checkin already sent user=%s", user_id)
+            return
+        await self.deliver_checkin(user_id, checkin_id)
+
+    def _arm_at(self, user_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(checkin_job_id(user_id), when, self.checkin_job, user_id)
+
+    async def deliver_checkin(self, user_id: int, checkin_id: int) -> bool:
+        message = await self.dm(
+            user_id, embed=views.checkin_embed(), view=views.checkin_view(checkin_id)
+        )
+        if message is None:
+            await store.mark_failed(self.bot.db, checkin_id)
+            log.info("checkin not delivered user=%s checkin=%s", user_id, checkin_id)
+            return False
+        log.info("checkin sent user=%s checkin=%s", user_id, checkin_id)
+        return True
+
+    # ------------------------------------------------------------------ the quiet watch
+
+    def arm_quiet(self, schedule: Schedule, at: datetime | None = None) -> None:
+        due = logic.quiet_due(schedule)
+        job_id = quiet_job_id(schedule.user_id)
+        if due is None:
+            self.bot.scheduler.cancel(job_id)
+            return
+        self.bot.scheduler.at(job_id, at or due, self.quiet_job, schedule.user_id)
+
+    async def rearm_quiet(self, user_id: int) -> None:
+        schedule = await store.get_schedule(self.bot.db, user_id)
+        if schedule is not None:
+            self.arm_quiet(schedule)
+        else:
+            self.bot.scheduler.cancel(quiet_job_id(user_id))
+
+    async def quiet_job(self, user_id: int) -> None:
+        """ "Check on me if I go quiet": tell the circle once per quiet spell."""
+        bot = self.bot
+        schedule = await store.get_schedule(bot.db, user_id)
+        if schedule is None:
+            return
+        due = logic.quiet_due(schedule)
+        if due is None or schedule.quiet_days is None or schedule.quiet_since is None:
+            return
+        now = bot.clock.now()
+        if now < due:
+            self.arm_quiet(schedule)
+            return
+        person = await bot.boundaries.person(user_id)
+        member = await bot.boundaries.member(schedule.guild_id, user_id)
+        asked = (
+            member is not None
+            and "checkins" in member.opt_ins
+            and person.dms_allowed
+            and not person.dm_unreachable
+            and not await bot.boundaries.is_paused(user_id)
+        )
+        if not asked:
+            # Not hearing back from someone who isn't being asked isn't "quiet".
+            await store.bump_quiet(bot.db, user_id, now)
+            self.arm_quiet(schedule, now + timedelta(days=schedule.quiet_days))
+            return
+        if await store.unanswered_since(bot.db, user_id, schedule.quiet_since) == 0:
+            # Nothing has gone unanswered yet (a weekly rhythm, say): look again tomorrow.
+            self.arm_quiet(schedule, now + timedelta(days=1))
+            return
+        members = await store.accepted_members(bot.db, user_id)
+        days = schedule.quiet_days
+
+        async def claim(conn: aiosqlite.Connection) -> bool:
+            return await store.claim_quiet_alert(conn, user_id, now)
+
+        result = await self.tell_circle(
+            user_id, members, "quiet", guild_id=schedule.guild_id, claim=claim, quiet_days=days
+        )
+        log.info("quiet watch fired user=%s told=%s", user_id, result)
+
+    # ------------------------------------------------------------------ friends
+
+    async def render(
+        self,
+        kind: str,
+        sender_id: int,
+        *,
+        sender_name: str | None = None,
+        note: str | None = None,
+        quiet_days: int | None = None,
+    ) -> tuple[discord.Embed, discord.ui.View | None]:
+        """The DM a friend gets. Never carries a mood or a check-in's words."""
+        name = sender_name or await self.name_of(sender_id)
+        mention = f"<@{sender_id}>"
+        if kind == "invite":
+            title, text = logic.invite_text(name)
+            return (
+                ui.embed(title, f"{text}\n\nFrom {mention}.", practice="support"),
+                views.invite_view(sender_id),
+            )
+        if kind == "signal":
+            title, text = logic.signal_text(name)
+            return (
+                ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support"),
+                views.here_view(sender_id),
+            )
+        if kind == "quiet":
+            title, text = logic.quiet_text(name, quiet_days or 0)
+            return (
+                ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support"),
+                views.here_view(sender_id),
+            )
+        title = logic.here_text(name) if kind == "here" else logic.thinking_text(name)
+        body = textfit.quote_block(note, 1200) if note else ""
+        body = f"{body}\n\nFrom {mention}." if body else f"From {mention}."
+        return ui.embed(title, body, footer=logic.FRIEND_NOTE_FOOTER), None
+
+    async def still_wanted(self, kind: str, sender_id: int, recipient_id: int) -> bool:
+        """Whether a delivery still makes sense (nobody left the circle meanwhile)."""
+        db = self.bot.db
+        if kind == "invite":
+            entry = await store.circle_entry(db, sender_id, recipient_id)
+            return entry is not None and entry.status == "pending"
+        if kind in ("signal", "quiet"):
+            return await store.is_accepted(db, sender_id, recipient_id)
+        if kind == "here":
+            return await store.is_accepted(db, recipient_id, sender_id)
+        return True
+
+    async def reach(
+        self,
+        kind: str,
+        sender_id: int,
+        recipient_id: int,
+        *,
+        guild_id: int | None,
+        sender_name: str | None = None,
+        note: str | None = None,
+        outer: AbstractAsyncContextManager[Any] | None = None,
+        before: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    ) -> tuple[str, datetime | None]:
+        """Send one friend DM now, or queue it for after their quiet hours.
+
+        Returns ("sent" | "later" | "failed" | "dropped", when it will arrive). `outer`
+        wraps the one write (e.g. `boundaries.acting`) and `before` adds the caller's own
+        writes to it, so a whole interaction commits once.
+        """
+        bot = self.bot
+        now = bot.clock.now()
+        when = await bot.boundaries.next_dm_time(recipient_id, now)
+        later = when is not None and when > now
+        outbox_id: int | None = None
+        if later or before is not None:
+            async with outer or nullcontext(), bot.db.transaction() as conn:
+                if before is not None:
+                    await before(conn)
+                if later and when is not None:
+                    outbox_id = await store.add_outgoing(
+                        conn,
+                        kind=kind,
+                        sender_user_id=sender_id,
+                        recipient_user_id=recipient_id,
+                        guild_id=guild_id,
+                        due_at=when,
+                        now=now,
+                        note=note,
+                    )
+        elif outer is not None:
+            async with outer:
+                pass
+        if when is None:
+            return "dropped", None
+        if outbox_id is not None:
+            bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
+            return "later", when
+        embed, view = await self.render(kind, sender_id, sender_name=sender_name, note=note)
+        message = await self.dm(recipient_id, embed=embed, view=view)
+        return ("sent" if message is not None else "failed"), None
+
+    async def tell_circle(
+        self,
+        owner_id: int,
+        members: list[int],
+        kind: str,
+        *,
+        guild_id: int | None,
+        claim: Claim,
+        outer: AbstractAsyncContextManager[Any] | None = None,
+        owner_name: str | None = None,
+        quiet_days: int | None = None,
+    ) -> tuple[int, int, int] | None:
+        """DM every accepted member (or queue it past their quiet hours), once.
+
+        `claim` marks the occasion as told inside the same transaction that queues the
+        later ones; if it was already told, nothing is sent and None comes back.
+        Returns (sent now, queued for later, couldn't be reached).
+        """
+        bot = self.bot
+        now = bot.clock.now()
+        plans = [(m, await bot.boundaries.next_dm_time(m, now)) for m in members]
+        queued: list[tuple[int, datetime]] = []
+        async with outer or nullcontext(), bot.db.transaction() as conn:
+            if not await claim(conn):
+                return None
+            for member_id, when in plans:
+                if when is not None and when > now:
+                    outbox_id = await store.add_outgoing(
+                        conn,
+                        kind=kind,
+                        sender_user_id=owner_id,
+                        recipient_user_id=member_id,
+                        guild_id=guild_id,
+                        due_at=when,
+                        now=now,
+                        quiet_days=quiet_days,
+                    )
+                    queued.append((outbox_id, when))
+        for outbox_id, when in queued:
+            bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
+        due_now = [m for m, when in plans if when is not None and when <= now]
+        sent = failed = 0
+        if due_now:
+            embed, view = await self.render(
+                kind, owner_id, sender_name=owner_name, quiet_days=quiet_days
+            )
+            for member_id in due_now:
+                # A fresh embed and view per DM: discord.py binds a view to its message.
+                one_embed = embed.copy()
+                one_view = views.here_view(owner_id) if view is not None else None
+                if await self.dm(member_id, embed=one_embed, view=one_view) is not None:
+                    sent += 1
+                else:
+                    failed += 1
+        return sent, len(queued), failed
+
+    async def deliver_job(self, outbox_id: int) -> None:
+        """A friend DM that waited for quiet hours to end."""
+        bot = self.bot
+        out = await store.get_outgoing(bot.db, outbox_id)
+        if out is None:
+            return
+        if not await self.still_wanted(out.kind, out.sender_user_id, out.recipient_user_id):
+            await store.take_outgoing(bot.db, outbox_id)
+            return
+        now = bot.clock.now()
+        when = await bot.boundaries.next_dm_time(out.recipient_user_id, now)
+        if when is None:  # paused, DMs off or closed: a pause means "nothing for now"
+            await store.take_outgoing(bot.db, outbox_id)
+            if out.kind == "invite":
+                await store.forget_invite(bot.db, out.sender_user_id, out.recipient_user_id)
+            log.info("support dm dropped outbox=%s kind=%s", outbox_id, out.kind)
+            return
+        if when > now:
+            await store.postpone_outgoing(bot.db, outbox_id, when)
+            bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
+            return
+        if not await store.take_outgoing(bot.db, outbox_id):
+            return
+        embed, view = await self.render(
+            out.kind, out.sender_user_id, note=out.note, quiet_days=out.quiet_days
+        )
+        message = await self.dm(out.recipient_user_id, embed=embed, view=view)
+        log.info(
+            "support dm outbox=%s kind=%s delivered=%s", outbox_id, out.kind, message is not None
+        )
+        if message is None and out.kind == "invite":
+            await store.forget_invite(bot.db, out.sender_user_id, out.recipient_user_id)

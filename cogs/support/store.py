@@ -1,0 +1,580 @@
+"""All of steady support's SQL: schedules, check-ins, circles, the outbox, notices, resources.
+
+Functions that take `conn` run inside a caller's transaction (`async with
+bot.db.transaction() as conn` or `bot.boundaries.acting(...)`), so an interaction
+writes once; functions that take `db` read, or write in their own transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+import aiosqlite
+
+from bot.db import Database
+from bot.timeutil import UTC
+from cogs.support.logic import HistoryRow, Schedule
+
+
+def _ts(dt: datetime) -> str:
+    # The same fixed-width UTC text as the core, so stored times compare as text.
+    if dt.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _req(value: str | None) -> datetime:
+    parsed = _dt(value)
+    assert parsed is not None
+    return parsed
+
+
+def slot_key(slot: datetime) -> str:
+    return _ts(slot)
+
+
+def now_key(now: datetime) -> str:
+    return "now:" + _ts(now)
+
+
+# --------------------------------------------------------------------------- schedules
+
+_SCHEDULE_COLUMNS = (
+    "user_id, guild_id, frequency, local_time, weekday, active, next_slot, next_send_at,"
+    " quiet_days, quiet_since, quiet_alerted_at"
+)
+
+
+def _schedule(row: Any) -> Schedule:
+    return Schedule(
+        user_id=row["user_id"],
+        guild_id=row["guild_id"],
+        frequency=row["frequency"],
+        local_time=time.fromisoformat(row["local_time"]),
+        weekday=row["weekday"],
+        active=bool(row["active"]),
+        next_slot=_dt(row["next_slot"]),
+        next_send_at=_dt(row["next_send_at"]),
+        quiet_days=row["quiet_days"],
+        quiet_since=_dt(row["quiet_since"]),
+        quiet_alerted_at=_dt(row["quiet_alerted_at"]),
+    )
+
+
+async def get_schedule(db: Database, user_id: int) -> Schedule | None:
+    row = await db.fetchone(
+        f"SELECT {_SCHEDULE_COLUMNS} FROM checkin_schedules WHERE user_id = ?", (user_id,)
+    )
+    return None if row is None else _schedule(row)
+
+
+async def active_schedules(db: Database) -> list[Schedule]:
+    rows = await db.fetchall(
+        f"SELECT {_SCHEDULE_COLUMNS} FROM checkin_schedules WHERE active = 1 ORDER BY user_id"
+    )
+    return [_schedule(row) for row in rows]
+
+
+async def save_schedule(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int,
+    guild_id: int,
+    frequency: str,
+    local_time: time,
+    weekday: int,
+    next_slot: datetime,
+    next_send_at: datetime,
+    now: datetime,
+) -> None:
+    """Start (or change) someone's check-ins. A quiet watch they set counts from now."""
+    await conn.execute(
+        "INSERT INTO checkin_schedules (user_id, guild_id, frequency, local_time, weekday,"
+        " active, next_slot, next_send_at, quiet_since, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET guild_id = excluded.guild_id,"
+        " frequency = excluded.frequency, local_time = excluded.local_time,"
+        " weekday = excluded.weekday, active = 1, next_slot = excluded.next_slot,"
+        " next_send_at = excluded.next_send_at, quiet_since = excluded.quiet_since,"
+        " quiet_alerted_at = NULL, updated_at = excluded.updated_at",
+        (
+            user_id,
+            guild_id,
+            frequency,
+            local_time.strftime("%H:%M"),
+            weekday,
+            _ts(next_slot),
+            _ts(next_send_at),
+            _ts(now),
+            _ts(now),
+            _ts(now),
+        ),
+    )
+
+
+async def move_next(
+    conn: aiosqlite.Connection,
+    user_id: int,
+    next_slot: datetime,
+    next_send_at: datetime,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE checkin_schedules SET next_slot = ?, next_send_at = ?, updated_at = ?"
+        " WHERE user_id = ? AND active = 1",
+        (_ts(next_slot), _ts(next_send_at), _ts(now), user_id),
+    )
+
+
+async def set_next(
+    db: Database, user_id: int, next_slot: datetime, next_send_at: datetime, now: datetime
+) -> None:
+    async with db.transaction() as conn:
+        await move_next(conn, user_id, next_slot, next_send_at, now)
+
+
+async def stop_schedule(conn: aiosqlite.Connection, user_id: int, now: datetime) -> bool:
+    cur = await conn.execute(
+        "UPDATE checkin_schedules SET active = 0, next_slot = NULL, next_send_at = NULL,"
+        " updated_at = ? WHERE user_id = ? AND active = 1",
+        (_ts(now), user_id),
+    )
+    return cur.rowcount > 0
+
+
+async def set_quiet(
+    conn: aiosqlite.Connection, user_id: int, days: int | None, now: datetime
+) -> bool:
+    """Turn the quiet watch on (counting from now) or off; False without a schedule."""
+    cur = await conn.execute(
+        "UPDATE checkin_schedules SET quiet_days = ?, quiet_since = ?, quiet_alerted_at = NULL,"
+        " updated_at = ? WHERE user_id = ?",
+        (days, _ts(now), _ts(now), user_id),
+    )
+    return cur.rowcount > 0
+
+
+async def mark_alive(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+    """They answered: a new quiet spell may start counting from now."""
+    await conn.execute(
+        "UPDATE checkin_schedules SET quiet_since = ?, quiet_alerted_at = NULL WHERE user_id = ?",
+        (_ts(now), user_id),
+    )
+
+
+async def bump_quiet(db: Database, user_id: int, now: datetime) -> None:
+    """They weren't being asked (paused, DMs closed): count the quiet spell from now."""
+    await db.execute(
+        "UPDATE checkin_schedules SET quiet_since = ? WHERE user_id = ? AND quiet_alerted_at"
+        " IS NULL",
+        (_ts(now), user_id),
+    )
+
+
+async def claim_quiet_alert(conn: aiosqlite.Connection, user_id: int, now: datetime) -> bool:
+    """Mark this quiet spell as told; False if it already was (so it fires once)."""
+    cur = await conn.execute(
+        "UPDATE checkin_schedules SET quiet_alerted_at = ?"
+        " WHERE user_id = ? AND quiet_alerted_at IS NULL AND quiet_days IS NOT NULL",
+        (_ts(now), user_id),
+    )
+    return cur.rowcount > 0
+
+
+async def unanswered_since(db: Database, user_id: int, since: datetime) -> int:
+    """Check-ins that reached them after `since` and got no answer."""
+    value = await db.fetchval(
+        "SELECT COUNT(*) FROM checkins WHERE user_id = ? AND status = 'sent' AND sent_at >= ?",
+        (user_id, _ts(since)),
+    )
+    return int(value or 0)
+
+
+# --------------------------------------------------------------------------- check-ins
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    checkin_id: int
+    user_id: int
+    slot: str
+    sent_at: datetime
+    status: str
+    mood: int | None
+    note: str | None
+    answered_at: datetime | None
+    circle_told_at: datetime | None
+
+
+_CHECKIN_COLUMNS = (
+    "checkin_id, user_id, slot, sent_at, status, mood, note, answered_at, circle_told_at"
+)
+
+
+def _checkin(row: Any) -> CheckIn:
+    return CheckIn(
+        checkin_id=row["checkin_id"],
+        user_id=row["user_id"],
+        slot=row["slot"],
+        sent_at=_req(row["sent_at"]),
+        status=row["status"],
+        mood=row["mood"],
+        note=row["note"],
+        answered_at=_dt(row["answered_at"]),
+        circle_told_at=_dt(row["circle_told_at"]),
+    )
+
+
+async def create_checkin(
+    conn: aiosqlite.Connection, user_id: int, slot: str, now: datetime
+) -> int | None:
+    """The ledger row for one check-in DM, written before it goes out; None when this
+    slot already has one (a repeated job), so nobody gets the same check-in twice."""
+    cur = await conn.execute(
+        "INSERT INTO checkins (user_id, slot, sent_at, status) VALUES (?, ?, ?, 'sent')"
+        " ON CONFLICT (user_id, slot) DO NOTHING",
+        (user_id, slot, _ts(now)),
+    )
+    if cur.rowcount == 0:
+        return None
+    return cur.lastrowid
+
+
+async def mark_failed(db: Database, checkin_id: int) -> None:
+    """The DM couldn't be delivered: not an unanswered check-in."""
+    await db.execute(
+        "UPDATE checkins SET status = 'failed' WHERE checkin_id = ? AND status = 'sent'",
+        (checkin_id,),
+    )
+
+
+async def get_checkin(db: Database, checkin_id: int) -> CheckIn | None:
+    row = await db.fetchone(
+        f"SELECT {_CHECKIN_COLUMNS} FROM checkins WHERE checkin_id = ?", (checkin_id,)
+    )
+    return None if row is None else _checkin(row)
+
+
+async def record_mood(
+    conn: aiosqlite.Connection, checkin_id: int, mood: int, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE checkins SET mood = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
+        (mood, _ts(now), checkin_id),
+    )
+
+
+async def record_note(
+    conn: aiosqlite.Connection, checkin_id: int, note: str | None, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE checkins SET note = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
+        (note, _ts(now), checkin_id),
+    )
+
+
+async def record_skip(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE checkins SET status = 'skipped', answered_at = ?"
+        " WHERE checkin_id = ? AND mood IS NULL AND note IS NULL",
+        (_ts(now), checkin_id),
+    )
+
+
+async def claim_circle_told(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> bool:
+    cur = await conn.execute(
+        "UPDATE checkins SET circle_told_at = ? WHERE checkin_id = ? AND circle_told_at IS NULL",
+        (_ts(now), checkin_id),
+    )
+    return cur.rowcount > 0
+
+
+async def history(db: Database, user_id: int, limit: int) -> list[HistoryRow]:
+    """The person's latest check-ins, newest first."""
+    rows = await db.fetchall(
+        "SELECT sent_at, status, mood, note FROM checkins"
+        " WHERE user_id = ? ORDER BY sent_at DESC, checkin_id DESC"
+        " LIMIT ?",
+        (user_id, limit),
+    )
+    return [HistoryRow(_req(r["sent_at"]), r["status"], r["mood"], r["note"]) for r in rows]
+
+
+async def prune(db: Database, before: datetime) -> int:
+    """Delete everyone's check-ins, and unshown DM notices, older than `before`."""
+    async with db.transaction() as conn:
+        cur = await conn.execute("DELETE FROM checkins WHERE sent_at < ?", (_ts(before),))
+        await conn.execute("DELETE FROM support_dm_notices WHERE failed_at < ?", (_ts(before),))
+        return cur.rowcount
+
+
+# --------------------------------------------------------------------------- circles
+
+
+@dataclass(frozen=True, slots=True)
+class CircleEntry:
+    user_id: int
+    member_user_id: int
+    guild_id: int
+    status: str
+    invited_at: datetime
+
+
+def _entry(row: Any) -> CircleEntry:
+    return CircleEntry(
+        row["user_id"],
+        row["member_user_id"],
+        row["guild_id"],
+        row["status"],
+        _req(row["invited_at"]),
+    )
+
+
+_CIRCLE_COLUMNS = "user_id, member_user_id, guild_id, status, invited_at"
+
+
+async def circle_entry(db: Database, user_id: int, member_user_id: int) -> CircleEntry | None:
+    row = await db.fetchone(
+        f"SELECT {_CIRCLE_COLUMNS} FROM support_circle WHERE user_id = ? AND member_user_id = ?",
+        (user_id, member_user_id),
+    )
+    return None if row is None else _entry(row)
+
+
+async def circle(db: Database, user_id: int) -> list[CircleEntry]:
+    rows = await db.fetchall(
+        f"SELECT {_CIRCLE_COLUMNS} FROM support_circle WHERE user_id = ? ORDER BY invited_at",
+        (user_id,),
+    )
+    return [_entry(row) for row in rows]
+
+
+async def accepted_members(db: Database, user_id: int) -> list[int]:
+    rows = await db.fetchall(
+        "SELECT member_user_id FROM support_circle WHERE user_id = ? AND status = 'accepted'"
+        " ORDER BY member_user_id",
+        (user_id,),
+    )
+    return [row[0] for row in rows]
+
+
+async def circles_of(db: Database, member_user_id: int) -> list[int]:
+    """Whose circles this person has joined."""
+    rows = await db.fetchall(
+        "SELECT user_id FROM support_circle WHERE member_user_id = ? AND status = 'accepted'"
+        " ORDER BY user_id",
+        (member_user_id,),
+    )
+    return [row[0] for row in rows]
+
+
+async def is_accepted(db: Database, user_id: int, member_user_id: int) -> bool:
+    entry = await circle_entry(db, user_id, member_user_id)
+    return entry is not None and entry.status == "accepted"
+
+
+async def add_invite(
+    conn: aiosqlite.Connection, user_id: int, member_user_id: int, guild_id: int, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO support_circle (user_id, member_user_id, guild_id, status, invited_at)"
+        " VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (user_id, member_user_id) DO NOTHING",
+        (user_id, member_user_id, guild_id, _ts(now)),
+    )
+
+
+async def answer_invite(
+    conn: aiosqlite.Connection, user_id: int, member_user_id: int, accept: bool, now: datetime
+) -> bool:
+    cur = await conn.execute(
+        "UPDATE support_circle SET status = ?, answered_at = ?"
+        " WHERE user_id = ? AND member_user_id = ?",
+        ("accepted" if accept else "declined", _ts(now), user_id, member_user_id),
+    )
+    return cur.rowcount > 0
+
+
+async def remove_from_circle(conn: aiosqlite.Connection, user_id: int, member_user_id: int) -> bool:
+    cur = await conn.execute(
+        "DELETE FROM support_circle WHERE user_id = ? AND member_user_id = ?",
+        (user_id, member_user_id),
+    )
+    # Anything still waiting to go between them about this circle goes too.
+    await conn.execute(
+        "DELETE FROM support_outbox WHERE kind IN ('invite', 'signal', 'quiet')"
+        " AND sender_user_id = ? AND recipient_user_id = ?",
+        (user_id, member_user_id),
+    )
+    return cur.rowcount > 0
+
+
+async def forget_invite(db: Database, user_id: int, member_user_id: int) -> None:
+    """An invitation that couldn't be delivered is not left hanging."""
+    await db.execute(
+        "DELETE FROM support_circle"
+        " WHERE user_id = ? AND member_user_id = ? AND status = 'pending'",
+        (user_id, member_user_id),
+    )
+
+
+# --------------------------------------------------------------------------- the outbox
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    outbox_id: int
+    kind: str
+    sender_user_id: int
+    recipient_user_id: int
+    guild_id: int | None
+    note: str | None
+    quiet_days: int | None
+    due_at: datetime
+
+
+async def add_outgoing(
+    conn: aiosqlite.Connection,
+    *,
+    kind: str,
+    sender_user_id: int,
+    recipient_user_id: int,
+    guild_id: int | None,
+    due_at: datetime,
+    now: datetime,
+    note: str | None = None,
+    quiet_days: int | None = None,
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO support_outbox (kind, sender_user_id, recipient_user_id, guild_id, note,"
+        " quiet_days, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            kind,
+            sender_user_id,
+            recipient_user_id,
+            guild_id,
+            note,
+            quiet_days,
+            _ts(due_at),
+            _ts(now),
+        ),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+_OUTBOX_COLUMNS = (
+    "outbox_id, kind, sender_user_id, recipient_user_id, guild_id, note, quiet_days, due_at"
+)
+
+
+def _outgoing(row: Any) -> Outgoing:
+    return Outgoing(
+        outbox_id=row["outbox_id"],
+        kind=row["kind"],
+        sender_user_id=row["sender_user_id"],
+        recipient_user_id=row["recipient_user_id"],
+        guild_id=row["guild_id"],
+        note=row["note"],
+        quiet_days=row["quiet_days"],
+        due_at=_req(row["due_at"]),
+    )
+
+
+async def get_outgoing(db: Database, outbox_id: int) -> Outgoing | None:
+    row = await db.fetchone(
+        f"SELECT {_OUTBOX_COLUMNS} FROM support_outbox WHERE outbox_id = ?", (outbox_id,)
+    )
+    return None if row is None else _outgoing(row)
+
+
+async def all_outgoing(db: Database) -> list[Outgoing]:
+    rows = await db.fetchall(f"SELECT {_OUTBOX_COLUMNS} FROM support_outbox ORDER BY outbox_id")
+    return [_outgoing(row) for row in rows]
+
+
+async def postpone_outgoing(db: Database, outbox_id: int, due_at: datetime) -> None:
+    await db.execute(
+        "UPDATE support_outbox SET due_at = ? WHERE outbox_id = ?", (_ts(due_at), outbox_id)
+    )
+
+
+async def take_outgoing(db: Database, outbox_id: int) -> bool:
+    """Remove a row about to be delivered; False if someone else already took it."""
+    return await db.execute("DELETE FROM support_outbox WHERE outbox_id = ?", (outbox_id,)) > 0
+
+
+# --------------------------------------------------------------------------- DM notices
+
+
+async def add_dm_notice(db: Database, user_id: int, now: datetime) -> None:
+    await db.execute(
+        "INSERT INTO support_dm_notices (user_id, failed_at) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET failed_at = excluded.failed_at",
+        (user_id, _ts(now)),
+    )
+
+
+async def dm_notices(db: Database) -> set[int]:
+    rows = await db.fetchall("SELECT user_id FROM support_dm_notices")
+    return {row[0] for row in rows}
+
+
+async def take_dm_notice(db: Database, user_id: int) -> bool:
+    return await db.execute("DELETE FROM support_dm_notices WHERE user_id = ?", (user_id,)) > 0
+
+
+# --------------------------------------------------------------------------- resources
+
+
+async def get_resources(db: Database, guild_id: int) -> str | None:
+    value = await db.fetchval("SELECT text FROM support_resources WHERE guild_id = ?", (guild_id,))
+    return None if value is None else str(value)
+
+
+async def set_resources(db: Database, guild_id: int, text: str | None, now: datetime) -> None:
+    """A server's own help text; None goes back to Hearth's general one."""
+    if text is None:
+        await db.execute("DELETE FROM support_resources WHERE guild_id = ?", (guild_id,))
+        return
+    await db.execute(
+        "INSERT INTO support_resources (guild_id, text, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET text = excluded.text,"
+        " updated_at = excluded.updated_at",
+        (guild_id, text, _ts(now)),
+    )
+
+
+# --------------------------------------------------------------------------- their data
+
+# Every table here that holds a person's id, and the columns that do.
+PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "checkin_schedules": ("user_id",),
+    "checkins": ("user_id",),
+    "support_circle": ("user_id", "member_user_id"),
+    "support_outbox": ("sender_user_id", "recipient_user_id"),
+    "support_dm_notices": ("user_id",),
+}
+
+
+async def export_user(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row here that is about this person."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for table, columns in PERSON_COLUMNS.items():
+        where = " OR ".join(f"{c} = ?" for c in columns)
+        rows = await db.fetchall(f"SELECT * FROM {table} WHERE {where}", [user_id] * len(columns))
+        found[table] = [dict(row) for row in rows]
+    return found
+
+
+async def forget_user(db: Database, user_id: int) -> None:
+    """Delete everything here about this person, in one transaction."""
+    async with db.transaction() as conn:
+        for table, columns in PERSON_COLUMNS.items():
+            where = " OR ".join(f"{c} = ?" for c in columns)
+            await conn.execute(f"DELETE FROM {table} WHERE {where}", [user_id] * len(columns))
