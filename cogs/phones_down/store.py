@@ -1,0 +1,782 @@
+"""All of phones down's SQL. Times are ISO-8601 UTC text; every write is one transaction.
+
+Every state change is guarded by the status it expects (`WHERE status = 'lobby'`), so a
+button and a job racing each other, or a job run twice, change things once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import Enum
+from typing import Any
+
+import aiosqlite
+
+from bot.db import Database
+from bot.timeutil import UTC
+from cogs.phones_down import logic
+
+LIVE = ("lobby", "running")
+
+
+def ts(dt: datetime) -> str:
+    """Fixed-width UTC text, so stored times compare correctly as strings."""
+    if dt.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _need(value: str | None) -> datetime:
+    parsed = _dt(value)
+    if parsed is None:
+        raise ValueError("missing time")
+    return parsed
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    challenge_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int | None
+    starter_user_id: int
+    session_id: int | None
+    title: str | None
+    duration_minutes: int
+    status: str
+    created_at: datetime
+    starts_at: datetime
+    started_at: datetime | None
+    ends_at: datetime | None
+    ended_at: datetime | None
+    results_message_id: int | None
+    results_where: str | None
+    posted_late: bool
+    prompt_id: str | None
+    thread_id: int | None
+    participant_count: int | None
+    made_it_count: int | None
+    free_minutes: int | None
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+
+_CHALLENGE_COLUMNS = (
+    "challenge_id, guild_id, channel_id, message_id, starter_user_id, session_id, title,"
+    " duration_minutes, status, created_at, starts_at, started_at, ends_at, ended_at,"
+    " results_message_id, results_where, posted_late, prompt_id, thread_id,"
+    " participant_count, made_it_count, free_minutes"
+)
+
+
+def _challenge(row: Any) -> Challenge:
+    return Challenge(
+        challenge_id=row["challenge_id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        starter_user_id=row["starter_user_id"],
+        session_id=row["session_id"],
+        title=row["title"],
+        duration_minutes=row["duration_minutes"],
+        status=row["status"],
+        created_at=_need(row["created_at"]),
+        starts_at=_need(row["starts_at"]),
+        started_at=_dt(row["started_at"]),
+        ends_at=_dt(row["ends_at"]),
+        ended_at=_dt(row["ended_at"]),
+        results_message_id=row["results_message_id"],
+        results_where=row["results_where"],
+        posted_late=bool(row["posted_late"]),
+        prompt_id=row["prompt_id"],
+        thread_id=row["thread_id"],
+        participant_count=row["participant_count"],
+        made_it_count=row["made_it_count"],
+        free_minutes=row["free_minutes"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    session_id: int
+    guild_id: int
+    channel_id: int
+    creator_user_id: int
+    weekday: int
+    local_time: time
+    duration_minutes: int
+    remind_minutes: int
+    title: str | None
+    status: str
+    pause_reason: str | None
+    quiet_rounds: int
+    next_at: datetime
+
+    @property
+    def reminder_at(self) -> datetime:
+        return self.next_at - timedelta(minutes=self.remind_minutes)
+
+
+_SESSION_COLUMNS = (
+    "session_id, guild_id, channel_id, creator_user_id, weekday, local_time,"
+    " duration_minutes, remind_minutes, title, status, pause_reason, quiet_rounds, next_at"
+)
+
+
+def _session(row: Any) -> Session:
+    return Session(
+        session_id=row["session_id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        creator_user_id=row["creator_user_id"],
+        weekday=row["weekday"],
+        local_time=time.fromisoformat(row["local_time"]),
+        duration_minutes=row["duration_minutes"],
+        remind_minutes=row["remind_minutes"],
+        title=row["title"],
+        status=row["status"],
+        pause_reason=row["pause_reason"],
+        quiet_rounds=row["quiet_rounds"],
+        next_at=_need(row["next_at"]),
+    )
+
+
+def _taking(row: Any) -> logic.Taking:
+    return logic.Taking(
+        user_id=row["user_id"],
+        joined_at=_need(row["joined_at"]),
+        picked_up_at=_dt(row["picked_up_at"]),
+        stepped_away_at=_dt(row["stepped_away_at"]),
+    )
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> Any:
+    async with conn.execute(sql, tuple(params)) as cur:
+        return await cur.fetchone()
+
+
+# --------------------------------------------------------------------------- challenges
+
+
+async def get(db: Database, challenge_id: int) -> Challenge | None:
+    row = await db.fetchone(
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
+    )
+    return None if row is None else _challenge(row)
+
+
+async def live_in_channel(db: Database, channel_id: int) -> Challenge | None:
+    row = await db.fetchone(
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges"
+        " WHERE channel_id = ? AND status IN ('lobby', 'running')",
+        (channel_id,),
+    )
+    return None if row is None else _challenge(row)
+
+
+async def with_status(db: Database, status: str) -> list[Challenge]:
+    rows = await db.fetchall(
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE status = ? ORDER BY challenge_id",
+        (status,),
+    )
+    return [_challenge(r) for r in rows]
+
+
+async def for_occurrence(db: Database, session_id: int, starts_at: datetime) -> Challenge | None:
+    row = await db.fetchone(
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE session_id = ? AND starts_at = ?",
+        (session_id, ts(starts_at)),
+    )
+    return None if row is None else _challenge(row)
+
+
+class ChannelBusy(Exception):
+    """There is already a lobby or running challenge in that channel."""
+
+    def __init__(self, existing: Challenge | None) -> None:
+        super().__init__("channel busy")
+        self.existing = existing
+
+
+async def create(
+    db: Database,
+    *,
+    challenge_id: int,
+    guild_id: int,
+    channel_id: int,
+    starter_user_id: int,
+    duration_minutes: int,
+    starts_at: datetime,
+    now: datetime,
+    title: str | None = None,
+    message_id: int | None = None,
+    session_id: int | None = None,
+    starter_joins: bool = True,
+) -> Challenge:
+    """A new lobby (with its starter in it, unless told otherwise). ChannelBusy if the
+    channel already has a live challenge — checked and written in one transaction."""
+    async with db.transaction() as conn:
+        row = await _one(
+            conn,
+            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges"
+            " WHERE channel_id = ? AND status IN ('lobby', 'running')",
+            (channel_id,),
+        )
+        if row is not None:
+            raise ChannelBusy(_challenge(row))
+        await conn.execute(
+            "INSERT INTO pd_challenges (challenge_id, guild_id, channel_id, message_id,"
+            " starter_user_id, session_id, title, duration_minutes, status, created_at,"
+            " starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?)",
+            (
+                challenge_id,
+                guild_id,
+                channel_id,
+                message_id,
+                starter_user_id,
+                session_id,
+                title,
+                duration_minutes,
+                ts(now),
+                ts(starts_at),
+            ),
+        )
+        if starter_joins:
+            await conn.execute(
+                "INSERT INTO pd_participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)",
+                (challenge_id, starter_user_id, ts(now)),
+            )
+        row = await _one(
+            conn,
+            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
+            (challenge_id,),
+        )
+    return _challenge(row)
+
+
+async def set_message(db: Database, challenge_id: int, message_id: int) -> None:
+    await db.execute(
+        "UPDATE pd_challenges SET message_id = ? WHERE challenge_id = ?",
+        (message_id, challenge_id),
+    )
+
+
+class Join(Enum):
+    JOINED = "joined"
+    LATE = "late"
+    ALREADY = "already"
+    WAS_AWAY = "was_away"
+    TOO_LATE = "too_late"
+    CLOSED = "closed"
+    GONE = "gone"
+
+
+async def join(db: Database, challenge_id: int, user_id: int, now: datetime) -> Join:
+    """Join a lobby, or a running challenge until half-time. Safe to race: one row each."""
+    async with db.transaction() as conn:
+        row = await _one(
+            conn,
+            "SELECT status, started_at, ends_at FROM pd_challenges WHERE challenge_id = ?",
+            (challenge_id,),
+        )
+        if row is None:
+            return Join.GONE
+        status = row["status"]
+        if status not in LIVE:
+            return Join.CLOSED
+        mine = await _one(
+            conn,
+            "SELECT stepped_away_at FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
+            (challenge_id, user_id),
+        )
+        if mine is not None:
+            return Join.WAS_AWAY if mine["stepped_away_at"] else Join.ALREADY
+        if status == "running" and not logic.can_join_late(
+            _need(row["started_at"]), _need(row["ends_at"]), now
+        ):
+            return Join.TOO_LATE
+        cur = await conn.execute(
+            "INSERT INTO pd_participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (challenge_id, user_id) DO NOTHING",
+            (challenge_id, user_id, ts(now)),
+        )
+        if cur.rowcount == 0:
+            return Join.ALREADY
+        return Join.LATE if status == "running" else Join.JOINED
+
+
+class Leave(Enum):
+    LEFT = "left"  # out of a lobby, no trace
+    STEPPED_AWAY = "stepped_away"
+    ALREADY_AWAY = "already_away"
+    NOT_IN = "not_in"
+    CLOSED = "closed"
+    GONE = "gone"
+
+
+async def leave(db: Database, challenge_id: int, user_id: int, now: datetime) -> Leave:
+    """Leave a lobby (as if never joined) or step away from a running challenge."""
+    async with db.transaction() as conn:
+        row = await _one(
+            conn, "SELECT status FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
+        )
+        if row is None:
+            return Leave.GONE
+        if row["status"] == "lobby":
+            cur = await conn.execute(
+                "DELETE FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
+                (challenge_id, user_id),
+            )
+            return Leave.LEFT if cur.rowcount else Leave.NOT_IN
+        if row["status"] != "running":
+            return Leave.CLOSED
+        mine = await _one(
+            conn,
+            "SELECT stepped_away_at FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
+            (challenge_id, user_id),
+        )
+        if mine is None:
+            return Leave.NOT_IN
+        if mine["stepped_away_at"] is not None:
+            return Leave.ALREADY_AWAY
+        await conn.execute(
+            "UPDATE pd_participants SET stepped_away_at = ?"
+            " WHERE challenge_id = ? AND user_id = ? AND stepped_away_at IS NULL",
+            (ts(now), challenge_id, user_id),
+        )
+        return Leave.STEPPED_AWAY
+
+
+async def record_pickup(db: Database, challenge_id: int, user_id: int, now: datetime) -> bool:
+    """The first sign of a phone in hand, once, while the challenge runs. True if recorded."""
+    cur_time = ts(now)
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE pd_participants SET picked_up_at = ?"
+            " WHERE challenge_id = ? AND user_id = ? AND picked_up_at IS NULL"
+            " AND stepped_away_at IS NULL AND joined_at <= ?"
+            " AND EXISTS (SELECT 1 FROM pd_challenges c WHERE c.challenge_id = ?"
+            " AND c.status = 'running' AND c.started_at <= ? AND c.ends_at > ?)",
+            (cur_time, challenge_id, user_id, cur_time, challenge_id, cur_time, cur_time),
+        )
+        return cur.rowcount > 0
+
+
+async def participants(db: Database, challenge_id: int) -> list[logic.Taking]:
+    rows = await db.fetchall(
+        "SELECT user_id, joined_at, picked_up_at, stepped_away_at FROM pd_participants"
+        " WHERE challenge_id = ? ORDER BY joined_at, user_id",
+        (challenge_id,),
+    )
+    return [_taking(r) for r in rows]
+
+
+class Begin(Enum):
+    STARTED = "started"
+    NOBODY = "nobody"  # cancelled: nobody joined
+    STALE = "stale"  # cancelled: the start passed long ago while Hearth was offline
+    NOT_LOBBY = "not_lobby"
+
+
+@dataclass(frozen=True, slots=True)
+class BeginResult:
+    what: Begin
+    challenge: Challenge | None
+    session_paused: bool = False
+
+
+async def begin(db: Database, challenge_id: int, now: datetime) -> BeginResult:
+    """Lobby → running (or cancelled when nobody joined), once.
+
+    For a scheduled session this also keeps its count of quiet sessions, and pauses the
+    schedule after a few in a row, in the same transaction.
+    """
+    async with db.transaction() as conn:
+        row = await _one(
+            conn,
+            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
+            (challenge_id,),
+        )
+        if row is None or row["status"] != "lobby":
+            return BeginResult(Begin.NOT_LOBBY, None if row is None else _challenge(row))
+        ch = _challenge(row)
+        count_row = await _one(
+            conn, "SELECT COUNT(*) FROM pd_participants WHERE challenge_id = ?", (challenge_id,)
+        )
+        count = int(count_row[0])
+        paused = False
+        if now - ch.starts_at > logic.STALE_START:
+            what = Begin.STALE
+        elif count == 0:
+            what = Begin.NOBODY
+        else:
+            what = Begin.STARTED
+        if what is Begin.STARTED:
+            await conn.execute(
+                "UPDATE pd_challenges SET status = 'running', started_at = ?, ends_at = ?"
+                " WHERE challenge_id = ? AND status = 'lobby'",
+                (ts(now), ts(now + ch.duration), challenge_id),
+            )
+        else:
+            await conn.execute(
+                "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+                " WHERE challenge_id = ? AND status = 'lobby'",
+                (ts(now), challenge_id),
+            )
+        if ch.session_id is not None:
+            if what is Begin.STARTED:
+                await conn.execute(
+                    "UPDATE pd_sessions SET quiet_rounds = 0 WHERE session_id = ?",
+                    (ch.session_id,),
+                )
+            elif what is Begin.NOBODY:
+                await conn.execute(
+                    "UPDATE pd_sessions SET quiet_rounds = quiet_rounds + 1 WHERE session_id = ?",
+                    (ch.session_id,),
+                )
+                cur = await conn.execute(
+                    "UPDATE pd_sessions SET status = 'paused', pause_reason = 'quiet'"
+                    " WHERE session_id = ? AND status = 'active' AND quiet_rounds >= ?",
+                    (ch.session_id, logic.QUIET_ROUNDS_TO_PAUSE),
+                )
+                paused = cur.rowcount > 0
+        row = await _one(
+            conn,
+            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
+            (challenge_id,),
+        )
+    return BeginResult(what, _challenge(row), paused)
+
+
+async def cancel_lobby(db: Database, challenge_id: int, now: datetime) -> bool:
+    cur_rows = await db.execute(
+        "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+        " WHERE challenge_id = ? AND status = 'lobby'",
+        (ts(now), challenge_id),
+    )
+    return cur_rows > 0
+
+
+async def finish(
+    db: Database,
+    challenge_id: int,
+    *,
+    now: datetime,
+    results: logic.Results,
+    where: str,
+    message_id: int | None,
+    late: bool,
+    prompt_id: str | None,
+    pause_session: bool,
+) -> bool:
+    """Running → ended, with where the results went, in one transaction. False if it had
+    already ended (nothing changes then)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE pd_challenges SET status = 'ended', ended_at = ?, results_where = ?,"
+            " results_message_id = ?, posted_late = ?, prompt_id = ?, participant_count = ?,"
+            " made_it_count = ?, free_minutes = ? WHERE challenge_id = ? AND status = 'running'",
+            (
+                ts(now),
+                where,
+                message_id,
+                int(late),
+                prompt_id,
+                results.participants,
+                len(results.made_it),
+                results.free_minutes,
+                challenge_id,
+            ),
+        )
+        if cur.rowcount == 0:
+            return False
+        if pause_session:
+            await conn.execute(
+                "UPDATE pd_sessions SET status = 'paused', pause_reason = 'channel'"
+                " WHERE session_id = (SELECT session_id FROM pd_challenges WHERE challenge_id = ?)"
+                " AND status = 'active'",
+                (challenge_id,),
+            )
+        return True
+
+
+async def set_thread(db: Database, challenge_id: int, thread_id: int) -> None:
+    await db.execute(
+        "UPDATE pd_challenges SET thread_id = ? WHERE challenge_id = ? AND thread_id IS NULL",
+        (thread_id, challenge_id),
+    )
+
+
+async def used_prompt_ids(db: Database, guild_id: int) -> set[str]:
+    rows = await db.fetchall(
+        "SELECT DISTINCT prompt_id FROM pd_challenges WHERE guild_id = ? AND prompt_id IS NOT NULL",
+        (guild_id,),
+    )
+    return {r[0] for r in rows}
+
+
+async def running_index(db: Database) -> list[tuple[int, int, datetime, list[int]]]:
+    """(guild, challenge, ends_at, still-phone-free user ids) for every running challenge."""
+    rows = await db.fetchall(
+        "SELECT c.guild_id, c.challenge_id, c.ends_at, p.user_id FROM pd_challenges c"
+        " LEFT JOIN pd_participants p ON p.challenge_id = c.challenge_id"
+        " AND p.picked_up_at IS NULL AND p.stepped_away_at IS NULL"
+        " WHERE c.status = 'running' ORDER BY c.challenge_id"
+    )
+    found: dict[int, tuple[int, int, datetime, list[int]]] = {}
+    for r in rows:
+        entry = found.setdefault(r[1], (r[0], r[1], _need(r[2]), []))
+        if r[3] is not None:
+            entry[3].append(r[3])
+    return list(found.values())
+
+
+async def ended_sessions(
+    db: Database, guild_id: int, since: datetime | None = None
+) -> list[logic.Session]:
+    sql = (
+        "SELECT started_at, duration_minutes, participant_count, made_it_count, free_minutes"
+        " FROM pd_challenges WHERE guild_id = ? AND status = 'ended'"
+    )
+    params: list[Any] = [guild_id]
+    if since is not None:
+        sql += " AND started_at >= ?"
+        params.append(ts(since))
+    rows = await db.fetchall(sql + " ORDER BY started_at", params)
+    return [
+        logic.Session(
+            started_at=_need(r[0]),
+            duration_minutes=r[1],
+            participants=r[2] or 0,
+            made_it=r[3] or 0,
+            free_minutes=r[4] or 0,
+        )
+        for r in rows
+    ]
+
+
+async def mine(
+    db: Database, guild_id: int, user_id: int
+) -> list[tuple[logic.Taking, datetime, datetime]]:
+    rows = await db.fetchall(
+        "SELECT p.user_id, p.joined_at, p.picked_up_at, p.stepped_away_at, c.started_at,"
+        " c.ends_at FROM pd_participants p JOIN pd_challenges c"
+        " ON c.challenge_id = p.challenge_id"
+        " WHERE c.guild_id = ? AND p.user_id = ? AND c.status = 'ended'",
+        (guild_id, user_id),
+    )
+    return [(_taking(r), _need(r["started_at"]), _need(r["ends_at"])) for r in rows]
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+async def create_session(
+    db: Database,
+    *,
+    guild_id: int,
+    channel_id: int,
+    creator_user_id: int,
+    weekday: int,
+    local_time: time,
+    duration_minutes: int,
+    remind_minutes: int,
+    title: str | None,
+    next_at: datetime,
+    now: datetime,
+) -> Session:
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO pd_sessions (guild_id, channel_id, creator_user_id, weekday,"
+            " local_time, duration_minutes, remind_minutes, title, next_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id,
+                channel_id,
+                creator_user_id,
+                weekday,
+                local_time.strftime("%H:%M"),
+                duration_minutes,
+                remind_minutes,
+                title,
+                ts(next_at),
+                ts(now),
+            ),
+        )
+        row = await _one(
+            conn,
+            f"SELECT {_SESSION_COLUMNS} FROM pd_sessions WHERE session_id = ?",
+            (cur.lastrowid,),
+        )
+    return _session(row)
+
+
+async def get_session(db: Database, session_id: int) -> Session | None:
+    row = await db.fetchone(
+        f"SELECT {_SESSION_COLUMNS} FROM pd_sessions WHERE session_id = ?", (session_id,)
+    )
+    return None if row is None else _session(row)
+
+
+async def guild_sessions(db: Database, guild_id: int) -> list[Session]:
+    """Active and paused sessions of a server, soonest first."""
+    rows = await db.fetchall(
+        f"SELECT {_SESSION_COLUMNS} FROM pd_sessions"
+        " WHERE guild_id = ? AND status IN ('active', 'paused') ORDER BY next_at, session_id",
+        (guild_id,),
+    )
+    return [_session(r) for r in rows]
+
+
+async def active_sessions(db: Database) -> list[Session]:
+    rows = await db.fetchall(
+        f"SELECT {_SESSION_COLUMNS} FROM pd_sessions WHERE status = 'active' ORDER BY session_id"
+    )
+    return [_session(r) for r in rows]
+
+
+async def advance_session(
+    db: Database, session_id: int, after: datetime, next_at: datetime
+) -> bool:
+    """Move an active session from the occurrence `after` to `next_at`, once."""
+    changed = await db.execute(
+        "UPDATE pd_sessions SET next_at = ? WHERE session_id = ? AND next_at = ?"
+        " AND status = 'active'",
+        (ts(next_at), session_id, ts(after)),
+    )
+    return changed > 0
+
+
+async def reschedule(db: Database, session_id: int, after: datetime, next_at: datetime) -> bool:
+    """Move an active session's next start (the server's time zone changed), once."""
+    changed = await db.execute(
+        "UPDATE pd_sessions SET next_at = ? WHERE session_id = ? AND next_at = ?"
+        " AND status = 'active'",
+        (ts(next_at), session_id, ts(after)),
+    )
+    return changed > 0
+
+
+async def pause_session(db: Database, session_id: int, reason: str) -> bool:
+    changed = await db.execute(
+        "UPDATE pd_sessions SET status = 'paused', pause_reason = ?"
+        " WHERE session_id = ? AND status = 'active'",
+        (reason, session_id),
+    )
+    return changed > 0
+
+
+async def cancel_reminded_occurrence(
+    db: Database, challenge_id: int, session_id: int, now: datetime, reason: str
+) -> None:
+    """A reminder that couldn't be posted: let the lobby go and pause the schedule."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+            " WHERE challenge_id = ? AND status = 'lobby'",
+            (ts(now), challenge_id),
+        )
+        await conn.execute(
+            "UPDATE pd_sessions SET status = 'paused', pause_reason = ?"
+            " WHERE session_id = ? AND status = 'active'",
+            (reason, session_id),
+        )
+
+
+async def resume_session(db: Database, session_id: int, next_at: datetime) -> bool:
+    changed = await db.execute(
+        "UPDATE pd_sessions SET status = 'active', pause_reason = NULL, quiet_rounds = 0,"
+        " next_at = ? WHERE session_id = ? AND status = 'paused'",
+        (ts(next_at), session_id),
+    )
+    return changed > 0
+
+
+async def cancel_session(
+    db: Database, session_id: int, guild_id: int, now: datetime
+) -> tuple[bool, Challenge | None]:
+    """Cancel a session and its waiting lobby, if any. (cancelled?, the lobby let go)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE pd_sessions SET status = 'cancelled' WHERE session_id = ? AND guild_id = ?"
+            " AND status IN ('active', 'paused')",
+            (session_id, guild_id),
+        )
+        if cur.rowcount == 0:
+            return False, None
+        row = await _one(
+            conn,
+            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges"
+            " WHERE session_id = ? AND status = 'lobby'",
+            (session_id,),
+        )
+        lobby = None if row is None else _challenge(row)
+        if lobby is not None:
+            await conn.execute(
+                "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+                " WHERE challenge_id = ? AND status = 'lobby'",
+                (ts(now), lobby.challenge_id),
+            )
+        return True, lobby
+
+
+# --------------------------------------------------------------------------- their data
+
+
+async def export_user(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Everything phones down holds about one person."""
+    taking = await db.fetchall(
+        "SELECT p.*, c.guild_id FROM pd_participants p"
+        " JOIN pd_challenges c ON c.challenge_id = p.challenge_id"
+        " WHERE p.user_id = ? ORDER BY p.joined_at",
+        (user_id,),
+    )
+    started = await db.fetchall(
+        "SELECT challenge_id, guild_id, title, created_at FROM pd_challenges"
+        " WHERE starter_user_id = ? ORDER BY created_at",
+        (user_id,),
+    )
+    sessions = await db.fetchall(
+        "SELECT session_id, guild_id, title, created_at FROM pd_sessions"
+        " WHERE creator_user_id = ? ORDER BY created_at",
+        (user_id,),
+    )
+    return {
+        "pd_participants": [dict(r) for r in taking],
+        "pd_challenges": [dict(r) for r in started],
+        "pd_sessions": [dict(r) for r in sessions],
+    }
+
+
+async def forget_user(db: Database, user_id: int) -> None:
+    """Remove one person from phones down's records, keeping the group's own history.
+
+    Their part in every challenge goes; challenges they started and sessions they set up
+    stay for the group but no longer name them (id 0) or keep the title they wrote. The
+    group's totals (how many took part, how many minutes) are counts, not people.
+    """
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM pd_participants WHERE user_id = ?", (user_id,))
+        await conn.execute(
+            "UPDATE pd_challenges SET starter_user_id = 0, title = NULL WHERE starter_user_id = ?",
+            (user_id,),
+        )
+        await conn.execute(
+            "UPDATE pd_sessions SET creator_user_id = 0, title = NULL WHERE creator_user_id = ?",
+            (user_id,),
+        )
