@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# First start: a data key (HEARTH_DATA_KEY) is written into .env if there is none.
 run: $(STAMP)
+	@$(BIN)/python -m bot ensure-data-key --env-file .env
 	$(BIN)/python -m bot run
 
 lint: $(STAMP)

@@ -489,24 +489,8 @@ class Boundaries:
 
     # ------------------------------------------------------------------ their data
 
-    async def export_user(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about this person here, for "see what Hearth holds"."""
-        person = await self.db.fetchone(
-            "SELECT * FROM person_boundaries WHERE user_id = ?", (user_id,)
-        )
-        members = await self.db.fetchall(
-            "SELECT * FROM member_boundaries WHERE user_id = ? ORDER BY guild_id", (user_id,)
-        )
-        return {
-            "person_boundaries": [dict(person)] if person is not None else [],
-            "member_boundaries": [dict(row) for row in members],
-        }
-
-    async def forget_user(self, user_id: int) -> None:
-        """Delete every boundary this person set, everywhere."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM person_boundaries WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM member_boundaries WHERE user_id = ?", (user_id,))
+    def forgotten(self, user_id: int) -> None:
+        """Their rows were deleted (bot.privacy, in one transaction): drop what's cached."""
         self._forget_seen(user_id)
 
 

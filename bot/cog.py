@@ -85,10 +85,16 @@ class HearthCog(commands.Cog):
         """Lines (title, text) this cog adds to `/hearth settings`, e.g. a paused schedule."""
         return []
 
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
-        await report_error(interaction, error)
+    # Personal data: a cog that stores anything about people sets the class attribute
+    # `personal_data = store.PERSONAL_DATA` (a `bot.privacy.PersonalData`), and the
+    # privacy cog shows, exports and deletes it. Rows are handled there, in one
+    # transaction; these hooks tidy what lives outside the database afterwards.
+
+    async def person_forgotten(self, user_id: int) -> None:
+        """This person's rows are gone: cancel their jobs, drop them from memory."""
+
+    async def server_forgotten(self, guild_id: int) -> None:
+        """This server's rows are gone: cancel its jobs, drop it from memory."""
 
 
 class HearthItem:

@@ -37,6 +37,9 @@ class DMChannels:
             self._ids.move_to_end(user_id)
         return channel_id
 
+    def forget(self, user_id: int) -> None:
+        self._ids.pop(user_id, None)
+
     def put(self, user_id: int, channel_id: int) -> None:
         self._ids[user_id] = channel_id
         self._ids.move_to_end(user_id)

@@ -2,6 +2,8 @@
 
 - `RateLimiter`: so one person can't use Hearth to flood another (e.g. support
   notes, shares to a friend). Sliding window on the bot's clock, keyed by anything.
+- `ReachLimiter`: the one shared limit on anything that DMs someone else on a person's
+  behalf (`bot.reach`), across every practice.
 - `Pacer`: spreads bursts over real time, e.g. opening DMs, because Discord limits
   how fast a bot may open new DM channels (DISCORD_FACTS: spread check-ins out).
 """
@@ -14,6 +16,7 @@ from collections import deque
 from collections.abc import Hashable
 from datetime import datetime, timedelta
 
+from bot.errors import HearthError
 from bot.timeutil import Clock
 
 
@@ -44,6 +47,12 @@ class RateLimiter:
         if len(self._hits) > 50_000:  # keep memory bounded: drop idle keys
             self._prune()
         return True
+
+    def give_back(self, key: Hashable) -> None:
+        """Undo the latest hit for `key` (the thing it was taken for didn't happen)."""
+        hits = self._hits.get(key)
+        if hits:
+            hits.pop()
 
     def retry_after(self, key: Hashable) -> timedelta:
         hits = self._window(key)
@@ -78,3 +87,65 @@ class Pacer:
                     self._tokens -= 1
                     return
                 await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+# One person reaching another through Hearth (a support note, an "I'm here", a circle
+# invitation, a private share…), counted across every practice together.
+REACH_PER_PAIR = 3  # to the same friend, per day
+REACH_PER_SENDER = 20  # to anyone, per day
+REACH_WINDOW = timedelta(days=1)
+
+PAIR_REFUSAL = (
+    "You've reached out to them a few times today already — that's plenty. Let it land, "
+    "and try again tomorrow."
+)
+SENDER_REFUSAL = "That's a lot of messages to friends for one day — let's pause till tomorrow."
+
+
+class ReachLimiter:
+    """The one limit on anything that makes Hearth DM someone on another person's behalf.
+
+    Shared by every practice (`bot.reach`), so nobody can flood a friend by switching
+    between features: at most `per_pair` a day to the same person and `per_sender` a day
+    in all. `check` before deferring or opening a modal; `take` once it goes ahead.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        per_pair: int = REACH_PER_PAIR,
+        per_sender: int = REACH_PER_SENDER,
+        per: timedelta = REACH_WINDOW,
+    ) -> None:
+        self.pairs = RateLimiter(clock, rate=per_pair, per=per)
+        self.senders = RateLimiter(clock, rate=per_sender, per=per)
+
+    def refusal(self, sender_id: int, recipient_id: int) -> str | None:
+        """Why this can't go now (a sentence for the sender), or None when it can."""
+        if self.pairs.retry_after((sender_id, recipient_id)) > timedelta(0):
+            return PAIR_REFUSAL
+        if self.senders.retry_after(sender_id) > timedelta(0):
+            return SENDER_REFUSAL
+        return None
+
+    def check(self, sender_id: int, recipient_id: int) -> None:
+        """Raise HearthError (shown kindly) when the sender has reached their limit."""
+        refusal = self.refusal(sender_id, recipient_id)
+        if refusal is not None:
+            raise HearthError(refusal)
+
+    def take(self, sender_id: int, recipient_id: int) -> None:
+        """Count one reach (after `check`): the pair's and the sender's."""
+        self.pairs.try_acquire((sender_id, recipient_id))
+        self.senders.try_acquire(sender_id)
+
+    def give_back(self, sender_id: int, recipient_id: int) -> None:
+        """Return a reach taken for something that never arrived."""
+        self.pairs.give_back((sender_id, recipient_id))
+        self.senders.give_back(sender_id)
+
+    def acquire(self, sender_id: int, recipient_id: int) -> None:
+        """`check` and `take` at once."""
+        self.check(sender_id, recipient_id)
+        self.take(sender_id, recipient_id)

@@ -153,6 +153,12 @@ class ConfirmView(HearthView):
         self.add_item(no)
 
     async def _finish(self, interaction: discord.Interaction[Any], value: bool) -> None:
+        if self._done.is_set():
+            return
+        # Acknowledge the click before the view stops listening: the caller answers by
+        # editing (`edit_original_response`), and the bot's "nobody handles this" fallback
+        # never sees an unanswered click without a view.
+        await interaction.response.defer()
         self.result = value
         self.answered = interaction
         self.stop()
@@ -181,7 +187,11 @@ async def confirm(
     danger: bool = False,
     timeout: float = 120,
 ) -> tuple[bool | None, discord.Interaction[Any] | None]:
-    """Ask privately and wait. Returns (answer, the click's interaction to respond to)."""
+    """Ask privately and wait. Returns (answer, the click's interaction).
+
+    The click is already acknowledged: answer it by editing the question with
+    `clicked.edit_original_response(content=…, view=None)`.
+    """
     view = ConfirmView(
         owner_id=interaction.user.id,
         confirm_label=confirm_label,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import discord
 import pytest
 
@@ -30,16 +28,15 @@ async def bot(fake_discord: FakeDiscord, world: World) -> ExampleBot:
     return client
 
 
-async def test_server_starts_stops_fast_and_puts_discord_back() -> None:
+async def test_server_starts_stops_and_puts_discord_back() -> None:
+    # How fast it starts is measured in bench/, not asserted here.
     original = discord.http.Route.BASE
     fake = FakeDiscord()
-    started = time.perf_counter()
     await fake.start()
     fake.point_discord_here()
     pointed = discord.http.Route.BASE
     assert pointed == f"http://127.0.0.1:{fake.port}/api/v10"
     await fake.stop()
-    assert time.perf_counter() - started < 0.1
     restored = discord.http.Route.BASE
     assert restored == original
 
@@ -49,9 +46,7 @@ async def test_bot_gets_ready_quickly_and_sees_the_world(
 ) -> None:
     guild, chan, _, _ = world
     client = ExampleBot()
-    started = time.perf_counter()
     await fake_discord.start_bot(client)
-    assert time.perf_counter() - started < 0.5  # typically ~30 ms; generous against CI noise
     seen = client.get_guild(guild.id)
     assert seen is not None
     assert seen.get_channel(chan.id) is not None

@@ -1,8 +1,15 @@
-"""One aiosqlite connection for the whole bot.
+"""One aiosqlite connection for the whole bot's writes, one plain connection for reads.
 
 Every write goes through `transaction()` (BEGIN IMMEDIATE). An asyncio lock
-serialises use of the single connection, so a read never sees another task's
-half-done transaction and two writers never meet "database is locked".
+serialises use of the write connection, so two writers never meet "database is
+locked", and a read waits for the writes queued before it.
+
+When nobody holds or waits for the lock, a read outside a transaction doesn't queue at
+all: it runs on a second, read-only connection on the event loop's own thread, which in
+WAL mode sees exactly the committed state the locked read would have seen — without
+hopping to aiosqlite's thread (a point read costs ~5 µs instead of ~190 µs and ~120 µs
+of CPU). (An in-memory database has no second connection; everything goes through the
+lock, as before.)
 """
 
 from __future__ import annotations
@@ -10,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -29,6 +37,18 @@ Params = Sequence[Any] | dict[str, Any]
 _holder: contextvars.ContextVar[int | None] = contextvars.ContextVar("hearth_db", default=None)
 
 
+# Settings of every connection (the reader gets them too, and is read-only).
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    # Deleted rows are overwritten with zeros, not left readable in free pages:
+    # a forgotten person's words must be gone from the file, not just unlinked.
+    "PRAGMA secure_delete=ON",
+)
+
+
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer Hearth than this one."""
 
@@ -37,7 +57,9 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._queued = 0  # tasks holding or waiting for the lock
         self.transactions = 0  # commits so far; benchmarks count writes per interaction
 
     @property
@@ -54,20 +76,24 @@ class Database:
         # isolation_level=None: we issue BEGIN ourselves, so nothing opens implicitly.
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=5000",
-        ):
+        for pragma in _PRAGMAS:
             await conn.execute(pragma)
         self._conn = conn
+        if str(self.path) != ":memory:":
+            reader = sqlite3.connect(self.path, isolation_level=None)
+            reader.row_factory = sqlite3.Row  # the same Row class aiosqlite returns
+            for pragma in (*_PRAGMAS, "PRAGMA query_only=ON"):
+                reader.execute(pragma)
+            self._reader = reader
 
     async def close(self) -> None:
         if self._conn is None:
             return
         async with self._lock:
             conn, self._conn = self._conn, None
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                reader.close()
             await conn.close()
 
     @asynccontextmanager
@@ -75,12 +101,16 @@ class Database:
         if _holder.get() == id(self):
             yield self.conn
             return
-        async with self._lock:
-            token = _holder.set(id(self))
-            try:
-                yield self.conn
-            finally:
-                _holder.reset(token)
+        self._queued += 1
+        try:
+            async with self._lock:
+                token = _holder.set(id(self))
+                try:
+                    yield self.conn
+                finally:
+                    _holder.reset(token)
+        finally:
+            self._queued -= 1
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -99,11 +129,33 @@ class Database:
             await conn.commit()
             self.transactions += 1
 
+    def _committed_reader(self) -> sqlite3.Connection | None:
+        """The read connection when a read needn't queue: no transaction of this task (it
+        must see its own writes) and nobody holding or waiting for the lock (a read waits
+        for the writes queued before it, as it always has)."""
+        if self._reader is None or self._queued or _holder.get() == id(self):
+            return None
+        return self._reader
+
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        reader = self._committed_reader()
+        if reader is not None:
+            cursor = reader.execute(sql, params)
+            try:
+                return cast("aiosqlite.Row | None", cursor.fetchone())
+            finally:
+                cursor.close()  # ends the read, so the snapshot never outlives the call
         async with self._use() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        reader = self._committed_reader()
+        if reader is not None:
+            cursor = reader.execute(sql, params)
+            try:
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
         async with self._use() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 

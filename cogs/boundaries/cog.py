@@ -12,7 +12,7 @@ import secrets
 import sqlite3
 from contextlib import suppress
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -22,6 +22,7 @@ from bot import guilds, timeutil, ui
 from bot.boundaries_rules import depth_label
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import HearthError, send_ephemeral
+from bot.privacy import PersonalData
 from cogs.boundaries import logic, store
 from cogs.boundaries.views import (
     GroupView,
@@ -48,6 +49,7 @@ def close_job_id(proposal_id: int) -> str:
 class BoundariesCog(HearthCog):
     practice = "boundaries"
     dynamic_items = (VoteButton, TimezoneAskButton)
+    personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     boundaries_group = app_commands.Group(
         name="boundaries", description="Your own boundaries and the group's pace — kept private"
@@ -304,15 +306,3 @@ class BoundariesCog(HearthCog):
         depth = await self.bot.boundaries.group_depth(guild_id)
         pace = await store.pace(self.bot.db, guild_id)
         return [("Group pace", f"At **{depth_label(depth)}**. {logic.pace_line(pace)}")]
-
-    # -- their data -------------------------------------------------------------------
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Everything this practice holds about a person (their boundaries and open votes)."""
-        data = await self.bot.boundaries.export_user(user_id)
-        data.update(await store.export_user(self.bot.db, user_id))
-        return data
-
-    async def delete_user_data(self, user_id: int) -> None:
-        await store.forget_user(self.bot.db, user_id)
-        await self.bot.boundaries.forget_user(user_id)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.db import Database
+from bot.privacy import Person, PersonalData, Table
 from bot.timeutil import UTC
 from cogs.boundaries.logic import PaceSettings
 
@@ -195,12 +196,35 @@ async def set_pace(
     return PaceSettings(window=timedelta(hours=window_hours), cooldown=timedelta(days=rest))
 
 
-async def export_user(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
-    rows = await db.fetchall(
-        "SELECT proposal_id, in_favour, voted_at FROM depth_votes WHERE user_id = ?", (user_id,)
-    )
-    return {"depth_votes": [dict(row) for row in rows]}
+# --------------------------------------------------------------------------- their data
 
-
-async def forget_user(db: Database, user_id: int) -> None:
-    await db.execute("DELETE FROM depth_votes WHERE user_id = ?", (user_id,))
+PERSONAL_DATA = PersonalData(
+    key="group_pace",
+    title="Going deeper together",
+    practice="boundaries",
+    statement=(
+        "Your answer to an open question about the group going deeper (yes or not yet), "
+        "so it can be decided privately. Nobody sees who answered what, questions never "
+        "name who asked, and every answer is deleted the moment the question closes."
+    ),
+    kept="Until the question closes (three days unless the admins chose otherwise).",
+    tables=(
+        Table(
+            "depth_proposals",
+            "A question to a server about going one level deeper (it names no one).",
+            server="guild_id",
+        ),
+        Table(
+            "depth_votes",
+            "Your answer to an open question about going deeper.",
+            people={"user_id": Person("answer to an open question", "answers to open questions")},
+            when="voted_at",
+            server_via="depth_proposals",
+        ),
+        Table(
+            "depth_settings",
+            "How long a server's questions stay open and how long it rests after a no.",
+            server="guild_id",
+        ),
+    ),
+)

@@ -28,6 +28,7 @@ from bot.db import Database
 from bot.dm import send_dm
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
+from bot.privacy import PersonalData, record_words
 from cogs.phones_down import forest, logic, store, views
 from cogs.phones_down.store import Begin, BeginResult, Challenge, Join, Leave, Session
 
@@ -114,14 +115,7 @@ class PhonesDownCog(HearthCog):
     dynamic_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = (
         views.ChallengeButton,
     )
-    personal_data: ClassVar[str] = (
-        "Phones down keeps who joined each challenge, when, and when they picked a phone up "
-        "or stepped away — times only, never what anyone wrote — to count the group's "
-        "phone-free minutes and draw its forest. It also keeps who started a challenge or "
-        "scheduled a session (and the title they gave it). It's kept while Hearth is in the "
-        "server, until you ask Hearth to forget you. Debrief answers are posted in a thread "
-        "and not stored."
-    )
+    personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     phonesdown = app_commands.Group(
         name="phonesdown",
@@ -654,8 +648,18 @@ class PhonesDownCog(HearthCog):
         )
         header = f"**{name}** answered:"
         body = textfit.quote_block(answer, textfit.CONTENT - len(header) - 1)
-        await self.bot.get_partial_messageable(thread_id, guild_id=ch.guild_id).send(
+        posted = await self.bot.get_partial_messageable(thread_id, guild_id=ch.guild_id).send(
             textfit.fit(f"{header}\n{body}", textfit.CONTENT)
+        )
+        # The answer lives only in that message; remember whose it is so it can be deleted.
+        await record_words(
+            self.db,
+            user_id=interaction.user.id,
+            channel_id=thread_id,
+            message_id=posted.id,
+            guild_id=ch.guild_id,
+            practice=PRACTICE,
+            now=self.now(),
         )
         log.info(
             "phones-down answer guild=%s challenge=%s user=%s",
@@ -1074,16 +1078,26 @@ class PhonesDownCog(HearthCog):
                 if fresh is not None:
                     await self._arm_session(fresh)
 
-    async def export_user(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """What phones down holds about one person (for "see what Hearth holds")."""
-        return await store.export_user(self.db, user_id)
-
-    async def forget_user(self, user_id: int) -> None:
-        """Forget one person here, keeping the group's history without them."""
-        await store.forget_user(self.db, user_id)
+    async def person_forgotten(self, user_id: int) -> None:
+        """Their part is gone from the database; stop watching them in running challenges."""
         for live in self._live.values():
             for entry in live.values():
                 entry.watching.discard(user_id)
+
+    async def server_forgotten(self, guild_id: int) -> None:
+        """The server's challenges and sessions are gone: drop their watch and their jobs."""
+        self._live.pop(guild_id, None)
+        sched = self.bot.scheduler
+        for job_id in sched.job_ids("phonesdown:"):
+            kind, _, raw = job_id.removeprefix("phonesdown:").partition(":")
+            if not raw.isdigit():
+                continue
+            if kind in ("session", "reminder"):
+                gone = await store.get_session(self.db, int(raw)) is None
+            else:
+                gone = await store.get(self.db, int(raw)) is None
+            if gone:
+                sched.cancel(job_id)
 
     # ------------------------------------------------------------------ leaving a server
 

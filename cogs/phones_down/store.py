@@ -14,7 +14,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot import crypto
 from bot.db import Database
+from bot.privacy import Forget, Person, PersonalData, Table
 from bot.timeutil import UTC
 from cogs.phones_down import logic
 
@@ -92,7 +94,7 @@ def _challenge(row: Any) -> Challenge:
         message_id=row["message_id"],
         starter_user_id=row["starter_user_id"],
         session_id=row["session_id"],
-        title=row["title"],
+        title=crypto.unseal(row["title"]),
         duration_minutes=row["duration_minutes"],
         status=row["status"],
         created_at=_need(row["created_at"]),
@@ -148,7 +150,7 @@ def _session(row: Any) -> Session:
         local_time=time.fromisoformat(row["local_time"]),
         duration_minutes=row["duration_minutes"],
         remind_minutes=row["remind_minutes"],
-        title=row["title"],
+        title=crypto.unseal(row["title"]),
         status=row["status"],
         pause_reason=row["pause_reason"],
         quiet_rounds=row["quiet_rounds"],
@@ -250,7 +252,7 @@ async def create(
                 message_id,
                 starter_user_id,
                 session_id,
-                title,
+                crypto.seal(title),
                 duration_minutes,
                 ts(now),
                 ts(starts_at),
@@ -613,7 +615,7 @@ async def create_session(
                 local_time.strftime("%H:%M"),
                 duration_minutes,
                 remind_minutes,
-                title,
+                crypto.seal(title),
                 ts(next_at),
                 ts(now),
             ),
@@ -737,46 +739,56 @@ async def cancel_session(
 
 # --------------------------------------------------------------------------- their data
 
-
-async def export_user(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Everything phones down holds about one person."""
-    taking = await db.fetchall(
-        "SELECT p.*, c.guild_id FROM pd_participants p"
-        " JOIN pd_challenges c ON c.challenge_id = p.challenge_id"
-        " WHERE p.user_id = ? ORDER BY p.joined_at",
-        (user_id,),
-    )
-    started = await db.fetchall(
-        "SELECT challenge_id, guild_id, title, created_at FROM pd_challenges"
-        " WHERE starter_user_id = ? ORDER BY created_at",
-        (user_id,),
-    )
-    sessions = await db.fetchall(
-        "SELECT session_id, guild_id, title, created_at FROM pd_sessions"
-        " WHERE creator_user_id = ? ORDER BY created_at",
-        (user_id,),
-    )
-    return {
-        "pd_participants": [dict(r) for r in taking],
-        "pd_challenges": [dict(r) for r in started],
-        "pd_sessions": [dict(r) for r in sessions],
-    }
-
-
-async def forget_user(db: Database, user_id: int) -> None:
-    """Remove one person from phones down's records, keeping the group's own history.
-
-    Their part in every challenge goes; challenges they started and sessions they set up
-    stay for the group but no longer name them (id 0) or keep the title they wrote. The
-    group's totals (how many took part, how many minutes) are counts, not people.
-    """
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM pd_participants WHERE user_id = ?", (user_id,))
-        await conn.execute(
-            "UPDATE pd_challenges SET starter_user_id = 0, title = NULL WHERE starter_user_id = ?",
-            (user_id,),
-        )
-        await conn.execute(
-            "UPDATE pd_sessions SET creator_user_id = 0, title = NULL WHERE creator_user_id = ?",
-            (user_id,),
-        )
+PERSONAL_DATA = PersonalData(
+    key="phones_down",
+    title="Phones down",
+    practice="phones_down",
+    statement=(
+        "Who joined each challenge, when, and when they picked a phone up or stepped away "
+        "— times only, never what anyone wrote — to count the group's phone-free minutes "
+        "and draw its forest. Also who started a challenge or set up a weekly time, and the "
+        "name they gave it (encrypted). Debrief answers are posted in a thread and not "
+        "stored; Hearth only remembers which message is yours, so it can delete it if you "
+        "ask. Kept while Hearth is in the server. When you delete your data, your part "
+        "goes; challenges you started stay in the group's history without your name or "
+        "the name you gave them."
+    ),
+    kept="While Hearth is in the server, or until you delete your data.",
+    tables=(
+        Table(
+            "pd_sessions",
+            "A weekly phones-down time: who set it up, when, and the name they gave it.",
+            people={
+                "creator_user_id": Person(
+                    "weekly phones-down time you set up",
+                    "weekly phones-down times you set up",
+                    Forget.ANONYMISE,
+                )
+            },
+            when="created_at",
+            sealed=("title",),
+            clear=("title",),
+            server="guild_id",
+        ),
+        Table(
+            "pd_challenges",
+            "A phones-down challenge: who started it, its name, when it ran, how it went.",
+            people={
+                "starter_user_id": Person(
+                    "challenge you started", "challenges you started", Forget.ANONYMISE
+                )
+            },
+            when="created_at",
+            sealed=("title",),
+            clear=("title",),
+            server="guild_id",
+        ),
+        Table(
+            "pd_participants",
+            "Your part in a challenge: when you joined, picked a phone up or stepped away.",
+            people={"user_id": Person("challenge you joined", "challenges you joined")},
+            when="joined_at",
+            server_via="pd_challenges",
+        ),
+    ),
+)

@@ -14,6 +14,7 @@ from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS, GuildSettings
+from bot.limits import Pacer
 from bot.permissions import explain_missing, missing_in
 from bot.practices import BY_KEY, PRACTICES
 
@@ -86,9 +87,17 @@ class PracticesView(ui.HearthView):
         )
 
 
+# Welcomes go out at this pace: a handful at once, then a couple a second, so a start
+# after an outage in which hundreds of servers added Hearth doesn't spend Discord's 50
+# requests a second (and collect 429s) on them while prompts and check-ins fall due.
+WELCOME_RATE = 2.0
+WELCOME_BURST = 5
+
+
 class SetupCog(HearthCog):
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
+        self.welcome_pacer = Pacer(WELCOME_RATE, burst=WELCOME_BURST)
 
     # -- /hearth setup ----------------------------------------------------------
 
@@ -294,6 +303,10 @@ class SetupCog(HearthCog):
         return None
 
     async def welcome(self, guild: discord.Guild) -> None:
+        await self.welcome_pacer.wait()
+        settings = await guilds.get(self.bot.db, guild.id)
+        if settings is not None and settings.configured:
+            return  # set up while its welcome waited its turn: it needs no "how to begin"
         channel = self.welcome_channel(guild)
         if channel is None:
             log.info("no channel to welcome in guild=%s", guild.id)
@@ -312,3 +325,7 @@ class SetupCog(HearthCog):
             await channel.send(embed=card)
         except discord.HTTPException as exc:
             log.info("welcome failed guild=%s code=%s", guild.id, exc.code)
+        except RuntimeError:
+            if not self.bot.is_closed():
+                raise
+            # Shutting down mid-post: the HTTP session is already gone; nothing to do.

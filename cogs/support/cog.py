@@ -8,7 +8,6 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiosqlite
@@ -21,7 +20,7 @@ from bot.boundaries import ensure_timezone
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS
-from bot.limits import RateLimiter
+from bot.privacy import PersonalData
 from cogs.support import chart, logic, store, views
 from cogs.support.service import SupportService, checkin_job_id, quiet_job_id
 
@@ -55,14 +54,7 @@ class SupportCog(HearthCog):
 
     practice = "support"
     dynamic_items = views.DYNAMIC_ITEMS
-    personal_data: ClassVar[str] = (
-        "Check-ins: when you asked for them (how often, what time, which server) and your "
-        "answers — the mood you tapped and any words you added — kept for you alone so you "
-        "can see them in /checkin history, and deleted after a year. Your support circle: "
-        "who you asked and whether they said yes, until you remove them. A note to a "
-        "friend is kept only until it's delivered. If your DMs turn out closed, a reminder "
-        "to tell you so, until you've been told."
-    )
+    personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     checkin = app_commands.Group(
         name="checkin", description="Gentle DM check-ins, just for you", guild_only=True
@@ -77,10 +69,6 @@ class SupportCog(HearthCog):
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
         self.svc = SupportService(bot)
-        # One person can't use Hearth to flood another.
-        self.pair_limit = RateLimiter(bot.clock, rate=3, per=timedelta(days=1))
-        self.sender_limit = RateLimiter(bot.clock, rate=20, per=timedelta(days=1))
-        self.invite_limit = RateLimiter(bot.clock, rate=10, per=timedelta(days=1))
 
     @asynccontextmanager
     async def _writing(
@@ -91,6 +79,17 @@ class SupportCog(HearthCog):
             yield conn
 
     async def rebuild_jobs(self) -> None:
+        await self.svc.rebuild()
+
+    async def person_forgotten(self, user_id: int) -> None:
+        self.bot.scheduler.cancel(checkin_job_id(user_id))
+        self.bot.scheduler.cancel(quiet_job_id(user_id))
+        self.svc.notices.discard(user_id)
+
+    async def server_forgotten(self, guild_id: int) -> None:
+        # Schedules and friend DMs made there are gone: re-arm from what is left.
+        for prefix in ("checkin:", "quietwatch:", "support:out:"):
+            self.bot.scheduler.cancel_prefix(prefix)
         await self.svc.rebuild()
 
     async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
@@ -332,12 +331,10 @@ class SupportCog(HearthCog):
                 f"Your circle has room for {logic.CIRCLE_MAX} — remove someone with "
                 "`/support circle remove` to ask someone new."
             )
-        if self.invite_limit.retry_after(user_id) > timedelta(0):
-            raise HearthError(
-                "That's a lot of invitations for one day — let's pause till tomorrow."
-            )
+        # An invitation is a DM to a friend: the shared per-person limit counts it.
+        self.bot.reach.check(user_id, friend.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        self.invite_limit.try_acquire(user_id)
+        self.bot.reach.take(user_id, friend.id)
         now = self.bot.clock.now()
 
         async def record(conn: aiosqlite.Connection) -> None:
@@ -440,9 +437,9 @@ class SupportCog(HearthCog):
         note: app_commands.Range[str, 1, logic.FRIEND_NOTE_MAX] | None = None,
     ) -> None:
         await self._friend_here(interaction, friend)
-        self._check_limits(interaction.user.id, friend.id)
+        self.bot.reach.check(interaction.user.id, friend.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        self._take_limits(interaction.user.id, friend.id)
+        self.bot.reach.take(interaction.user.id, friend.id)
         outcome, when = await self.svc.reach(
             "thinking",
             interaction.user.id,
@@ -455,19 +452,6 @@ class SupportCog(HearthCog):
         log.info("support note user=%s outcome=%s", interaction.user.id, outcome)
         name = textfit.one_line(friend.display_name, 40)
         await ui.reply(interaction, logic.friend_result(outcome, name, when))
-
-    def _check_limits(self, sender: int, recipient: int) -> None:
-        if self.pair_limit.retry_after((sender, recipient)) > timedelta(0):
-            raise HearthError(
-                "You've sent them a few already today — that's plenty. Let it land, and try "
-                "again tomorrow."
-            )
-        if self.sender_limit.retry_after(sender) > timedelta(0):
-            raise HearthError("That's a lot of notes for one day — let's pause till tomorrow.")
-
-    def _take_limits(self, sender: int, recipient: int) -> None:
-        self.pair_limit.try_acquire((sender, recipient))
-        self.sender_limit.try_acquire(sender)
 
     @support.command(name="quiet", description="Let your circle know if you go quiet for a while")
     @app_commands.describe(
@@ -638,7 +622,14 @@ class SupportCog(HearthCog):
         if not members:
             await interaction.response.edit_message(content=logic.CIRCLE_NOBODY, view=None)
             return
+        # Each friend told is a DM on their behalf: the shared per-person limit counts it,
+        # so asking for check-in after check-in can't flood the circle.
+        members = [m for m in members if self.bot.reach.refusal(user_id, m) is None]
+        if not members:
+            raise HearthError(logic.CIRCLE_TOLD_ENOUGH)
         await interaction.response.defer()
+        for member_id in members:
+            self.bot.reach.take(user_id, member_id)
         schedule = await store.get_schedule(self.bot.db, user_id)
         now = self.bot.clock.now()
 
@@ -685,7 +676,7 @@ class SupportCog(HearthCog):
     async def on_here_button(self, interaction: discord.Interaction[Any], owner_id: int) -> None:
         if not await store.is_accepted(self.bot.db, owner_id, interaction.user.id):
             raise HearthError("That button is for the friends in their support circle.")
-        self._check_limits(interaction.user.id, owner_id)
+        self.bot.reach.check(interaction.user.id, owner_id)
         await interaction.response.send_modal(views.HereModal(owner_id))
 
     async def on_here(
@@ -694,9 +685,9 @@ class SupportCog(HearthCog):
         user_id = interaction.user.id
         if not await store.is_accepted(self.bot.db, owner_id, user_id):
             raise HearthError("That button is for the friends in their support circle.")
-        self._check_limits(user_id, owner_id)
+        self.bot.reach.check(user_id, owner_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        self._take_limits(user_id, owner_id)
+        self.bot.reach.take(user_id, owner_id)
         outcome, when = await self.svc.reach(
             "here",
             user_id,

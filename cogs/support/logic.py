@@ -253,6 +253,10 @@ CIRCLE_NOBODY = (
     "Nobody has joined your circle yet, so there's no one to tell. You can invite friends "
     "with `/support circle add`."
 )
+CIRCLE_TOLD_ENOUGH = (
+    "You've let your circle know a few times today already — they've heard you, and "
+    "they know where to find you. 💛"
+)
 
 HELP_TITLE = "If you need help right now"
 DEFAULT_RESOURCES = (

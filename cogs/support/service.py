@@ -20,6 +20,7 @@ import discord
 
 from bot import textfit, timeutil, ui
 from bot.dm import send_dm
+from bot.privacy import record_words
 from cogs.support import logic, store, views
 from cogs.support.logic import Later, Schedule
 
@@ -331,7 +332,21 @@ class SupportService:
             return "later", when
         embed, view = await self.render(kind, sender_id, sender_name=sender_name, note=note)
         message = await self.dm(recipient_id, embed=embed, view=view)
+        if message is not None and note:
+            await self._carries_words(message, sender_id)
         return ("sent" if message is not None else "failed"), None
+
+    async def _carries_words(self, message: discord.Message, sender_id: int) -> None:
+        """A delivered note carries its sender's words: `/privacy delete` can remove it."""
+        await record_words(
+            self.bot.db,
+            user_id=sender_id,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            guild_id=None,
+            practice="support",
+            now=self.bot.clock.now(),
+        )
 
     async def tell_circle(
         self,
@@ -416,6 +431,8 @@ class SupportService:
             out.kind, out.sender_user_id, note=out.note, quiet_days=out.quiet_days
         )
         message = await self.dm(out.recipient_user_id, embed=embed, view=view)
+        if message is not None and out.note:
+            await self._carries_words(message, out.sender_user_id)
         log.info(
             "support dm outbox=%s kind=%s delivered=%s", outbox_id, out.kind, message is not None
         )

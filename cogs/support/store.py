@@ -13,7 +13,9 @@ from typing import Any
 
 import aiosqlite
 
+from bot import crypto
 from bot.db import Database
+from bot.privacy import Person, PersonalData, Table
 from bot.timeutil import UTC
 from cogs.support.logic import HistoryRow, Schedule
 
@@ -225,7 +227,7 @@ def _checkin(row: Any) -> CheckIn:
         sent_at=_req(row["sent_at"]),
         status=row["status"],
         mood=row["mood"],
-        note=row["note"],
+        note=crypto.unseal(row["note"]),
         answered_at=_dt(row["answered_at"]),
         circle_told_at=_dt(row["circle_told_at"]),
     )
@@ -275,7 +277,7 @@ async def record_note(
 ) -> None:
     await conn.execute(
         "UPDATE checkins SET note = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
-        (note, _ts(now), checkin_id),
+        (crypto.seal(note), _ts(now), checkin_id),
     )
 
 
@@ -303,7 +305,10 @@ async def history(db: Database, user_id: int, limit: int) -> list[HistoryRow]:
         " LIMIT ?",
         (user_id, limit),
     )
-    return [HistoryRow(_req(r["sent_at"]), r["status"], r["mood"], r["note"]) for r in rows]
+    return [
+        HistoryRow(_req(r["sent_at"]), r["status"], r["mood"], crypto.unseal(r["note"]))
+        for r in rows
+    ]
 
 
 async def prune(db: Database, before: datetime) -> int:
@@ -458,7 +463,7 @@ async def add_outgoing(
             sender_user_id,
             recipient_user_id,
             guild_id,
-            note,
+            crypto.seal(note),
             quiet_days,
             _ts(due_at),
             _ts(now),
@@ -480,7 +485,7 @@ def _outgoing(row: Any) -> Outgoing:
         sender_user_id=row["sender_user_id"],
         recipient_user_id=row["recipient_user_id"],
         guild_id=row["guild_id"],
-        note=row["note"],
+        note=crypto.unseal(row["note"]),
         quiet_days=row["quiet_days"],
         due_at=_req(row["due_at"]),
     )
@@ -552,29 +557,75 @@ async def set_resources(db: Database, guild_id: int, text: str | None, now: date
 
 # --------------------------------------------------------------------------- their data
 
-# Every table here that holds a person's id, and the columns that do.
-PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
-    "checkin_schedules": ("user_id",),
-    "checkins": ("user_id",),
-    "support_circle": ("user_id", "member_user_id"),
-    "support_outbox": ("sender_user_id", "recipient_user_id"),
-    "support_dm_notices": ("user_id",),
-}
-
-
-async def export_user(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Every row here that is about this person."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for table, columns in PERSON_COLUMNS.items():
-        where = " OR ".join(f"{c} = ?" for c in columns)
-        rows = await db.fetchall(f"SELECT * FROM {table} WHERE {where}", [user_id] * len(columns))
-        found[table] = [dict(row) for row in rows]
-    return found
-
-
-async def forget_user(db: Database, user_id: int) -> None:
-    """Delete everything here about this person, in one transaction."""
-    async with db.transaction() as conn:
-        for table, columns in PERSON_COLUMNS.items():
-            where = " OR ".join(f"{c} = ?" for c in columns)
-            await conn.execute(f"DELETE FROM {table} WHERE {where}", [user_id] * len(columns))
+PERSONAL_DATA = PersonalData(
+    key="support",
+    title="Steady support",
+    practice="support",
+    statement=(
+        "Check-ins: when you asked for them (how often, what time, which server) and your "
+        "answers — the mood you tapped and any words you added, encrypted — kept for you "
+        "alone so you can see them in /checkin history, and deleted after a year. Your "
+        "support circle: who you asked and whether they said yes, until you remove them. "
+        "A note to a friend is kept only until it's delivered. If your DMs turn out "
+        "closed, a reminder to tell you so, until you've been told."
+    ),
+    kept="Check-ins: a year. Circle: until you change it. Notes: until delivered.",
+    tables=(
+        Table(
+            "checkin_schedules",
+            "When you asked for check-ins: how often, at what time, from which server.",
+            people={"user_id": Person("check-in schedule", "check-in schedules")},
+            when="created_at",
+            server="guild_id",
+        ),
+        Table(
+            "checkins",
+            "One check-in DM and your answer: the mood you tapped and your own words.",
+            people={"user_id": Person("check-in", "check-ins")},
+            when="sent_at",
+            sealed=("note",),
+        ),
+        Table(
+            "support_circle",
+            "Someone asked into a support circle, and whether they said yes.",
+            people={
+                "user_id": Person(
+                    "friend you asked into your circle", "friends you asked into your circle"
+                ),
+                "member_user_id": Person(
+                    "circle you were asked into", "circles you were asked into"
+                ),
+            },
+            when="invited_at",
+            server="guild_id",
+        ),
+        Table(
+            "support_outbox",
+            "A DM between friends waiting for the end of someone's quiet hours.",
+            people={
+                "sender_user_id": Person(
+                    "note waiting to reach a friend", "notes waiting to reach friends"
+                ),
+                "recipient_user_id": Person(
+                    "note waiting to reach you", "notes waiting to reach you"
+                ),
+            },
+            when="created_at",
+            sealed=("note",),
+            server="guild_id",
+            # The words are the sender's until they're delivered.
+            owner_only={"note": "sender_user_id"},
+        ),
+        Table(
+            "support_dm_notices",
+            "A reminder to tell you, once, that your DMs turned out closed.",
+            people={"user_id": Person("reminder about closed DMs", "reminders about closed DMs")},
+            when="failed_at",
+        ),
+        Table(
+            "support_resources",
+            "Where a server's members can find help, as its admins wrote it.",
+            server="guild_id",
+        ),
+    ),
+)

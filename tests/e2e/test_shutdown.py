@@ -14,6 +14,7 @@ import pytest
 import bot.app
 from bot.__main__ import _run
 from bot.config import Settings
+from tests.fakediscord.harness import TEST_DATA_KEY
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -30,7 +31,11 @@ async def test_a_signal_closes_scheduler_gateway_and_database(
             started.append(self)
 
     monkeypatch.setattr(bot.app, "HearthBot", Recorded)
-    settings = Settings(discord_token=fake_discord.token, database=tmp_path / "h.sqlite3")
+    settings = Settings(
+        discord_token=fake_discord.token,
+        database=tmp_path / "h.sqlite3",
+        data_key=TEST_DATA_KEY,
+    )
     run = asyncio.create_task(_run(settings, fake_discord.token))
     await fake_discord.until(lambda: bool(started) and started[0].is_ready(), timeout=5)
     hearth = started[0]

@@ -7,6 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# Hearth encrypts people's words with HEARTH_DATA_KEY; tests use this fixed key (never a
+# real one) so a restarted bot can read what the last one wrote.
+TEST_DATA_KEY = "PLXiRgs_5HzdLCogIXEn688ZdCUwWvZzKmNwuAK4_No="
+
 if TYPE_CHECKING:
     from bot.app import HearthBot
     from bot.timeutil import FakeClock
@@ -46,6 +50,7 @@ class HearthHarness:
             "database": self.database,
             "dev_guild_id": None,
             "log_level": "INFO",
+            "data_key": TEST_DATA_KEY,
         }
         values.update(overrides)
         return Settings(**values)

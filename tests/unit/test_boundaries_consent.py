@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.timeutil import UTC, FakeClock
 from cogs.boundaries import store
 from cogs.boundaries.cog import BoundariesCog, close_job_id
+from tests.fakediscord.harness import TEST_DATA_KEY
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 G = 100
@@ -41,7 +42,9 @@ class Booted:
         self.announced: list[tuple[int, bool, int]] = []
 
     async def start(self) -> HearthBot:
-        bot = HearthBot(Settings(database=self.path), clock=self.clock, auto_sync=False)
+        bot = HearthBot(
+            Settings(database=self.path, data_key=TEST_DATA_KEY), clock=self.clock, auto_sync=False
+        )
         await bot.setup_hook()
         cog = cog_of(bot)
 
@@ -217,11 +220,11 @@ async def test_every_table_with_a_user_takes_part_in_export_and_delete(booted: B
     await open_question(bot)
     await vote(bot, ANA, True)
     await bot.boundaries.set_timezone(ANA, "Europe/Berlin")
-    cog = cog_of(bot)
-    data = await cog.export_user_data(ANA)
-    assert set(data) == {"person_boundaries", "member_boundaries", "depth_votes"}
-    assert all(data.values())
-    await cog.delete_user_data(ANA)
-    assert not any((await cog.export_user_data(ANA)).values())
+    registry = bot.personal_data
+    parts = (await registry.export(bot.db, ANA, bot.clock.now()))["parts"]
+    tables = {t for part in parts.values() for t in part["tables"]}
+    assert tables == {"person_boundaries", "member_boundaries", "depth_votes"}
+    await registry.forget(bot.db, ANA, bot.clock.now())
+    assert (await registry.export(bot.db, ANA, bot.clock.now()))["parts"] == {}
     for table in ("person_boundaries", "member_boundaries", "depth_votes"):
         assert await bot.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ANA,)) == 0

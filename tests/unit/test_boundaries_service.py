@@ -12,6 +12,7 @@ import pytest
 from bot import boundaries_rules as rules
 from bot.boundaries import FEATURES, Boundaries, BoundaryError
 from bot.db import Database, discover_migrations
+from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC, FakeClock, UnknownTimezone
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -317,11 +318,13 @@ async def test_export_and_forget(b: Boundaries) -> None:
     await b.set_timezone(ANA, "Europe/Berlin")
     await b.set_skipped_topics(H, ANA, ["money"])
     await b.touch(G, BEN)
-    data = await b.export_user(ANA)
-    assert [row["timezone"] for row in data["person_boundaries"]] == ["Europe/Berlin"]
-    assert sorted(row["guild_id"] for row in data["member_boundaries"]) == [G, H]
-    await b.forget_user(ANA)
-    assert await b.export_user(ANA) == {"person_boundaries": [], "member_boundaries": []}
+    registry = Registry(CORE_DECLARATIONS)
+    data = (await registry.export(b.db, ANA, b.clock.now()))["parts"]["boundaries"]["tables"]
+    assert [row["timezone"] for row in data["person_boundaries"]["rows"]] == ["Europe/Berlin"]
+    assert sorted(row["guild_id"] for row in data["member_boundaries"]["rows"]) == [G, H]
+    await registry.forget(b.db, ANA, b.clock.now())
+    b.forgotten(ANA)
+    assert (await registry.export(b.db, ANA, b.clock.now()))["parts"] == {}
     assert await b.active_participants(G) == {BEN}
     await b.touch(G, ANA)  # the cache doesn't pretend they're still there
     assert await b.active_participants(G) == {ANA, BEN}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,45 @@ def test_migration_files_must_be_numbered_without_gaps(tmp_path: Path) -> None:
     (mig / "0003_c.sql").write_text("SELECT 1;")
     with pytest.raises(ValueError, match="without gaps"):
         discover_migrations(tmp_path)
+
+
+async def test_a_read_waits_for_the_write_already_under_way_and_sees_it(db: Database) -> None:
+    # Reads skip the queue only when nobody is writing: one issued while a transaction is
+    # open still sees that transaction's result, as it always has.
+    await db.execute("CREATE TABLE seen (n INTEGER)")
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO seen VALUES (1)")
+            inside.set()
+            await release.wait()
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    read = asyncio.create_task(db.fetchval("SELECT COUNT(*) FROM seen"))
+    await asyncio.sleep(0)
+    assert not read.done()  # queued behind the open transaction
+    release.set()
+    assert await read == 1
+    await task
+
+
+async def test_inside_a_transaction_reads_see_its_own_writes_and_others_see_commits(
+    db: Database,
+) -> None:
+    await db.execute("CREATE TABLE seen (n INTEGER)")
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO seen VALUES (1)")
+        assert await db.fetchval("SELECT COUNT(*) FROM seen") == 1  # its own, uncommitted
+    assert await db.fetchval("SELECT COUNT(*) FROM seen") == 1  # idle: the read connection
+    rows = await db.fetchall("SELECT n FROM seen")
+    assert [tuple(r) for r in rows] == [(1,)]
+    assert rows[0]["n"] == 1  # rows by name, as before
+
+
+async def test_the_read_connection_cannot_write(db: Database) -> None:
+    await db.execute("CREATE TABLE seen (n INTEGER)")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchone("INSERT INTO seen VALUES (2) RETURNING n")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database, discover_migrations
+from bot.privacy import CORE_DECLARATIONS, Registry
 from cogs.phones_down import logic, store
 from cogs.phones_down.store import Begin, Join, Leave
 
@@ -268,8 +269,11 @@ async def test_every_person_column_is_named_for_the_privacy_sweep(db: Database) 
         names = {r["name"] for r in rows}
         people = {n for n in names if n == "user_id" or n.endswith("_user_id")}
         assert people, table
-    exported = await store.export_user(db, ALICE)
-    assert set(exported) == {"pd_participants", "pd_challenges", "pd_sessions"}
+    declared = {t.name: t for t in store.PERSONAL_DATA.tables}
+    for table in ("pd_sessions", "pd_challenges", "pd_participants"):
+        rows = await db.fetchall(f"PRAGMA table_info({table})")
+        people = {r["name"] for r in rows if r["name"].endswith("user_id")}
+        assert set(declared[table].people) == people, table
 
 
 async def test_forgetting_someone_keeps_the_groups_history_without_them(db: Database) -> None:
@@ -285,9 +289,11 @@ async def test_forgetting_someone_keeps_the_groups_history_without_them(db: Data
         title="Alice's tea",
     )
     await store.join(db, ch.challenge_id, 2, NOW)
-    await store.forget_user(db, ALICE)
-    exported = await store.export_user(db, ALICE)
-    assert all(rows == [] for rows in exported.values())
+    registry = Registry([*CORE_DECLARATIONS, store.PERSONAL_DATA])
+    mine = (await registry.export(db, ALICE, NOW))["parts"]["phones_down"]["tables"]
+    assert mine["pd_challenges"]["rows"][0]["title"] == "Alice's tea"  # decrypted for her
+    await registry.forget(db, ALICE, NOW)
+    assert (await registry.export(db, ALICE, NOW))["parts"] == {}
     kept = await store.get(db, ch.challenge_id)
     assert kept is not None
     assert (kept.starter_user_id, kept.title) == (0, None)

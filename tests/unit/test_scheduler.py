@@ -106,3 +106,73 @@ async def test_real_clock_runs_a_due_job_by_itself() -> None:
         await asyncio.wait_for(done.wait(), timeout=5)
     finally:
         await s.shutdown()
+
+
+async def test_apscheduler_holds_one_wake_up_however_many_jobs() -> None:
+    # Thousands of jobs (one per server, one per person) cost a table entry each, not an
+    # APScheduler job each: a start with 36,000 jobs used to take seconds.
+    s = Scheduler(SystemClock())
+    s.start()
+
+    async def job() -> None:
+        return None
+
+    try:
+        later = SystemClock().now() + timedelta(hours=1)
+        for n in range(2000):
+            s.at(f"checkin:{n}", later + timedelta(seconds=2000 - n), job)
+        await asyncio.sleep(0)  # the wake-up is (re)armed once per loop turn
+        assert len(s.job_ids()) == 2000
+        assert [j.id for j in s._aps.get_jobs()] == ["hearth:wake"]
+        assert s.due("checkin:1999") == later + timedelta(seconds=1)
+    finally:
+        await s.shutdown()
+
+
+async def test_a_job_due_sooner_than_the_next_wake_up_still_runs_on_time() -> None:
+    s = Scheduler(SystemClock())
+    s.start()
+    ran: list[str] = []
+    done = asyncio.Event()
+
+    async def job(name: str) -> None:
+        ran.append(name)
+        done.set()
+
+    try:
+        now = SystemClock().now()
+        s.at("far", now + timedelta(hours=1), job, "far")
+        await asyncio.sleep(0)
+        s.at("soon", now - timedelta(seconds=1), job, "soon")  # past: runs at once
+        await asyncio.wait_for(done.wait(), timeout=5)
+        assert ran == ["soon"]
+        assert s.job_ids() == ["far"]
+    finally:
+        await s.shutdown()
+
+
+async def test_due_jobs_run_earliest_first_and_cancelled_or_replaced_ones_never() -> None:
+    s = Scheduler(SystemClock())
+    s.start()
+    ran: list[str] = []
+    done = asyncio.Event()
+
+    async def job(name: str) -> None:
+        ran.append(name)
+        if name == "last":
+            done.set()
+
+    try:
+        now = SystemClock().now()
+        s.at("last", now - timedelta(seconds=1), job, "last")
+        s.at("first", now - timedelta(seconds=3), job, "first")
+        s.at("gone", now - timedelta(seconds=2), job, "gone")
+        s.cancel("gone")
+        s.at("moved", now - timedelta(seconds=2), job, "old")
+        s.at("moved", now + timedelta(hours=1), job, "moved")  # replaced: only the new time
+        await asyncio.wait_for(done.wait(), timeout=5)
+        await asyncio.sleep(0)
+        assert ran == ["first", "last"]
+        assert s.job_ids() == ["moved"]
+    finally:
+        await s.shutdown()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import time as perf
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -769,18 +768,6 @@ def test_timezone_choices_never_crash_and_stay_within_discord_limits(
         assert 1 <= len(label) <= 100
         assert 1 <= len(value) <= 100
         assert is_valid_timezone(value)
-
-
-def test_timezone_choices_is_fast() -> None:
-    timezone_choices("warm-up")
-    queries = ["", "b", "berl", "new york", "são", "e", "america/", "x" * 100, "de", "utc+5"]
-    started = perf.perf_counter()
-    rounds = 30
-    for _ in range(rounds):
-        for query in queries:
-            timezone_choices(query, at=utc(2026, 1, 1))
-    per_call = (perf.perf_counter() - started) / (rounds * len(queries))
-    assert per_call < 0.002
 
 
 def test_every_choice_is_a_loadable_zone() -> None:

@@ -1,0 +1,130 @@
+"""`python -m bench` (`make bench`): run the six benchmarks, print the table, and write it
+into docs/performance.md with the date and the machine, replacing the last run.
+
+    python -m bench                  # everything, full size (a few minutes)
+    python -m bench --only 2,4       # some of them
+    python -m bench --tiny           # every benchmark at a tiny size (what the smoke test runs)
+    python -m bench --keep DIR       # keep the databases and the bots' logs in DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bench import checkins, fanout, latency, memory, report, startup
+from bench.common import FULL, TINY, Outcome, Row, Size
+from bench.world import workspace
+
+Bench = Callable[[Size, Path], Awaitable[Outcome]]
+BENCHMARKS: dict[int, tuple[str, Bench]] = {
+    1: (latency.NAME, latency.run),
+    2: (fanout.NAME, fanout.run),
+    3: (checkins.NAME, checkins.run),
+    4: (startup.NAME, startup.run),
+    5: (memory.NAME, memory.run),
+}
+STALLS = "6. event-loop stalls"
+
+
+def stall_rows(outcomes: dict[int, Outcome]) -> list[Row]:
+    """The longest stall during 2–4, and the same once start-up counts only from the moment
+    Hearth connects to Discord (before that, nothing can be kept waiting)."""
+    seen = {n: o for n, o in outcomes.items() if n in (2, 3, 4) and o.stall_ms is not None}
+    if not seen:
+        return []
+
+    def name(n: int) -> str:
+        return BENCHMARKS[n][0].split(" ", 1)[1]
+
+    every = {n: o.stall_ms or 0.0 for n, o in seen.items()}
+    connected = {
+        n: o.stall_connected_ms if o.stall_connected_ms is not None else o.stall_ms or 0.0
+        for n, o in seen.items()
+    }
+    return [
+        Row(
+            STALLS,
+            "longest stall during 2–4",
+            max(every.values()),
+            "ms",
+            50.0,
+            digits=0,
+            note=", ".join(f"{name(n)} {ms:.0f} ms" for n, ms in every.items()),
+        ),
+        Row(
+            STALLS,
+            "longest stall during 2–4, while connected",
+            max(connected.values()),
+            "ms",
+            50.0,
+            digits=0,
+            note="start-up from the gateway connection on: "
+            + ", ".join(f"{name(n)} {ms:.0f} ms" for n, ms in connected.items()),
+        ),
+    ]
+
+
+async def run_all(size: Size, chosen: Sequence[int], work: Path) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    problems: list[str] = []
+    outcomes: dict[int, Outcome] = {}
+    for n in chosen:
+        name, bench = BENCHMARKS[n]
+        print(f"… {name}", file=sys.stderr, flush=True)
+        try:
+            out = await bench(size, work)
+        except Exception as exc:  # one broken benchmark must not hide the others
+            traceback.print_exc()
+            rows.append(Row(name, "did not finish", None, "", note=f"{type(exc).__name__}: {exc}"))
+            problems.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        outcomes[n] = out
+        rows += out.rows
+        problems += [f"{name}: {p}" for p in out.problems]
+        print(f"  done in {out.seconds:.0f} s", file=sys.stderr, flush=True)
+    rows += stall_rows(outcomes)
+    return rows, problems
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--tiny", action="store_true", help="every benchmark at a tiny size")
+    p.add_argument("--only", default="", help="comma-separated benchmark numbers (1–5)")
+    p.add_argument("--keep", type=Path, default=None, help="keep databases and logs here")
+    p.add_argument("--no-write", action="store_true", help="don't update docs/performance.md")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    size = TINY if args.tiny else FULL
+    chosen = [int(n) for n in args.only.split(",") if n.strip()] or sorted(BENCHMARKS)
+    started = time.perf_counter()
+    with workspace(args.keep) as work:
+        rows, problems = asyncio.run(run_all(size, chosen, work))
+    seconds = time.perf_counter() - started
+    print()
+    print(f"Hearth benchmarks ({size.name} size) on {report.machine()}")
+    print()
+    print(report.text(rows))
+    if problems:
+        print("\nProblems:")
+        for p in problems:
+            print(f"- {p}")
+    print(f"\nTook {seconds / 60:.1f} minutes.")
+    if not args.tiny and not args.no_write and not args.only:
+        report.write_doc(report.results_section(rows, seconds=seconds, problems=problems))
+        print(f"Wrote {report.DOC}.")
+    return 1 if any(r.figure == "did not finish" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""Benchmark 1 — interaction latency.
+
+100 servers of 20 friends. Hearth runs in its own process; the emulator (this process)
+acts as the friends. 2,000 measured interactions, 400 of each kind, in random order with
+50 in flight at a time (each of 50 friends-at-once sends the next as soon as theirs is
+answered):
+
+- weekly-answer modal submits (the prompt's "Answer privately" → "Answer with my name"
+  → the modal was opened beforehand; the submit is measured),
+- check-in mood clicks on the DM check-in,
+- phones-down joins on a lobby,
+- `/boundaries mine` panel opens,
+- `/share` modal submits (in the group, named).
+
+Latency is measured at the emulator: from the moment it dispatches INTERACTION_CREATE to
+the moment the bot's first response (the interaction callback) reaches it. Discord's
+deadline is 3 s; targets: p99 ≤ 25 ms, p50 ≤ 5 ms, and at most one write transaction per
+interaction (the bot counts its commits per interaction handler).
+
+A second, paced run sends the same mix one at a time (nothing queued behind anything
+else), which shows each interaction's own cost; the 50-in-flight figures add the
+queueing of 50 people answered by one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.common import Outcome, Row, ShiftedClock, Size, percentile
+from bench.populate import data_key, open_database, register_servers
+from bench.process import BotProcess, new_data_key
+from bench.world import BASE, Server, build_servers, emulator, fresh, unexpected
+
+NAME = "1. interaction latency"
+KINDS = ("answer", "mood", "join", "boundaries", "share")
+ANSWER_TEXT = "Honestly? A long walk with my sister on Sunday. We talked the whole way."
+SHARE_TEXT = "I finally told my boss I need a lighter month. It went better than I feared."
+
+
+@dataclass
+class Action:
+    kind: str
+    go: Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    unanswered: int = 0
+    refused: int = 0
+
+
+class Stamps:
+    """When each interaction's first response reached the emulator (its loop's time)."""
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+        self.arrived: dict[int, float] = {}
+        rest = fake.rest
+        original = rest._run
+        loop = asyncio.get_running_loop()
+
+        async def stamped(
+            request: Any, method: str, template: str, route: str, handler: Any
+        ) -> Any:
+            if template.startswith("/interactions/{interaction_id}"):
+                with contextlib.suppress(ValueError):
+                    self.arrived.setdefault(int(request.match_info["interaction_id"]), loop.time())
+            return await original(request, method, template, route, handler)
+
+        rest._run = stamped
+
+    def latency(self, result: Any) -> float | None:
+        i = result.interaction
+        arrived = self.arrived.get(i.id)
+        return None if arrived is None else (arrived - i.created_real) * 1000
+
+
+async def _gather(jobs: list[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Callable[[], Awaitable[Any]]) -> Any:
+        async with gate:
+            return await job()
+
+    return await asyncio.gather(*(one(j) for j in jobs))
+
+
+def _button(message: Any, prefix: str) -> str:
+    for b in message.buttons:
+        if str(b.get("custom_id", "")).startswith(prefix):
+            return str(b["custom_id"])
+    raise LookupError(f"no button {prefix!r} on {message!r}")
+
+
+async def _prepare(fake: Any, servers: list[Server], per_kind: int) -> list[Action]:
+    """Everything the measured interactions need, done through the bot as people would."""
+    fake.ratelimits.configure(enabled=False)  # the set-up is not what is measured
+    limit = 25
+
+    async def setup(s: Server) -> None:
+        r = await s.owner.slash("hearth setup", {"channel": s.channel}, timezone="Europe/Berlin")
+        assert r.responded, r
+        r = await s.owner.slash("hearth prompt now", channel=s.channel)
+        await r.wait_original(timeout=10)
+        r = await s.owner.slash(
+            "phonesdown start", duration="45m", join_window="30m", channel=s.channel
+        )
+        assert r.responded, r
+
+    await _gather([lambda s=s: setup(s) for s in servers], limit)  # type: ignore[misc]
+
+    # Who does what: in each server, members take turns through the kinds.
+    plan: dict[str, list[tuple[Server, Any]]] = {k: [] for k in KINDS}
+    turn = 0
+    for s in servers:
+        for member in s.members[1:]:
+            kind = KINDS[turn % len(KINDS)]
+            turn += 1
+            if len(plan[kind]) < per_kind:
+                plan[kind].append((s, member))
+    for kind, people in plan.items():
+        if len(people) < per_kind:
+            raise RuntimeError(f"not enough members for {per_kind} {kind} interactions")
+
+    actions: list[Action] = []
+
+    async def answer(s: Server, member: Any) -> None:
+        post = s.channel.bot_messages[0]  # the prompt, first thing Hearth posted there
+        panel = await member.click(post, _button(post, "hearth:prompt:answer:"))
+        # The panel's view is registered once the bot has read the reply to its callback;
+        # a person can't click within that millisecond, a script can.
+        await asyncio.sleep(0.3)
+        opened = await member.click(panel, "Answer with my name")
+        modal = opened.modal
+        assert modal is not None, opened
+        actions.append(
+            Action("answer", lambda: member.submit_modal(modal, {"Your answer": ANSWER_TEXT}))
+        )
+
+    async def checkin(s: Server, member: Any) -> None:
+        r = await member.slash("checkin start", frequency="Every day", timezone="Europe/Berlin")
+        assert r.responded, r
+        r = await member.slash("checkin now")
+        await r.wait_original(timeout=10)
+        dm = await fake.wait_for_message(member, timeout=10)
+        mood = _button(dm, "hearth:ci:mood:")
+        mood = mood.rsplit(":", 1)[0] + ":4"
+        actions.append(Action("mood", lambda: member.click(dm, mood)))
+
+    def join(s: Server, member: Any) -> None:
+        lobby = next(m for m in s.channel.bot_messages if _has(m, "hearth:pd:join:"))
+        custom_id = _button(lobby, "hearth:pd:join:")
+        actions.append(Action("join", lambda: member.click(lobby, custom_id)))
+
+    def boundaries(s: Server, member: Any) -> None:
+        actions.append(
+            Action("boundaries", lambda: member.slash("boundaries mine", channel=s.channel))
+        )
+
+    async def share(s: Server, member: Any) -> None:
+        r = await member.slash("share", how="named", wants="listening", channel=s.channel)
+        modal = r.modal
+        assert modal is not None, r
+        field = next(f for f in modal.fields if not f.value)
+        actions.append(
+            Action("share", lambda: member.submit_modal(modal, {field.custom_id: SHARE_TEXT}))
+        )
+
+    await _gather([lambda a=a: answer(*a) for a in plan["answer"]], limit)  # type: ignore[misc]
+    await _gather([lambda a=a: checkin(*a) for a in plan["mood"]], limit)  # type: ignore[misc]
+    await _gather([lambda a=a: share(*a) for a in plan["share"]], limit)  # type: ignore[misc]
+    for s, member in plan["join"]:
+        join(s, member)
+    for s, member in plan["boundaries"]:
+        boundaries(s, member)
+    fake.ratelimits.configure(enabled=True)
+    return actions
+
+
+def _has(message: Any, prefix: str) -> bool:
+    return any(str(b.get("custom_id", "")).startswith(prefix) for b in message.buttons)
+
+
+async def _measure(actions: list[Action], stamps: Stamps, in_flight: int) -> Tally:
+    tally = Tally()
+
+    async def one(action: Action) -> None:
+        result = await action.go()
+        if not result.responded:
+            tally.unanswered += 1
+            return
+        if result.rejections:
+            tally.refused += 1
+        ms = stamps.latency(result)
+        if ms is None:
+            tally.unanswered += 1
+        else:
+            tally.latencies[action.kind].append(ms)
+
+    await _gather([lambda a=a: one(a) for a in actions], in_flight)  # type: ignore[misc]
+    return tally
+
+
+def _split(actions: list[Action], paced_share: float) -> tuple[list[Action], list[Action]]:
+    """A few of each kind for the paced run; the rest (the 2,000) for the loaded one."""
+    paced: list[Action] = []
+    loaded: list[Action] = []
+    seen: dict[str, int] = {}
+    per_kind = {k: sum(1 for a in actions if a.kind == k) for k in KINDS}
+    for a in actions:
+        take = max(1, int(per_kind[a.kind] * paced_share))
+        if seen.get(a.kind, 0) < take:
+            paced.append(a)
+            seen[a.kind] = seen.get(a.kind, 0) + 1
+        else:
+            loaded.append(a)
+    return paced, loaded
+
+
+async def run(size: Size, work: Path) -> Outcome:
+    out = Outcome()
+    started = time.perf_counter()
+    rng = random.Random(1)
+    per_kind = size.latency_interactions // len(KINDS)
+    paced_per_kind = max(2, per_kind // 10)
+    # One member per measured interaction: enough servers of 20 for both runs.
+    need = (per_kind + paced_per_kind) * len(KINDS)
+    guilds = max(size.latency_guilds, -(-need // 19))
+    clock = ShiftedClock.at(BASE)
+    async with emulator(clock=clock) as fake:
+        fake.response_timeout = 3.0
+        servers = build_servers(fake, guilds, 20)
+        stamps = Stamps(fake)
+        database = fresh(work / "latency.sqlite3")
+        key = new_data_key()
+        with data_key(key):
+            db = await open_database(database)
+            try:
+                await register_servers(db, [s.guild.id for s in servers], BASE)
+            finally:
+                await db.close()
+        bot = BotProcess(
+            fake,
+            offset=clock.offset.total_seconds(),
+            database=database,
+            data_key=key,
+            expect_guilds=guilds,
+            dm_open_rate=1000.0,  # the set-up opens hundreds of DMs; not what is measured
+            dm_open_burst=1000,
+            log_path=work / "latency-bot.log",
+            count_writes=True,
+        )
+        try:
+            await bot.start(timeout=120)
+            t = time.perf_counter()
+            actions = await _prepare(fake, servers, per_kind + paced_per_kind)
+            prepared = time.perf_counter() - t
+            rng.shuffle(actions)
+            paced, loaded = _split(actions, paced_per_kind / (per_kind + paced_per_kind))
+
+            await bot.probe_reset()
+            before = await bot.stats()
+            limited0 = fake.stats.ratelimited
+            profile = os.environ.get("HEARTH_BENCH_LATENCY_PROFILE")
+            if profile:
+                await bot.request("profile_start")
+            t, cpu0 = time.perf_counter(), time.process_time()
+            tally = await _measure(loaded, stamps, size.latency_in_flight)
+            wall, cpu = time.perf_counter() - t, time.process_time() - cpu0
+            if profile:
+                await bot.request("profile_stop", path=profile, all=True)
+            after = await bot.stats()
+            limited = fake.stats.ratelimited - limited0
+
+            await bot.probe_reset()
+            alone = await _measure(paced, stamps, 1)
+            after_paced = await bot.stats()
+        finally:
+            await bot.stop()
+        out.problems += unexpected(fake)
+
+    every = [ms for kind in KINDS for ms in tally.latencies[kind]]
+    one_by_one = [ms for kind in KINDS for ms in alone.latencies[kind]]
+    writes = after["interaction_writes"]
+    writes_paced = after_paced["interaction_writes"]
+    worst_writes = max(writes["worst"], writes_paced["worst"])
+    commits = after["transactions"] - before["transactions"]
+    if tally.unanswered or alone.unanswered:
+        out.problems.append(
+            f"{tally.unanswered + alone.unanswered} interactions got no answer within 3 s"
+        )
+    if tally.refused:
+        out.problems.append(f"{tally.refused} interactions had a response refused")
+    by_kind = ", ".join(
+        f"{k} {percentile(tally.latencies[k], 50):.0f}/{percentile(tally.latencies[k], 99):.0f}"
+        for k in KINDS
+    )
+    alone_by_kind = ", ".join(
+        f"{k} {percentile(alone.latencies[k], 50):.1f}/{percentile(alone.latencies[k], 99):.1f}"
+        for k in KINDS
+    )
+    n = len(every)
+    bot_cpu = (after["cpu"] - before["cpu"]) / max(n, 1) * 1000
+    emulator_cpu = cpu / max(n, 1) * 1000
+    out.rows += [
+        Row(
+            NAME,
+            f"p50, {size.latency_in_flight} in flight",
+            percentile(every, 50),
+            "ms",
+            5.0,
+            note=f"{n:,} interactions in {wall:.1f} s ({n / wall:.0f}/s); p50/p99 ms by kind: "
+            f"{by_kind}",
+        ),
+        Row(
+            NAME,
+            f"p99, {size.latency_in_flight} in flight",
+            percentile(every, 99),
+            "ms",
+            25.0,
+            note=f"max {max(every, default=float('nan')):.0f} ms; {limited} 429s on posts; CPU "
+            f"per interaction: bot {bot_cpu:.1f} ms, emulator {emulator_cpu:.1f} ms",
+        ),
+        Row(
+            NAME,
+            "p50, one at a time",
+            percentile(one_by_one, 50),
+            "ms",
+            5.0,
+            note=f"{len(one_by_one)} interactions; p50/p99 ms by kind: {alone_by_kind}",
+        ),
+        Row(NAME, "p99, one at a time", percentile(one_by_one, 99), "ms", 25.0),
+        Row(
+            NAME,
+            "write transactions per interaction (most)",
+            worst_writes,
+            "",
+            1,
+            digits=0,
+            note=f"{commits / max(n, 1):.2f} commits per interaction on average; handlers by "
+            f"commits: {writes['histogram']}"
+            + (f"; more than one: {', '.join(writes['who'])}" if writes["who"] else ""),
+        ),
+    ]
+    out.rows[0].note += f"; set-up took {prepared:.1f} s"
+    out.stall_ms = None  # not one of benchmarks 2–4
+    out.seconds = time.perf_counter() - started
+    return out

@@ -1,0 +1,130 @@
+"""Encryption at rest for the words people write to Hearth.
+
+Free text a person submits (check-in notes, answers, shares, titles…) is sealed with
+Fernet (AES-128-CBC + HMAC-SHA256, from the `cryptography` package) before it reaches
+the database, under a key from the environment (`HEARTH_DATA_KEY`). A sealed value is
+text: `enc:v1:` followed by the Fernet token, so it fits the same TEXT column and a
+plaintext value left from before is easy to tell apart (and is sealed once at start).
+
+The bot activates its cipher in `setup_hook` after checking the key against the
+database; stores then call `seal` / `unseal`. Nothing here is our own cryptography.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from cryptography.fernet import Fernet, InvalidToken
+
+PREFIX = "enc:v1:"
+# What the key check in the `meta` table decrypts to when the key is the right one.
+_CHECK_PLAINTEXT = "hearth data key check"
+KEY_CHECK_META = "data_key_check"
+
+DATA_KEY_HELP = (
+    "Hearth encrypts the words people write to it (check-in notes, answers, shares) with a "
+    "key of your own, HEARTH_DATA_KEY. `make run` creates one for you in .env the first "
+    "time. Without make, run `python -m bot ensure-data-key` once: it writes a fresh key "
+    "into .env (it never prints it). Keep a copy of .env somewhere safe — without the key "
+    "nobody, not even you, can read those words again."
+)
+
+WRONG_KEY_HELP = (
+    "HEARTH_DATA_KEY doesn't open this database: its data was encrypted with a different "
+    "key. If you changed or regenerated the key, put the old one back into .env and start "
+    "again. If the old key is lost, the encrypted words can't be recovered — to start over, "
+    "point HEARTH_DATABASE at a new file (the old one stays untouched)."
+)
+
+
+class DataKeyError(RuntimeError):
+    """The data key is missing, malformed, or not the one this database was sealed with.
+
+    Its message is written for the operator: Hearth prints it and stops, no traceback.
+    """
+
+
+def new_key() -> str:
+    """A fresh random key (32 bytes, URL-safe base64, 44 characters)."""
+    return Fernet.generate_key().decode("ascii")
+
+
+def _check_key_shape(key: str) -> bytes:
+    raw = key.strip().encode("ascii", "replace")
+    try:
+        decoded = base64.urlsafe_b64decode(raw)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if len(decoded) != 32:
+        raise DataKeyError(
+            "HEARTH_DATA_KEY isn't a valid key: it should be 44 characters of URL-safe "
+            "base64, exactly as `python -m bot ensure-data-key` makes it.\n\n" + DATA_KEY_HELP
+        )
+    return raw
+
+
+class DataCipher:
+    """Seals and opens text with one key."""
+
+    def __init__(self, key: str) -> None:
+        self._fernet = Fernet(_check_key_shape(key))
+
+    def seal(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        if text.startswith(PREFIX):
+            return text  # already sealed: never wrap twice
+        return PREFIX + self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def unseal(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(PREFIX):
+            return value  # written before encryption; sealed by the start-up migration
+        try:
+            return self._fernet.decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            raise DataKeyError(WRONG_KEY_HELP) from None
+
+    def key_check(self) -> str:
+        """A value for the `meta` table that only this key opens."""
+        sealed = self.seal(_CHECK_PLAINTEXT)
+        assert sealed is not None
+        return sealed
+
+    def opens(self, check: str) -> bool:
+        try:
+            return self.unseal(check) == _CHECK_PLAINTEXT
+        except DataKeyError:
+            return False
+
+
+def is_sealed(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
+# The running bot's cipher. One process runs one Hearth, so stores reach it here rather
+# than threading a key through every function; `HearthBot.setup_hook` activates it.
+_active: DataCipher | None = None
+
+
+def activate(cipher: DataCipher | None) -> None:
+    global _active
+    _active = cipher
+
+
+def active() -> DataCipher:
+    if _active is None:
+        raise DataKeyError("No data key is active yet.\n\n" + DATA_KEY_HELP)
+    return _active
+
+
+def seal(text: str | None) -> str | None:
+    """Text → what the database stores (None stays None)."""
+    return None if text is None else active().seal(text)
+
+
+def unseal(value: str | None) -> str | None:
+    """What the database stores → the text (None stays None)."""
+    return None if value is None else active().unseal(value)

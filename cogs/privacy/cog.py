@@ -1,0 +1,289 @@
+"""`/privacy show`, `/privacy export`, `/privacy delete`, `/hearth forget-server`, and a
+server's data deleted 14 days after Hearth leaves it.
+
+The rows themselves are the core's business (`bot.privacy`: every practice declares its
+tables). This cog talks to people, deletes Hearth's messages that carry their words, and
+runs the jobs: `privacy:purge:{guild_id}` (a server's data, 14 days after Hearth left,
+cancelled if it comes back) and `privacy:deletions` (messages Discord was too busy to
+delete at once). Both are rebuilt from the database on start.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import guilds, textfit, ui
+from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.practices import BY_KEY
+from bot.privacy import QueuedDeletion, done_deleting, queued_deletions
+from cogs.privacy import logic, store
+from cogs.privacy.views import WhyView
+
+if TYPE_CHECKING:
+    from bot.app import HearthBot
+
+log = logging.getLogger(__name__)
+
+DELETIONS_JOB = "privacy:deletions"
+# Codes that mean a message can't (or needn't) be deleted: it's gone, or out of reach.
+_GONE = frozenset({10003, 10008, 50001, 50013, 50083, 10004})
+
+
+def purge_job_id(guild_id: int) -> str:
+    return f"privacy:purge:{guild_id}"
+
+
+class PrivacyCog(HearthCog):
+    """Your data, yours to see, take and erase."""
+
+    privacy = app_commands.Group(
+        name="privacy", description="See, export or delete everything Hearth holds about you"
+    )
+
+    def __init__(self, bot: HearthBot) -> None:
+        super().__init__(bot)
+
+    # ------------------------------------------------------------------ /privacy show
+
+    @privacy.command(name="show", description="What Hearth holds about you, in plain words")
+    async def show(self, interaction: discord.Interaction[HearthBot]) -> None:
+        user_id = interaction.user.id
+        sections = await self.bot.personal_data.summary(self.bot.db, user_id)
+        log.info("privacy show user=%s parts=%d", user_id, len(sections))
+        if not sections:
+            await ui.reply(interaction, logic.SHOW_NOTHING)
+            return
+        fields: list[tuple[str, str]] = []
+        for section in sections:
+            decl = section.declaration
+            emoji = BY_KEY[decl.practice].emoji if decl.practice in BY_KEY else "🔒"
+            fields.append((f"{emoji} {decl.title}", textfit.fit(logic.section_text(section), 1024)))
+        embed = ui.embed(
+            logic.SHOW_TITLE, logic.SHOW_INTRO, fields=fields[:25], footer=logic.SHOW_FOOTER
+        )
+        view = WhyView(user_id, [s.declaration for s in sections])
+        await ui.reply(interaction, embed=embed, view=view)
+
+    # ------------------------------------------------------------------ /privacy export
+
+    @privacy.command(name="export", description="A file of everything Hearth holds about you")
+    async def export(self, interaction: discord.Interaction[HearthBot]) -> None:
+        user_id = interaction.user.id
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await self.bot.personal_data.export(self.bot.db, user_id, self.bot.clock.now())
+        log.info("privacy export user=%s parts=%d", user_id, len(data["parts"]))
+        if not data["parts"]:
+            await ui.reply(interaction, logic.EXPORT_NOTHING)
+            return
+        blob = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+        file = discord.File(io.BytesIO(blob), filename="hearth-my-data.json")
+        await ui.reply(interaction, logic.EXPORT_TEXT, file=file)
+
+    # ------------------------------------------------------------------ /privacy delete
+
+    @privacy.command(name="delete", description="Delete everything Hearth holds about you")
+    async def delete(self, interaction: discord.Interaction[HearthBot]) -> None:
+        user_id = interaction.user.id
+        answer, clicked = await ui.confirm(
+            interaction,
+            logic.DELETE_QUESTION,
+            confirm_label=logic.DELETE_YES,
+            cancel_label=logic.DELETE_NO,
+            danger=True,
+        )
+        if clicked is None:
+            return  # walked away: the question simply expires
+        if not answer:
+            await clicked.edit_original_response(content=logic.DELETE_KEPT, view=None)
+            return
+        await clicked.edit_original_response(content=logic.DELETE_WORKING, view=None)
+        embed = await self.forget_person(user_id)
+        await clicked.edit_original_response(content=None, embed=embed)
+
+    async def forget_person(self, user_id: int) -> discord.Embed:
+        """Every row about this person, gone in one transaction; then their messages."""
+        now = self.bot.clock.now()
+        result = await self.bot.personal_data.forget(self.bot.db, user_id, now)
+        queued = result.queued
+        self.bot.boundaries.forgotten(user_id)
+        self.bot.dm_channels.forget(user_id)
+        for cog in list(self.bot.cogs.values()):
+            if isinstance(cog, HearthCog):
+                await cog.person_forgotten(user_id)
+        deleted, unreachable, waiting = await self.delete_messages(queued)
+        log.info(
+            "privacy delete user=%s rows=%d messages=%d unreachable=%d waiting=%d",
+            user_id,
+            result.rows,
+            deleted,
+            unreachable,
+            waiting,
+        )
+        if not result.rows and not queued:
+            return ui.embed(logic.DELETE_TITLE, logic.DELETE_NOTHING)
+        extra = logic.messages_line(deleted, unreachable, waiting)
+        return ui.embed(
+            logic.DELETE_TITLE,
+            "Everything Hearth held about you is deleted." + (f"\n\n{extra}" if extra else ""),
+            fields=logic.deleted_lines(result),
+            footer=logic.DELETE_FOOTER,
+        )
+
+    # ------------------------------------------------------------------ deleting messages
+
+    async def delete_messages(self, items: list[QueuedDeletion]) -> tuple[int, int, int]:
+        """Delete these of Hearth's messages from Discord: (deleted, out of reach, waiting).
+
+        They are already in the deletion queue (which names nobody); each one leaves it
+        once it is deleted or can't ever be. What Discord is too busy for waits for the job.
+        """
+        deleted = unreachable = waiting = 0
+        finished: list[int] = []
+        for item in items:
+            message = self.bot.get_partial_messageable(item.channel_id).get_partial_message(
+                item.message_id
+            )
+            try:
+                await message.delete()
+            except discord.HTTPException as exc:
+                if exc.code in _GONE or exc.status in (403, 404):
+                    unreachable += 1
+                    log.info(
+                        "privacy message not deletable channel=%s message=%s code=%s",
+                        item.channel_id,
+                        item.message_id,
+                        exc.code,
+                    )
+                else:
+                    waiting += 1
+                    continue
+            else:
+                deleted += 1
+            finished.append(item.message_id)
+        if finished:
+            await done_deleting(self.bot.db, finished)
+        if waiting:
+            self._arm_deletions(logic.DELETION_RETRY)
+        return deleted, unreachable, waiting
+
+    def _arm_deletions(self, after: timedelta) -> None:
+        self.bot.scheduler.at(DELETIONS_JOB, self.bot.clock.now() + after, self.deletions_job)
+
+    async def deletions_job(self) -> None:
+        """Work through the deletion queue (after a busy moment, or a restart)."""
+        items = await queued_deletions(self.bot.db, limit=200)
+        if not items:
+            return
+        deleted, unreachable, waiting = await self.delete_messages(items)
+        log.info(
+            "privacy deletions deleted=%d unreachable=%d waiting=%d",
+            deleted,
+            unreachable,
+            waiting,
+        )
+        if not waiting and len(items) == 200:
+            self._arm_deletions(timedelta(0))
+
+    # ------------------------------------------------------------------ servers
+
+    async def rebuild_jobs(self) -> None:
+        for guild_id, left_at in await store.left_servers(self.bot.db):
+            self._arm_purge(guild_id, logic.purge_due(left_at))
+        if await queued_deletions(self.bot.db, limit=1):
+            self._arm_deletions(timedelta(0))
+
+    def _arm_purge(self, guild_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(purge_job_id(guild_id), when, self.purge_job, guild_id)
+
+    @commands.Cog.listener()
+    async def on_hearth_guild_left(self, guild_id: int) -> None:
+        left_at = await store.left_at(self.bot.db, guild_id)
+        if left_at is None:
+            return
+        due = logic.purge_due(left_at)
+        self._arm_purge(guild_id, due)
+        log.info("server data scheduled for deletion guild=%s due=%s", guild_id, due.isoformat())
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if self.bot.scheduler.cancel(purge_job_id(guild.id)):
+            log.info("server data deletion cancelled guild=%s", guild.id)
+
+    async def purge_job(self, guild_id: int) -> None:
+        """14 days after Hearth left a server, unless it came back: forget the server."""
+        left_at = await store.left_at(self.bot.db, guild_id)
+        if left_at is None:
+            return  # re-added meanwhile (or already forgotten)
+        due = logic.purge_due(left_at)
+        if self.bot.clock.now() < due:
+            self._arm_purge(guild_id, due)
+            return
+        rows = await self.forget_server(guild_id, still_here=False)
+        log.info("server data deleted guild=%s rows=%d", guild_id, rows[0])
+
+    async def forget_server(self, guild_id: int, *, still_here: bool) -> tuple[int, int, int, int]:
+        """Every row tied to this server, in one transaction; (rows, deleted, unreachable,
+        waiting). When Hearth is still there it stays, as if just added, and its messages
+        carrying people's words there are deleted."""
+        db = self.bot.db
+        now = self.bot.clock.now()
+        async with db.transaction():
+            rows, queued = await self.bot.personal_data.forget_server(
+                db, guild_id, now, delete_messages=still_here
+            )
+            if still_here:
+                await guilds.mark_joined(db, guild_id, now)
+        self.bot.scheduler.cancel(purge_job_id(guild_id))
+        for cog in list(self.bot.cogs.values()):
+            if isinstance(cog, HearthCog):
+                await cog.server_forgotten(guild_id)
+        if still_here:
+            self.bot.dispatch("hearth_settings_changed", guild_id)
+        deleted, unreachable, waiting = await self.delete_messages(queued)
+        return rows, deleted, unreachable, waiting
+
+    @hearth_subcommand(
+        name="forget-server", description="Delete everything Hearth keeps about this server"
+    )
+    @admin_only()
+    async def forget_server_command(self, interaction: discord.Interaction[HearthBot]) -> None:
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # /hearth is guild-only; admin_only checks it too
+        answer, clicked = await ui.confirm(
+            interaction,
+            logic.SERVER_QUESTION,
+            confirm_label=logic.SERVER_YES,
+            cancel_label=logic.SERVER_NO,
+            danger=True,
+        )
+        if clicked is None:
+            return
+        if not answer:
+            await clicked.edit_original_response(content=logic.SERVER_KEPT, view=None)
+            return
+        perms = clicked.permissions
+        if not (perms.manage_guild or perms.administrator):  # re-checked at the click
+            await clicked.edit_original_response(
+                content="That one is for server admins (Manage Server permission).", view=None
+            )
+            return
+        await clicked.edit_original_response(content=logic.SERVER_WORKING, view=None)
+        rows, deleted, unreachable, waiting = await self.forget_server(guild_id, still_here=True)
+        log.info(
+            "server data deleted by admin guild=%s user=%s rows=%d messages=%d",
+            guild_id,
+            interaction.user.id,
+            rows,
+            deleted,
+        )
+        await clicked.edit_original_response(
+            content=logic.server_done(rows, deleted, unreachable, waiting)
+        )

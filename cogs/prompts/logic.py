@@ -1,0 +1,241 @@
+"""The rules of the weekly group prompt, as plain functions (no discord, no database).
+
+- which practice is this week's (rotation through the practices that are on, or a pin);
+- when the weekly prompt is due, and whether a late one is still worth posting;
+- when a round is done (everyone in) and whether it may be revealed (2+ answers);
+- when a quiet room pauses the schedule (3 weekly prompts in a row without answers);
+- how answers are checked and shuffled;
+- how long answers and shares are kept.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TypeVar
+
+from bot import timeutil
+from bot.practices import KEYS
+
+T = TypeVar("T")
+
+# A prompt that fell due while Hearth was down is still posted this long after its time.
+LATE_LIMIT = timedelta(hours=6)
+
+# Answers are revealed after this long (or sooner, once everyone is in).
+DEFAULT_DEADLINE_HOURS = 48
+MIN_DEADLINE_HOURS = 1
+# Under a week, so a round always closes before the next weekly prompt.
+MAX_DEADLINE_HOURS = 144
+
+# Fewer answers than this are never revealed: nobody is exposed alone.
+MIN_TO_REVEAL = 2
+
+# Weekly prompts in a row without a single answer before the schedule pauses itself.
+SILENT_WEEKS_TO_PAUSE = 3
+
+MAX_ANSWER_CHARS = 1000
+
+# Shares and answers are deleted after the server's retention period.
+DEFAULT_RETENTION_DAYS = 90
+MIN_RETENTION_DAYS = 7
+MAX_RETENTION_DAYS = 365
+
+# Why a schedule is paused (stored in the database).
+PAUSED_SILENT = "silent"
+PAUSED_CHANNEL = "channel"
+PAUSE_REASONS = (PAUSED_SILENT, PAUSED_CHANNEL)
+
+# A round's life: posting → open → revealed | quiet; failed when the post never landed.
+POSTING, OPEN, REVEALED, QUIET, FAILED = "posting", "open", "revealed", "quiet", "failed"
+LIVE_STATUSES = (POSTING, OPEN)
+CLOSED_STATUSES = (REVEALED, QUIET)
+
+WEEKLY, MANUAL = "weekly", "manual"
+
+
+class AnswerProblem(ValueError):
+    """An answer that can't be saved as it is. The message is written for the person."""
+
+
+# --------------------------------------------------------------------------- the schedule
+
+
+def last_occurrence(now: datetime, weekday: int, at: time, tz: str) -> datetime:
+    """The latest weekly occurrence at or before `now` (DST-safe, like `next_weekly`)."""
+    candidate = timeutil.next_weekly(now - timedelta(days=8), weekday, at, tz)
+    while True:
+        following = timeutil.next_weekly(candidate, weekday, at, tz)
+        if following > now:
+            return candidate
+        candidate = following
+
+
+def is_occurrence(when: datetime, weekday: int, at: time, tz: str) -> bool:
+    """Whether `when` is exactly one of the schedule's weekly instants."""
+    return timeutil.next_weekly(when - timedelta(microseconds=1), weekday, at, tz) == when
+
+
+def too_late(now: datetime, occurrence: datetime) -> bool:
+    """A prompt more than LATE_LIMIT past its time is skipped, not posted late."""
+    return now - occurrence > LATE_LIMIT
+
+
+def missed_occurrence(
+    now: datetime,
+    weekday: int,
+    at: time,
+    tz: str,
+    *,
+    configured_at: datetime | None,
+    done_weeks: Collection[str],
+) -> datetime | None:
+    """On start: the occurrence that fell due while Hearth was down and is still worth
+    posting (within LATE_LIMIT, after the server set Hearth up, not yet in the ledger)."""
+    occurrence = last_occurrence(now, weekday, at, tz)
+    if too_late(now, occurrence):
+        return None
+    if configured_at is not None and configured_at > occurrence:
+        return None
+    if timeutil.week_key(occurrence, tz) in done_weeks:
+        return None
+    return occurrence
+
+
+def rotation(on: Collection[str]) -> list[str]:
+    """The practices that are on, in the practices' own order."""
+    return [key for key in KEYS if key in on]
+
+
+def next_practice(on: Collection[str], last: str | None, pinned: str | None) -> str | None:
+    """This week's practice: the pin (while it is on), else the one after `last` in the
+    rotation of practices that are on. None when no practice is on."""
+    order = rotation(on)
+    if not order:
+        return None
+    if pinned in order:
+        return pinned
+    if last is None or last not in KEYS:
+        return order[0]
+    start = KEYS.index(last)
+    for step in range(1, len(KEYS) + 1):
+        key = KEYS[(start + step) % len(KEYS)]
+        if key in order:
+            return key
+    return order[0]  # pragma: no cover - the loop always finds one
+
+
+def practices_from(on: Collection[str], first: str) -> list[str]:
+    """The rotation starting at `first`: the order to fall back through when a practice has
+    no prompt left for this group (everything in it skipped)."""
+    order = rotation(on)
+    if first not in order:
+        return order
+    i = order.index(first)
+    return order[i:] + order[:i]
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def check_answer(text: str | None, limit: int = MAX_ANSWER_CHARS) -> str:
+    """The answer as it will be kept (trimmed), or AnswerProblem with a kind sentence."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise AnswerProblem(
+            "That came through empty. Write a few words, or skip this one. That's fine too."
+        )
+    if len(cleaned) > limit:
+        raise AnswerProblem(
+            f"That's a little over the {limit:,} characters an answer can hold "
+            f"(yours has {len(cleaned):,}). Could you trim it a bit?"
+        )
+    return cleaned
+
+
+def everyone_done(expected: Collection[int], responded: Collection[int]) -> bool:
+    """True when every expected participant has answered or skipped (and there is someone)."""
+    wanted = set(expected)
+    return bool(wanted) and wanted <= set(responded)
+
+
+def reveal_early(
+    expected: Collection[int], answered: Collection[int], skipped: Collection[int]
+) -> bool:
+    """Reveal before the deadline: every participant answered or skipped, and there are
+    enough answers to reveal. (Too few waits for the deadline: someone new may join in.)"""
+    return len(answered) >= MIN_TO_REVEAL and everyone_done(expected, {*answered, *skipped})
+
+
+def outcome(answer_count: int) -> str:
+    """How a closing round ends: revealed with 2+ answers, quietly otherwise."""
+    return REVEALED if answer_count >= MIN_TO_REVEAL else QUIET
+
+
+def silent_streak(closed: Iterable[tuple[str, int]]) -> int:
+    """Weekly prompts in a row, newest first, that got no answers.
+
+    `closed` is (kind, answer_count) of closed rounds, newest first. Any round with an
+    answer ends the streak; a prompt an admin posted by hand neither counts nor breaks it
+    unless someone answered it.
+    """
+    streak = 0
+    for kind, answers in closed:
+        if answers > 0:
+            break
+        if kind == WEEKLY:
+            streak += 1
+    return streak
+
+
+def should_pause(closed: Iterable[tuple[str, int]]) -> bool:
+    return silent_streak(closed) >= SILENT_WEEKS_TO_PAUSE
+
+
+def shuffled(items: Sequence[T], rng: random.Random | None = None) -> list[T]:
+    """A fresh random order, so the order answers appear in says nothing about who or when."""
+    out = list(items)
+    (rng or random.SystemRandom()).shuffle(out)
+    return out
+
+
+# --------------------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long each server keeps shares and answers: a default and the servers that chose."""
+
+    default_days: int = DEFAULT_RETENTION_DAYS
+    custom: dict[int, int] | None = None
+
+    def days_for(self, guild_id: int) -> int:
+        return (self.custom or {}).get(guild_id, self.default_days)
+
+    def cutoff_for(self, guild_id: int, now: datetime) -> datetime:
+        """Anything created before this instant has outlived its server's period."""
+        return now - timedelta(days=self.days_for(guild_id))
+
+    def earliest_cutoff(self, now: datetime) -> datetime:
+        """Nothing newer than this has expired anywhere (the shortest period)."""
+        shortest = min([self.default_days, *(self.custom or {}).values()])
+        return now - timedelta(days=shortest)
+
+
+def check_retention_days(days: int) -> int:
+    if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(
+            f"Pick a number of days from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}."
+        )
+    return days
+
+
+def check_deadline_hours(hours: int) -> int:
+    if not MIN_DEADLINE_HOURS <= hours <= MAX_DEADLINE_HOURS:
+        raise ValueError(
+            f"Pick a number of hours from {MIN_DEADLINE_HOURS} to {MAX_DEADLINE_HOURS} "
+            "(up to six days, so each prompt closes before the next one)."
+        )
+    return hours

@@ -1,0 +1,237 @@
+"""End to end through the emulator: /share with the group (named, anonymously) and privately
+with one friend — open DMs, closed DMs, quiet hours, no consent — and what friends see."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import pytest
+
+from bot.timeutil import UTC
+from cogs.sharing import logic, store
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, InteractionResult
+from tests.fakediscord.harness import HearthHarness
+
+NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
+BODY = "What would you like to share?"
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    hearth: HearthHarness
+    guild: FakeGuild
+    channel: FakeChannel
+    admin: FakeMember
+    sharer: FakeMember  # Aurelia
+    friend: FakeMember  # Bramwell: uses Hearth here and welcomes DMs
+    no_dms: FakeMember  # Cosima: uses Hearth here, never allowed DMs
+    stranger: FakeMember  # Dorian: never used Hearth here
+
+    async def share(self, who: FakeMember, text: str, **options: object) -> InteractionResult:
+        opened = await who.slash("share", dict(options))
+        assert opened.modal is not None, opened.text
+        return await who.submit_modal(opened, {BODY: text})
+
+    async def shares(self) -> list[store.Share]:
+        rows = await self.hearth.bot.db.fetchall("SELECT share_id FROM shares")
+        found = [await store.get(self.hearth.bot.db, row[0]) for row in rows]
+        return [s for s in found if s is not None]
+
+
+@pytest.fixture
+async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
+    hearth_unstarted.clock.set(NOON)
+    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
+    guild = fake_discord.add_guild("Friends", owner="Olwen")
+    channel = guild.add_text_channel("hearth")
+    admin = guild.add_member("Mae", admin=True)
+    people = [guild.add_member(n) for n in ("Aurelia", "Bramwell", "Cosima", "Dorian")]
+    await hearth_unstarted.start()
+    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
+    bot = hearth_unstarted.bot
+    for person in people[:3]:
+        await bot.boundaries.touch(guild.id, person.id)
+    await bot.boundaries.set_dms_allowed(people[1].id, True)
+    return World(fake_discord, hearth_unstarted, guild, channel, admin, *people)
+
+
+def sent_bodies(fake: FakeDiscord, needle: str) -> list[str]:
+    """Every request body the bot sent that carries `needle`."""
+    bodies = [json.dumps(r.body, ensure_ascii=False, default=str) for r in fake.requests]
+    return [b for b in bodies if needle in b]
+
+
+async def test_sharing_with_the_group_named_and_anonymously(world: World) -> None:
+    role = world.guild.add_role("everyone-ish", mentionable=True)
+    spam = f"@everyone @here <@&{role.id}> <@{world.friend.id}>"
+    commits = world.hearth.bot.db.transactions
+    done = await world.share(
+        world.sharer, f"Big news, I got the job! {spam}", how="named", wants="encouragement"
+    )
+    assert done.ephemeral
+    said = (await done.wait_original()).text  # answered first, then posted
+    assert "Shared in" in said
+    assert "with your name" in said
+    assert world.hearth.bot.db.transactions - commits == 1  # one write per interaction
+    post = await world.fake.wait_for_message(world.channel, lambda m: "Big news" in m.text)
+    assert f"From <@{world.sharer.id}>" in post.text
+    assert "A little encouragement would be lovely" in post.text
+
+    opened = await world.sharer.slash(
+        "share", {"how": "anonymous", "wants": "listening", "prompt": True}
+    )
+    assert opened.modal is not None
+    suggested = opened.modal.field("A prompt to start from (edit or clear it)").value
+    assert suggested  # a sharing prompt, at the group's depth
+    secret = "Some days I feel like the quiet one nobody checks on."
+    await (await world.sharer.submit_modal(opened, {BODY: secret})).wait_original()
+    anon = await world.fake.wait_for_message(world.channel, lambda m: secret in m.text)
+    assert "Shared anonymously" in anon.text
+    assert f"*{suggested}*" in anon.text
+    assert "Just listening, please" in anon.text
+    # Nothing in what the bot sent for it points at Aurelia.
+    for body in sent_bodies(world.fake, secret):
+        assert str(world.sharer.id) not in body
+        assert world.sharer.name not in body
+    assert world.fake.pings() == []  # the mention spam pinged nobody
+
+    kinds = sorted((s.visibility, s.wants, s.status) for s in await world.shares())
+    assert kinds == [
+        ("anonymous", "listening", logic.POSTED),
+        ("named", "encouragement", logic.POSTED),
+    ]
+
+
+async def test_sharing_privately_only_reaches_a_friend_who_said_yes(world: World) -> None:
+    done = await world.share(
+        world.sharer,
+        "Can I tell you something? I've been really lonely since the move. @everyone",
+        how="friend",
+        wants="listening",
+        friend=world.friend,
+    )
+    reply = await done.wait_original()
+    assert "Sent to" in reply.text
+    dm = await world.fake.wait_for_message(world.friend, lambda m: "lonely" in m.text)
+    assert f"<@{world.sharer.id}> shared this with you privately" in dm.text
+    assert "Just listening, please" in dm.text
+    assert "Reply to them directly" in dm.text
+    assert all("lonely" not in m.text for m in world.channel.bot_messages)  # private stays so
+    assert world.fake.pings() == []
+
+    # No consent, no DM: refused before anyone writes a word.
+    for person, why in (
+        (world.no_dms, "isn't taking private shares"),
+        (world.stranger, "hasn't used Hearth in this server"),
+        (world.sharer, "That's you!"),
+    ):
+        refused = await world.sharer.slash(
+            "share", {"how": "friend", "wants": "advice", "friend": person}
+        )
+        assert refused.modal is None
+        assert why in refused.text
+    missing = await world.sharer.slash("share", {"how": "friend", "wants": "advice"})
+    assert "Who would you like to share with?" in missing.text
+    assert world.fake.dms_to(world.no_dms) == []
+    assert world.fake.dms_to(world.stranger) == []
+
+    # Nobody can flood a friend's DMs: three a day (bot.reach, shared by every practice).
+    for n in range(2):
+        await world.share(
+            world.sharer, f"note {n}", how="friend", wants="advice", friend=world.friend
+        )
+    limited = await world.sharer.slash(
+        "share", {"how": "friend", "wants": "advice", "friend": world.friend}
+    )
+    assert limited.modal is None
+    assert "a few times today already" in limited.text
+    await world.fake.until(lambda: len(world.fake.dms_to(world.friend)) == 3)
+
+
+async def test_closed_dms_lose_nothing(world: World) -> None:
+    world.friend.close_dms()
+    world.fake.expect_errors(50007)
+    words = "I wanted you to hear it from me first: I'm moving away in March."
+    done = await world.share(
+        world.sharer, words, how="friend", wants="encouragement", friend=world.friend
+    )
+    told = await done.wait_original()
+    assert "their DMs seem closed" in told.text
+    assert words in told.text  # their words are right there
+    assert [b["label"] for b in told.buttons] == [
+        "Post it in the group with my name",
+        "Post it anonymously",
+        "Keep it to myself",
+    ]
+    assert await world.shares() == []  # nothing stored for a share that went nowhere
+
+    posted = await world.sharer.click(done, "Post it anonymously")
+    assert "anonymously" in (await posted.wait_original()).text
+    post = await world.fake.wait_for_message(world.channel, lambda m: words in m.text)
+    assert "Shared anonymously" in post.text
+    assert str(world.sharer.id) not in json.dumps(post.embeds)
+
+    # Discord said the DMs are closed: Hearth won't try again until they use it.
+    again = await world.sharer.slash(
+        "share", {"how": "friend", "wants": "advice", "friend": world.friend}
+    )
+    assert again.modal is None
+    assert "isn't taking private shares" in again.text
+
+
+async def test_keeping_it_after_all(world: World) -> None:
+    bot = world.hearth.bot
+    world.no_dms.close_dms()
+    await bot.boundaries.set_dms_allowed(world.no_dms.id, True)
+    world.fake.expect_errors(50007)
+    words = "Never mind, I'll say it in person."
+    done = await world.share(world.sharer, words, how="friend", wants="advice", friend=world.no_dms)
+    await done.wait_original()
+    kept = await world.sharer.click(done, "Keep it to myself")
+    assert kept.type == 7  # the same message, updated
+    assert "it stays with you" in kept.text
+    assert words in kept.text  # still on screen
+    assert not kept.buttons
+    assert all(words not in m.text for m in world.channel.bot_messages)
+
+
+async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -> None:
+    bot = world.hearth.bot
+    await bot.boundaries.set_quiet_hours(
+        world.friend.id, time(22, 0), time(7, 0), timezone="Europe/Berlin"
+    )
+    world.hearth.clock.set(datetime(2026, 1, 12, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
+    done = await world.share(
+        world.sharer,
+        "Thank you for last night.",
+        how="friend",
+        wants="listening",
+        friend=world.friend,
+    )
+    assert "quiet time" in (await done.wait_original()).text
+    assert world.fake.dms_to(world.friend) == []
+    [held] = await world.shares()
+    assert held.status == logic.PENDING
+
+    await world.hearth.restart()  # the wait survives a restart
+    bot = world.hearth.bot
+    job = f"share:deliver:{held.share_id}"
+    assert bot.scheduler.due(job) == datetime(2026, 1, 13, 6, 0, tzinfo=UTC)  # 07:00 Berlin
+    world.hearth.clock.set(datetime(2026, 1, 13, 6, 0, tzinfo=UTC))
+    assert job in await bot.scheduler.run_due()
+    dm = await world.fake.wait_for_message(world.friend, lambda m: "last night" in m.text)
+    assert "shared this with you privately" in dm.text
+    [delivered] = await world.shares()
+    assert delivered.status == logic.DELIVERED
+
+
+async def test_share_follows_the_servers_setup(world: World) -> None:
+    # An admin switches the sharing practice off: /share says so kindly.
+    r = await world.admin.slash("hearth settings")
+    await world.admin.select(r, "Which practices are on in this server?", ["listening"])
+    refused = await world.sharer.slash("share", {"how": "named", "wants": "advice"})
+    assert refused.modal is None
+    assert "Sharing is switched off" in refused.text

@@ -1,0 +1,187 @@
+"""The weekly prompt's pure rules: schedule, rotation, reveal, quiet pause, packing, retention."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import timeutil
+from bot.practices import KEYS
+from bot.timeutil import UTC
+from cogs.prompts import logic
+
+BERLIN = "Europe/Berlin"
+SUNDAY = 6
+
+
+# --------------------------------------------------------------------------- the schedule
+
+
+def test_last_occurrence_is_the_latest_at_or_before_now() -> None:
+    now = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)  # a Wednesday
+    last = logic.last_occurrence(now, SUNDAY, time(18, 0), BERLIN)
+    assert last == datetime(2026, 1, 11, 17, 0, tzinfo=UTC)  # Sunday 18:00 CET
+    assert logic.last_occurrence(last, SUNDAY, time(18, 0), BERLIN) == last
+    assert logic.last_occurrence(last - timedelta(seconds=1), SUNDAY, time(18, 0), BERLIN) == (
+        last - timedelta(days=7)
+    )
+
+
+def test_the_fall_back_night_has_one_occurrence_and_one_week() -> None:
+    # 2026-10-25 is the Sunday Berlin falls back: 02:30 happens twice.
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, an hour later
+    at = time(2, 30)
+    assert logic.is_occurrence(first, SUNDAY, at, BERLIN)
+    assert not logic.is_occurrence(second, SUNDAY, at, BERLIN)
+    assert logic.last_occurrence(second, SUNDAY, at, BERLIN) == first
+    assert timeutil.week_key(first, BERLIN) == timeutil.week_key(second, BERLIN)
+
+
+def test_a_late_prompt_is_posted_within_six_hours_only() -> None:
+    due = datetime(2026, 1, 11, 17, 0, tzinfo=UTC)
+    assert not logic.too_late(due + timedelta(hours=6), due)
+    assert logic.too_late(due + timedelta(hours=6, seconds=1), due)
+    assert not logic.too_late(due - timedelta(days=2), due)  # fired early: on time
+
+
+def test_missed_occurrence_on_start() -> None:
+    due = datetime(2026, 1, 11, 17, 0, tzinfo=UTC)
+    week = timeutil.week_key(due, BERLIN)
+    kwargs = {"configured_at": due - timedelta(days=3), "done_weeks": set()}
+    at = time(18, 0)
+    assert logic.missed_occurrence(due + timedelta(hours=2), SUNDAY, at, BERLIN, **kwargs) == due
+    assert logic.missed_occurrence(due + timedelta(hours=7), SUNDAY, at, BERLIN, **kwargs) is None
+    done = {"configured_at": due - timedelta(days=3), "done_weeks": {week}}
+    assert logic.missed_occurrence(due + timedelta(hours=2), SUNDAY, at, BERLIN, **done) is None
+    fresh = {"configured_at": due + timedelta(hours=1), "done_weeks": set()}
+    # Set up after the time had passed: no surprise post for a week that never was.
+    assert logic.missed_occurrence(due + timedelta(hours=2), SUNDAY, at, BERLIN, **fresh) is None
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+def test_rotation_goes_through_the_practices_in_order() -> None:
+    on = frozenset(KEYS)
+    seen = []
+    last = None
+    for _ in range(8):
+        last = logic.next_practice(on, last, None)
+        seen.append(last)
+    assert seen == [*KEYS, KEYS[0]]
+
+
+def test_rotation_skips_practices_that_are_off() -> None:
+    on = frozenset({"sharing", "support", "repair"})
+    assert logic.next_practice(on, None, None) == "sharing"
+    assert logic.next_practice(on, "sharing", None) == "support"
+    assert logic.next_practice(on, "support", None) == "repair"
+    assert logic.next_practice(on, "repair", None) == "sharing"
+    # The last practice may since have been switched off: continue after it.
+    assert logic.next_practice(on, "curiosity", None) == "support"
+
+
+def test_a_pin_holds_while_its_practice_is_on() -> None:
+    on = frozenset({"sharing", "repair"})
+    assert logic.next_practice(on, "sharing", "sharing") == "sharing"
+    assert logic.next_practice(on, "sharing", "listening") == "repair"  # pin is off: rotate
+    assert logic.next_practice(frozenset(), None, "sharing") is None
+
+
+def test_practices_from_falls_back_in_rotation_order() -> None:
+    on = frozenset({"listening", "sharing", "repair"})
+    assert logic.practices_from(on, "sharing") == ["sharing", "repair", "listening"]
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def test_an_answer_is_trimmed_and_kept() -> None:
+    assert logic.check_answer("  I slept well \n") == "I slept well"
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, "\n\n"])
+def test_an_empty_answer_gets_a_kind_word(text: str | None) -> None:
+    with pytest.raises(logic.AnswerProblem, match="empty"):
+        logic.check_answer(text)
+
+
+def test_a_long_answer_is_refused_kindly_with_its_length() -> None:
+    with pytest.raises(logic.AnswerProblem) as caught:
+        logic.check_answer("x" * 1001)
+    assert "1,000" in str(caught.value)
+    assert "1,001" in str(caught.value)
+
+
+@given(st.text(max_size=logic.MAX_ANSWER_CHARS).filter(lambda t: t.strip()))
+def test_any_answer_within_the_limit_is_accepted(text: str) -> None:
+    assert logic.check_answer(text) == text.strip()
+
+
+def test_early_reveal_needs_everyone_and_two_answers() -> None:
+    everyone = {1, 2, 3, 4}
+    assert logic.reveal_early(everyone, {1, 2, 3}, {4})
+    assert not logic.reveal_early(everyone, {1, 2, 3}, set())  # 4 hasn't responded
+    assert not logic.reveal_early({1, 2}, {1}, {2})  # one answer waits for the deadline
+    assert not logic.reveal_early(set(), {1, 2}, set())  # nobody to wait for: the deadline
+    assert logic.reveal_early({1, 2}, {1, 2, 9}, set())  # a newcomer's answer counts too
+
+
+def test_fewer_than_two_answers_are_never_revealed() -> None:
+    assert logic.outcome(0) == logic.QUIET
+    assert logic.outcome(1) == logic.QUIET
+    assert logic.outcome(2) == logic.REVEALED
+
+
+# --------------------------------------------------------------------------- quiet rooms
+
+
+def test_three_silent_weekly_prompts_pause_the_schedule() -> None:
+    w, m = logic.WEEKLY, logic.MANUAL
+    assert not logic.should_pause([(w, 0), (w, 0)])
+    assert logic.should_pause([(w, 0), (w, 0), (w, 0)])
+    assert not logic.should_pause([(w, 0), (w, 0), (w, 3), (w, 0)])
+    # An admin's prompt with no answers neither counts nor breaks the streak...
+    assert logic.should_pause([(w, 0), (m, 0), (w, 0), (w, 0)])
+    # ...but one that got answers shows the room isn't quiet.
+    assert not logic.should_pause([(w, 0), (m, 2), (w, 0), (w, 0)])
+
+
+# --------------------------------------------------------------------------- the reveal
+
+
+def test_shuffled_is_a_fresh_order_of_the_same_answers() -> None:
+    items = list(range(20))
+    orders = {tuple(logic.shuffled(items, random.Random(seed))) for seed in range(10)}
+    assert all(sorted(order) == items for order in orders)
+    assert len(orders) > 1  # the order changes from reveal to reveal
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_retention_per_server_with_a_default() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    policy = logic.Retention(custom={7: 30})
+    assert policy.days_for(7) == 30
+    assert policy.days_for(8) == 90
+    assert policy.cutoff_for(7, now) == now - timedelta(days=30)
+    assert policy.earliest_cutoff(now) == now - timedelta(days=30)
+    assert logic.Retention().earliest_cutoff(now) == now - timedelta(days=90)
+
+
+@pytest.mark.parametrize("days", [6, 366, 0, -1])
+def test_retention_days_outside_the_range_are_refused(days: int) -> None:
+    with pytest.raises(ValueError, match="7 to 365"):
+        logic.check_retention_days(days)
+
+
+@pytest.mark.parametrize("hours", [0, 145])
+def test_a_deadline_must_close_before_the_next_week(hours: int) -> None:
+    with pytest.raises(ValueError, match="1 to 144"):
+        logic.check_deadline_hours(hours)
