@@ -109,13 +109,27 @@ class MoodButton(
 
 
 class _CheckinAction(HearthItem):
-    """Shared parsing for the buttons that carry only a check-in id."""
+    """The buttons that carry only a check-in id: one parser, one refusal for forgeries.
+
+    Each subclass takes `(checkin_id, *, custom_id=None)`; a mangled id parses to None.
+    """
 
     checkin_id: int | None
 
     @classmethod
-    def _parse(cls, match: re.Match[str]) -> int | None:
-        return _parse_id(match["rest"])
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Any:
+        return cls(_parse_id(match["rest"]), custom_id=match[0])  # type: ignore[call-arg]
+
+    def checked_id(self) -> int:
+        if self.checkin_id is None:
+            raise HearthError(FORGED)
+        return self.checkin_id
 
 
 class NoteButton(
@@ -129,20 +143,8 @@ class NoteButton(
         )
         self.checkin_id = checkin_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> NoteButton:
-        return cls(cls._parse(match), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        if self.checkin_id is None:
-            raise HearthError(FORGED)
-        await _cog(interaction).on_note_button(interaction, self.checkin_id)
+        await _cog(interaction).on_note_button(interaction, self.checked_id())
 
 
 class SkipButton(
@@ -156,20 +158,8 @@ class SkipButton(
         )
         self.checkin_id = checkin_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SkipButton:
-        return cls(cls._parse(match), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        if self.checkin_id is None:
-            raise HearthError(FORGED)
-        await _cog(interaction).on_skip(interaction, self.checkin_id)
+        await _cog(interaction).on_skip(interaction, self.checked_id())
 
 
 class StopButton(
@@ -183,20 +173,8 @@ class StopButton(
         )
         self.checkin_id = checkin_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StopButton:
-        return cls(cls._parse(match), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        if self.checkin_id is None:
-            raise HearthError(FORGED)
-        await _cog(interaction).on_stop_button(interaction, self.checkin_id)
+        await _cog(interaction).on_stop_button(interaction, self.checked_id())
 
 
 class TellButton(
@@ -215,20 +193,8 @@ class TellButton(
         )
         self.checkin_id = checkin_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> TellButton:
-        return cls(cls._parse(match), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        if self.checkin_id is None:
-            raise HearthError(FORGED)
-        await _cog(interaction).on_tell(interaction, self.checkin_id)
+        await _cog(interaction).on_tell(interaction, self.checked_id())
 
 
 class KeepButton(
@@ -240,20 +206,8 @@ class KeepButton(
         super().__init__(_button(custom_id or f"{KEEP_PREFIX}{checkin_id}", "Not now"))
         self.checkin_id = checkin_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> KeepButton:
-        return cls(cls._parse(match), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        if self.checkin_id is None:
-            raise HearthError(FORGED)
-        await _cog(interaction).on_keep(interaction, self.checkin_id)
+        await _cog(interaction).on_keep(interaction, self.checked_id())
 
 
 def checkin_view(checkin_id: int, selected: int | None = None) -> discord.ui.View:
