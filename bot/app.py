@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import importlib
 import json
 import logging
 import pkgutil
@@ -115,8 +116,10 @@ class HearthBot(commands.Bot):
         await self.db.migrate(discover_migrations())
         await self._open_data_key()
         self.scheduler.start()
-        for extension in discover_cogs():
-            await self.load_extension(extension)
+        for name in discover_cogs():
+            # Imported once per process and set up on this bot. (load_extension would
+            # re-execute every cog module for each new bot: slow restarts, same result.)
+            await importlib.import_module(name).setup(self)
         self._freeze_gc()  # the cogs and their commands
         from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
 
