@@ -102,6 +102,20 @@ PAIR_REFUSAL = (
 SENDER_REFUSAL = "That's a lot of messages to friends for one day — let's pause till tomorrow."
 
 
+class Breather:
+    """Hands the event loop back every few milliseconds of work, so rebuilding thousands of
+    jobs at start never stalls the gateway (heartbeats, GUILD_CREATEs) behind it."""
+
+    def __init__(self, budget: float = 0.005) -> None:
+        self.budget = budget
+        self._since = _time.monotonic()
+
+    async def __call__(self) -> None:
+        if _time.monotonic() - self._since >= self.budget:
+            await asyncio.sleep(0)
+            self._since = _time.monotonic()
+
+
 class ReachLimiter:
     """The one limit on anything that makes Hearth DM someone on another person's behalf.
 

@@ -29,7 +29,7 @@ from bot.dm import send_dm
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
 from bot.privacy import PersonalData, record_words
-from cogs.phones_down import forest, logic, store, views
+from cogs.phones_down import logic, store, views
 from cogs.phones_down.store import Begin, BeginResult, Challenge, Join, Leave, Session
 
 if TYPE_CHECKING:
@@ -1044,6 +1044,8 @@ class PhonesDownCog(HearthCog):
         tz = await self._timezone(guild_id)
         sessions = await store.ended_sessions(self.db, guild_id)
         group = logic.group_stats(sessions, now, tz)
+        from cogs.phones_down import forest  # Pillow loads only when a picture is drawn
+
         picture = await asyncio.to_thread(
             forest.draw_forest, logic.forest(sessions, now, tz), logic.week_labels(now, tz)
         )

@@ -21,7 +21,7 @@ from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS
 from bot.privacy import PersonalData
-from cogs.support import chart, logic, store, views
+from cogs.support import logic, store, views
 from cogs.support.service import SupportService, checkin_job_id, quiet_job_id
 
 if TYPE_CHECKING:
@@ -280,6 +280,8 @@ class SupportCog(HearthCog):
         )
         file: discord.File | None = None
         if points:
+            from cogs.support import chart  # Pillow loads only when a chart is drawn
+
             png = await asyncio.to_thread(chart.mood_chart, points, tz)
             file = discord.File(io.BytesIO(png), filename="mood.png")
             embed.set_image(url="attachment://mood.png")

@@ -20,6 +20,7 @@ import discord
 
 from bot import textfit, timeutil, ui
 from bot.dm import send_dm
+from bot.limits import Breather
 from bot.privacy import record_words
 from cogs.support import logic, store, views
 from cogs.support.logic import Later, Schedule
@@ -61,7 +62,9 @@ class SupportService:
     async def rebuild(self) -> None:
         """Re-create every job from the database (idempotent: ids replace themselves)."""
         schedules = await store.active_schedules(self.bot.db)
+        breathe = Breather()  # 20,000 schedules must not stall the gateway
         for schedule in schedules:
+            await breathe()
             self.arm_checkin(schedule)
             self.arm_quiet(schedule)
         outgoing = await store.all_outgoing(self.bot.db)
