@@ -20,7 +20,7 @@ TOKEN_HELP = (
     "https://discord.com/developers/applications, pick (or create) your application, "
     "go to Bot → Reset Token and copy the token. Then put it in a file named .env "
     "next to the Makefile, as a line like DISCORD_TOKEN=your-token-here "
-    "(copy .env.example to start), and run `make run` again. Keep the token secret: "
+    "(.env.example lists every setting), and run `make run` again. Keep the token secret: "
     "anyone who has it can act as your bot."
 )
 
