@@ -43,9 +43,10 @@ CHANNEL_CODES = frozenset({50001, 50013, 10003})
 
 # Every channel request this cog makes waits its turn here, so hundreds of servers due at
 # the same minute stay under Discord's 50 requests/s: in any second at most
-# POST_BURST + POST_RATE = 48 requests. Benchmark 2 (1,000 servers): 1.10× the floor and
-# no 429; at 49 a second one run in six drew a 429, at 46 it took 1.13×.
-POST_RATE = 47.0
+# POST_BURST + POST_RATE = 47 requests. Benchmark 2 (1,000 servers): at 46/s no 429 in any
+# run but 1.13× the floor; at 47/s 1.10× but a full run still drew 3 × 429 (at 49/s one
+# run in six did). No 429 matters more (they count toward Discord's invalid-request ban).
+POST_RATE = 46.0
 POST_BURST = 1
 # Scheduled jobs that work at once. Hundreds of servers due together then flow through one
 # by one — read, claim, post — and the pacer never waits for work, instead of every job
