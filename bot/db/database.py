@@ -149,13 +149,8 @@ class Database:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        reader = self._committed_reader()
-        if reader is not None:
-            cursor = reader.execute(sql, params)
-            try:
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
+        # Always on aiosqlite's thread: a list can be thousands of rows (every schedule at
+        # start), and reading it on the event loop's thread would stall the gateway.
         async with self._use() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
