@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -112,3 +113,33 @@ class HearthItem:
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         """What the click does; every subclass defines it."""
+
+
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+_MAX_ID = 2**63 - 1  # SQLite's INTEGER; every snowflake fits
+
+
+def parse_id(text: str) -> int | None:
+    """A positive id from the tail of a custom id, or None when it was forged or mangled."""
+    if not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= _MAX_ID else None
+
+
+class IdItem(HearthItem):
+    """A `DynamicItem` whose custom id is a prefix plus one id (`hearth:ci:note:123`).
+
+    The template captures the tail as `rest`; the subclass takes `(id, *, custom_id=None)`.
+    A mangled tail arrives as None, and `handle` refuses it kindly.
+    """
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Any:
+        return cls(parse_id(match["rest"]), custom_id=match[0])  # type: ignore[call-arg]

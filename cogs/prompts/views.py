@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot import textfit, ui
-from bot.cog import HearthItem
+from bot.cog import IdItem
 from bot.decks import Prompt
 from bot.errors import HearthError
 from cogs.prompts import logic, render, store
@@ -34,10 +34,6 @@ def answer_custom_id(round_id: int) -> str:
 
 def skip_custom_id(round_id: int) -> str:
     return f"{SKIP_PREFIX}{round_id}"
-
-
-def _round_id(rest: str) -> int | None:
-    return int(rest) if re.fullmatch(r"[1-9][0-9]{0,15}", rest) else None
 
 
 def _bot(interaction: discord.Interaction[Any]) -> HearthBot:
@@ -89,7 +85,7 @@ async def closed_note(bot: HearthBot, found: store.Round, user_id: int) -> str:
 
 
 class AnswerButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(ANSWER_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -108,16 +104,6 @@ class AnswerButton(
         )
         self.round_id = round_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AnswerButton:
-        return cls(_round_id(match["rest"]), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
         found = await _round_for(interaction, self.round_id)
@@ -128,7 +114,7 @@ class AnswerButton(
 
 
 class SkipButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(SKIP_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -143,16 +129,6 @@ class SkipButton(
             )
         )
         self.round_id = round_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SkipButton:
-        return cls(_round_id(match["rest"]), custom_id=match[0])
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot import textfit, ui
-from bot.cog import HearthItem
+from bot.cog import HearthItem, IdItem
 from bot.errors import HearthError
 from cogs.support import logic
 
 if TYPE_CHECKING:
     from cogs.support.cog import SupportCog
 
-_ID = re.compile(r"[1-9][0-9]{0,19}")
 _MOOD = re.compile(r"([1-9][0-9]{0,19}):([1-5])")
 FORGED = "That button doesn't look right, so I left everything as it was."
 
@@ -30,10 +29,6 @@ def _cog(interaction: discord.Interaction[Any]) -> SupportCog:
     if cog is None:
         raise HearthError("Support is taking a short break — please try again in a moment.")
     return cast("SupportCog", cog)
-
-
-def _parse_id(rest: str) -> int | None:
-    return int(rest) if _ID.fullmatch(rest) else None
 
 
 def _button(
@@ -108,23 +103,10 @@ class MoodButton(
         await _cog(interaction).on_mood(interaction, self.checkin_id, self.mood)
 
 
-class _CheckinAction(HearthItem):
-    """The buttons that carry only a check-in id: one parser, one refusal for forgeries.
-
-    Each subclass takes `(checkin_id, *, custom_id=None)`; a mangled id parses to None.
-    """
+class _CheckinAction(IdItem):
+    """The buttons that carry only a check-in id: one refusal for forgeries."""
 
     checkin_id: int | None
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Any:
-        return cls(_parse_id(match["rest"]), custom_id=match[0])  # type: ignore[call-arg]
 
     def checked_id(self) -> int:
         if self.checkin_id is None:
@@ -267,7 +249,7 @@ HERE_PREFIX = "hearth:sc:here:"
 
 
 class AcceptButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(ACCEPT_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -284,16 +266,6 @@ class AcceptButton(
         )
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AcceptButton:
-        return cls(_parse_id(match["rest"]), custom_id=match[0])
-
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.owner_id is None:
             raise HearthError(FORGED)
@@ -301,23 +273,13 @@ class AcceptButton(
 
 
 class DeclineButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(DECLINE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
     def __init__(self, owner_id: int | None, *, custom_id: str | None = None) -> None:
         super().__init__(_button(custom_id or f"{DECLINE_PREFIX}{owner_id}", "No, thanks"))
         self.owner_id = owner_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> DeclineButton:
-        return cls(_parse_id(match["rest"]), custom_id=match[0])
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.owner_id is None:
@@ -326,7 +288,7 @@ class DeclineButton(
 
 
 class HereButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(HERE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -342,16 +304,6 @@ class HereButton(
             )
         )
         self.owner_id = owner_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> HereButton:
-        return cls(_parse_id(match["rest"]), custom_id=match[0])
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.owner_id is None:

@@ -104,3 +104,24 @@ def test_env_example_documents_every_setting() -> None:
         alias = field.validation_alias
         names = getattr(alias, "choices", [])
         assert any(str(n) in example for n in names), f"{names} missing from .env.example"
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        ("123", 123),
+        ("1460241904435200036", 1460241904435200036),
+        ("0", None),
+        ("007", None),
+        ("-5", None),
+        ("12a", None),
+        ("", None),
+        ("99999999999999999999", None),  # past SQLite's INTEGER: refused, not a crash
+        ("9223372036854775808", None),
+        ("9223372036854775807", 2**63 - 1),
+    ],
+)
+def test_custom_id_tails_parse_only_to_real_ids(tail: str, expected: int | None) -> None:
+    from bot.cog import parse_id
+
+    assert parse_id(tail) == expected
