@@ -17,13 +17,14 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import crypto, guilds
+from bot import crypto, guilds, timeutil
 from bot.boundaries import Boundaries
 from bot.config import Settings
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
 from bot.errors import HearthTree, send_ephemeral
+from bot.gateway import GatewayState
 from bot.limits import Pacer, ReachLimiter
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
@@ -57,6 +58,11 @@ def load_decks(directory: Path = DEFAULT_DECK_DIR) -> Decks:
 def discover_cogs() -> list[str]:
     """Every package in `cogs/` is an extension; adding a folder adds a practice."""
     return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if m.ispkg)
+
+
+# With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
+# time as they arrive (bot.gateway), so no collection walks thousands of them at once.
+FREEZE_EVERY = 500
 
 
 class HearthBot(commands.Bot):
@@ -100,8 +106,20 @@ class HearthBot(commands.Bot):
         self.auto_sync = auto_sync
         # `python -m bot run` turns this on; tests create many bots in one process and don't.
         self.freeze_gc = freeze_gc
+        if freeze_gc and isinstance(self._connection, GatewayState):
+            self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
         self.synced: bool = False
+
+    def _get_state(self, **options: Any) -> GatewayState:
+        # discord.py's state, parsing in turns so thousands of servers don't stall the loop.
+        return GatewayState(
+            dispatch=self.dispatch,
+            handlers=self._handlers,
+            hooks=self._hooks,
+            http=self.http,
+            **options,
+        )
 
     @property
     def decks(self) -> Decks:
@@ -111,6 +129,7 @@ class HearthBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         _ = self.decks  # a broken deck stops the start, naming its file and line
+        await timeutil.load_zone_names()
         self._freeze_gc()  # what was imported
         await self.db.connect()
         await self.db.migrate(discover_migrations())

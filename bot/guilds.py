@@ -60,10 +60,10 @@ async def get(db: Database, guild_id: int) -> GuildSettings | None:
 
 async def configured(db: Database) -> list[GuildSettings]:
     """Every server that finished `/hearth setup` and still has Hearth (one query)."""
-    rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM guilds WHERE configured_at IS NOT NULL AND left_at IS NULL"
+    return await db.fetch_as(
+        _from_row,
+        f"SELECT {_COLUMNS} FROM guilds WHERE configured_at IS NOT NULL AND left_at IS NULL",
     )
-    return [_from_row(row) for row in rows]
 
 
 async def known_ids(db: Database) -> set[int]:

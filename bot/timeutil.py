@@ -14,6 +14,7 @@ DST rules used throughout (the same ones APScheduler users usually wish they had
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import functools
 import math
@@ -133,6 +134,12 @@ def _zone_names() -> dict[str, str]:
             continue
         names[_zone_key(name)] = name
     return names
+
+
+async def load_zone_names() -> None:
+    """Read the zone list (tens of milliseconds, once per process) on a worker thread, so
+    the first time zone looked up after start doesn't hold the event loop."""
+    await asyncio.to_thread(_zone_names)
 
 
 def _canonical_zone_name(name: object) -> str | None:

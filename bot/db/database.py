@@ -18,19 +18,21 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
 from bot.db.migrate import Migration
+from bot.limits import Breather
 
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
 
 # Which Database (by id) the current task holds the lock for, so nested use
 # inside a transaction reuses it instead of deadlocking.
@@ -153,6 +155,18 @@ class Database:
         # start), and reading it on the event loop's thread would stall the gateway.
         async with self._use() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
+
+    async def fetch_as(
+        self, make: Callable[[aiosqlite.Row], T], sql: str, params: Params = ()
+    ) -> list[T]:
+        """`fetchall`, each row turned into an object by `make`, handing the loop back every
+        few milliseconds: thousands of rows at start must not hold the gateway up."""
+        breathe = Breather()
+        made = []
+        for row in await self.fetchall(sql, params):
+            await breathe()
+            made.append(make(row))
+        return made
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -77,10 +77,10 @@ async def get_schedule(db: Database, user_id: int) -> Schedule | None:
 
 
 async def active_schedules(db: Database) -> list[Schedule]:
-    rows = await db.fetchall(
-        f"SELECT {_SCHEDULE_COLUMNS} FROM checkin_schedules WHERE active = 1 ORDER BY user_id"
+    return await db.fetch_as(
+        _schedule,
+        f"SELECT {_SCHEDULE_COLUMNS} FROM checkin_schedules WHERE active = 1 ORDER BY user_id",
     )
-    return [_schedule(row) for row in rows]
 
 
 async def save_schedule(
