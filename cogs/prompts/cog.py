@@ -28,7 +28,7 @@ from bot.decks import Prompt
 from bot.dm import send_dm
 from bot.errors import HearthError
 from bot.guilds import GuildSettings
-from bot.limits import Breather, Pacer
+from bot.limits import Breather
 from bot.practices import BY_KEY, PRACTICES
 from bot.privacy import PersonalData, record_words
 from cogs.prompts import logic, render, store, views
@@ -41,16 +41,10 @@ log = logging.getLogger(__name__)
 # Discord's answers that mean "this channel can't work for Hearth as it is".
 CHANNEL_CODES = frozenset({50001, 50013, 10003})
 
-# Every channel request this cog makes waits its turn here, so hundreds of servers due at
-# the same minute stay under Discord's 50 requests/s: in any second at most
-# POST_BURST + POST_RATE = 47 requests. Benchmark 2 (1,000 servers): at 46/s no 429 in any
-# run but 1.13× the floor; at 47/s 1.10× but a full run still drew 3 × 429 (at 49/s one
-# run in six did). No 429 matters more (they count toward Discord's invalid-request ban).
-POST_RATE = 46.0
-POST_BURST = 1
 # Scheduled jobs that work at once. Hundreds of servers due together then flow through one
-# by one — read, claim, post — and the pacer never waits for work, instead of every job
-# taking turns on each database query before the first post can leave.
+# by one — read, claim, post — and Discord's global limit (`bot.rest_limit`, which every
+# request waits for) never waits for work, instead of every job taking turns on each
+# database query before the first post can leave.
 JOB_CONCURRENCY = 16
 
 RETENTION_JOB = "retention:daily"
@@ -94,7 +88,6 @@ class PromptsCog(HearthCog):
 
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
-        self.pacer = Pacer(POST_RATE, burst=POST_BURST)
         self.jobs = asyncio.Semaphore(JOB_CONCURRENCY)
         self.rng = random.Random()
         self._locks: dict[int, asyncio.Lock] = {}
@@ -304,7 +297,6 @@ class PromptsCog(HearthCog):
             log.info("prompt channel unusable guild=%s problem=%s", guild_id, problem)
         else:
             try:
-                await self.pacer.wait()
                 message = await self.messageable(guild_id, settings.channel_id).send(
                     embed=render.post_embed(prompt, kind=kind, closes_at=new.closes_at),
                     view=views.post_view(new.round_id),
@@ -399,7 +391,6 @@ class PromptsCog(HearthCog):
             return
         posted: list[tuple[int, int, int]] = []  # (author, channel, message)
         try:
-            await self.pacer.wait()
             await target.send(content=render.reveal_intro(len(answers)))
             for answer in order:
                 embed = render.answer_embed(
@@ -407,7 +398,6 @@ class PromptsCog(HearthCog):
                     practice=prompt.practice,
                     user_id=None if answer.anonymous else answer.user_id,
                 )
-                await self.pacer.wait()
                 message = await target.send(embed=embed)
                 posted.append((answer.user_id, message.channel.id, message.id))
         except discord.HTTPException as exc:
@@ -442,7 +432,6 @@ class PromptsCog(HearthCog):
             return channel
         partial = discord.PartialMessage(channel=channel, id=found.message_id)  # type: ignore[arg-type]
         try:
-            await self.pacer.wait()
             thread = await partial.create_thread(
                 name=render.thread_name(prompt), auto_archive_duration=10080
             )
@@ -469,7 +458,6 @@ class PromptsCog(HearthCog):
         )
         view = views.quiet_view(found.round_id) if found.status == logic.QUIET else None
         try:
-            await self.pacer.wait()
             await partial.edit(embed=embed, view=view)
         except discord.HTTPException as exc:
             log.info("prompt post not updated guild=%s code=%s", found.guild_id, exc.code)
@@ -490,7 +478,6 @@ class PromptsCog(HearthCog):
 
     async def _say(self, found: store.Round, text: str) -> None:
         try:
-            await self.pacer.wait()
             await self.messageable(found.guild_id, found.channel_id).send(content=text)
         except discord.HTTPException as exc:
             log.info("note not posted guild=%s code=%s", found.guild_id, exc.code)

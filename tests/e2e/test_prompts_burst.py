@@ -8,9 +8,8 @@ from datetime import datetime
 from datetime import time as clock_time
 from typing import cast
 
-from bot import guilds
+from bot import guilds, limits
 from bot.timeutil import UTC
-from cogs.prompts import cog as prompts_cog
 from cogs.prompts.cog import PromptsCog
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import HearthHarness
@@ -47,7 +46,7 @@ async def test_three_hundred_servers_due_at_once_draw_no_429(
     # Discord's own limit (the emulator's default): 50 requests in any second.
     assert fake_discord.ratelimits.global_limit == 50
     assert fake_discord.ratelimits.global_window == 1.0
-    assert prompts_cog.POST_RATE + prompts_cog.POST_BURST < 50
+    assert limits.GLOBAL_LIMIT < 50
     before = fake_discord.stats.requests
     # As APScheduler would: every due job starts at once.
     results = await asyncio.gather(*(bot.scheduler.fire(job) for job in jobs))

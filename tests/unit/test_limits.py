@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.limits import Pacer, RateLimiter
+from bot.limits import Pacer, RateLimiter, WindowLimit
 from bot.timeutil import UTC, FakeClock
 
 
@@ -57,3 +57,25 @@ def test_a_hit_given_back_frees_its_place() -> None:
     limiter.give_back("k")  # the DM it was taken for never arrived
     assert limiter.try_acquire("k")
     limiter.give_back("unknown")  # nothing to give back: no error, no change
+
+
+async def test_window_limit_keeps_every_window_under_its_limit() -> None:
+    window = 0.05
+    limit = WindowLimit(limit=5, window=window)
+    stamps: list[float] = []
+
+    async def act() -> None:
+        await limit.wait()
+        stamps.append(time.monotonic())
+
+    await asyncio.gather(*(act() for _ in range(20)))
+    stamps.sort()
+    # Any five apart: the sixth of any run comes a full window after the first.
+    for first, sixth in zip(stamps, stamps[5:], strict=False):
+        assert sixth - first >= window - 0.001
+    assert stamps[-1] - stamps[0] >= 3 * window - 0.003  # 20 acts need four windows
+
+
+def test_window_limit_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        WindowLimit(limit=0, window=1.0)
