@@ -8,6 +8,7 @@ import time as real_time
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from bot.limits import GlobalRestLimit
 from bot.timeutil import UTC
 from cogs.support import logic, store
 from tests.fakediscord import FakeDiscord
@@ -66,6 +67,7 @@ async def test_a_burst_of_500_due_check_ins_is_spread_and_draws_no_429(
                 now=now,
             )
     bot = await hearth.restart()  # every job rebuilt from the database
+    bot.rest_limit = GlobalRestLimit(GLOBAL_LIMIT - 20, 1.0, spacing_rate=GLOBAL_LIMIT * 2)
     scheduler = bot.scheduler
     jobs = scheduler.job_ids("checkin:")
     assert len(jobs) == PEOPLE
