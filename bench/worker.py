@@ -170,6 +170,23 @@ def stats(client: Any, probe: LoopProbe, writes: WriteCounter | None = None) -> 
     return data
 
 
+def object_census(top: int = 40) -> str:
+    """Objects the collector tracks (frozen ones too), by type: count and shallow bytes."""
+    counts: dict[str, list[int]] = {}
+    gc.unfreeze()  # frozen objects are out of get_objects()' sight
+    everything = gc.get_objects()
+    gc.freeze()
+    for obj in everything:
+        name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        entry = counts.setdefault(name, [0, 0])
+        entry[0] += 1
+        entry[1] += sys.getsizeof(obj)
+    rows = sorted(counts.items(), key=lambda kv: -kv[1][1])[:top]
+    lines = [f"{size / 1e6:8.2f} MB {count:9,d}  {name}" for name, (count, size) in rows]
+    total = sum(size for _, size in counts.values())
+    return f"{total / 1e6:.1f} MB in tracked objects (shallow)\n" + "\n".join(lines) + "\n"
+
+
 def _write(path: str, text: str) -> None:
     Path(path).write_text(text, "utf-8")
 
@@ -230,6 +247,9 @@ async def main(args: argparse.Namespace) -> None:
             if command.get("gc"):
                 gc.collect()
             emit("stats", **stats(client, probe, writes))
+            if os.environ.get("HEARTH_BENCH_OBJECTS"):  # diagnosis: what fills the memory
+                where = f"{os.environ['HEARTH_BENCH_OBJECTS']}.{args.kind}-{len(client.guilds)}"
+                _write(where, object_census())
         elif name == "probe_reset":
             probe.reset()
             GC.reset()
