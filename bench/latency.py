@@ -227,6 +227,18 @@ def _split(actions: list[Action], paced_share: float) -> tuple[list[Action], lis
     return paced, loaded
 
 
+async def _until_quiet(fake: Any, quiet: float = 1.0, limit: float = 120.0) -> None:
+    """Wait until the bot has made no request for `quiet` seconds."""
+    started = last_change = time.perf_counter()
+    seen = fake.stats.requests
+    while time.perf_counter() - started < limit:
+        await asyncio.sleep(0.1)
+        if fake.stats.requests != seen:
+            seen, last_change = fake.stats.requests, time.perf_counter()
+        elif time.perf_counter() - last_change >= quiet:
+            return
+
+
 async def run(size: Size, work: Path) -> Outcome:
     out = Outcome()
     started = time.perf_counter()
@@ -286,7 +298,9 @@ async def run(size: Size, work: Path) -> Outcome:
             after = await bot.stats()
             limited = fake.stats.ratelimited - limited0
 
-            await asyncio.sleep(2.0)  # let what the rush left behind (posts, reveals) finish
+            # Let what the rush left behind (posts to the group, paced under Discord's
+            # global limit) finish, so the paced run measures each interaction alone.
+            await _until_quiet(fake)
             await bot.probe_reset()
             alone = await _measure(paced, stamps, 1)
             after_paced = await bot.stats()
