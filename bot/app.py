@@ -136,6 +136,12 @@ class HearthBot(commands.Bot):
             **options,
         )
 
+    def servers_at_connect(self) -> frozenset[int] | None:
+        """Every server the last READY listed (including any still unavailable), or None
+        before the first READY."""
+        state = self._connection
+        return state.ready_guild_ids if isinstance(state, GatewayState) else None
+
     @property
     def decks(self) -> Decks:
         if self._decks is None:

@@ -37,13 +37,17 @@ class GatewayState(ConnectionState[Any]):
         self.now: Callable[[], float] = time.perf_counter  # tests inject their own
         self._reader: object = None  # the websocket whose reader takes turns
         self.freeze_every = 0
+        # Every server READY listed, available or not: the servers Hearth is in.
+        self.ready_guild_ids: frozenset[int] | None = None
         self._new_servers = 0
         super().__init__(*args, **kwargs)
 
     def parse_ready(self, data: Any) -> None:
         self._take_turns()
+        listed = data.get("guilds", ())
+        self.ready_guild_ids = frozenset(int(g["id"]) for g in listed)
         # Unavailable stubs are skipped; the real server follows in its GUILD_CREATE.
-        servers = [g for g in data.get("guilds", ()) if g.get("unavailable") is not True]
+        servers = [g for g in listed if g.get("unavailable") is not True]
         ready: Any = {**data, "guilds": servers}
         super().parse_ready(ready)
 

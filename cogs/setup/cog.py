@@ -280,17 +280,30 @@ class SetupCog(HearthCog):
     async def on_ready(self) -> None:
         # Servers that added Hearth while it was offline arrive as "available", not "join".
         known = await guilds.known_ids(self.bot.db)
+        here = {guild.id for guild in self.bot.guilds}
         for guild in list(self.bot.guilds):
             if guild.id not in known and await guilds.mark_joined(
                 self.bot.db, guild.id, self.bot.clock.now()
             ):
                 await self.welcome(guild)
+        # ...and servers that removed it meanwhile are simply missing from READY's list:
+        # they leave now, as if Hearth had seen it happen (their data goes in 14 days).
+        listed = self.bot.servers_at_connect()
+        if listed is not None:
+            gone = known - listed - here
+            for guild_id in sorted(gone):
+                await self.left(guild_id)
+            if gone:
+                log.info("servers that removed Hearth while it was offline count=%d", len(gone))
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await guilds.mark_left(self.bot.db, guild.id, self.bot.clock.now())
-        self.bot.dispatch("hearth_guild_left", guild.id)
-        log.info("left guild=%s", guild.id)
+        await self.left(guild.id)
+
+    async def left(self, guild_id: int) -> None:
+        await guilds.mark_left(self.bot.db, guild_id, self.bot.clock.now())
+        self.bot.dispatch("hearth_guild_left", guild_id)
+        log.info("left guild=%s", guild_id)
 
     def welcome_channel(self, guild: discord.Guild) -> discord.TextChannel | None:
         me = guild.me

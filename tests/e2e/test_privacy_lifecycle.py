@@ -140,3 +140,28 @@ async def test_forget_server_deletes_at_once_for_admins_only(story: Story) -> No
     settings = await story.olwen.slash("hearth settings")
     assert "isn't set up here yet" in settings.text
     assert story.fake.pings() == []
+
+
+async def test_a_server_that_removed_hearth_while_it_was_offline_is_left_at_start(
+    story: Story,
+) -> None:
+    fake, hearth = story.fake, story.hearth
+    here = story.guild.id
+    stays = fake.add_guild("Book club", owner="Nadia")
+    stays.add_text_channel("books")
+    await fake.sync()
+    await hearth.stop()
+    hearth.advance(hours=5)
+    await story.guild.remove_bot()  # nobody connected to see it go
+
+    await hearth.start()
+    job = f"privacy:purge:{here}"
+    await fake.until(lambda: hearth.bot.scheduler.due(job) is not None)
+    left = await guilds.get(story.db, here)
+    assert left is not None
+    assert left.left_at == hearth.clock.now()
+    assert hearth.bot.scheduler.due(job) == left.left_at + timedelta(days=14)
+    still = await guilds.get(story.db, stays.id)
+    assert still is not None
+    assert still.left_at is None  # a server Hearth is still in stays
+    assert hearth.bot.scheduler.due(f"privacy:purge:{stays.id}") is None
