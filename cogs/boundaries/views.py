@@ -24,7 +24,7 @@ from bot.boundaries_rules import (
     depth_label,
     is_paused,
 )
-from bot.cog import HearthItem
+from bot.cog import HearthItem, parse_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.errors import HearthError, send_ephemeral
 from cogs.boundaries import logic, store
@@ -476,7 +476,7 @@ class GroupView(ui.HearthView):
 
 
 VOTE_PREFIX = "hearth:depth:vote:"
-_VOTE_ID = re.compile(r"([1-9][0-9]{0,17}):(yes|no)")
+_VOTE_ID = re.compile(r"(.*):(yes|no)", re.DOTALL)
 
 
 def vote_custom_id(proposal_id: int, in_favour: bool) -> str:
@@ -486,9 +486,10 @@ def vote_custom_id(proposal_id: int, in_favour: bool) -> str:
 def parse_vote(rest: str) -> tuple[int, bool] | None:
     """(proposal id, in favour) from what follows the prefix, or None if it's malformed."""
     match = _VOTE_ID.fullmatch(rest)
-    if match is None:
+    proposal_id = None if match is None else parse_id(match[1])
+    if match is None or proposal_id is None:
         return None
-    return int(match[1]), match[2] == "yes"
+    return proposal_id, match[2] == "yes"
 
 
 class VoteButton(

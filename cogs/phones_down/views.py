@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot import textfit, ui
-from bot.cog import HearthItem
+from bot.cog import HearthItem, parse_id
 from bot.decks import Prompt
 from bot.errors import send_ephemeral
 from bot.timeutil import discord_timestamp
@@ -27,7 +27,7 @@ PRACTICE = "phones_down"
 COG_NAME = "PhonesDownCog"
 PREFIX = "hearth:pd:"
 ACTIONS = ("join", "leave", "go", "away", "answer")
-_ID = re.compile(r"(join|leave|go|away|answer):([1-9][0-9]{0,19})")
+_ID = re.compile(r"(join|leave|go|away|answer):(.*)", re.DOTALL)
 
 NOT_FOUND = (
     "That phones-down challenge isn't around any more. Start a fresh one with `/phonesdown start`."
@@ -51,9 +51,10 @@ def custom_id(action: str, challenge_id: int) -> str:
 def parse_custom_id(rest: str) -> tuple[str, int] | None:
     """(action, challenge id) from what follows the prefix; None if malformed."""
     match = _ID.fullmatch(rest)
-    if match is None:
+    challenge_id = None if match is None else parse_id(match[2])
+    if match is None or challenge_id is None:
         return None
-    return match[1], int(match[2])
+    return match[1], challenge_id
 
 
 class ChallengeButton(

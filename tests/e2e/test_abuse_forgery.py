@@ -155,3 +155,26 @@ async def test_made_up_ids_for_every_component_type_are_refused(
         assert_refused(results, made_up, any_button=fixed(pattern))
     assert await snapshot(scene.story.db) == before
     assert scene.story.fake.pings() == []
+
+
+# Ids past SQLite's INTEGER (2**63 - 1) in every shape Hearth's ids take.
+TOO_BIG = "9" * 20
+OVERSIZED_TAILS = (
+    TOO_BIG,
+    "9" * 19,
+    f"{TOO_BIG}:yes",
+    f"{TOO_BIG}:no",
+    *(f"{action}:{TOO_BIG}" for action in ("join", "leave", "go", "away", "answer")),
+)
+
+
+async def test_ids_too_big_for_the_database_are_refused_kindly(scene: Scene) -> None:
+    before = await snapshot(scene.story.db)
+    prefixes = [p.pattern.split("(?P<rest>")[0] for p in scene.known if "(?P<rest>" in p.pattern]
+    assert len(prefixes) >= 5
+    for prefix in prefixes:
+        for tail in OVERSIZED_TAILS:
+            made_up = re.sub(r"\\(.)", r"\1", prefix) + tail
+            results = await scene.forger.click(made_up)
+            assert_refused(results, made_up, any_button=False)
+    assert await snapshot(scene.story.db) == before
