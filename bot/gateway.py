@@ -55,6 +55,17 @@ class GatewayState(ConnectionState[Any]):
         self._take_turns()  # a resumed session replays what it missed, all at once
         super().parse_resumed(data)
 
+    def parse_guild_delete(self, data: Any) -> None:
+        guild_id = int(data["id"])
+        listed = self.ready_guild_ids or frozenset()
+        if not data.get("unavailable") and guild_id in listed and self._get_guild(guild_id) is None:
+            # Removed from a server READY listed but that never became available: without
+            # the stub READY would have made, discord.py would drop this and nobody would
+            # hear that Hearth left. A stub lets it go the usual way (guild_remove).
+            stub: Any = {"id": str(guild_id), "unavailable": True}
+            self._add_guild_from_data(stub)
+        super().parse_guild_delete(data)
+
     def parse_guild_create(self, data: Any) -> None:
         super().parse_guild_create(data)
         if self.freeze_every:

@@ -140,3 +140,23 @@ async def test_servers_arriving_after_ready_are_frozen_in_batches(
     finally:
         if state._ready_task is not None:
             state._ready_task.cancel()
+
+
+async def test_leaving_a_server_that_never_became_available_is_still_heard(
+    tmp_path: Path,
+) -> None:
+    state = _state(tmp_path)
+    heard: list[tuple[str, int]] = []
+    state.dispatch = lambda event, *args: heard.append(  # type: ignore[method-assign]
+        (event, args[0].id if args and hasattr(args[0], "id") else 0)
+    )
+    state.parse_ready(_ready([{"id": "7", "unavailable": True}, {"id": "8", "unavailable": True}]))
+    try:
+        state.parse_guild_delete({"id": "8", "unavailable": True})  # an outage: not a removal
+        state.parse_guild_delete({"id": "7"})  # removed while still unavailable
+        state.parse_guild_delete({"id": "9"})  # a server READY never listed: nothing to say
+        assert [h for h in heard if h[0] != "connect"] == [("guild_remove", 7)]
+        assert list(state.guilds) == []
+    finally:
+        if state._ready_task is not None:
+            state._ready_task.cancel()
