@@ -28,6 +28,8 @@ class Size:
     latency_guilds: int
     latency_interactions: int
     latency_in_flight: int
+    latency_steady: int  # interactions in the open-loop run
+    latency_rate: float  # ...arriving this many a second
     # 2. weekly prompt fan-out
     fanout_guilds: int
     # 3. check-in burst
@@ -55,6 +57,8 @@ FULL = Size(
     latency_guilds=100,
     latency_interactions=2000,
     latency_in_flight=50,
+    latency_steady=500,
+    latency_rate=100.0,
     fanout_guilds=1000,
     checkin_people=1000,
     checkin_quiet_people=100,
@@ -71,6 +75,8 @@ TINY = Size(
     latency_guilds=4,
     latency_interactions=40,
     latency_in_flight=10,
+    latency_steady=10,
+    latency_rate=50.0,
     fanout_guilds=12,
     checkin_people=12,
     checkin_quiet_people=3,

@@ -19,7 +19,10 @@ interaction (the bot counts its commits per interaction handler).
 
 A second, paced run sends the same mix one at a time (nothing queued behind anything
 else), which shows each interaction's own cost; the 50-in-flight figures add the
-queueing of 50 people answered by one process.
+queueing of 50 people answered by one process. A third sends 500 more at a steady
+100 a second, whether or not the last was answered (an open loop, as people arrive):
+far beyond a friend group's busiest minute, it shows what latency looks like at a rate
+one process sustains, rather than in a rush of 50 at once (no target of its own).
 """
 
 from __future__ import annotations
@@ -211,20 +214,38 @@ async def _measure(actions: list[Action], stamps: Stamps, in_flight: int) -> Tal
     return tally
 
 
-def _split(actions: list[Action], paced_share: float) -> tuple[list[Action], list[Action]]:
-    """A few of each kind for the paced run; the rest (the 2,000) for the loaded one."""
-    paced: list[Action] = []
-    loaded: list[Action] = []
+def _split(actions: list[Action], *takes: int) -> list[list[Action]]:
+    """The first `takes[0]` of each kind, then the next `takes[1]`…, then the rest."""
+    groups: list[list[Action]] = [[] for _ in range(len(takes) + 1)]
     seen: dict[str, int] = {}
-    per_kind = {k: sum(1 for a in actions if a.kind == k) for k in KINDS}
     for a in actions:
-        take = max(1, int(per_kind[a.kind] * paced_share))
-        if seen.get(a.kind, 0) < take:
-            paced.append(a)
-            seen[a.kind] = seen.get(a.kind, 0) + 1
-        else:
-            loaded.append(a)
-    return paced, loaded
+        n = seen.get(a.kind, 0)
+        seen[a.kind] = n + 1
+        group, bound = len(takes), 0
+        for i, take in enumerate(takes):
+            bound += take
+            if n < bound:
+                group = i
+                break
+        groups[group].append(a)
+    return groups
+
+
+async def _at_a_rate(actions: list[Action], stamps: Stamps, rate: float) -> Tally:
+    """Each action starts at its time (an open loop), answered or not the one before."""
+    tally = Tally()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    running = []
+    for i, action in enumerate(actions):
+        await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
+        running.append(asyncio.ensure_future(_measure([action], stamps, 1)))
+    for one in await asyncio.gather(*running):
+        tally.unanswered += one.unanswered
+        tally.refused += one.refused
+        for kind, ms in one.latencies.items():
+            tally.latencies.setdefault(kind, []).extend(ms)
+    return tally
 
 
 async def _until_quiet(fake: Any, quiet: float = 1.0, limit: float = 120.0) -> None:
@@ -245,8 +266,9 @@ async def run(size: Size, work: Path) -> Outcome:
     rng = random.Random(1)
     per_kind = size.latency_interactions // len(KINDS)
     paced_per_kind = max(2, per_kind // 10)
-    # One member per measured interaction: enough servers of 20 for both runs.
-    need = (per_kind + paced_per_kind) * len(KINDS)
+    steady_per_kind = max(2, size.latency_steady // len(KINDS))
+    # One member per measured interaction: enough servers of 20 for the three runs.
+    need = (per_kind + paced_per_kind + steady_per_kind) * len(KINDS)
     guilds = max(size.latency_guilds, -(-need // 19))
     clock = ShiftedClock.at(BASE)
     async with emulator(clock=clock) as fake:
@@ -275,10 +297,10 @@ async def run(size: Size, work: Path) -> Outcome:
         try:
             await bot.start(timeout=120)
             t = time.perf_counter()
-            actions = await _prepare(fake, servers, per_kind + paced_per_kind)
+            actions = await _prepare(fake, servers, per_kind + paced_per_kind + steady_per_kind)
             prepared = time.perf_counter() - t
             rng.shuffle(actions)
-            paced, loaded = _split(actions, paced_per_kind / (per_kind + paced_per_kind))
+            paced, steady, loaded = _split(actions, paced_per_kind, steady_per_kind)
             # The emulator's world is built: keep its own garbage collections (this
             # process) out of the bot's figures.
             gc.collect()
@@ -304,6 +326,10 @@ async def run(size: Size, work: Path) -> Outcome:
             await bot.probe_reset()
             alone = await _measure(paced, stamps, 1)
             after_paced = await bot.stats()
+            await _until_quiet(fake)
+            await bot.probe_reset()
+            at_rate = await _at_a_rate(steady, stamps, size.latency_rate)
+            after_steady = await bot.stats()
         finally:
             gc.unfreeze()
             await bot.stop()
@@ -311,16 +337,21 @@ async def run(size: Size, work: Path) -> Outcome:
 
     every = [ms for kind in KINDS for ms in tally.latencies[kind]]
     one_by_one = [ms for kind in KINDS for ms in alone.latencies[kind]]
+    steady_all = [ms for kind in KINDS for ms in at_rate.latencies[kind]]
+    steady_by_kind = ", ".join(
+        f"{k} {percentile(at_rate.latencies[k], 50):.1f}/{percentile(at_rate.latencies[k], 99):.1f}"
+        for k in KINDS
+    )
     writes = after["interaction_writes"]
     writes_paced = after_paced["interaction_writes"]
     worst_writes = max(writes["worst"], writes_paced["worst"])
     commits = after["transactions"] - before["transactions"]
-    if tally.unanswered or alone.unanswered:
-        out.problems.append(
-            f"{tally.unanswered + alone.unanswered} interactions got no answer within 3 s"
-        )
-    if tally.refused:
-        out.problems.append(f"{tally.refused} interactions had a response refused")
+    unanswered = tally.unanswered + alone.unanswered + at_rate.unanswered
+    if unanswered:
+        out.problems.append(f"{unanswered} interactions got no answer within 3 s")
+    if tally.refused or at_rate.refused:
+        refused = tally.refused + at_rate.refused
+        out.problems.append(f"{refused} interactions had a response refused")
     by_kind = ", ".join(
         f"{k} {percentile(tally.latencies[k], 50):.0f}/{percentile(tally.latencies[k], 99):.0f}"
         for k in KINDS
@@ -367,6 +398,22 @@ async def run(size: Size, work: Path) -> Outcome:
             25.0,
             note=f"bot's longest loop stall meanwhile {after_paced['stall_max_ms']:.0f} ms; "
             f"{gc_note(after_paced)}",
+        ),
+        Row(
+            NAME,
+            f"p50, {size.latency_rate:.0f} a second",
+            percentile(steady_all, 50),
+            "ms",
+            note=f"{len(steady_all)} interactions arriving at a steady {size.latency_rate:.0f} "
+            f"a second (an open loop); p50/p99 ms by kind: {steady_by_kind}",
+        ),
+        Row(
+            NAME,
+            f"p99, {size.latency_rate:.0f} a second",
+            percentile(steady_all, 99),
+            "ms",
+            note=f"no target of its own; bot's longest loop stall meanwhile "
+            f"{after_steady['stall_max_ms']:.0f} ms; {gc_note(after_steady)}",
         ),
         Row(
             NAME,
