@@ -182,12 +182,16 @@ def cores() -> int:
 # --------------------------------------------------------------------------- loop lag
 
 
+# Lags below this aren't kept as stalls (a row of 0 ms means none reached it).
+STALL_THRESHOLD = 0.02
+
+
 class LoopProbe:
     """Measures event-loop stalls: a task that asks to wake every `interval` seconds and
     records how late it actually woke. A callback that holds the loop for 80 ms shows up as
     a wake-up ~80 ms late. (Not asyncio debug mode, which slows everything it watches.)"""
 
-    def __init__(self, interval: float = 0.005, threshold: float = 0.02) -> None:
+    def __init__(self, interval: float = 0.005, threshold: float = STALL_THRESHOLD) -> None:
         self.interval = interval
         self.threshold = threshold
         self.max_lag = 0.0

@@ -10,10 +10,10 @@ changes keep every stretch short (benchmark 4: the longest stall from 120 ms to 
   `guild_available` event is the same as before.
 - Reading takes turns: once `SLICE` seconds have gone on gateway events without the loop
   getting a turn, the reader yields before the next event.
-- With `freeze_every` set (`python -m bot run`), the objects of every `freeze_every` new
-  servers are frozen out of the garbage collector's sight as they arrive, so a full
-  collection never walks thousands of servers in one go (as `gc.freeze()` at ready does
-  for the rest).
+- With `freeze_every` set (`python -m bot run`), while the servers arrive after READY
+  the objects of every `freeze_every` of them are frozen out of the garbage collector's
+  sight, so a full collection never walks thousands of servers in one go (as
+  `gc.freeze()` at ready does for the rest).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class GatewayState(ConnectionState[Any]):
         # Every server READY listed, available or not: the servers Hearth is in.
         self.ready_guild_ids: frozenset[int] | None = None
         self._new_servers = 0
+        self._arriving = False  # from READY until discord.py dispatches ready
         super().__init__(*args, **kwargs)
 
     def parse_ready(self, data: Any) -> None:
@@ -49,7 +50,15 @@ class GatewayState(ConnectionState[Any]):
         # Unavailable stubs are skipped; the real server follows in its GUILD_CREATE.
         servers = [g for g in listed if g.get("unavailable") is not True]
         ready: Any = {**data, "guilds": servers}
+        self._arriving = True
+        self._new_servers = 0
         super().parse_ready(ready)
+
+    async def _delay_ready(self) -> None:
+        try:
+            await super()._delay_ready()
+        finally:
+            self._arriving = False
 
     def parse_resumed(self, data: Any) -> None:
         self._take_turns()  # a resumed session replays what it missed, all at once
@@ -68,7 +77,9 @@ class GatewayState(ConnectionState[Any]):
 
     def parse_guild_create(self, data: Any) -> None:
         super().parse_guild_create(data)
-        if self.freeze_every:
+        # Only in the start-up flood: freezing later would also freeze short-lived objects
+        # of the moment (panels, interactions), and any cycle among them would never go.
+        if self.freeze_every and self._arriving:
             self._new_servers += 1
             if self._new_servers % self.freeze_every == 0:
                 gc.freeze()

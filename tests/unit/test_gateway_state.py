@@ -137,6 +137,11 @@ async def test_servers_arriving_after_ready_are_frozen_in_batches(
             state.parse_guild_create(_guild_create(guild_id))
         assert len(state.guilds) == FREEZE_EVERY * 2 + 1
         assert freezes == [FREEZE_EVERY, FREEZE_EVERY * 2]
+        # Once ready, servers joining live freeze nothing (what lives then may be garbage).
+        state._arriving = False  # as when discord.py's wait for GUILD_CREATEs ends
+        for guild_id in range(10_000, 10_000 + FREEZE_EVERY * 2):
+            state.parse_guild_create(_guild_create(guild_id))
+        assert freezes == [FREEZE_EVERY, FREEZE_EVERY * 2]
     finally:
         if state._ready_task is not None:
             state._ready_task.cancel()
