@@ -289,7 +289,8 @@ class SetupCog(HearthCog):
         # ...and servers that removed it meanwhile are simply missing from READY's list:
         # they leave now, as if Hearth had seen it happen (their data goes in 14 days).
         listed = self.bot.servers_at_connect()
-        if listed is not None:
+        # One connection sees every server; a shard's READY would list only its own.
+        if listed is not None and (self.bot.shard_count or 1) == 1:
             gone = known - listed - here
             for guild_id in sorted(gone):
                 await self.left(guild_id)
