@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import textfit
 from bot.errors import NotAdmin, report_error
 
 if TYPE_CHECKING:
@@ -128,11 +129,20 @@ def parse_id(text: str) -> int | None:
 
 
 class IdItem(HearthItem):
-    """A `DynamicItem` whose custom id is a prefix plus one id (`hearth:ci:note:123`).
+    """A `DynamicItem` whose custom id is a prefix plus a tail of ids (`hearth:ci:note:123`).
 
-    The template captures the tail as `rest`; the subclass takes `(id, *, custom_id=None)`.
-    A mangled tail arrives as None, and `handle` refuses it kindly.
+    The template captures the tail as `rest`; `parse_tail` turns it into the subclass's
+    positional arguments (by default one id, bounded by `parse_id`), and the subclass also
+    takes `custom_id=`. A mangled tail arrives as `tail_arity` Nones, and `handle` refuses
+    it kindly.
     """
+
+    tail_arity: ClassVar[int] = 1
+
+    @classmethod
+    def parse_tail(cls, rest: str) -> tuple[Any, ...] | None:
+        found = parse_id(rest)
+        return None if found is None else (found,)
 
     @classmethod
     async def from_custom_id(
@@ -142,4 +152,5 @@ class IdItem(HearthItem):
         match: re.Match[str],
         /,
     ) -> Any:
-        return cls(parse_id(match["rest"]), custom_id=match[0])  # type: ignore[call-arg]
+        parsed = cls.parse_tail(match["rest"]) or (None,) * cls.tail_arity
+        return cls(*parsed, custom_id=match[0][: textfit.CUSTOM_ID])  # type: ignore[call-arg]

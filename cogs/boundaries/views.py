@@ -24,7 +24,7 @@ from bot.boundaries_rules import (
     depth_label,
     is_paused,
 )
-from bot.cog import HearthItem, parse_id
+from bot.cog import HearthItem, IdItem, parse_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.errors import HearthError, send_ephemeral
 from cogs.boundaries import logic, store
@@ -493,7 +493,7 @@ def parse_vote(rest: str) -> tuple[int, bool] | None:
 
 
 class VoteButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     # Anything under the prefix reaches us, so a malformed id gets a kind word, not silence.
     template=re.compile(re.escape(VOTE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
@@ -517,18 +517,11 @@ class VoteButton(
         self.proposal_id = proposal_id
         self.in_favour = in_favour
 
+    tail_arity = 2
+
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> VoteButton:
-        parsed = parse_vote(match["rest"])
-        if parsed is None:
-            return cls(None, None, custom_id=match[0])
-        return cls(*parsed)
+    def parse_tail(cls, rest: str) -> tuple[int, bool] | None:
+        return parse_vote(rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         # Refusals are answered directly: the common error path logs user ids, and

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot import textfit, ui
-from bot.cog import HearthItem, parse_id
+from bot.cog import IdItem, parse_id
 from bot.decks import Prompt
 from bot.errors import send_ephemeral
 from bot.timeutil import discord_timestamp
@@ -44,7 +44,7 @@ _LOOK: dict[str, tuple[str, str, discord.ButtonStyle]] = {
 _LATE_JOIN_LABEL = "Join late"
 
 
-def custom_id(action: str, challenge_id: int) -> str:
+def challenge_custom_id(action: str, challenge_id: int) -> str:
     return f"{PREFIX}{action}:{challenge_id}"
 
 
@@ -58,7 +58,7 @@ def parse_custom_id(rest: str) -> tuple[str, int] | None:
 
 
 class ChallengeButton(
-    HearthItem,
+    IdItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     # Everything under the prefix reaches us, so a forged or broken id gets a kind word.
     template=re.compile(re.escape(PREFIX) + r"(?P<rest>.*)", re.DOTALL),
@@ -71,7 +71,7 @@ class ChallengeButton(
         challenge_id: int | None,
         *,
         label: str | None = None,
-        raw_id: str | None = None,
+        custom_id: str | None = None,
     ) -> None:
         look = _LOOK.get(action or "", ("Phones down", "📵", discord.ButtonStyle.secondary))
         super().__init__(
@@ -79,25 +79,20 @@ class ChallengeButton(
                 label=textfit.one_line(label or look[0], textfit.BUTTON_LABEL),
                 emoji=look[1],
                 style=look[2],
-                custom_id=raw_id
-                or custom_id(action or "join", challenge_id if challenge_id is not None else 0),
+                custom_id=custom_id
+                or challenge_custom_id(
+                    action or "join", challenge_id if challenge_id is not None else 0
+                ),
             )
         )
         self.action = action
         self.challenge_id = challenge_id
 
+    tail_arity = 2
+
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ChallengeButton:
-        parsed = parse_custom_id(match["rest"])
-        if parsed is None:
-            return cls(None, None, raw_id=match[0][: textfit.CUSTOM_ID])
-        return cls(*parsed)
+    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
+        return parse_custom_id(rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         cog = cast("PhonesDownCog | None", interaction.client.get_cog(COG_NAME))
