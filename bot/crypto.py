@@ -3,8 +3,12 @@
 Free text a person submits (check-in notes, answers, shares, titles…) is sealed with
 Fernet (AES-128-CBC + HMAC-SHA256, from the `cryptography` package) before it reaches
 the database, under a key from the environment (`HEARTH_DATA_KEY`). A sealed value is
-text: `enc:v1:` followed by the Fernet token, so it fits the same TEXT column and a
-plaintext value left from before is easy to tell apart (and is sealed once at start).
+text: `enc:v1:` followed by the Fernet token, so it fits the same TEXT column.
+
+Whatever a person types is sealed, always — even text that happens to start with
+`enc:v1:`. Sealed and plain are never told apart by the prefix alone: only a value that
+actually opens under the key is sealed. (Text stored before encryption existed, or raw
+text that merely looked sealed, is sealed by the start-up step in `bot.privacy`.)
 
 The bot activates its cipher in `setup_hook` after checking the key against the
 database; stores then call `seal` / `unseal`. Nothing here is our own cryptography.
@@ -36,6 +40,13 @@ WRONG_KEY_HELP = (
     "again. If the old key is lost, the encrypted words can't be recovered — to start over, "
     "point HEARTH_DATABASE at a new file (the old one stays untouched)."
 )
+
+
+class UnreadableValue(RuntimeError):
+    """A stored value that should be sealed didn't open under this database's key.
+
+    The key itself was checked at start, so this is one damaged value, not a wrong key.
+    """
 
 
 class DataKeyError(RuntimeError):
@@ -73,19 +84,29 @@ class DataCipher:
     def seal(self, text: str | None) -> str | None:
         if text is None:
             return None
-        if text.startswith(PREFIX):
-            return text  # already sealed: never wrap twice
+        # Always: a person's text that merely starts like a sealed value is still text.
         return PREFIX + self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
     def unseal(self, value: str | None) -> str | None:
         if value is None:
             return None
         if not value.startswith(PREFIX):
-            return value  # written before encryption; sealed by the start-up migration
+            return value  # written before encryption; sealed by the start-up step
+        opened = self.try_open(value)
+        if opened is None:
+            raise UnreadableValue("a stored value didn't open under the data key")
+        return opened
+
+    def try_open(self, value: str) -> str | None:
+        """The text inside a sealed value, or None when it doesn't open (not sealed by
+        this key: e.g. raw text that only starts like a sealed value)."""
+        if not value.startswith(PREFIX):
+            return None
         try:
-            return self._fernet.decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
-        except InvalidToken:
-            raise DataKeyError(WRONG_KEY_HELP) from None
+            token = value[len(PREFIX) :].encode("ascii")
+            return self._fernet.decrypt(token).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
 
     def key_check(self) -> str:
         """A value for the `meta` table that only this key opens."""
@@ -94,13 +115,12 @@ class DataCipher:
         return sealed
 
     def opens(self, check: str) -> bool:
-        try:
-            return self.unseal(check) == _CHECK_PLAINTEXT
-        except DataKeyError:
-            return False
+        return self.try_open(check) == _CHECK_PLAINTEXT
 
 
-def is_sealed(value: object) -> bool:
+def looks_sealed(value: object) -> bool:
+    """Whether a stored value has the sealed shape. Only a hint for reports and tests:
+    whether it *is* sealed is decided by opening it (`DataCipher.try_open`)."""
     return isinstance(value, str) and value.startswith(PREFIX)
 
 

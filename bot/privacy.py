@@ -37,6 +37,9 @@ from bot.timeutil import UTC
 if TYPE_CHECKING:
     import aiosqlite
 
+# Set once every stored value has been checked by opening it (see `seal_plaintext`).
+LOOKALIKES_META = "sealed_lookalikes_checked"
+
 # How long a server's data stays after Hearth is removed from it, in case it comes back.
 SERVER_GRACE_DAYS = 14
 
@@ -400,22 +403,41 @@ class Registry:
     # ------------------------------------------------------------------ sealing
 
     async def seal_plaintext(self, db: Database) -> int:
-        """Encrypt free text stored before encryption existed (once; later starts find none)."""
+        """Encrypt free text that isn't sealed: text stored before encryption existed, and
+        (one pass per database) raw text that only *looked* sealed — a value starting with
+        `enc:v1:` that was stored as typed by a Hearth that trusted the prefix. Whether a
+        value is sealed is decided by opening it under the key, never by its prefix.
+        """
+        cipher = crypto.active()
+        lookalikes_done = await db.fetchval(
+            "SELECT value FROM meta WHERE key = ?", (LOOKALIKES_META,)
+        )
         sealed = 0
         async with db.transaction() as conn:
             for table, column in self.sealed_columns():
+                if lookalikes_done:
+                    where = f"{column} IS NOT NULL AND substr({column}, 1, ?) != ?"
+                    params: tuple[Any, ...] = (len(crypto.PREFIX), crypto.PREFIX)
+                else:
+                    where, params = f"{column} IS NOT NULL", ()
                 cur = await conn.execute(
-                    f"SELECT rowid, {column} FROM {table}"
-                    f" WHERE {column} IS NOT NULL AND substr({column}, 1, ?) != ?",
-                    (len(crypto.PREFIX), crypto.PREFIX),
+                    f"SELECT rowid, {column} FROM {table} WHERE {where}", params
                 )
-                rows = list(await cur.fetchall())
-                for rowid, value in rows:
+                for rowid, value in list(await cur.fetchall()):
+                    text = str(value)
+                    if cipher.try_open(text) is not None:
+                        continue  # truly sealed
                     await conn.execute(
                         f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
-                        (crypto.seal(str(value)), rowid),
+                        (cipher.seal(text), rowid),
                     )
-                sealed += len(rows)
+                    sealed += 1
+            if not lookalikes_done:
+                await conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, '1')"
+                    " ON CONFLICT (key) DO UPDATE SET value = '1'",
+                    (LOOKALIKES_META,),
+                )
         if sealed:
             # Push the old pages out of the write-ahead log too (secure_delete zeroes them
             # in the main file), so the plaintext is gone from disk, not just unreachable.

@@ -54,10 +54,10 @@ def walk(fake: FakeDiscord, admin_paths: set[str]) -> list[Command]:
     for cmd in fake.global_commands.values():
         if cmd.type == 1:
             found.extend(visit(cmd.name, cmd.data.get("options") or []))
-    return sorted(found, key=lambda c: (_destructive(c.path), c.path))
+    return sorted(found, key=lambda c: (destructive(c.path), c.path))
 
 
-def _destructive(path: str) -> bool:
+def destructive(path: str) -> bool:
     # Last in a sweep, so everything else still has something to work on.
     return any(word in path for word in ("delete", "forget", "stop", "leave", "remove"))
 

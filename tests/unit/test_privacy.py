@@ -46,7 +46,8 @@ def test_sealed_text_opens_to_what_was_written(text: str) -> None:
     assert sealed is not None
     assert sealed.startswith(crypto.PREFIX)
     assert cipher.unseal(sealed) == text
-    assert cipher.seal(sealed) == sealed  # never wrapped twice
+    # Sealing is never skipped: a sealed value handed back in is sealed again, whole.
+    assert cipher.unseal(cipher.seal(sealed)) == sealed
 
 
 def test_sealed_text_hides_the_words_and_differs_every_time() -> None:
@@ -62,7 +63,7 @@ def test_sealed_text_hides_the_words_and_differs_every_time() -> None:
 def test_another_key_cannot_open_it() -> None:
     sealed = crypto.DataCipher(TEST_DATA_KEY).seal("mine")
     other = crypto.DataCipher(crypto.new_key())
-    with pytest.raises(crypto.DataKeyError, match="different key"):
+    with pytest.raises(crypto.UnreadableValue):
         other.unseal(sealed)
     check = crypto.DataCipher(TEST_DATA_KEY).key_check()
     assert crypto.DataCipher(TEST_DATA_KEY).opens(check)
@@ -316,3 +317,17 @@ def test_the_messages_line_counts_kindly() -> None:
     assert "2 of my messages" in line
     assert "1 was already gone" in line
     assert "3 more will be deleted" in line
+
+
+def test_text_that_looks_sealed_is_sealed_like_any_other() -> None:
+    cipher = crypto.DataCipher(crypto.new_key())
+    elsewhere = crypto.DataCipher(crypto.new_key()).seal("not ours")
+    assert elsewhere is not None
+    for typed in (crypto.PREFIX, crypto.PREFIX + "gAAAA", elsewhere):
+        sealed = cipher.seal(typed)
+        assert sealed is not None
+        assert sealed != typed
+        assert cipher.unseal(sealed) == typed
+        assert cipher.try_open(typed) is None  # the prefix alone proves nothing
+    with pytest.raises(crypto.UnreadableValue):
+        cipher.unseal(elsewhere)
