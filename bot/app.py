@@ -26,6 +26,7 @@ from bot.dm import DMChannels
 from bot.errors import HearthTree, send_ephemeral
 from bot.gateway import GatewayState
 from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
+from bot.outbox import Outbox
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
@@ -74,6 +75,7 @@ class HearthBot(commands.Bot):
         auto_sync: bool = True,
         decks: Decks | None = None,
         freeze_gc: bool = False,
+        send_timeout: float = 15.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -98,6 +100,8 @@ class HearthBot(commands.Bot):
         self.boundaries = Boundaries(self.db, self.clock)
         # The one per-person limit on anything that DMs someone on another's behalf.
         self.reach = ReachLimiter(self.clock)
+        # Everything Hearth says because its state changed goes through here (bot.outbox).
+        self.outbox = Outbox(self, timeout=send_timeout)
         # Every practice's personal data (bot.privacy); filled once the cogs are loaded.
         self.personal_data = Registry(())
         # Owned by the core so several cogs can add `/hearth …` subcommands.
@@ -172,6 +176,9 @@ class HearthBot(commands.Bot):
                 if cog.dynamic_items:
                     self.add_dynamic_items(*cog.dynamic_items)
                 await cog.rebuild_jobs()
+        # After the cogs: they register the outbox's handlers; then whatever was left
+        # pending by the last run (a crash, a deploy) goes out first.
+        await self.outbox.start()
         if self.auto_sync:
             await self.sync_commands()
         log.info("setup complete cogs=%d", len(self.cogs))
@@ -265,6 +272,9 @@ class HearthBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        # Stop taking new work, let deliveries in flight be sent and recorded (bounded),
+        # leave the rest to the outbox for the next start; then the gateway and database.
         await self.scheduler.shutdown()
+        await self.outbox.close()
         await super().close()
         await self.db.close()

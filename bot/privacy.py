@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import crypto
 from bot.db import Database
+from bot.outbox import Unsaid, forget_words
 from bot.timeutil import UTC
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ class Table:
     # column → person column: only the person named there sees it in their export
     # (a note waiting for a friend is the sender's, not the friend's, until delivered).
     owner_only: Mapping[str, str] = field(default_factory=dict)
+    # Columns never exported: machinery, or words that aren't the person's own yet.
+    hidden: tuple[str, ...] = ()
 
 
 KeptDetail = Callable[[Database, int], Awaitable[str | None]]
@@ -103,18 +106,17 @@ class PersonalData:
 # --------------------------------------------------------------------------- core tables
 
 POSTED_WORDS = "posted_words"
-DELETIONS = "message_deletions"
 
 CORE = PersonalData(
     key="core",
     title="Messages with your words",
     statement=(
         "Which of Hearth's own messages carry your words (a revealed answer, a share, a "
-        "debrief answer, a note to a friend) — message and channel ids only, never the "
-        "text — so they can be "
-        "deleted from Discord when you ask. Kept until you delete your data, or until the "
-        "server's data is deleted. Each server's set-up (channel, time zone, weekly time) "
-        "names no one."
+        "debrief answer, a note to a friend, the name you gave a challenge) — message and "
+        "channel ids only — so they can be deleted (or your words taken out) when you ask; "
+        "and, for a few minutes until Discord has them, the messages Hearth is about to "
+        "send (encrypted). Kept until you delete your data, or until the server's data is "
+        "deleted. Each server's set-up (channel, time zone, weekly time) names no one."
     ),
     kept="Until you delete your data, or 14 days after Hearth leaves the server.",
     tables=(
@@ -138,10 +140,34 @@ CORE = PersonalData(
             },
             when="posted_at",
             server="guild_id",
+            sealed=("redact",),
+            hidden=("redact",),
         ),
         Table(
-            DELETIONS,
-            "Hearth's messages waiting to be deleted from Discord (no one is named).",
+            "outbox",
+            "A message Hearth is sending (or sent) because something changed: kept until "
+            "Discord has it, then only ids for a week.",
+            people={
+                "recipient_user_id": Person(
+                    "message on its way to you", "messages on their way to you"
+                )
+            },
+            when="created_at",
+            server="guild_id",
+            sealed=("body",),
+            hidden=("body",),
+        ),
+        Table(
+            "outbox_words",
+            "A message on its way that carries your words.",
+            people={
+                "user_id": Person(
+                    "message with your words on its way", "messages with your words on their way"
+                )
+            },
+            server="guild_id",
+            sealed=("redact",),
+            hidden=("redact",),
         ),
     ),
 )
@@ -209,20 +235,14 @@ class Section:
     kept: str
 
 
-@dataclass(frozen=True, slots=True)
-class QueuedDeletion:
-    channel_id: int
-    message_id: int
-
-
 @dataclass(slots=True)
 class Forgotten:
     """What `forget` removed, per declaration: the lines of the confirmation."""
 
     removed: dict[str, list[str]] = field(default_factory=dict)
     rows: int = 0
-    # Hearth's messages that carried their words, now in the deletion queue.
-    queued: list[QueuedDeletion] = field(default_factory=list)
+    # Hearth's messages that carried their words: intents deleting (or redacting) them.
+    unsaid: Unsaid = field(default_factory=Unsaid)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -331,6 +351,8 @@ class Registry:
                     for column, owner in table.owner_only.items():
                         if item.get(owner) != user_id:
                             item.pop(column, None)
+                    for column in table.hidden:
+                        item.pop(column, None)
                     out.append(item)
                 tables[table.name] = {"what_a_row_is": table.about, "rows": out}
             if tables:
@@ -359,12 +381,13 @@ class Registry:
     async def forget(self, db: Database, user_id: int, now: datetime) -> Forgotten:
         """Remove this person from every table, in one transaction.
 
-        Hearth's messages carrying their words move to the deletion queue (which names
-        nobody) in the same transaction, so a crash can't lose track of them.
+        Hearth's messages carrying their words become outbox intents that delete them (or
+        take their words out), and messages not yet sent stop carrying them — in the same
+        transaction, so a crash can't lose track of any.
         """
         result = Forgotten()
         async with db.transaction() as conn:
-            result.queued = await _queue_words(conn, "user_id", user_id, now)
+            result.unsaid = await forget_words(conn, "user_id", user_id, now)
             for decl in self.declarations:
                 lines: list[str] = []
                 for table in decl.person_tables():
@@ -379,18 +402,16 @@ class Registry:
 
     async def forget_server(
         self, db: Database, guild_id: int, now: datetime, *, delete_messages: bool
-    ) -> tuple[int, list[QueuedDeletion]]:
+    ) -> tuple[int, Unsaid]:
         """Delete every row tied to this server, in one transaction: (rows removed, the
-        messages queued for deletion).
+        intents deleting its messages).
 
         With `delete_messages` (Hearth is still there) its messages carrying people's
-        words in that server are queued for deletion; otherwise they are only forgotten.
+        words in that server are deleted from Discord; otherwise they are only forgotten.
         """
         removed = 0
-        queued: list[QueuedDeletion] = []
         async with db.transaction() as conn:
-            if delete_messages:
-                queued = await _queue_words(conn, "guild_id", guild_id, now)
+            unsaid = await forget_words(conn, "guild_id", guild_id, now, on_discord=delete_messages)
             for _, table in self.tables.values():
                 if table.server is None:
                     continue  # not per server, or cascades from a parent table
@@ -398,7 +419,7 @@ class Registry:
                     f"DELETE FROM {table.name} WHERE {table.server} = ?", (guild_id,)
                 )
                 removed += max(cur.rowcount, 0)
-        return removed, queued
+        return removed, unsaid
 
     # ------------------------------------------------------------------ sealing
 
@@ -445,26 +466,6 @@ class Registry:
         return sealed
 
 
-async def _queue_words(
-    conn: aiosqlite.Connection, column: str, value: int, now: datetime
-) -> list[QueuedDeletion]:
-    """Move the word ledger's rows (by person or server) into the deletion queue.
-
-    Read and moved in the caller's transaction, so two deletions at once never queue
-    (and delete) the same message twice. `column` is "user_id" or "guild_id", ours.
-    """
-    cur = await conn.execute(
-        f"SELECT channel_id, message_id FROM {POSTED_WORDS} WHERE {column} = ?", (value,)
-    )
-    found = [QueuedDeletion(row[0], row[1]) for row in await cur.fetchall()]
-    await conn.executemany(
-        f"INSERT INTO {DELETIONS} (channel_id, message_id, queued_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (message_id) DO NOTHING",
-        [(q.channel_id, q.message_id, now.astimezone(UTC).isoformat()) for q in found],
-    )
-    return found
-
-
 async def _forget_column(
     conn: aiosqlite.Connection, table: Table, column: str, person: Person, user_id: int
 ) -> int:
@@ -497,7 +498,7 @@ async def record_words(
     async with db.transaction() as conn:
         await conn.execute(
             f"INSERT INTO {POSTED_WORDS} (message_id, channel_id, guild_id, user_id, practice,"
-            " posted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+            " posted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, user_id) DO NOTHING",
             (
                 message_id,
                 channel_id,
@@ -507,21 +508,6 @@ async def record_words(
                 now.astimezone(UTC).isoformat(timespec="microseconds"),
             ),
         )
-
-
-async def queued_deletions(db: Database, limit: int = 100) -> list[QueuedDeletion]:
-    rows = await db.fetchall(
-        f"SELECT channel_id, message_id FROM {DELETIONS} ORDER BY queued_at, message_id LIMIT ?",
-        (limit,),
-    )
-    return [QueuedDeletion(row[0], row[1]) for row in rows]
-
-
-async def done_deleting(db: Database, message_ids: Iterable[int]) -> None:
-    """These left the queue: deleted from Discord, or beyond reach for good."""
-    await db.executemany(
-        f"DELETE FROM {DELETIONS} WHERE message_id = ?", [(m,) for m in message_ids]
-    )
 
 
 async def check_data_key(db: Database, cipher: crypto.DataCipher) -> None:
@@ -580,6 +566,7 @@ async def coverage_problems(db: Database, registry: Registry) -> list[str]:
             *table.clear,
             *table.owner_only,
             *table.owner_only.values(),
+            *table.hidden,
             *([table.when] if table.when else []),
             *([table.server] if table.server else []),
         ]

@@ -34,9 +34,17 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
-# Which Database (by id) the current task holds the lock for, so nested use
-# inside a transaction reuses it instead of deadlocking.
-_holder: contextvars.ContextVar[int | None] = contextvars.ContextVar("hearth_db", default=None)
+# Which Database (by id) the current task holds the lock for, and that task, so nested use
+# inside a transaction reuses it instead of deadlocking. The task is part of the key: a
+# task created inside a transaction inherits this context variable, and must not write
+# through its parent's transaction (outside the lock, maybe after a rollback).
+_holder: contextvars.ContextVar[tuple[int, asyncio.Task[Any] | None] | None] = (
+    contextvars.ContextVar("hearth_db", default=None)
+)
+
+
+def _me(db: object) -> tuple[int, asyncio.Task[Any] | None]:
+    return (id(db), asyncio.current_task())
 
 
 # Settings of every connection (the reader gets them too, and is read-only).
@@ -63,6 +71,8 @@ class Database:
         self._lock = asyncio.Lock()
         self._queued = 0  # tasks holding or waiting for the lock
         self.transactions = 0  # commits so far; benchmarks count writes per interaction
+        # Run after the current transaction commits (nothing runs if it rolls back).
+        self._after_commit: list[Callable[[], None]] = []
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -98,15 +108,26 @@ class Database:
                 reader.close()
             await conn.close()
 
+    def in_transaction(self) -> bool:
+        """Whether the current task is inside one of this database's transactions."""
+        return _holder.get() == _me(self)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the current transaction has committed (never if it rolls
+        back): in-memory effects — arming a job, waking a worker — follow the data."""
+        if not self.in_transaction():
+            raise RuntimeError("after_commit outside a transaction")
+        self._after_commit.append(callback)
+
     @asynccontextmanager
     async def _use(self) -> AsyncIterator[aiosqlite.Connection]:
-        if _holder.get() == id(self):
+        if _holder.get() == _me(self):
             yield self.conn
             return
         self._queued += 1
         try:
             async with self._lock:
-                token = _holder.set(id(self))
+                token = _holder.set(_me(self))
                 try:
                     yield self.conn
                 finally:
@@ -117,25 +138,33 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed on success, rolled back on any error."""
-        if _holder.get() == id(self):
-            # Nested: join the outer transaction; the outer block commits.
+        if _holder.get() == _me(self):
+            # Nested in the same task: join the outer transaction; the outer block commits.
             yield self.conn
             return
         async with self._use() as conn:
             await conn.execute("BEGIN IMMEDIATE")
+            self._after_commit = []
             try:
                 yield conn
             except BaseException:
+                self._after_commit = []
                 await conn.rollback()
                 raise
             await conn.commit()
             self.transactions += 1
+            callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
 
     def _committed_reader(self) -> sqlite3.Connection | None:
         """The read connection when a read needn't queue: no transaction of this task (it
         must see its own writes) and nobody holding or waiting for the lock (a read waits
         for the writes queued before it, as it always has)."""
-        if self._reader is None or self._queued or _holder.get() == id(self):
+        if self._reader is None or self._queued or _holder.get() == _me(self):
             return None
         return self._reader
 

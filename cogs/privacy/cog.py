@@ -3,17 +3,19 @@ server's data deleted 14 days after Hearth leaves it.
 
 The rows themselves are the core's business (`bot.privacy`: every practice declares its
 tables). This cog talks to people, deletes Hearth's messages that carry their words, and
-runs the jobs: `privacy:purge:{guild_id}` (a server's data, 14 days after Hearth left,
-cancelled if it comes back) and `privacy:deletions` (messages Discord was too busy to
-delete at once). Both are rebuilt from the database on start.
+runs the job `privacy:purge:{guild_id}` (a server's data, 14 days after Hearth left,
+cancelled if it comes back; rebuilt from the database on start). Deleting messages is
+the outbox's work (`bot.outbox`): the deletions are written in the same transaction as
+the forgetting, and delivered whatever happens after.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -22,8 +24,8 @@ from discord.ext import commands
 
 from bot import guilds, textfit, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.outbox import Unsaid
 from bot.practices import BY_KEY
-from bot.privacy import QueuedDeletion, done_deleting, queued_deletions
 from cogs.privacy import logic, store
 from cogs.privacy.views import WhyView
 
@@ -32,9 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DELETIONS_JOB = "privacy:deletions"
-# Codes that mean a message can't (or needn't) be deleted: it's gone, or out of reach.
-_GONE = frozenset({10003, 10008, 50001, 50013, 50083, 10004})
+# How long `/privacy delete` waits to report how deleting the messages went; what takes
+# longer (Discord's rate limits, a hiccup) still goes, reported as "on its way".
+REPORT_WAIT = 3.0
 
 
 def purge_job_id(guild_id: int) -> str:
@@ -112,13 +114,12 @@ class PrivacyCog(HearthCog):
         """Every row about this person, gone in one transaction; then their messages."""
         now = self.bot.clock.now()
         result = await self.bot.personal_data.forget(self.bot.db, user_id, now)
-        queued = result.queued
         self.bot.boundaries.forgotten(user_id)
         self.bot.dm_channels.forget(user_id)
         for cog in list(self.bot.cogs.values()):
             if isinstance(cog, HearthCog):
                 await cog.person_forgotten(user_id)
-        deleted, unreachable, waiting = await self.delete_messages(queued)
+        deleted, unreachable, waiting = await self.messages_gone(result.unsaid)
         log.info(
             "privacy delete user=%s rows=%d messages=%d unreachable=%d waiting=%d",
             user_id,
@@ -127,7 +128,7 @@ class PrivacyCog(HearthCog):
             unreachable,
             waiting,
         )
-        if not result.rows and not queued:
+        if not result.rows and not result.unsaid.intents:
             return ui.embed(logic.DELETE_TITLE, logic.DELETE_NOTHING)
         extra = logic.messages_line(deleted, unreachable, waiting)
         return ui.embed(
@@ -139,66 +140,23 @@ class PrivacyCog(HearthCog):
 
     # ------------------------------------------------------------------ deleting messages
 
-    async def delete_messages(self, items: list[QueuedDeletion]) -> tuple[int, int, int]:
-        """Delete these of Hearth's messages from Discord: (deleted, out of reach, waiting).
-
-        They are already in the deletion queue (which names nobody); each one leaves it
-        once it is deleted or can't ever be. What Discord is too busy for waits for the job.
-        """
-        deleted = unreachable = waiting = 0
-        finished: list[int] = []
-        for item in items:
-            message = self.bot.get_partial_messageable(item.channel_id).get_partial_message(
-                item.message_id
-            )
-            try:
-                await message.delete()
-            except discord.HTTPException as exc:
-                if exc.code in _GONE or exc.status in (403, 404):
-                    unreachable += 1
-                    log.info(
-                        "privacy message not deletable channel=%s message=%s code=%s",
-                        item.channel_id,
-                        item.message_id,
-                        exc.code,
-                    )
-                else:
-                    waiting += 1
-                    continue
-            else:
-                deleted += 1
-            finished.append(item.message_id)
-        if finished:
-            await done_deleting(self.bot.db, finished)
-        if waiting:
-            self._arm_deletions(logic.DELETION_RETRY)
-        return deleted, unreachable, waiting
-
-    def _arm_deletions(self, after: timedelta) -> None:
-        self.bot.scheduler.at(DELETIONS_JOB, self.bot.clock.now() + after, self.deletions_job)
-
-    async def deletions_job(self) -> None:
-        """Work through the deletion queue (after a busy moment, or a restart)."""
-        items = await queued_deletions(self.bot.db, limit=200)
-        if not items:
-            return
-        deleted, unreachable, waiting = await self.delete_messages(items)
-        log.info(
-            "privacy deletions deleted=%d unreachable=%d waiting=%d",
-            deleted,
-            unreachable,
-            waiting,
+    async def messages_gone(self, unsaid: Unsaid) -> tuple[int, int, int]:
+        """How deleting Hearth's messages with their words went, as far as it got within a
+        moment: (deleted — or never sent at all, out of reach, still on their way)."""
+        await self.bot.outbox.pick_up()
+        outcomes = await asyncio.gather(
+            *(self.bot.outbox.wait(intent, REPORT_WAIT) for intent in unsaid.intents)
         )
-        if not waiting and len(items) == 200:
-            self._arm_deletions(timedelta(0))
+        deleted = unsaid.stopped + sum(1 for o in outcomes if o is not None and o.ok)
+        unreachable = sum(1 for o in outcomes if o is not None and not o.ok)
+        waiting = sum(1 for o in outcomes if o is None)
+        return deleted, unreachable, waiting
 
     # ------------------------------------------------------------------ servers
 
     async def rebuild_jobs(self) -> None:
         for guild_id, left_at in await store.left_servers(self.bot.db):
             self._arm_purge(guild_id, logic.purge_due(left_at))
-        if await queued_deletions(self.bot.db, limit=1):
-            self._arm_deletions(timedelta(0))
 
     def _arm_purge(self, guild_id: int, when: datetime) -> None:
         self.bot.scheduler.at(purge_job_id(guild_id), when, self.purge_job, guild_id)
@@ -236,7 +194,7 @@ class PrivacyCog(HearthCog):
         db = self.bot.db
         now = self.bot.clock.now()
         async with db.transaction():
-            rows, queued = await self.bot.personal_data.forget_server(
+            rows, unsaid = await self.bot.personal_data.forget_server(
                 db, guild_id, now, delete_messages=still_here
             )
             if still_here:
@@ -247,7 +205,7 @@ class PrivacyCog(HearthCog):
                 await cog.server_forgotten(guild_id)
         if still_here:
             self.bot.dispatch("hearth_settings_changed", guild_id)
-        deleted, unreachable, waiting = await self.delete_messages(queued)
+        deleted, unreachable, waiting = await self.messages_gone(unsaid)
         return rows, deleted, unreachable, waiting
 
     @hearth_subcommand(

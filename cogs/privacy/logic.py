@@ -8,8 +8,6 @@ from bot.privacy import SERVER_GRACE_DAYS, Forgotten, Section
 from bot.timeutil import discord_timestamp
 
 GRACE = timedelta(days=SERVER_GRACE_DAYS)
-# How long to wait before trying again to delete messages Discord was too busy to delete.
-DELETION_RETRY = timedelta(minutes=10)
 
 SHOW_TITLE = "What Hearth holds about you"
 SHOW_INTRO = (

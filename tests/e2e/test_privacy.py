@@ -337,7 +337,7 @@ async def test_show_export_and_delete_everything_about_one_member(story: Story) 
     rows = await story.db.fetchall("SELECT starter_user_id, title FROM pd_challenges")
     assert [tuple(r) for r in rows] == [(0, None)]
     # Nothing is waiting to be deleted, and her jobs are gone.
-    assert await story.db.fetchval("SELECT COUNT(*) FROM message_deletions") == 0
+    assert await story.db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0
     assert story.hearth.bot.scheduler.due(f"checkin:{ana.id}") is None
     assert story.hearth.bot.scheduler.due(f"checkin:{ben.id}") is not None
     # Nobody was pinged by any of it.
@@ -363,13 +363,15 @@ async def test_a_restart_finishes_deleting_what_discord_was_too_busy_for(
     assert "will be deleted in a few minutes" in final.text
     assert not note.deleted
     assert await story.rows_naming(story.ana.id) == {}  # her rows went at once regardless
-    # The queue names nobody, and survives a restart.
-    assert await story.db.fetchval("SELECT COUNT(*) FROM message_deletions") == 1
+    # The deletion waits in the outbox, names nobody, and survives a restart.
+    [waiting] = await story.db.fetchall("SELECT * FROM outbox WHERE status = 'pending'")
+    assert (waiting["op"], waiting["message_id"]) == ("delete", note.id)
+    assert waiting["guild_id"] is None
+    assert waiting["recipient_user_id"] is None
     await story.hearth.restart()
-    assert story.hearth.bot.scheduler.due("privacy:deletions") is not None
-    assert await story.hearth.fire("privacy:deletions")
+    await story.hearth.deliver(minutes=1)
     assert note.deleted
-    assert await story.db.fetchval("SELECT COUNT(*) FROM message_deletions") == 0
+    assert await story.db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0
 
 
 async def test_privacy_works_in_dms_too(story: Story) -> None:

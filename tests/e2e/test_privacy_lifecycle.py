@@ -74,7 +74,7 @@ async def test_a_servers_data_goes_14_days_after_hearth_leaves(story: Story) -> 
     # The check-in jobs made there are gone with their schedules.
     assert hearth.bot.scheduler.due(f"checkin:{story.ana.id}") is None
     # Hearth couldn't delete messages in a server it left: it only forgot them.
-    assert await story.db.fetchval("SELECT COUNT(*) FROM message_deletions") == 0
+    assert await story.db.fetchval("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0
     assert not any(m.deleted for m in story.ana_words)
     assert hearth.bot.scheduler.due(job) is None
 

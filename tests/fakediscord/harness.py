@@ -81,6 +81,14 @@ class HearthHarness:
         """Run a scheduled job now, as if its time had come."""
         return await self.bot.scheduler.fire(job_id)
 
+    async def deliver(self, delta: timedelta | None = None, **kwargs: float) -> None:
+        """Move the clock (optionally), run what fell due, and wait until the outbox has
+        delivered everything due by then — retries after a hiccup included."""
+        if delta is not None or kwargs:
+            self.advance(delta, **kwargs)
+        await self.bot.scheduler.run_due()
+        assert await self.bot.outbox.idle(), "the outbox didn't settle"
+
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
         """Move the shared clock: `hearth.advance(minutes=20)`."""
         self.clock.advance((delta or timedelta()) + timedelta(**kwargs))

@@ -5,6 +5,7 @@ Handlers raise DiscordError for Discord's error shapes and return a JSON-able va
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ class Rest:
             if not (is_callback or is_webhook or authorized):
                 raise DiscordError(0, "401: Unauthorized", status=401)
             fault = next((f for f in fake.faults if f.remaining > 0 and f.matches(route)), None)
-            if fault is not None:
+            if fault is not None and fault.hang is None and not fault.drop:
                 response = self._fault(fault, record)
                 return self._finish(record, route, response)
             # Interaction callbacks and interaction webhooks are outside the global limit.
@@ -158,6 +159,8 @@ class Rest:
                 if errors:
                     raise form_error(errors)
             req = Req(request, dict(request.match_info), payload, files, request.query)
+            if fault is not None:
+                return await self._slow_fault(fault, record, route, request, handler, req)
             result = await handler(req)
             if isinstance(result, web.StreamResponse):
                 response = result
@@ -178,6 +181,37 @@ class Rest:
             record.code = 0
             record.error = {"message": f"fakediscord internal error: {e!r}", "code": 0}
             response = json_response(record.error, 400)
+        return self._finish(record, route, response)
+
+    async def _slow_fault(
+        self,
+        fault: Fault,
+        record: RequestRecord,
+        route: str,
+        request: web.Request,
+        handler: Any,
+        req: Req,
+    ) -> web.StreamResponse:
+        """A request that hangs, or whose connection drops: Discord may still have done
+        the work (`fault.applied`), the client just never hears about it in time."""
+        fault.remaining -= 1
+        fault.used += 1
+        record.expected = True
+        if fault.hang is not None:
+            await asyncio.sleep(fault.hang)
+        result = None
+        if fault.applied:
+            try:
+                result = await handler(req)
+            except DiscordError as e:
+                record.code = e.code
+        if fault.drop:
+            if request.transport is not None:
+                request.transport.close()
+            record.status = 0
+            self.fake._notify()
+            return web.Response(status=204)
+        response = web.Response(status=204) if result is None else json_response(result, 200)
         return self._finish(record, route, response)
 
     def _rejected(self, request: web.Request, error: DiscordError) -> None:
@@ -701,7 +735,25 @@ class Rest:
         channel = self._channel(req)
         body = req.json
         self._check_send(channel, body, req.files)
+        earlier = self._same_nonce(body)
+        if earlier is not None:
+            # Discord: with enforce_nonce, a message by the same author with the same
+            # nonce in the past few minutes is returned instead of a second one.
+            return earlier.payload()
         return self._create(channel, body, req.files).payload()
+
+    def _same_nonce(self, body: dict[str, Any]) -> FakeMessage | None:
+        nonce = body.get("nonce")
+        if nonce is None or not body.get("enforce_nonce"):
+            return None
+        fake = self.fake
+        found = fake.nonces.get((fake.bot_user.id, str(nonce)))
+        if found is None:
+            return None
+        message, made_at = found
+        if fake.clock.now() - made_at > fake.nonce_window:
+            return None
+        return message
 
     def _check_send(self, channel: FakeChannel, body: dict[str, Any], files: list[Upload]) -> None:
         if channel.is_dm:
@@ -1038,6 +1090,8 @@ class Rest:
                 msg.type = 19
         self._record_pings(msg)
         fake._store(msg)
+        if msg.nonce is not None and body.get("enforce_nonce") and interaction is None:
+            fake.nonces[(fake.bot_user.id, str(msg.nonce))] = (msg, fake.clock.now())
         self._announce(msg, "MESSAGE_CREATE")
         return msg
 

@@ -9,7 +9,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ from .rest import Rest
 from .spec import SpecValidator, default_validator, load
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# How long Discord remembers a message's nonce for enforce_nonce ("the past few minutes").
+NONCE_WINDOW = timedelta(minutes=5)
 
 
 @dataclass
@@ -73,6 +75,9 @@ class Fault:
     retry_after: float
     is_global: bool
     used: int = 0
+    hang: float | None = None  # seconds (real time) before answering at all
+    drop: bool = False  # close the connection instead of answering
+    applied: bool = True  # with hang/drop: whether Discord did the work anyway
 
     def matches(self, route: str) -> bool:
         if self.route == "*":
@@ -118,6 +123,9 @@ class FakeDiscord:
         self.requests: list[RequestRecord] = []
         self.ping_log: list[tuple[FakeMessage, Pings]] = []
         self.faults: list[Fault] = []
+        # (author id, nonce) → (message, when): Discord's enforce_nonce de-duplication.
+        self.nonces: dict[tuple[int, str], tuple[FakeMessage, datetime]] = {}
+        self.nonce_window = NONCE_WINDOW
         self.expected_codes: set[int] = set()
         if spec is True:
             self.spec: SpecValidator | None = default_validator()
@@ -501,10 +509,27 @@ class FakeDiscord:
         code: int | None = None,
         retry_after: float = 0.05,
         is_global: bool = False,
+        hang: float | None = None,
+        drop: bool = False,
+        applied: bool = True,
     ) -> Fault:
         """Make the next `times` requests to `route` fail: `fail("POST
-        /channels/{channel_id}/messages", status=429)`; "POST *" or "*" match more."""
-        fault = Fault(route, times, status, code, retry_after, is_global)
+        /channels/{channel_id}/messages", status=429)`; "POST *" or "*" match more.
+
+        `hang=2.0` answers only after two (real) seconds; `drop=True` closes the connection
+        without an answer. With either, `applied` says whether the request still took
+        effect on "Discord" (a message made whose answer never arrived)."""
+        fault = Fault(
+            route,
+            times,
+            status,
+            code,
+            retry_after,
+            is_global,
+            hang=hang,
+            drop=drop,
+            applied=applied,
+        )
         self.faults.append(fault)
         return fault
 

@@ -292,17 +292,23 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
     ]
 
     result = await registry.forget(db, 7, NOW)
-    assert [q.message_id for q in result.queued] == [33]
+    assert len(result.unsaid.intents) == 1
     assert result.removed == {
         "Messages with your words": ["1 message of yours Hearth posted"],
         "Notes": ["1 note", "1 note about you"],
     }
     left = await db.fetchall("SELECT note_id, user_id, about_user_id, body FROM notes")
     assert [tuple(r) for r in left] == [(1, 0, 8, None), (3, 8, 9, left[1][3])]
-    assert await db.fetchval("SELECT COUNT(*) FROM message_deletions") == 1
+    # The message is deleted by the outbox: an intent that names nobody.
+    deletion = await db.fetchone("SELECT * FROM outbox")
+    assert deletion is not None
+    assert (deletion["op"], deletion["message_id"], deletion["channel_id"]) == ("delete", 33, 3)
+    assert deletion["guild_id"] is None
+    assert deletion["recipient_user_id"] is None
     assert await db.fetchval("SELECT COUNT(*) FROM posted_words") == 0
 
-    assert await registry.forget_server(db, 6, NOW, delete_messages=False) == (1, [])
+    rows, unsaid = await registry.forget_server(db, 6, NOW, delete_messages=False)
+    assert (rows, unsaid.intents) == (1, [])
     assert await db.fetchval("SELECT COUNT(*) FROM notes") == 1
 
 

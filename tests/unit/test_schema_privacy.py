@@ -74,7 +74,8 @@ async def test_export_forget_and_server_purge_run_on_every_declared_table(
     now = bot.clock.now()
     assert (await registry.export(bot.db, 42, now))["parts"] == {}
     assert (await registry.forget(bot.db, 42, now)).rows == 0
-    assert await registry.forget_server(bot.db, 7, now, delete_messages=True) == (0, [])
+    rows, unsaid = await registry.forget_server(bot.db, 7, now, delete_messages=True)
+    assert (rows, unsaid.intents, unsaid.stopped) == (0, [], 0)
     assert await registry.summary(bot.db, 42) == []
 
 
