@@ -180,3 +180,34 @@ async def test_the_read_connection_cannot_write(db: Database) -> None:
     await db.execute("CREATE TABLE seen (n INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await db.fetchone("INSERT INTO seen VALUES (2) RETURNING n")
+
+
+async def test_a_task_made_inside_a_transaction_does_not_write_through_it(db: Database) -> None:
+    """A task inherits its parent's context: it must still wait for its own transaction,
+    not write through the parent's (outside the lock, and lost when the parent rolls back)."""
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    child: asyncio.Task[int] | None = None
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t VALUES (1)")
+            child = asyncio.create_task(db.execute("INSERT INTO t VALUES (2)"))
+            await asyncio.sleep(0.01)
+            raise RuntimeError("the parent's work fails")
+    assert child is not None
+    await child
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]
+
+
+async def test_after_commit_runs_only_when_the_transaction_commits(db: Database) -> None:
+    ran: list[str] = []
+    async with db.transaction():
+        db.after_commit(lambda: ran.append("committed"))
+        assert ran == []
+    assert ran == ["committed"]
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            db.after_commit(lambda: ran.append("rolled back"))
+            raise RuntimeError
+    assert ran == ["committed"]
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        db.after_commit(lambda: None)
