@@ -313,17 +313,18 @@ class Boundaries:
         self._remember(key, now)
 
     @asynccontextmanager
-    async def acting(self, guild_id: int | None, user_id: int) -> AsyncIterator[None]:
-        """One write transaction for an interaction that changes something.
+    async def acting(self, guild_id: int | None, user_id: int) -> AsyncIterator[Any]:
+        """One write transaction for an interaction that changes something; yields it (to
+        hand to the outbox, say).
 
         Touches the person first and lets every write inside join the same transaction,
         so a whole interaction costs one commit. Validate input before entering: a
         failure inside rolls everything back.
         """
         try:
-            async with self.db.transaction():
+            async with self.db.transaction() as tx:
                 await self.touch(guild_id, user_id)
-                yield
+                yield tx
         except BaseException:
             self._forget_seen(user_id)  # the touch may have been rolled back with the rest
             raise

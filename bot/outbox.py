@@ -230,9 +230,10 @@ class Outbox:
         self._closing = False
         self._waiters: dict[int, list[asyncio.Future[Outcome]]] = {}
         self._rng = random.Random()
-        self.delivered = 0  # counters for logs and benchmarks
+        self.delivered = 0  # counters for logs, tests and benchmarks
         self.retried = 0
         self.failed = 0
+        self.settled = 0  # write transactions of the outbox's own (recording outcomes)
 
     @property
     def db(self) -> Database:
@@ -465,12 +466,14 @@ class Outbox:
         await cur.close()
         assert row is not None
         intent_id = int(row[0])
+        # Words in a DM belong to no server: a server's deletion leaves people's DMs be.
+        words_guild = None if op is Op.DM else guild_id
         for w in words:
             await tx.execute(
                 "INSERT INTO outbox_words (intent_id, user_id, guild_id, practice, redact)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (intent_id, user_id) DO UPDATE"
                 " SET redact = excluded.redact",
-                (intent_id, w.user_id, guild_id, w.practice, _seal(w.redact, edit=True)),
+                (intent_id, w.user_id, words_guild, w.practice, _seal(w.redact, edit=True)),
             )
         self.db.after_commit(self._pick_up_soon)
         return intent_id
@@ -549,6 +552,14 @@ class Outbox:
             self._wake.set()
             await asyncio.sleep(0.005)
         return False
+
+    async def has_pending(self, handler: str, ref: int) -> bool:
+        """Whether an intent for this handler and id is still on its way."""
+        found = await self.db.fetchval(
+            "SELECT 1 FROM outbox WHERE handler = ? AND ref = ? AND status = 'pending'",
+            (handler, ref),
+        )
+        return found is not None
 
     def pending(self) -> int:
         return sum(len(lane.queue) for lane in self._lanes.values())
@@ -882,6 +893,7 @@ class Outbox:
                     await _words_posted(tx, intent_id, made_id, landed, now)
                 await self._tell(tx, row["handler"], outcome, delivered=True)
         self.delivered += 1
+        self.settled += 1
         if op in (Op.POST, Op.DM):
             log.debug("outbox delivered intent=%s op=%s", intent_id, op)
         self._resolve(intent_id, outcome)
@@ -947,6 +959,7 @@ class Outbox:
                 await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))
                 await self._tell(tx, row["handler"], outcome, delivered=False)
         self.failed += 1
+        self.settled += 1
         log.info(
             "outbox failed intent=%s op=%s guild=%s code=%s",
             intent_id,

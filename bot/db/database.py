@@ -72,7 +72,7 @@ class Database:
         self._queued = 0  # tasks holding or waiting for the lock
         self.transactions = 0  # commits so far; benchmarks count writes per interaction
         # Run after the current transaction commits (nothing runs if it rolls back).
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], object]] = []
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -112,7 +112,7 @@ class Database:
         """Whether the current task is inside one of this database's transactions."""
         return _holder.get() == _me(self)
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
+    def after_commit(self, callback: Callable[[], object]) -> None:
         """Call `callback` once the current transaction has committed (never if it rolls
         back): in-memory effects — arming a job, waking a worker — follow the data."""
         if not self.in_transaction():

@@ -14,6 +14,7 @@ import io
 import logging
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,10 +26,10 @@ from discord.ext import commands
 from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog, admin_only
 from bot.db import Database
-from bot.dm import send_dm
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
-from bot.privacy import PersonalData, record_words
+from bot.outbox import CHANNEL_LOST, Message, Outcome, Tx, Words
+from bot.privacy import PersonalData
 from cogs.phones_down import logic, store, views
 from cogs.phones_down.store import Begin, BeginResult, Challenge, Join, Leave, Session
 
@@ -39,9 +40,14 @@ log = logging.getLogger(__name__)
 
 PRACTICE = "phones_down"
 DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
-# Discord's answers when a channel is gone or closed to Hearth.
-CHANNEL_LOST = frozenset({50001, 50013, 10003})
 MAX_SESSIONS_PER_GUILD = 10
+# The outbox's handlers (bot.outbox): a challenge's card, its results, its debrief thread.
+CARD = "phones_down.card"
+RESULTS = "phones_down.results"
+RESULTS_DM = "phones_down.results_dm"
+THREAD = "phones_down.thread"
+# How long a command waits to say whether its message made it (then: "on its way").
+ANSWER_WAIT = 2.5
 
 
 def start_job(challenge_id: int) -> str:
@@ -65,8 +71,7 @@ def new_challenge_id(now: datetime) -> int:
     return discord.utils.time_snowflake(now) | secrets.randbits(22)
 
 
-def _lost(exc: discord.HTTPException) -> bool:
-    return exc.code in CHANNEL_LOST or exc.status in (403, 404)
+CardMaker = Callable[[str | None, int | None], discord.Embed]
 
 
 @dataclass(slots=True)
@@ -128,7 +133,10 @@ class PhonesDownCog(HearthCog):
         # guild → challenge → who we are still watching. Only running challenges.
         self._live: dict[int, dict[int, _Live]] = {}
         self._ending: set[int] = set()
-        self._thread_locks: dict[int, asyncio.Lock] = {}
+        bot.outbox.handle(CARD, delivered=self._card_posted, failed=self._card_failed)
+        bot.outbox.handle(RESULTS, delivered=self._results_posted, failed=self._results_failed)
+        bot.outbox.handle(THREAD, delivered=self._thread_opened)
+        bot.outbox.handle(RESULTS_DM, failed=self._results_lost)
 
     # ------------------------------------------------------------------ helpers
 
@@ -162,8 +170,20 @@ class PhonesDownCog(HearthCog):
                 "give me View Channel, Send Messages and Embed Links, or try another channel."
             )
 
-    def _channel(self, ch: Challenge | Session) -> discord.PartialMessageable:
-        return self.bot.get_partial_messageable(ch.channel_id, guild_id=ch.guild_id)
+    @staticmethod
+    def _card(
+        ch: Challenge, make: CardMaker, view: discord.ui.View | None, *, named: bool = False
+    ) -> tuple[Message, list[Words]]:
+        """A challenge's card as `make(title, starter_id)` draws it, and whose words it
+        carries: the name the starter gave it (and, with `named`, their mention). If they
+        delete their data the card stays for the group, drawn without either."""
+        message = Message(embeds=[make(ch.title, ch.starter_user_id if named else None)], view=view)
+        if not ch.starter_user_id:
+            return message, []  # already forgotten
+        # Every state of the card carries the redacted twin, so a deletion at any moment
+        # draws the card as it is now, only without them.
+        redacted = Message(embeds=[make(None, None)], view=view)
+        return message, [Words(ch.starter_user_id, PRACTICE, redact=redacted)]
 
     def _watch(self, guild_id: int, challenge_id: int, ends_at: datetime, users: set[int]) -> None:
         self._live.setdefault(guild_id, {})[challenge_id] = _Live(ends_at, set(users))
@@ -268,21 +288,12 @@ class PhonesDownCog(HearthCog):
         now = self.now()
         cid = interaction.id
         starts_at = now + window
-        lobby = views.lobby_embed(
-            title=name,
-            duration_minutes=minutes,
-            starts_at=starts_at,
-            starter_id=interaction.user.id,
-        )
-        sent = await interaction.response.send_message(
-            embed=lobby, view=views.lobby_view(cid, scheduled=False)
-        )
-        message_id = sent.message_id
-        if message_id is None:  # pragma: no cover - Discord always names the message
-            message_id = (await interaction.original_response()).id
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            async with self.bot.boundaries.acting(guild_id, interaction.user.id):
-                await store.create(
+            # The challenge and its card are one write: the card never shows before the
+            # challenge exists, and it's delivered even if Hearth restarts right after.
+            async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
+                ch = await store.create(
                     self.db,
                     challenge_id=cid,
                     guild_id=guild_id,
@@ -292,18 +303,15 @@ class PhonesDownCog(HearthCog):
                     starts_at=starts_at,
                     now=now,
                     title=name,
-                    message_id=message_id,
+                )
+                intent = await self._post_card(tx, ch, scheduled=False)
+                self.db.after_commit(
+                    lambda: self.bot.scheduler.at(start_job(cid), starts_at, self._start_job, cid)
                 )
         except store.ChannelBusy:
-            # Someone else's start won the same moment: ours steps aside.
-            await interaction.edit_original_response(
-                embed=views.cancelled_embed(
-                    name, "Someone started one here at the very same moment. Join theirs!"
-                ),
-                view=None,
-            )
-            return
-        self.bot.scheduler.at(start_job(cid), starts_at, self._start_job, cid)
+            raise HearthError(
+                "Someone started one here at the very same moment. Join theirs!"
+            ) from None
         log.info(
             "phones-down lobby guild=%s channel=%s challenge=%s user=%s minutes=%d",
             guild_id,
@@ -312,8 +320,82 @@ class PhonesDownCog(HearthCog):
             interaction.user.id,
             minutes,
         )
-        await interaction.followup.send(
-            "You're in automatically. If you're only organising, tap **Leave**.", ephemeral=True
+        outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
+        if outcome is not None and not outcome.ok:
+            raise HearthError(
+                "I couldn't post the card here, so I've let this one go. An admin can give me "
+                "View Channel, Send Messages and Embed Links, or try another channel."
+            )
+        where = "The card is up" if outcome is not None else "The card is on its way"
+        await ui.reply(
+            interaction,
+            f"{where}, and you're in automatically. If you're only organising, tap **Leave**.",
+        )
+
+    async def _post_card(
+        self,
+        tx: Tx,
+        ch: Challenge,
+        *,
+        scheduled: bool,
+        content: str | None = None,
+        mentions: discord.AllowedMentions | None = None,
+    ) -> int:
+        """Post a lobby's card (recorded on the challenge, so edits can follow it)."""
+        message, words = self._card(
+            ch,
+            lambda title, starter: views.lobby_embed(
+                title=title,
+                duration_minutes=ch.duration_minutes,
+                starts_at=ch.starts_at,
+                starter_id=starter,
+            ),
+            views.lobby_view(ch.challenge_id, scheduled=scheduled),
+            named=not scheduled,
+        )
+        if content is not None:
+            message = Message(content, message.embeds, message.view, mentions=mentions)
+        intent = await self.bot.outbox.post(
+            tx,
+            channel_id=ch.channel_id,
+            guild_id=ch.guild_id,
+            message=message,
+            words=words,
+            handler=CARD,
+            ref=ch.challenge_id,
+        )
+        await store.set_card_intent(self.db, ch.challenge_id, intent)
+        return intent
+
+    async def _card_posted(self, tx: Tx, outcome: Outcome) -> None:
+        assert outcome.ref is not None
+        assert outcome.message_id is not None
+        await store.set_message(self.db, outcome.ref, outcome.message_id)
+
+    async def _card_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """Discord refused the card: the lobby goes; a weekly session whose channel is lost
+        pauses until an admin fixes it."""
+        assert outcome.ref is not None
+        ch = await store.get(self.db, outcome.ref)
+        if ch is None:
+            return
+        now = self.now()
+        lost = outcome.code in CHANNEL_LOST
+        if ch.session_id is not None and lost:
+            await store.cancel_reminded_occurrence(
+                self.db, ch.challenge_id, ch.session_id, now, "channel"
+            )
+            session_id = ch.session_id
+            self.db.after_commit(lambda: self._disarm_session(session_id))
+        else:
+            await store.cancel_lobby(self.db, ch.challenge_id, now)
+        cid = ch.challenge_id
+        self.db.after_commit(lambda: self.bot.scheduler.cancel(start_job(cid)))
+        log.info(
+            "phones-down card failed guild=%s challenge=%s code=%s",
+            ch.guild_id,
+            ch.challenge_id,
+            outcome.code,
         )
 
     @start.autocomplete("duration")
@@ -395,71 +477,86 @@ class PhonesDownCog(HearthCog):
             await ui.reply(interaction, "It's already going. Phones down! 📵")
             return
         async with self.bot.boundaries.acting(ch.guild_id, interaction.user.id):
-            result = await store.begin(self.db, ch.challenge_id, self.now())
+            result = await self._begin(ch.challenge_id)
         if result.what is Begin.NOT_LOBBY:
             await ui.reply(interaction, "It's already going. Phones down! 📵")
             return
-        await self._after_begin(result, interaction)
+        # The card itself turns into the running state (through the outbox); the button
+        # press is simply acknowledged.
+        await interaction.response.defer()
 
     # ------------------------------------------------------------------ starting
 
     async def _start_job(self, challenge_id: int) -> None:
-        result = await store.begin(self.db, challenge_id, self.now())
-        if result.what is not Begin.NOT_LOBBY:
-            await self._after_begin(result)
+        await self._begin(challenge_id)
 
-    async def _after_begin(
-        self, result: BeginResult, interaction: discord.Interaction[Any] | None = None
-    ) -> None:
+    async def _begin(self, challenge_id: int) -> BeginResult:
+        """Lobby → running (or cancelled when nobody joined), and the card's new state, in
+        one write."""
+        async with self.db.transaction() as tx:
+            result = await store.begin(self.db, challenge_id, self.now())
+            if result.what is not Begin.NOT_LOBBY:
+                await self._after_begin(tx, result)
+        return result
+
+    async def _after_begin(self, tx: Tx, result: BeginResult) -> None:
         ch = result.challenge
         assert ch is not None
-        self.bot.scheduler.cancel(start_job(ch.challenge_id))
-        view: discord.ui.View | None
         if result.what is Begin.STARTED:
             assert ch.started_at is not None
             assert ch.ends_at is not None
+            started_at, ends_at = ch.started_at, ch.ends_at
             parts = await store.participants(self.db, ch.challenge_id)
-            self._watch(ch.guild_id, ch.challenge_id, ch.ends_at, {p.user_id for p in parts})
-            self.bot.scheduler.at(
-                end_job(ch.challenge_id), ch.ends_at, self._end_job, ch.challenge_id
-            )
-            embed = views.running_embed(
-                title=ch.title, ends_at=ch.ends_at, started_at=ch.started_at, joined=len(parts)
-            )
-            view = views.running_view(ch.challenge_id)
+            joined = {p.user_id for p in parts}
+
+            def running(title: str | None, _starter: int | None) -> discord.Embed:
+                return views.running_embed(
+                    title=title, ends_at=ends_at, started_at=started_at, joined=len(parts)
+                )
+
+            await self._edit_card(tx, ch, running, views.running_view(ch.challenge_id))
+
+            def watch() -> None:
+                self._watch(ch.guild_id, ch.challenge_id, ends_at, joined)
+                self.bot.scheduler.at(
+                    end_job(ch.challenge_id), ends_at, self._end_job, ch.challenge_id
+                )
+
+            self.db.after_commit(watch)
         else:
             text = STALE if result.what is Begin.STALE else NOBODY_JOINED
             if result.session_paused:
                 text += PAUSED_QUIET
-                self._disarm_session(ch.session_id)
-            embed = views.cancelled_embed(ch.title, text)
-            view = None
+                session_id = ch.session_id
+                self.db.after_commit(lambda: self._disarm_session(session_id))
+            await self._edit_card(
+                tx, ch, lambda title, _starter: views.cancelled_embed(title, text), None
+            )
+        cid = ch.challenge_id
+        self.db.after_commit(lambda: self.bot.scheduler.cancel(start_job(cid)))
         log.info(
             "phones-down begin guild=%s challenge=%s result=%s",
             ch.guild_id,
             ch.challenge_id,
             result.what.value,
         )
-        # The one edit while it runs: the card turns into the running state.
-        if interaction is not None:
-            await interaction.response.edit_message(embed=embed, view=view)
-            return
-        await self._edit_card(ch, embed, view)
 
     async def _edit_card(
-        self, ch: Challenge, embed: discord.Embed, view: discord.ui.View | None
-    ) -> None:
-        if ch.message_id is None:
-            return
-        try:
-            await self._channel(ch).get_partial_message(ch.message_id).edit(embed=embed, view=view)
-        except discord.HTTPException as exc:
-            log.info(
-                "phones-down card edit failed guild=%s challenge=%s code=%s",
-                ch.guild_id,
-                ch.challenge_id,
-                exc.code,
-            )
+        self, tx: Tx, ch: Challenge, make: CardMaker, view: discord.ui.View | None
+    ) -> int | None:
+        """The card's next state, after whatever the outbox already has for it."""
+        if ch.message_id is None and ch.card_intent is None:
+            return None
+        message, words = self._card(ch, make, view)
+        return await self.bot.outbox.edit(
+            tx,
+            channel_id=ch.channel_id,
+            guild_id=ch.guild_id,
+            message_id=ch.message_id,
+            message_of=None if ch.message_id is not None else ch.card_intent,
+            message=message,
+            words=words,
+        )
 
     # ------------------------------------------------------------------ noticing phones
 
@@ -533,15 +630,7 @@ class PhonesDownCog(HearthCog):
         assert ch.ends_at is not None
         now = self.now()
         late = now - ch.ends_at > logic.LATE_AFTER
-        parts = await store.participants(self.db, challenge_id)
-        res = logic.results(parts, ch.started_at, ch.ends_at)
-        tz = await self._timezone(ch.guild_id)
-        weeks = {
-            timeutil.week_key(s.started_at, tz)
-            for s in await store.ended_sessions(self.db, ch.guild_id)
-        }
-        weeks.add(timeutil.week_key(ch.started_at, tz))
-        streak_weeks = logic.streak(weeks, timeutil.to_local(now, tz).date())
+        res, streak_weeks = await self._how_it_went(ch, now)
         prompt = self.bot.decks.choose(
             PRACTICE,
             max_depth=await self.bot.boundaries.group_depth(ch.guild_id),
@@ -550,76 +639,142 @@ class PhonesDownCog(HearthCog):
             rng=random.Random(challenge_id),
         )
 
-        def card(answers_here: bool) -> discord.Embed:
+        def results(title: str | None, _starter: int | None) -> discord.Embed:
             return views.results_embed(
-                title=ch.title,
+                title=title,
                 res=res,
                 streak_weeks=streak_weeks,
                 late=late,
                 prompt=prompt,
-                answers_here=answers_here,
+                answers_here=True,
             )
 
-        where, message_id, lost = "nowhere", None, False
-        try:
-            extra: dict[str, Any] = {"view": views.results_view(challenge_id)} if prompt else {}
-            sent = await self._channel(ch).send(embed=card(True), **extra)
-            where, message_id = "channel", sent.id
-        except discord.HTTPException as exc:
-            lost = _lost(exc)
-            log.info(
-                "phones-down results post failed guild=%s challenge=%s code=%s",
-                ch.guild_id,
+        # Ended, its results and the card's last state: one write, delivered in order.
+        async with self.db.transaction() as tx:
+            finished = await store.finish(
+                self.db,
                 challenge_id,
-                exc.code,
+                now=now,
+                results=res,
+                where="channel",
+                message_id=None,
+                late=late,
+                prompt_id=prompt.id if prompt else None,
+                pause_session=False,
             )
-            if await self._dm_results(ch, card(False)):
-                where = "dm"
-        finished = await store.finish(
-            self.db,
-            challenge_id,
-            now=now,
-            results=res,
-            where=where,
-            message_id=message_id,
-            late=late,
-            prompt_id=prompt.id if prompt else None,
-            pause_session=lost and ch.session_id is not None,
-        )
-        self._unwatch(ch.guild_id, challenge_id)
-        self.bot.scheduler.cancel(end_job(challenge_id))
-        if lost and ch.session_id is not None:
-            self._disarm_session(ch.session_id)
+            if finished:
+                message, words = self._card(
+                    ch, results, views.results_view(challenge_id) if prompt else None
+                )
+                await self.bot.outbox.post(
+                    tx,
+                    channel_id=ch.channel_id,
+                    guild_id=ch.guild_id,
+                    message=message,
+                    words=words,
+                    handler=RESULTS,
+                    ref=challenge_id,
+                )
+                await self._edit_card(
+                    tx, ch, lambda title, _s: views.ended_embed(title, results_here=True), None
+                )
+
+            def done() -> None:
+                self._unwatch(ch.guild_id, challenge_id)
+                self.bot.scheduler.cancel(end_job(challenge_id))
+
+            self.db.after_commit(done)
         log.info(
-            "phones-down ended guild=%s challenge=%s where=%s late=%s people=%d made_it=%d "
-            "finished=%s",
+            "phones-down ended guild=%s challenge=%s late=%s people=%d made_it=%d finished=%s",
             ch.guild_id,
             challenge_id,
-            where,
             late,
             res.participants,
             len(res.made_it),
             finished,
         )
-        if where == "channel":
-            await self._edit_card(ch, views.ended_embed(ch.title, results_here=True), None)
 
-    async def _dm_results(self, ch: Challenge, embed: discord.Embed) -> bool:
-        """The channel is gone or closed to Hearth: tell the person who started it.
+    async def _how_it_went(self, ch: Challenge, now: datetime) -> tuple[logic.Results, int]:
+        """The challenge's results and the group's streak of weeks, as of `now`."""
+        assert ch.started_at is not None
+        assert ch.ends_at is not None
+        parts = await store.participants(self.db, ch.challenge_id)
+        res = logic.results(parts, ch.started_at, ch.ends_at)
+        tz = await self._timezone(ch.guild_id)
+        weeks = {
+            timeutil.week_key(s.started_at, tz)
+            for s in await store.ended_sessions(self.db, ch.guild_id)
+        }
+        weeks.add(timeutil.week_key(ch.started_at, tz))
+        return res, logic.streak(weeks, timeutil.to_local(now, tz).date())
 
-        They asked for this challenge, so its results are an answer to them, not an
-        unasked DM; a pause still means nothing reaches them.
-        """
-        if await self.bot.boundaries.is_paused(ch.starter_user_id):
-            return False
-        sent = await send_dm(
-            self.bot,
-            ch.starter_user_id,
-            "I couldn't post in the channel where your phones-down time happened, so here's "
-            "how it went:",
-            embed=embed,
+    async def _results_posted(self, tx: Tx, outcome: Outcome) -> None:
+        assert outcome.ref is not None
+        assert outcome.message_id is not None
+        await store.set_results_message(self.db, outcome.ref, outcome.message_id)
+
+    async def _results_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """The channel wouldn't take the results. They go to the person who started it, by
+        DM: they asked for this challenge, so its results answer them (a pause still means
+        nothing reaches them); a weekly session whose channel is lost pauses."""
+        assert outcome.ref is not None
+        ch = await store.get(self.db, outcome.ref)
+        if ch is None:
+            return
+        lost = outcome.code in CHANNEL_LOST
+        told = ch.starter_user_id != 0 and not await self.bot.boundaries.is_paused(
+            ch.starter_user_id
         )
-        return sent is not None
+        await store.results_elsewhere(
+            self.db,
+            ch.challenge_id,
+            "dm" if told else "nowhere",
+            pause_session=lost and ch.session_id is not None,
+        )
+        if lost and ch.session_id is not None:
+            session_id = ch.session_id
+            self.db.after_commit(lambda: self._disarm_session(session_id))
+        if told and ch.started_at is not None:
+            res, streak_weeks = await self._how_it_went(ch, ch.ended_at or self.now())
+            await self.bot.outbox.dm(
+                tx,
+                user_id=ch.starter_user_id,
+                guild_id=ch.guild_id,
+                consent=False,
+                handler=RESULTS_DM,
+                ref=ch.challenge_id,
+                message=Message(
+                    "I couldn't post in the channel where your phones-down time happened, so "
+                    "here's how it went:",
+                    embeds=[
+                        views.results_embed(
+                            title=ch.title,
+                            res=res,
+                            streak_weeks=streak_weeks,
+                            late=ch.posted_late,
+                            prompt=self.bot.decks.get(ch.prompt_id) if ch.prompt_id else None,
+                            answers_here=False,
+                        )
+                    ],
+                ),
+            )
+        if not lost:
+            await self._edit_card(
+                tx, ch, lambda title, _s: views.ended_embed(title, results_here=False), None
+            )
+        log.info(
+            "phones-down results not posted guild=%s challenge=%s code=%s dm=%s",
+            ch.guild_id,
+            ch.challenge_id,
+            outcome.code,
+            told,
+        )
+
+    async def _results_lost(self, tx: Tx, outcome: Outcome) -> None:
+        """Their DMs are closed too: the results reached nobody (the group's history keeps
+        them all the same)."""
+        assert outcome.ref is not None
+        await store.results_elsewhere(self.db, outcome.ref, "nowhere", pause_session=False)
 
     # ------------------------------------------------------------------ the debrief
 
@@ -642,50 +797,66 @@ class PhonesDownCog(HearthCog):
             await send_ephemeral(interaction, views.NOT_FOUND)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        thread_id = await self._thread_for(ch, interaction.user.id)
         name = discord.utils.escape_markdown(
             textfit.one_line(interaction.user.display_name, 80) or "A friend"
         )
         header = f"**{name}** answered:"
         body = textfit.quote_block(answer, textfit.CONTENT - len(header) - 1)
-        posted = await self.bot.get_partial_messageable(thread_id, guild_id=ch.guild_id).send(
-            textfit.fit(f"{header}\n{body}", textfit.CONTENT)
-        )
-        # The answer lives only in that message; remember whose it is so it can be deleted.
-        await record_words(
-            self.db,
-            user_id=interaction.user.id,
-            channel_id=thread_id,
-            message_id=posted.id,
-            guild_id=ch.guild_id,
-            practice=PRACTICE,
-            now=self.now(),
-        )
-        log.info(
-            "phones-down answer guild=%s challenge=%s user=%s",
-            ch.guild_id,
-            challenge_id,
-            interaction.user.id,
-        )
-        await ui.reply(interaction, f"Posted in <#{thread_id}>. Thanks for sharing. 💬")
-
-    async def _thread_for(self, ch: Challenge, user_id: int) -> int:
-        """The results' debrief thread, opened by the first answer (once, even in a rush)."""
-        lock = self._thread_locks.setdefault(ch.challenge_id, asyncio.Lock())
-        async with lock:
-            fresh = await store.get(self.db, ch.challenge_id)
-            if fresh is not None and fresh.thread_id is not None:
-                return fresh.thread_id
-            assert ch.results_message_id is not None
-            message = self._channel(ch).get_partial_message(ch.results_message_id)
-            name = f"Debrief · {ch.title}" if ch.title else "Phones-down debrief"
-            thread = await message.create_thread(
-                name=textfit.one_line(name, textfit.THREAD_NAME), auto_archive_duration=1440
+        user_id = interaction.user.id
+        # The answer lives only in the message; its intent names whose words they are, so
+        # `/privacy delete` finds it even before it's posted.
+        async with self.bot.boundaries.acting(ch.guild_id, user_id) as tx:
+            thread = await self._debrief_thread(tx, ch)
+            intent = await self.bot.outbox.post(
+                tx,
+                channel_id=ch.channel_id,  # if no thread can be opened there: right here
+                channel_of=thread,
+                guild_id=ch.guild_id,
+                message=Message(f"{header}\n{body}"),
+                words=[Words(user_id, PRACTICE)],
             )
-            async with self.bot.boundaries.acting(ch.guild_id, user_id):
-                await store.set_thread(self.db, ch.challenge_id, thread.id)
-            self._thread_locks.pop(ch.challenge_id, None)
-            return thread.id
+        log.info(
+            "phones-down answer guild=%s challenge=%s user=%s", ch.guild_id, challenge_id, user_id
+        )
+        outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
+        if outcome is not None and not outcome.ok:
+            await ui.reply(
+                interaction,
+                "I couldn't post that here, sorry. Here's what you wrote, so nothing is lost:\n"
+                + textfit.quote_block(answer, 1500),
+            )
+            return
+        where = f"<#{outcome.channel_id}>" if outcome is not None else "the debrief thread"
+        await ui.reply(interaction, f"Posted in {where}. Thanks for sharing. 💬")
+
+    async def _debrief_thread(self, tx: Tx, ch: Challenge) -> int | None:
+        """The intent opening the results' debrief thread (once, even in a rush), or None
+        when answers go straight into the channel: it is itself a thread (Discord can't
+        open a thread in a thread), or the thread is there already."""
+        if ch.thread_intent is not None:
+            return ch.thread_intent
+        if ch.thread_id is not None or isinstance(
+            self.bot.get_channel(ch.channel_id), discord.Thread
+        ):
+            return None
+        assert ch.results_message_id is not None
+        name = f"Debrief · {ch.title}" if ch.title else "Phones-down debrief"
+        intent = await self.bot.outbox.thread(
+            tx,
+            channel_id=ch.channel_id,
+            message_id=ch.results_message_id,
+            guild_id=ch.guild_id,
+            name=name,
+            archive_minutes=1440,
+            handler=THREAD,
+            ref=ch.challenge_id,
+        )
+        return await store.claim_thread(self.db, ch.challenge_id, intent)
+
+    async def _thread_opened(self, tx: Tx, outcome: Outcome) -> None:
+        assert outcome.ref is not None
+        if outcome.message_id is not None:
+            await store.set_thread(self.db, outcome.ref, outcome.message_id)
 
     # ------------------------------------------------------------------ scheduled sessions
 
@@ -740,20 +911,37 @@ class PhonesDownCog(HearthCog):
             )
             return
         cid = new_challenge_id(now)
+        content, pinged = views.reminder_pings(await self._reminder_pings(s.guild_id, now))
         try:
-            ch = await store.create(
-                self.db,
-                challenge_id=cid,
-                guild_id=s.guild_id,
-                channel_id=s.channel_id,
-                starter_user_id=s.creator_user_id,
-                duration_minutes=s.duration_minutes,
-                starts_at=s.next_at,
-                now=now,
-                title=s.title,
-                session_id=session_id,
-                starter_joins=False,
-            )
+            # The lobby and its card (with the one ping here, only for those who asked for
+            # reminders) are one write; `_card_failed` pauses the session if the channel
+            # turns out lost.
+            async with self.db.transaction() as tx:
+                ch = await store.create(
+                    self.db,
+                    challenge_id=cid,
+                    guild_id=s.guild_id,
+                    channel_id=s.channel_id,
+                    starter_user_id=s.creator_user_id,
+                    duration_minutes=s.duration_minutes,
+                    starts_at=s.next_at,
+                    now=now,
+                    title=s.title,
+                    session_id=session_id,
+                    starter_joins=False,
+                )
+                await self._post_card(
+                    tx,
+                    ch,
+                    scheduled=True,
+                    content=content or None,
+                    mentions=discord.AllowedMentions(
+                        everyone=False,
+                        roles=False,
+                        replied_user=False,
+                        users=[discord.Object(id=u) for u in pinged],
+                    ),
+                )
         except store.ChannelBusy:
             log.info(
                 "phones-down session skipped, channel busy guild=%s session=%s",
@@ -761,40 +949,6 @@ class PhonesDownCog(HearthCog):
                 session_id,
             )
             return
-        content, pinged = views.reminder_pings(await self._reminder_pings(s.guild_id, now))
-        try:
-            sent = await self._channel(s).send(
-                content=content or None,
-                embed=views.lobby_embed(
-                    title=s.title,
-                    duration_minutes=s.duration_minutes,
-                    starts_at=s.next_at,
-                    starter_id=None,
-                ),
-                view=views.lobby_view(cid, scheduled=True),
-                # A reminder is the one ping here, and only for those who asked for it.
-                allowed_mentions=discord.AllowedMentions(
-                    everyone=False,
-                    roles=False,
-                    replied_user=False,
-                    users=[discord.Object(id=u) for u in pinged],
-                ),
-            )
-        except discord.HTTPException as exc:
-            reason = "channel" if _lost(exc) else None
-            if reason is not None:
-                await store.cancel_reminded_occurrence(self.db, cid, session_id, now, reason)
-                self._disarm_session(session_id)
-            else:
-                await store.cancel_lobby(self.db, cid, now)
-            log.info(
-                "phones-down reminder failed guild=%s session=%s code=%s",
-                s.guild_id,
-                session_id,
-                exc.code,
-            )
-            return
-        await store.set_message(self.db, ch.challenge_id, sent.id)
         log.info(
             "phones-down reminder guild=%s session=%s challenge=%s pings=%d",
             s.guild_id,
@@ -811,9 +965,7 @@ class PhonesDownCog(HearthCog):
         occurrence = s.next_at
         ch = await store.for_occurrence(self.db, session_id, occurrence)
         if ch is not None and ch.status == "lobby":
-            result = await store.begin(self.db, ch.challenge_id, now)
-            if result.what is not Begin.NOT_LOBBY:
-                await self._after_begin(result)
+            await self._begin(ch.challenge_id)
         s = await store.get_session(self.db, session_id)
         if s is None or s.status != "active":
             return
@@ -941,22 +1093,27 @@ class PhonesDownCog(HearthCog):
     @admin_only()
     async def cancel(self, interaction: discord.Interaction[HearthBot], session: int) -> None:
         assert interaction.guild_id is not None
-        async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id):
+        edit: int | None = None
+        async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id) as tx:
             done, lobby = await store.cancel_session(
                 self.db, session, interaction.guild_id, self.now()
             )
+            if lobby is not None:
+                edit = await self._edit_card(
+                    tx,
+                    lobby,
+                    lambda title, _s: views.cancelled_embed(
+                        title, "This weekly phones-down time has been stopped by an admin."
+                    ),
+                    None,
+                )
         if not done:
             raise HearthError("I can't find that weekly time here. `/phonesdown list` shows them.")
         self._disarm_session(session)
         if lobby is not None:
             self.bot.scheduler.cancel(start_job(lobby.challenge_id))
-            await self._edit_card(
-                lobby,
-                views.cancelled_embed(
-                    lobby.title, "This weekly phones-down time has been stopped by an admin."
-                ),
-                None,
-            )
+        if edit is not None:
+            await self.bot.outbox.wait(edit, ANSWER_WAIT)  # the card says so, then "Done"
         log.info(
             "phones-down session cancelled guild=%s session=%s user=%s",
             interaction.guild_id,

@@ -68,6 +68,8 @@ class Challenge:
     participant_count: int | None
     made_it_count: int | None
     free_minutes: int | None
+    card_intent: int | None = None  # the outbox intent posting its card
+    thread_intent: int | None = None  # …and opening its debrief thread
 
     @property
     def duration(self) -> timedelta:
@@ -82,7 +84,7 @@ _CHALLENGE_COLUMNS = (
     "challenge_id, guild_id, channel_id, message_id, starter_user_id, session_id, title,"
     " duration_minutes, status, created_at, starts_at, started_at, ends_at, ended_at,"
     " results_message_id, results_where, posted_late, prompt_id, thread_id,"
-    " participant_count, made_it_count, free_minutes"
+    " participant_count, made_it_count, free_minutes, card_intent, thread_intent"
 )
 
 
@@ -110,6 +112,8 @@ def _challenge(row: Any) -> Challenge:
         participant_count=row["participant_count"],
         made_it_count=row["made_it_count"],
         free_minutes=row["free_minutes"],
+        card_intent=row["card_intent"],
+        thread_intent=row["thread_intent"],
     )
 
 
@@ -227,6 +231,7 @@ async def create(
     now: datetime,
     title: str | None = None,
     message_id: int | None = None,
+    card_intent: int | None = None,
     session_id: int | None = None,
     starter_joins: bool = True,
 ) -> Challenge:
@@ -243,13 +248,14 @@ async def create(
             raise ChannelBusy(_challenge(row))
         await conn.execute(
             "INSERT INTO pd_challenges (challenge_id, guild_id, channel_id, message_id,"
-            " starter_user_id, session_id, title, duration_minutes, status, created_at,"
-            " starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?)",
+            " card_intent, starter_user_id, session_id, title, duration_minutes, status,"
+            " created_at, starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?)",
             (
                 challenge_id,
                 guild_id,
                 channel_id,
                 message_id,
+                card_intent,
                 starter_user_id,
                 session_id,
                 crypto.seal(title),
@@ -269,6 +275,12 @@ async def create(
             (challenge_id,),
         )
     return _challenge(row)
+
+
+async def set_card_intent(db: Database, challenge_id: int, intent: int) -> None:
+    await db.execute(
+        "UPDATE pd_challenges SET card_intent = ? WHERE challenge_id = ?", (intent, challenge_id)
+    )
 
 
 async def set_message(db: Database, challenge_id: int, message_id: int) -> None:
@@ -515,6 +527,48 @@ async def finish(
                 (challenge_id,),
             )
         return True
+
+
+async def set_results_message(db: Database, challenge_id: int, message_id: int) -> None:
+    await db.execute(
+        "UPDATE pd_challenges SET results_message_id = ? WHERE challenge_id = ?",
+        (message_id, challenge_id),
+    )
+
+
+async def results_elsewhere(
+    db: Database, challenge_id: int, where: str, *, pause_session: bool
+) -> None:
+    """The results couldn't be posted in the channel: where they went instead ('dm' or
+    'nowhere'), and the weekly session paused when the channel is lost to Hearth."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE pd_challenges SET results_where = ?, results_message_id = NULL"
+            " WHERE challenge_id = ?",
+            (where, challenge_id),
+        )
+        if pause_session:
+            await conn.execute(
+                "UPDATE pd_sessions SET status = 'paused', pause_reason = 'channel'"
+                " WHERE session_id = (SELECT session_id FROM pd_challenges WHERE challenge_id = ?)"
+                " AND status = 'active'",
+                (challenge_id,),
+            )
+
+
+async def claim_thread(db: Database, challenge_id: int, intent: int) -> int:
+    """The intent opening this challenge's debrief thread: `intent` if none was claimed yet,
+    else the one an earlier answer claimed (one thread, however many answer at once)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE pd_challenges SET thread_intent = ?"
+            " WHERE challenge_id = ? AND thread_intent IS NULL",
+            (intent, challenge_id),
+        )
+        row = await _one(
+            conn, "SELECT thread_intent FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
+        )
+    return int(row[0])
 
 
 async def set_thread(db: Database, challenge_id: int, thread_id: int) -> None:

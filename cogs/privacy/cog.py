@@ -15,6 +15,7 @@ import asyncio
 import io
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from discord.ext import commands
 
 from bot import guilds, textfit, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
-from bot.outbox import Unsaid
+from bot.outbox import Op, Unsaid
 from bot.practices import BY_KEY
 from cogs.privacy import logic, store
 from cogs.privacy.views import WhyView
@@ -37,6 +38,14 @@ log = logging.getLogger(__name__)
 # How long `/privacy delete` waits to report how deleting the messages went; what takes
 # longer (Discord's rate limits, a hiccup) still goes, reported as "on its way".
 REPORT_WAIT = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    deleted: int  # deleted, or never sent at all
+    redacted: int  # kept for the group, the person's name and words taken out
+    unreachable: int
+    waiting: int  # still on their way (Discord busy): the outbox finishes them
 
 
 def purge_job_id(guild_id: int) -> str:
@@ -119,18 +128,19 @@ class PrivacyCog(HearthCog):
         for cog in list(self.bot.cogs.values()):
             if isinstance(cog, HearthCog):
                 await cog.person_forgotten(user_id)
-        deleted, unreachable, waiting = await self.messages_gone(result.unsaid)
+        gone = await self.messages_gone(result.unsaid)
         log.info(
-            "privacy delete user=%s rows=%d messages=%d unreachable=%d waiting=%d",
+            "privacy delete user=%s rows=%d messages=%d redacted=%d unreachable=%d waiting=%d",
             user_id,
             result.rows,
-            deleted,
-            unreachable,
-            waiting,
+            gone.deleted,
+            gone.redacted,
+            gone.unreachable,
+            gone.waiting,
         )
         if not result.rows and not result.unsaid.intents:
             return ui.embed(logic.DELETE_TITLE, logic.DELETE_NOTHING)
-        extra = logic.messages_line(deleted, unreachable, waiting)
+        extra = logic.messages_line(gone.deleted, gone.unreachable, gone.waiting, gone.redacted)
         return ui.embed(
             logic.DELETE_TITLE,
             "Everything Hearth held about you is deleted." + (f"\n\n{extra}" if extra else ""),
@@ -140,17 +150,20 @@ class PrivacyCog(HearthCog):
 
     # ------------------------------------------------------------------ deleting messages
 
-    async def messages_gone(self, unsaid: Unsaid) -> tuple[int, int, int]:
-        """How deleting Hearth's messages with their words went, as far as it got within a
-        moment: (deleted — or never sent at all, out of reach, still on their way)."""
+    async def messages_gone(self, unsaid: Unsaid) -> Gone:
+        """How taking their words off Discord went, as far as it got within a moment."""
         await self.bot.outbox.pick_up()
         outcomes = await asyncio.gather(
             *(self.bot.outbox.wait(intent, REPORT_WAIT) for intent in unsaid.intents)
         )
-        deleted = unsaid.stopped + sum(1 for o in outcomes if o is not None and o.ok)
-        unreachable = sum(1 for o in outcomes if o is not None and not o.ok)
-        waiting = sum(1 for o in outcomes if o is None)
-        return deleted, unreachable, waiting
+        done = [o for o in outcomes if o is not None and o.ok]
+        return Gone(
+            # Messages stopped before they were ever sent count as deleted.
+            deleted=unsaid.stopped + sum(1 for o in done if o.op is Op.DELETE),
+            redacted=sum(1 for o in done if o.op is Op.EDIT),
+            unreachable=sum(1 for o in outcomes if o is not None and not o.ok),
+            waiting=sum(1 for o in outcomes if o is None),
+        )
 
     # ------------------------------------------------------------------ servers
 
@@ -205,8 +218,8 @@ class PrivacyCog(HearthCog):
                 await cog.server_forgotten(guild_id)
         if still_here:
             self.bot.dispatch("hearth_settings_changed", guild_id)
-        deleted, unreachable, waiting = await self.messages_gone(unsaid)
-        return rows, deleted, unreachable, waiting
+        gone = await self.messages_gone(unsaid)
+        return rows, gone.deleted, gone.unreachable, gone.waiting
 
     @hearth_subcommand(
         name="forget-server", description="Delete everything Hearth keeps about this server"

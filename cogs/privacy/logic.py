@@ -72,13 +72,19 @@ def deleted_lines(result: Forgotten) -> list[tuple[str, str]]:
     return [(title, ", ".join(lines)) for title, lines in result.removed.items()]
 
 
-def messages_line(deleted: int, unreachable: int, waiting: int) -> str | None:
+def messages_line(deleted: int, unreachable: int, waiting: int, redacted: int = 0) -> str | None:
     parts: list[str] = []
     if deleted:
         parts.append(
             f"I deleted {deleted} of my messages that carried your words."
             if deleted != 1
             else "I deleted 1 message of mine that carried your words."
+        )
+    if redacted:
+        parts.append(
+            f"I took your name and words out of {redacted} messages the group keeps."
+            if redacted != 1
+            else "I took your name and words out of 1 message the group keeps."
         )
     if unreachable:
         parts.append(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as wall_time
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -25,12 +26,12 @@ from discord.ext import commands
 from bot import guilds, textfit, timeutil, ui
 from bot.cog import HEARTH_GROUP_KEY, HearthCog, admin_only, hearth_subcommand
 from bot.decks import Prompt
-from bot.dm import send_dm
 from bot.errors import HearthError
 from bot.guilds import GuildSettings
 from bot.limits import Breather
+from bot.outbox import CHANNEL_LOST, Message, Op, Outcome, Tx, Words
 from bot.practices import BY_KEY, PRACTICES
-from bot.privacy import PersonalData, record_words
+from bot.privacy import PersonalData
 from cogs.prompts import logic, render, store, views
 
 if TYPE_CHECKING:
@@ -38,8 +39,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Discord's answers that mean "this channel can't work for Hearth as it is".
-CHANNEL_CODES = frozenset({50001, 50013, 10003})
+PRACTICE = "sharing"
+
+# The outbox's handlers (bot.outbox): the weekly post, each step of a reveal, its last step.
+POSTED = "prompts.posted"
+REVEAL_STEP = "prompts.reveal"
+REVEALED = "prompts.revealed"
 
 # Scheduled jobs that work at once. Hundreds of servers due together then flow through one
 # by one — read, claim, post — and Discord's global limit (`bot.rest_limit`, which every
@@ -57,8 +62,20 @@ PIN_CHOICES = [
     *PRACTICE_CHOICES,
 ]
 
-# Why open_round posted nothing.
-NO_PROMPT, WEEK_DONE, BROKEN_CHANNEL, POST_FAILED = "no-prompt", "week-done", "channel", "failed"
+# Why open_round sent nothing.
+NO_PROMPT, WEEK_DONE, BROKEN_CHANNEL = "no-prompt", "week-done", "channel"
+
+# How long `/hearth prompt now` waits to say whether the post made it.
+POST_WAIT = 2.5
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A round recorded with its post on the way (`intent`, in the outbox)."""
+
+    round: store.Round
+    intent: int
+
 
 SILENT_NOTE = (
     "I've paused the weekly prompt for now. Three weeks in a row went by without answers, "
@@ -76,7 +93,7 @@ def reveal_job_id(round_id: int) -> str:
 
 
 class PromptsCog(HearthCog):
-    practice = "sharing"
+    practice = PRACTICE
     dynamic_items = (views.AnswerButton, views.SkipButton)
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
@@ -91,6 +108,9 @@ class PromptsCog(HearthCog):
         self.jobs = asyncio.Semaphore(JOB_CONCURRENCY)
         self.rng = random.Random()
         self._locks: dict[int, asyncio.Lock] = {}
+        bot.outbox.handle(POSTED, delivered=self._posted, failed=self._post_failed)
+        bot.outbox.handle(REVEAL_STEP, delivered=self._reveal_step, failed=self._reveal_step_failed)
+        bot.outbox.handle(REVEALED, delivered=self._revealed, failed=self._revealed)
 
     def _lock(self, guild_id: int) -> asyncio.Lock:
         lock = self._locks.get(guild_id)
@@ -170,19 +190,31 @@ class PromptsCog(HearthCog):
             # The schedule changed since this job was armed; follow the new one.
             self.arm_weekly(settings, self.next_occurrence(settings, now))
             return
+        following = self.next_occurrence(settings, max(now, occurrence))
+        rearm = True
+        try:
+            rearm = await self._post_week(settings, occurrence, now)
+        finally:
+            # Whatever happened to this run (a Discord hiccup, a bug), next week comes.
+            if rearm:
+                self.arm_weekly(settings, following)
+
+    async def _post_week(
+        self, settings: GuildSettings, occurrence: datetime, now: datetime
+    ) -> bool:
+        """This week's prompt, once; False when the schedule must wait for an admin (a
+        pause, a channel Hearth can't use) instead of re-arming."""
+        guild_id = settings.guild_id
         week = timeutil.week_key(occurrence, settings.timezone)
         state = await store.weekly_state(self.bot.db, guild_id, week)
         if state.schedule.paused:
-            return
-        following = self.next_occurrence(settings, max(now, occurrence))
+            return False
         if logic.too_late(now, occurrence):
             log.info("weekly prompt skipped (too late) guild=%s", guild_id)
-            self.arm_weekly(settings, following)
-            return
+            return True
         if state.week_done:
             log.info("weekly prompt already posted guild=%s week=%s", guild_id, week)
-            self.arm_weekly(settings, following)
-            return
+            return True
         schedule, last = state.schedule, state.last_practice
         if state.live_rounds:
             # The last round is still open (an admin's, say): it reveals now, first.
@@ -190,10 +222,9 @@ class PromptsCog(HearthCog):
                 await self.reveal(found.round_id)
             schedule = await store.schedule(self.bot.db, guild_id)
             if schedule.paused:
-                return  # that reveal was the third quiet week in a row
+                return False  # that reveal was the third quiet week in a row
         posted = await self.open_round(settings, schedule, kind=logic.WEEKLY, week=week, last=last)
-        if posted != BROKEN_CHANNEL:  # a broken channel waits for an admin, not a timer
-            self.arm_weekly(settings, following)
+        return posted != BROKEN_CHANNEL  # a broken channel waits for an admin, not a timer
 
     # ------------------------------------------------------------------ choosing
 
@@ -243,14 +274,6 @@ class PromptsCog(HearthCog):
             return "permissions"
         return None
 
-    def messageable(self, guild_id: int, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id)
-        if isinstance(channel, discord.abc.Messageable):
-            return channel
-        return self.bot.get_partial_messageable(
-            channel_id, guild_id=guild_id, type=discord.ChannelType.text
-        )
-
     async def open_round(
         self,
         settings: GuildSettings,
@@ -260,9 +283,13 @@ class PromptsCog(HearthCog):
         week: str | None = None,
         only: str | None = None,
         last: str | Literal[False] | None = False,
-    ) -> store.Round | str:
-        """Choose, post and record one prompt: the round, or why nothing was posted — NO_PROMPT,
-        WEEK_DONE, BROKEN_CHANNEL (the schedule pauses) or POST_FAILED."""
+    ) -> Opened | str:
+        """Choose, record and send one prompt: the round and its post's intent, or why
+        nothing was sent — NO_PROMPT, WEEK_DONE or BROKEN_CHANNEL (the schedule pauses).
+
+        The round (status 'posting'), the week's ledger row and the post's intent are one
+        transaction: a crash before it leaves nothing, after it the outbox delivers the
+        post and `_posted` opens the round."""
         guild_id = settings.guild_id
         assert settings.channel_id is not None
         choice = await self.pick(
@@ -285,52 +312,68 @@ class PromptsCog(HearthCog):
             closes_at=now + schedule.deadline,
             forget_ids=forget,
         )
-        if kind == logic.WEEKLY:
-            assert week is not None
-            if not await store.claim_week(self.bot.db, new, week):
-                return WEEK_DONE
         problem = self.channel_problem(guild_id, settings.channel_id)
-        message: discord.Message | None = None
-        pause_reason: str | None = None
-        if problem is not None:
-            pause_reason = logic.PAUSED_CHANNEL
-            log.info("prompt channel unusable guild=%s problem=%s", guild_id, problem)
-        else:
-            try:
-                message = await self.messageable(guild_id, settings.channel_id).send(
-                    embed=render.post_embed(prompt, kind=kind, closes_at=new.closes_at),
-                    view=views.post_view(new.round_id),
-                )
-            except discord.HTTPException as exc:
-                if exc.code in CHANNEL_CODES:
-                    pause_reason = logic.PAUSED_CHANNEL
-                log.warning(
-                    "prompt post failed guild=%s status=%s code=%s", guild_id, exc.status, exc.code
-                )
-        if message is None:
+        async with self.bot.db.transaction() as tx:
             if kind == logic.WEEKLY:
+                assert week is not None
+                if not await store.claim_week(self.bot.db, new, week):
+                    return WEEK_DONE
+            else:
+                await store.record_manual(self.bot.db, new)
+            if problem is not None:
+                # Known from the cache: no request Discord would refuse (and count).
+                log.info("prompt channel unusable guild=%s problem=%s", guild_id, problem)
                 await store.mark_failed(
-                    self.bot.db, new.round_id, guild_id, pause_reason=pause_reason, now=now
+                    self.bot.db, new.round_id, guild_id, pause_reason=logic.PAUSED_CHANNEL, now=now
                 )
-            elif pause_reason is not None:
-                await store.pause(self.bot.db, guild_id, pause_reason, now)
-            if pause_reason is not None:
-                self.bot.scheduler.cancel(weekly_job_id(guild_id))
+                self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(weekly_job_id(guild_id)))
                 return BROKEN_CHANNEL
-            return POST_FAILED
-        if kind == logic.WEEKLY:
-            await store.mark_posted(self.bot.db, new.round_id, message.id)
-        else:
-            await store.record_manual(self.bot.db, new, message.id)
-        self.arm_reveal(new.round_id, new.closes_at)
+            intent = await self.bot.outbox.post(
+                tx,
+                channel_id=settings.channel_id,
+                guild_id=guild_id,
+                message=Message(
+                    embeds=[render.post_embed(prompt, kind=kind, closes_at=new.closes_at)],
+                    view=views.post_view(new.round_id),
+                ),
+                handler=POSTED,
+                ref=new.round_id,
+            )
         log.info(
-            "prompt posted guild=%s round=%s prompt=%s kind=%s",
+            "prompt recorded guild=%s round=%s prompt=%s kind=%s",
             guild_id,
             new.round_id,
             prompt.id,
             kind,
         )
-        return new.as_round(message.id)
+        return Opened(new.as_round(None), intent)
+
+    async def _posted(self, tx: Tx, outcome: Outcome) -> None:
+        """The post is in the channel: the round opens and its reveal is armed."""
+        assert outcome.ref is not None
+        assert outcome.message_id is not None
+        found = await store.mark_posted(self.bot.db, outcome.ref, outcome.message_id)
+        if found is not None:
+            self.bot.db.after_commit(lambda: self.arm_reveal(found.round_id, found.closes_at))
+            log.info("prompt posted guild=%s round=%s", found.guild_id, found.round_id)
+
+    async def _post_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """Discord refused the post for good: the round fails; a channel Hearth can't use
+        pauses the schedule until an admin fixes it."""
+        assert outcome.ref is not None
+        assert outcome.guild_id is not None
+        lost = outcome.code in CHANNEL_LOST
+        await store.mark_failed(
+            self.bot.db,
+            outcome.ref,
+            outcome.guild_id,
+            pause_reason=logic.PAUSED_CHANNEL if lost else None,
+            now=self.bot.clock.now(),
+        )
+        log.warning("prompt post failed guild=%s code=%s", outcome.guild_id, outcome.code)
+        if lost:
+            guild_id = outcome.guild_id
+            self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(weekly_job_id(guild_id)))
 
     # ------------------------------------------------------------------ revealing
 
@@ -354,13 +397,44 @@ class PromptsCog(HearthCog):
             log.exception("early reveal failed round=%s", found.round_id)
 
     async def reveal(self, round_id: int) -> None:
-        """Close a round exactly once: reveal 2+ answers together, otherwise keep them private."""
-        closing = await store.close_round(self.bot.db, round_id, self.bot.clock.now())
-        if closing is None:
-            return
-        self.bot.scheduler.cancel(reveal_job_id(round_id))
-        found = closing.round
-        prompt = self.bot.decks.get(found.prompt_id)
+        """Close a round exactly once: reveal 2+ answers together, otherwise keep them private.
+
+        Closing and everything it says — the thread, each answer, the post's new state, a
+        word to a lone writer or the room — are one transaction; the outbox delivers them
+        in order, after any restart, and the round counts as revealed (`revealed_at`) once
+        the last of them is out."""
+        db = self.bot.db
+        async with db.transaction() as tx:
+            closing = await store.close_round(db, round_id, self.bot.clock.now())
+            if closing is None:
+                return
+            found = closing.round
+            prompt = self.bot.decks.get(found.prompt_id)
+            lane = f"prompt:{round_id}"
+            if closing.status == logic.REVEALED and prompt is not None:
+                await self._queue_answers(tx, found, prompt, closing.answers, lane)
+            elif len(closing.answers) == 1:
+                await self._queue_tell_the_one(tx, found, closing.answers[0].user_id)
+            if prompt is not None and found.message_id is not None:
+                await self.bot.outbox.edit(
+                    tx,
+                    channel_id=found.channel_id,
+                    message_id=found.message_id,
+                    guild_id=found.guild_id,
+                    message=self._post_message(found, prompt),
+                    lane=lane,
+                    handler=REVEALED,
+                    ref=round_id,
+                )
+            if closing.paused:
+                await self.bot.outbox.post(
+                    tx,
+                    channel_id=found.channel_id,
+                    guild_id=found.guild_id,
+                    message=Message(SILENT_NOTE),
+                    lane=lane,
+                )
+            db.after_commit(lambda: self._closed(found, paused=closing.paused))
         log.info(
             "prompt closed guild=%s round=%s outcome=%s answers=%d",
             found.guild_id,
@@ -368,87 +442,14 @@ class PromptsCog(HearthCog):
             closing.status,
             len(closing.answers),
         )
-        if closing.status == logic.REVEALED and prompt is not None:
-            await self._post_answers(found, prompt, closing.answers)
-        elif len(closing.answers) == 1:
-            await self._tell_the_one(found, closing.answers[0].user_id)
-        if prompt is not None and found.message_id is not None:
-            await self._edit_post(found, prompt)
-        if closing.paused:
+
+    def _closed(self, found: store.Round, *, paused: bool) -> None:
+        self.bot.scheduler.cancel(reveal_job_id(found.round_id))
+        if paused:
             self.bot.scheduler.cancel(weekly_job_id(found.guild_id))
             log.info("weekly prompt paused (quiet) guild=%s", found.guild_id)
-            await self._say(found, SILENT_NOTE)
 
-    async def _post_answers(
-        self, found: store.Round, prompt: Prompt, answers: list[store.Answer]
-    ) -> None:
-        """The answers in a thread: a word of thanks, then each answer as its own message
-        in a fresh random order, so position says nothing about who wrote what, or when,
-        and `/privacy delete` can remove one person's words without anyone else's."""
-        order = logic.shuffled(answers)
-        target = await self._reveal_target(found, prompt)
-        if target is None:
-            return
-        posted: list[tuple[int, int, int]] = []  # (author, channel, message)
-        try:
-            await target.send(content=render.reveal_intro(len(answers)))
-            for answer in order:
-                embed = render.answer_embed(
-                    answer.body or "",
-                    practice=prompt.practice,
-                    user_id=None if answer.anonymous else answer.user_id,
-                )
-                message = await target.send(embed=embed)
-                posted.append((answer.user_id, message.channel.id, message.id))
-        except discord.HTTPException as exc:
-            await self._channel_failed(found, exc, "reveal")
-        finally:
-            await self._record_words(found.guild_id, posted)
-
-    async def _record_words(self, guild_id: int, posted: list[tuple[int, int, int]]) -> None:
-        """Remember which message carries whose words (anonymous ones too, privately), so
-        each person's can be deleted from Discord when they ask."""
-        if not posted:
-            return
-        now = self.bot.clock.now()
-        async with self.bot.db.transaction():
-            for user_id, channel_id, message_id in posted:
-                await record_words(
-                    self.bot.db,
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    message_id=message_id,
-                    guild_id=guild_id,
-                    practice="sharing",
-                    now=now,
-                )
-
-    async def _reveal_target(
-        self, found: store.Round, prompt: Prompt
-    ) -> discord.abc.Messageable | None:
-        """A thread on the prompt; the channel itself if a thread can't be opened."""
-        channel = self.messageable(found.guild_id, found.channel_id)
-        if found.message_id is None:
-            return channel
-        partial = discord.PartialMessage(channel=channel, id=found.message_id)  # type: ignore[arg-type]
-        try:
-            thread = await partial.create_thread(
-                name=render.thread_name(prompt), auto_archive_duration=10080
-            )
-        except (discord.HTTPException, ValueError) as exc:
-            code = getattr(exc, "code", None)
-            if code in (10003, 50001):
-                await self._channel_failed(found, exc, "thread")
-                return None
-            log.info("reveal thread not opened guild=%s code=%s", found.guild_id, code)
-            return channel
-        await store.set_thread(self.bot.db, found.round_id, thread.id)
-        return thread
-
-    async def _edit_post(self, found: store.Round, prompt: Prompt) -> None:
-        assert found.message_id is not None
-        channel = self.messageable(found.guild_id, found.channel_id)
-        partial = discord.PartialMessage(channel=channel, id=found.message_id)  # type: ignore[arg-type]
+    def _post_message(self, found: store.Round, prompt: Prompt) -> Message:
         embed = render.post_embed(
             prompt,
             kind=found.kind,
@@ -457,39 +458,107 @@ class PromptsCog(HearthCog):
             answer_count=found.answer_count,
         )
         view = views.quiet_view(found.round_id) if found.status == logic.QUIET else None
-        try:
-            await partial.edit(embed=embed, view=view)
-        except discord.HTTPException as exc:
-            log.info("prompt post not updated guild=%s code=%s", found.guild_id, exc.code)
+        return Message(embeds=[embed], view=view)
 
-    async def _tell_the_one(self, found: store.Round, user_id: int) -> None:
-        """One answer isn't revealed; its writer hears so privately, if they welcome DMs.
-        (Otherwise the prompt's buttons tell them when they next look.)"""
-        if not await self.bot.boundaries.may_dm(user_id):
-            return
+    async def _queue_answers(
+        self,
+        tx: Tx,
+        found: store.Round,
+        prompt: Prompt,
+        answers: list[store.Answer],
+        lane: str,
+    ) -> None:
+        """The answers in a thread: a word of thanks, then each answer as its own message
+        in a fresh random order, so position says nothing about who wrote what, or when,
+        and `/privacy delete` can remove one person's words without anyone else's. Each
+        answer's intent names its writer (anonymous ones too, privately)."""
+        outbox = self.bot.outbox
+        thread: int | None = None
+        if found.message_id is not None:
+            thread = await outbox.thread(
+                tx,
+                channel_id=found.channel_id,
+                message_id=found.message_id,
+                guild_id=found.guild_id,
+                name=render.thread_name(prompt),
+                archive_minutes=10080,
+                lane=lane,
+                handler=REVEAL_STEP,
+                ref=found.round_id,
+            )
+        # Into the thread; into the channel itself if the thread couldn't be opened.
+        await outbox.post(
+            tx,
+            channel_id=found.channel_id,
+            channel_of=thread,
+            guild_id=found.guild_id,
+            message=Message(render.reveal_intro(len(answers))),
+            lane=lane,
+            handler=REVEAL_STEP,
+            ref=found.round_id,
+        )
+        for answer in logic.shuffled(answers):
+            embed = render.answer_embed(
+                answer.body or "",
+                practice=prompt.practice,
+                user_id=None if answer.anonymous else answer.user_id,
+            )
+            await outbox.post(
+                tx,
+                channel_id=found.channel_id,
+                channel_of=thread,
+                guild_id=found.guild_id,
+                message=Message(embeds=[embed]),
+                lane=lane,
+                words=[Words(answer.user_id, PRACTICE)],
+                handler=REVEAL_STEP,
+                ref=found.round_id,
+            )
+
+    async def _reveal_step(self, tx: Tx, outcome: Outcome) -> None:
+        if outcome.op is Op.THREAD and outcome.ref is not None and outcome.message_id:
+            await store.set_thread(self.bot.db, outcome.ref, outcome.message_id)
+
+    async def _reveal_step_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """A thread or an answer Discord refused for good. The channel is gone or closed:
+        the schedule pauses (the rest of the reveal settles the same way). Anything else
+        (a thread that can't be opened here) and the answers go to the channel itself."""
+        log.warning(
+            "prompt reveal step failed guild=%s op=%s code=%s",
+            outcome.guild_id,
+            outcome.op,
+            outcome.code,
+        )
+        if outcome.code in CHANNEL_LOST and outcome.guild_id is not None:
+            await self._pause_for_channel(outcome.guild_id)
+
+    async def _revealed(self, tx: Tx, outcome: Outcome) -> None:
+        """The last step of a close (the post's new state) is out: the round is revealed."""
+        if outcome.ref is not None:
+            await store.mark_revealed(self.bot.db, outcome.ref, self.bot.clock.now())
+        if outcome.code in CHANNEL_LOST and outcome.guild_id is not None:
+            await self._pause_for_channel(outcome.guild_id)
+
+    async def _queue_tell_the_one(self, tx: Tx, found: store.Round, user_id: int) -> None:
+        """One answer isn't revealed; its writer hears so privately, if they welcome DMs
+        (asked again when it is delivered; quiet hours move it later). Otherwise the
+        prompt's buttons tell them when they next look."""
         guild = self.bot.get_guild(found.guild_id)
         where = f" in **{textfit.one_line(guild.name, 100)}**" if guild is not None else ""
-        await send_dm(
-            self.bot,
-            user_id,
-            f"The prompt{where} closed with only your answer, so I kept it private: nothing "
-            "was shown to anyone. Thank you for showing up. It matters, even when it's quiet. 💛",
+        await self.bot.outbox.dm(
+            tx,
+            user_id=user_id,
+            guild_id=found.guild_id,
+            message=Message(
+                f"The prompt{where} closed with only your answer, so I kept it private: "
+                "nothing was shown to anyone. Thank you for showing up. It matters, even "
+                "when it's quiet. 💛"
+            ),
         )
 
-    async def _say(self, found: store.Round, text: str) -> None:
-        try:
-            await self.messageable(found.guild_id, found.channel_id).send(content=text)
-        except discord.HTTPException as exc:
-            log.info("note not posted guild=%s code=%s", found.guild_id, exc.code)
-
-    async def _channel_failed(self, found: store.Round, exc: BaseException, what: str) -> None:
-        code = getattr(exc, "code", None)
-        log.warning("prompt %s failed guild=%s code=%s", what, found.guild_id, code)
-        if code in CHANNEL_CODES:
-            await store.pause(
-                self.bot.db, found.guild_id, logic.PAUSED_CHANNEL, self.bot.clock.now()
-            )
-            self.bot.scheduler.cancel(weekly_job_id(found.guild_id))
+    async def _pause_for_channel(self, guild_id: int) -> None:
+        await store.pause(self.bot.db, guild_id, logic.PAUSED_CHANNEL, self.bot.clock.now())
+        self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(weekly_job_id(guild_id)))
 
     # ------------------------------------------------------------------ retention
 
@@ -615,25 +684,38 @@ class PromptsCog(HearthCog):
             schedule = await store.schedule(self.bot.db, guild_id)
             posted = await self.open_round(settings, schedule, kind=logic.MANUAL, only=only)
         assert settings.channel_id is not None
-        if posted in (BROKEN_CHANNEL, POST_FAILED):
-            raise HearthError(
-                f"I couldn't post in <#{settings.channel_id}>. Check that I can see it, "
-                "send messages and embed links there, or pick another channel with "
-                "`/hearth setup`."
-            )
-        if not isinstance(posted, store.Round):
+        refused = HearthError(
+            f"I couldn't post in <#{settings.channel_id}>. Check that I can see it, "
+            "send messages and embed links there, or pick another channel with "
+            "`/hearth setup`."
+        )
+        if posted == BROKEN_CHANNEL:
+            raise refused
+        if not isinstance(posted, Opened):
             raise HearthError(
                 "I couldn't find a prompt that fits this group right now (every one left "
                 "touches a topic someone here skips). Try another practice."
             )
+        outcome = await self.bot.outbox.wait(posted.intent, POST_WAIT)
+        if outcome is not None and not outcome.ok:
+            raise refused
+        closes = timeutil.discord_timestamp(posted.round.closes_at, "R")
+        if outcome is None:
+            # Discord is slow right now; the outbox keeps trying and the post will come.
+            await ui.reply(
+                interaction,
+                f"It's on its way to <#{settings.channel_id}> — Discord is a little slow just "
+                f"now. Answers are revealed {closes}, or sooner once everyone's in.",
+            )
+            return
         if schedule.paused_reason == logic.PAUSED_CHANNEL:
             # The channel works again: so does the weekly prompt.
             await store.resume(self.bot.db, guild_id, only=logic.PAUSED_CHANNEL)
             self.arm_weekly(settings, self.next_occurrence(settings, self.bot.clock.now()))
         await ui.reply(
             interaction,
-            f"Posted in <#{settings.channel_id}>. Answers are revealed "
-            f"{timeutil.discord_timestamp(posted.closes_at, 'R')}, or sooner once everyone's in.",
+            f"Posted in <#{settings.channel_id}>. Answers are revealed {closes}, or sooner "
+            "once everyone's in.",
         )
 
     @prompt_group.command(name="pin", description="Keep the weekly prompt on one practice")

@@ -362,17 +362,34 @@ async def claim_week(db: Database, new: NewRound, week: str) -> bool:
     return True
 
 
-async def record_manual(db: Database, new: NewRound, message_id: int) -> None:
-    """An admin's prompt, recorded once it is in the channel (one transaction)."""
+async def record_manual(db: Database, new: NewRound) -> None:
+    """An admin's prompt (status 'posting' until its post is in the channel)."""
     async with db.transaction() as conn:
-        await _insert_round(conn, new, status=logic.OPEN, message_id=message_id)
+        await _insert_round(conn, new, status=logic.POSTING)
 
 
-async def mark_posted(db: Database, round_id: int, message_id: int) -> None:
+async def mark_posted(db: Database, round_id: int, message_id: int) -> Round | None:
+    """The post is in the channel: the round opens (None if it closed meanwhile)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE prompt_rounds SET status = 'open', message_id = ?"
+            " WHERE round_id = ? AND status = 'posting'",
+            (message_id, round_id),
+        )
+        if cur.rowcount == 0:
+            return None
+        cur = await conn.execute(
+            f"SELECT {_ROUND_COLUMNS} FROM prompt_rounds WHERE round_id = ?", (round_id,)
+        )
+        row = await cur.fetchone()
+    return None if row is None else _round(row)
+
+
+async def mark_revealed(db: Database, round_id: int, now: datetime) -> None:
+    """The last of a close's messages is out (the reveal is complete)."""
     await db.execute(
-        "UPDATE prompt_rounds SET status = 'open', message_id = ?"
-        " WHERE round_id = ? AND status = 'posting'",
-        (message_id, round_id),
+        "UPDATE prompt_rounds SET revealed_at = ? WHERE round_id = ? AND revealed_at IS NULL",
+        (_ts(now), round_id),
     )
 
 

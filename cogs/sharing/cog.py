@@ -1,8 +1,9 @@
 """`/share`: share something any time — with the group (named or anonymously) or privately
 with one friend — and say what you'd like back.
 
-Jobs: `share:deliver:{share_id}` delivers a private share once the friend's quiet hours
-end (rebuilt from the database on start).
+A share and its post (or DM) are one write: the outbox (`bot.outbox`) delivers it, holds
+a private share until the friend's quiet hours end, and tells `_delivered` /
+`_undelivered` how it went.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from discord.ext import commands
 
 from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog
-from bot.dm import send_dm
 from bot.errors import HearthError
 from bot.limits import RateLimiter
-from bot.privacy import PersonalData, record_words
+from bot.outbox import Message, Op, Outcome, Tx, Words
+from bot.privacy import PersonalData
 from cogs.sharing import logic, store
 from cogs.sharing.views import Draft, InsteadView, ShareModal, quoted_back, share_embed
 
@@ -41,12 +42,15 @@ HOW_CHOICES = [
 WANT_CHOICES = [app_commands.Choice(name=w.label, value=w.key) for w in logic.WANTS.values()]
 
 
-def deliver_job_id(share_id: int) -> str:
-    return f"share:deliver:{share_id}"
+PRACTICE = "sharing"
+# The outbox's handler for a share's post or DM.
+DELIVERED = "sharing.delivered"
+# How long the command waits to say whether the share arrived (then: "on its way").
+ANSWER_WAIT = 2.5
 
 
 class SharingCog(HearthCog):
-    practice = "sharing"
+    practice = PRACTICE
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     def __init__(self, bot: HearthBot) -> None:
@@ -55,6 +59,7 @@ class SharingCog(HearthCog):
         # Nobody floods the group channel; a friend's DMs are guarded by `bot.reach`, the
         # one limit every practice shares.
         self.share_limit = RateLimiter(bot.clock, rate=logic.SHARE_RATE, per=logic.SHARE_PER)
+        bot.outbox.handle(DELIVERED, delivered=self._delivered, failed=self._undelivered)
 
     # ------------------------------------------------------------------ /share
 
@@ -175,20 +180,6 @@ class SharingCog(HearthCog):
     def _kept_note(body: str) -> str:
         return f"Here's what you wrote, so nothing is lost:\n{quoted_back(body)}"
 
-    async def _carries_words(
-        self, user_id: int, message: discord.Message, guild_id: int | None
-    ) -> None:
-        """This message carries the sharer's words: `/privacy delete` can remove it."""
-        await record_words(
-            self.bot.db,
-            user_id=user_id,
-            channel_id=message.channel.id,
-            message_id=message.id,
-            guild_id=guild_id,
-            practice="sharing",
-            now=self.bot.clock.now(),
-        )
-
     def _share_row(
         self,
         draft: Draft,
@@ -229,34 +220,39 @@ class SharingCog(HearthCog):
                 + self._kept_note(draft.body),
             )
             return
-        channel = self.bot.get_channel(settings.channel_id)
-        target: discord.abc.Messageable = (
-            channel
-            if isinstance(channel, discord.abc.Messageable)
-            else self.bot.get_partial_messageable(settings.channel_id, guild_id=draft.guild_id)
-        )
-        try:
-            message = await target.send(embed=share_embed(draft))
-        except discord.HTTPException as exc:
-            log.info("share post failed guild=%s code=%s", draft.guild_id, exc.code)
+        row = self._share_row(draft, logic.PENDING, channel_id=settings.channel_id)
+        # The share and its post are one write: the outbox delivers it whatever happens
+        # next, and records which message carries the sharer's words before it exists.
+        async with self.bot.boundaries.acting(draft.guild_id, draft.user_id) as tx:
+            await store.insert(self.bot.db, row)
+            intent = await self.bot.outbox.post(
+                tx,
+                channel_id=settings.channel_id,
+                guild_id=draft.guild_id,
+                message=Message(embeds=[share_embed(draft)]),
+                words=[Words(draft.user_id, PRACTICE)],
+                handler=DELIVERED,
+                ref=row.share_id,
+            )
+        outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
+        if outcome is not None and not outcome.ok:
+            await store.delete(self.bot.db, row.share_id)  # their words are back on screen
             await ui.reply(
                 interaction,
                 f"I couldn't post in <#{settings.channel_id}> (an admin may need to check my "
                 "permissions there). " + self._kept_note(draft.body),
             )
             return
-        row = self._share_row(
-            draft, logic.POSTED, channel_id=settings.channel_id, message_id=message.id
-        )
-        async with self.bot.boundaries.acting(draft.guild_id, draft.user_id):
-            await store.insert(self.bot.db, row)
-            await self._carries_words(draft.user_id, message, draft.guild_id)
-        log.info("share posted guild=%s share=%s", draft.guild_id, row.share_id)
         how = "anonymously" if draft.visibility == logic.ANONYMOUS else "with your name"
         want = logic.WANTS[draft.wants].wish
+        where = (
+            f"Shared in <#{settings.channel_id}>"
+            if outcome is not None
+            else f"It's on its way to <#{settings.channel_id}>"
+        )
         await ui.reply(
             interaction,
-            f"Shared in <#{settings.channel_id}>, {how}. Friends will see you'd like {want}. "
+            f"{where}, {how}. Friends will see you'd like {want}. "
             "Thank you for letting them in. 💛",
         )
 
@@ -293,13 +289,15 @@ class SharingCog(HearthCog):
                 f"<@{friend_id}> isn't taking private shares through Hearth right now.",
             )
             return
-        if when - now > DEFER_AFTER:
-            row = self._share_row(draft, logic.PENDING, deliver_at=when)
-            async with self.bot.boundaries.acting(draft.guild_id, draft.user_id):
-                await store.insert(self.bot.db, row)
-            self.bot.scheduler.at(
-                deliver_job_id(row.share_id), when, self.deliver_job, row.share_id
-            )
+        held = when - now > DEFER_AFTER
+        guild = self.bot.get_guild(draft.guild_id)
+        row = self._share_row(draft, logic.PENDING, deliver_at=when if held else None)
+        # One write: the share, and its DM — held by the outbox until the friend's quiet
+        # hours end (their boundaries are asked again when it goes).
+        async with self.bot.boundaries.acting(draft.guild_id, draft.user_id) as tx:
+            await store.insert(self.bot.db, row)
+            intent = await self._queue_dm(tx, row.share_id, draft, guild, when)
+        if held:
             log.info("share held for quiet hours share=%s", row.share_id)
             await ui.reply(
                 interaction,
@@ -307,27 +305,77 @@ class SharingCog(HearthCog):
                 "it when that's over. Thank you for trusting them with it. 💛",
             )
             return
-        guild = self.bot.get_guild(draft.guild_id)
-        sent = await send_dm(
-            self.bot, friend_id, embed=share_embed(draft, guild_name=guild.name if guild else None)
-        )
-        if sent is None:
+        outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
+        if outcome is not None and not outcome.ok:
             self.bot.reach.give_back(draft.user_id, friend_id)
+            await store.delete(self.bot.db, row.share_id)  # their words are back on screen
             await self._offer_instead(
                 interaction,
                 draft,
                 f"I couldn't get that to <@{friend_id}>: their DMs seem closed to me right now.",
             )
             return
-        row = self._share_row(draft, logic.DELIVERED)
-        async with self.bot.boundaries.acting(draft.guild_id, draft.user_id):
-            await store.insert(self.bot.db, row)
-            await self._carries_words(draft.user_id, sent, None)
-        log.info("share delivered share=%s", row.share_id)
         await ui.reply(
             interaction,
             f"Sent to <@{friend_id}>, privately. They'll see you'd like "
             f"{logic.WANTS[draft.wants].wish}. Thank you for trusting them with it. 💛",
+        )
+
+    async def _queue_dm(
+        self,
+        tx: Tx,
+        share_id: int,
+        draft: Draft,
+        guild: discord.Guild | None,
+        when: datetime,
+    ) -> int:
+        assert draft.friend_id is not None
+        return await self.bot.outbox.dm(
+            tx,
+            user_id=draft.friend_id,
+            guild_id=draft.guild_id,
+            message=Message(embeds=[share_embed(draft, guild_name=guild.name if guild else None)]),
+            due=when,
+            words=[Words(draft.user_id, PRACTICE)],
+            handler=DELIVERED,
+            ref=share_id,
+        )
+
+    # ------------------------------------------------------------------ outcomes
+
+    async def _delivered(self, tx: Tx, outcome: Outcome) -> None:
+        """The share is in the channel, or in the friend's DMs."""
+        assert outcome.ref is not None
+        await store.settle(
+            self.bot.db,
+            outcome.ref,
+            logic.POSTED if outcome.op is Op.POST else logic.DELIVERED,
+            channel_id=outcome.channel_id,
+            message_id=outcome.message_id,
+        )
+        log.info("share %s share=%s", outcome.op, outcome.ref)
+
+    async def _undelivered(self, tx: Tx, outcome: Outcome) -> None:
+        """It couldn't go (the channel refused it; the friend paused or closed their DMs).
+        The words stay the sharer's (`/privacy export` shows them) until the retention
+        period; a share that was held for quiet hours comes back to them by DM, since
+        nobody is looking at the answer to their command any more."""
+        assert outcome.ref is not None
+        share = await store.get(self.bot.db, outcome.ref)
+        if share is None or not await store.settle(self.bot.db, share.share_id, logic.UNDELIVERED):
+            return
+        log.info("share undelivered share=%s code=%s", share.share_id, outcome.code)
+        if share.friend_user_id is None or share.deliver_at is None:
+            return  # the command that made it shows their words (or said it's on its way)
+        why = (
+            f"I couldn't deliver what you shared with <@{share.friend_user_id}>: they "
+            "aren't taking private shares through Hearth right now."
+        )
+        await self.bot.outbox.dm(
+            tx,
+            user_id=share.user_id,
+            guild_id=share.guild_id,
+            message=Message(f"{why} {self._kept_note(share.body)}"),
         )
 
     async def _offer_instead(
@@ -345,68 +393,33 @@ class SharingCog(HearthCog):
         shown = textfit.fit(shown, textfit.CONTENT - 100)
         await ui.reply(interaction, shown, view=InsteadView(draft, group_ok=group_ok, shown=shown))
 
-    # ------------------------------------------------------------------ the delivery job
-
-    async def deliver_job(self, share_id: int) -> None:
-        share = await store.get(self.bot.db, share_id)
-        if share is None or share.status != logic.PENDING or share.friend_user_id is None:
-            return
-        now = self.bot.clock.now()
-        uses_hearth = await self.bot.boundaries.member(share.guild_id, share.friend_user_id)
-        when = (
-            await self.bot.boundaries.next_dm_time(share.friend_user_id, now)
-            if uses_hearth is not None
-            else None
-        )
-        if when is not None and when - now > DEFER_AFTER:
-            self.bot.scheduler.at(deliver_job_id(share_id), when, self.deliver_job, share_id)
-            return
-        sent = None
-        if when is not None:
-            guild = self.bot.get_guild(share.guild_id)
-            draft = Draft(
-                share.guild_id,
-                share.user_id,
-                share.visibility,
-                share.wants,
-                friend_id=share.friend_user_id,
-                prompt_text=share.prompt_text,
-                body=share.body,
-            )
-            sent = await send_dm(
-                self.bot,
-                share.friend_user_id,
-                embed=share_embed(draft, guild_name=guild.name if guild else None),
-            )
-        outcome = logic.DELIVERED if sent is not None else logic.UNDELIVERED
-        async with self.bot.db.transaction():
-            if not await store.settle(self.bot.db, share_id, outcome):
-                return
-            if sent is not None:
-                await self._carries_words(share.user_id, sent, None)
-        log.info("held share %s share=%s", outcome, share_id)
-        if sent is None and await self.bot.boundaries.may_dm(share.user_id):
-            # Their words come back to them, so nothing is lost.
-            await send_dm(
-                self.bot,
-                share.user_id,
-                f"I couldn't deliver what you shared with <@{share.friend_user_id}>: they "
-                "aren't taking private shares through Hearth right now. "
-                + self._kept_note(share.body),
-            )
+    # ------------------------------------------------------------------ start-up
 
     async def rebuild_jobs(self) -> None:
-        held = await store.pending(self.bot.db)
+        """Private shares held by an older Hearth (before the outbox) get their DM now."""
+        held = [
+            s
+            for s in await store.pending(self.bot.db)
+            if s.friend_user_id is not None
+            and not await self.bot.outbox.has_pending(DELIVERED, s.share_id)
+        ]
+        if not held:
+            return
         now = self.bot.clock.now()
-        for share in held:
-            self.bot.scheduler.at(
-                deliver_job_id(share.share_id),
-                share.deliver_at or now,
-                self.deliver_job,
-                share.share_id,
-            )
-        if held:
-            log.info("share deliveries rebuilt count=%d", len(held))
+        async with self.bot.db.transaction() as tx:
+            for share in held:
+                draft = Draft(
+                    share.guild_id,
+                    share.user_id,
+                    share.visibility,
+                    share.wants,
+                    friend_id=share.friend_user_id,
+                    prompt_text=share.prompt_text,
+                    body=share.body,
+                )
+                guild = self.bot.get_guild(share.guild_id)
+                await self._queue_dm(tx, share.share_id, draft, guild, share.deliver_at or now)
+        log.info("held shares handed to the outbox count=%d", len(held))
 
     # ------------------------------------------------------------------ retention
 

@@ -97,18 +97,36 @@ async def get(db: Database, share_id: int) -> Share | None:
     return None if row is None else _share(row)
 
 
+async def delete(db: Database, share_id: int) -> None:
+    await db.execute("DELETE FROM shares WHERE share_id = ?", (share_id,))
+
+
 async def pending(db: Database) -> list[Share]:
     rows = await db.fetchall(f"SELECT {_COLUMNS} FROM shares WHERE status = 'pending'")
     return [_share(row) for row in rows]
 
 
-async def settle(db: Database, share_id: int, status: str) -> bool:
-    """Move a pending private share on (delivered / undelivered) exactly once."""
-    if status not in (logic.DELIVERED, logic.UNDELIVERED):
+async def settle(
+    db: Database,
+    share_id: int,
+    status: str,
+    *,
+    channel_id: int | None = None,
+    message_id: int | None = None,
+) -> bool:
+    """Move a pending share on (posted / delivered / undelivered) exactly once."""
+    if status not in (logic.POSTED, logic.DELIVERED, logic.UNDELIVERED):
         raise ValueError(f"unknown outcome {status!r}")
     changed = await db.execute(
-        "UPDATE shares SET status = ?, deliver_at = NULL WHERE share_id = ? AND status = 'pending'",
-        (status, share_id),
+        "UPDATE shares SET status = ?, deliver_at = NULL,"
+        " channel_id = COALESCE(?, channel_id), message_id = COALESCE(?, message_id)"
+        " WHERE share_id = ? AND status = 'pending'",
+        (
+            status,
+            channel_id if status == logic.POSTED else None,
+            message_id if status == logic.POSTED else None,
+            share_id,
+        ),
     )
     return changed > 0
 

@@ -15,7 +15,13 @@ from datetime import timedelta
 import pytest
 
 from cogs.phones_down import store
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
+from tests.fakediscord import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeMember,
+    InteractionResult,
+)
 from tests.fakediscord.harness import HearthHarness
 from tests.fakediscord.models import FakeMessage
 
@@ -67,13 +73,21 @@ async def parts(hearth: HearthHarness, cid: int) -> dict[int, store.logic.Taking
 
 
 async def open_lobby(who: FakeMember, **options: object) -> FakeMessage:
-    """`/phonesdown start …` and wait until Hearth has finished setting it up."""
-    lobby = await who.slash("phonesdown start", **options)
-    assert lobby.message is not None, lobby
-    note = await lobby.wait_followup()  # sent once the challenge is saved and timed
-    assert note.ephemeral
+    """`/phonesdown start …`: the private answer, then the card Hearth posts in the channel
+    (the challenge is saved first; the card comes through the outbox)."""
+    started = await who.slash("phonesdown start", **options)
+    assert started.ephemeral
+    note = await started.wait_followup()
     assert "in automatically" in note.content
-    return lobby.message
+    return await lobby_card(started)
+
+
+async def lobby_card(started: InteractionResult) -> FakeMessage:
+    channel = started.interaction.channel
+    fake = channel._fake
+    return await fake.wait_for_message(
+        channel, lambda m: any(b.get("label") == "Join" for b in m.buttons)
+    )
 
 
 async def start_running(
@@ -101,14 +115,15 @@ async def test_a_full_session_with_four_friends(
 ) -> None:
     w = world
     lobby = await w.alice.slash("phonesdown start", duration="30m", title="Sunday tea")
-    assert not lobby.ephemeral
-    card = lobby.message
-    assert card is not None
+    assert lobby.ephemeral
+    note = await lobby.wait_followup()
+    assert "The card is up" in note.content
+    assert "in automatically" in note.content
+    card = await lobby_card(lobby)
+    assert card.channel is w.chan
     assert [b["label"] for b in card.buttons] == ["Join", "Leave", "Start now"]
     assert "30 minutes" in card.text
-    note = await lobby.wait_followup()
-    assert note.ephemeral
-    assert "in automatically" in note.content
+    assert "Sunday tea" in card.text
     cid = challenge_id(card)
     for friend in (w.bob, w.cara, w.dan):
         joined = await friend.click(card, "Join")
@@ -211,8 +226,8 @@ async def test_start_now_and_late_joins_until_half_time(
     assert [b["label"] for b in card.buttons] == ["Join", "Leave", "Start now"]
 
     go = await w.alice.click(card, "Start now")
-    assert go.type == 7  # the card itself turned into the running state
-    assert "Phones down until" in card.text
+    assert go.type == 6  # acknowledged; the card itself turns into the running state
+    await fake_discord.until(lambda: "Phones down until" in card.text, what="the running card")
     assert hearth.bot.scheduler.job_ids(f"phonesdown:start:{cid}") == []
     assert hearth.bot.scheduler.job_ids(f"phonesdown:end:{cid}") == [f"phonesdown:end:{cid}"]
 
@@ -272,7 +287,7 @@ async def test_nobody_joined_means_a_kind_cancel(
     assert card.buttons == []
     # The channel is free again.
     again = await w.bob.slash("phonesdown start", duration="20m")
-    assert not again.ephemeral
+    assert "The card is up" in (await again.wait_followup()).text
 
 
 # --------------------------------------------------------------------------- refusals
@@ -371,17 +386,17 @@ async def test_restart_mid_challenge_posts_the_end_once_on_time(
     await eventually(bob_recorded, "a pick-up after the restart")
     hearth.advance(minutes=19)
     before = len(bot_posts(fake_discord, w.chan))
-    assert await hearth.bot.scheduler.run_due() == []
+    assert await hearth.run_due() == []
     assert len(bot_posts(fake_discord, w.chan)) == before
     hearth.advance(minutes=1)
-    assert await hearth.bot.scheduler.run_due() == [f"phonesdown:end:{cid}"]
+    assert await hearth.run_due() == [f"phonesdown:end:{cid}"]
     posts = bot_posts(fake_discord, w.chan)
     assert len(posts) == before + 1
     assert "**1 of 2** made it the whole way" in posts[-1].text
     assert "a little late" not in posts[-1].text
     await hearth.restart()
     hearth.advance(hours=1)
-    assert await hearth.bot.scheduler.run_due() == []
+    assert await hearth.run_due() == []
     assert len(bot_posts(fake_discord, w.chan)) == before + 1
 
 
@@ -396,13 +411,13 @@ async def test_an_end_that_passed_while_hearth_was_down_posts_once_on_start_and_
     hearth.advance(hours=3)
     await hearth.start()
     assert hearth.bot.scheduler.due(f"phonesdown:end:{cid}") == ends_at  # due: runs at once
-    assert await hearth.bot.scheduler.run_due() == [f"phonesdown:end:{cid}"]
+    assert await hearth.run_due() == [f"phonesdown:end:{cid}"]
     posts = bot_posts(fake_discord, w.chan)
     assert len(posts) == before + 1
     assert "All **3** of you made it the whole way" in posts[-1].text
     assert "offline when this one ended" in posts[-1].text
     await hearth.restart()
-    assert await hearth.bot.scheduler.run_due() == []
+    assert await hearth.run_due() == []
     assert len(bot_posts(fake_discord, w.chan)) == before + 1
 
 
@@ -416,7 +431,7 @@ async def test_a_lobby_survives_a_restart_and_starts_on_time(
     joined = await w.bob.click(card, "Join")  # the button works for the new bot
     assert "You're in" in joined.content
     hearth.advance(minutes=5)
-    assert await hearth.bot.scheduler.run_due() == [f"phonesdown:start:{cid}"]
+    assert await hearth.run_due() == [f"phonesdown:start:{cid}"]
     assert "**2** friends are in" in card.text
 
 

@@ -98,9 +98,8 @@ class Story:
 
     async def phones_down(self) -> None:
         lobby = await self.ana.slash("phonesdown start", duration="30m", title=ANA_TITLE)
-        card = lobby.message
-        assert card is not None
         await lobby.wait_followup()
+        card = await self.fake.wait_for_message(self.chan, lambda m: ANA_TITLE in m.text)
         await self.ben.click(card, "Join")
         cid = next(
             int(m[1])
@@ -251,7 +250,7 @@ async def test_show_export_and_delete_everything_about_one_member(story: Story) 
         "1 challenge you started",
         "1 challenge you joined",
         "1 answer to an open question",
-        "5 messages of yours Hearth posted",
+        "7 messages of yours Hearth posted",
         "1 prompt answer or skip",
         "2 shares",
         "1 set of personal settings",
@@ -307,6 +306,8 @@ async def test_show_export_and_delete_everything_about_one_member(story: Story) 
     assert "Everything Hearth held about you is deleted" in said
     assert "Steady support" in said
     assert "I deleted 5 of my messages that carried your words" in said
+    # The phones-down card and results stay for the group, without her title or name.
+    assert "I took your name and words out of 2 messages the group keeps" in said
 
     # No row anywhere still names her (every table, every person column).
     assert await story.rows_naming(ana.id) == {}

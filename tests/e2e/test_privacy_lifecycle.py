@@ -120,8 +120,9 @@ async def test_forget_server_deletes_at_once_for_admins_only(story: Story) -> No
     asked = await story.olwen.slash("hearth forget-server")
     done = await until_done(await story.olwen.click(asked, "Delete this server's data"))
     assert "Everything Hearth kept about this server is deleted" in done.text
-    # Hers (a debrief, a revealed answer, a share) and Ben's revealed answer.
-    assert "I deleted 4 of my messages that carried people's words" in done.text
+    # Hers (a debrief, a revealed answer, a share, and her phones-down card and results,
+    # which carry her title) and Ben's revealed answer.
+    assert "I deleted 6 of my messages that carried people's words" in done.text
 
     # Only a fresh, unconfigured record of being here remains.
     assert await server_rows(story, here) == {"guilds": 1}

@@ -51,6 +51,8 @@ async def test_three_hundred_servers_due_at_once_draw_no_429(
     # As APScheduler would: every due job starts at once.
     results = await asyncio.gather(*(bot.scheduler.fire(job) for job in jobs))
     assert all(results)
+    # The posts leave through the outbox, paced by Discord's global limit (~6 s).
+    assert await bot.outbox.idle(timeout=60)
 
     assert fake_discord.stats.ratelimited == 0
     assert fake_discord.stats.requests - before == SERVERS  # one request per prompt

@@ -36,6 +36,7 @@ async def test_retention_is_the_admins_choice_and_the_daily_job_keeps_it(
     assert "Kept for 30 days" in (await world.admin.slash("hearth settings")).text
 
     post = await world.post()
+    rid = round_id(post)
     await world.answer(world["A"], post, "Answer one.")
     await world.answer(world["B"], post, "Answer two.", anonymous=True)
     opened = await world["A"].slash("share", {"how": "named", "wants": "advice"})
@@ -56,4 +57,4 @@ async def test_retention_is_the_admins_choice_and_the_daily_job_keeps_it(
     assert await count(world, "prompt_answers") == 0
     await until_empty(world, "shares")  # the sharing cog sweeps on the same daily signal
     # The round itself (no personal data) stays, so the week's history is intact.
-    assert await prompt_store.get_round(bot.db, round_id(post)) is not None
+    assert await prompt_store.get_round(bot.db, rid) is not None

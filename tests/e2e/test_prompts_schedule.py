@@ -87,7 +87,7 @@ async def test_a_prompt_missed_while_down_is_posted_within_six_hours_only(
     world.hearth.clock.set(FIRST_SUNDAY + timedelta(hours=2))
     await world.hearth.start()
     assert world.hearth.bot.scheduler.due(world.job) == FIRST_SUNDAY  # due: runs at once
-    await world.hearth.bot.scheduler.run_due()
+    await world.hearth.run_due()
     await world.fake.wait_for_message(world.channel, lambda m: WEEKLY in m.text)
 
     # A week later Hearth is down for seven hours past the time: that week is skipped.
@@ -236,7 +236,7 @@ async def test_depth_and_skipped_topics_hold_for_every_draw(world: World) -> Non
             bot.clock.now(),
             forget,
         )
-        await store.record_manual(bot.db, new, 1)
+        await store.record_manual(bot.db, new)
         await store.close_round(bot.db, new.round_id, bot.clock.now())
     assert len(set(seen[:-1])) == len(eligible)
     assert await store.used_ids(bot.db, gid) == {seen[-1]}  # the new cycle began

@@ -58,7 +58,9 @@ class World:
     async def post(self, needle: str = WEEKLY) -> FakeMessage:
         """Run the weekly job (as if its time had come) and return its post."""
         assert await self.hearth.fire(self.job), "the weekly job is not armed"
-        return await self.fake.wait_for_message(self.channel, lambda m: needle in m.text)
+        post = await self.fake.wait_for_message(self.channel, lambda m: needle in m.text)
+        assert await self.hearth.bot.outbox.idle()  # …and recorded: the round is open
+        return post
 
     async def answer(
         self, who: FakeMember, post: FakeMessage, text: str, *, anonymous: bool = False

@@ -156,10 +156,8 @@ async def test_a_phones_down_title_that_looks_sealed_makes_a_working_lobby(
     await story.set_up()
     title = lookalikes()[1]
     r = await story.ana.slash("phonesdown start", duration="30m", title=title)
-    assert INCIDENT not in r.text
-    card = r.message
-    assert card is not None
-    assert title in card.text
+    assert INCIDENT not in (await r.wait_followup()).text
+    card = await story.fake.wait_for_message(story.chan, lambda m: title in m.text)
     joined = await story.ben.click(card, "Join")
     assert INCIDENT not in joined.text
     assert "isn't around" not in joined.text

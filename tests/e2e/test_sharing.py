@@ -67,7 +67,8 @@ def sent_bodies(fake: FakeDiscord, needle: str) -> list[str]:
 async def test_sharing_with_the_group_named_and_anonymously(world: World) -> None:
     role = world.guild.add_role("everyone-ish", mentionable=True)
     spam = f"@everyone @here <@&{role.id}> <@{world.friend.id}>"
-    commits = world.hearth.bot.db.transactions
+    bot = world.hearth.bot
+    commits, settled = bot.db.transactions, bot.outbox.settled
     done = await world.share(
         world.sharer, f"Big news, I got the job! {spam}", how="named", wants="encouragement"
     )
@@ -75,7 +76,9 @@ async def test_sharing_with_the_group_named_and_anonymously(world: World) -> Non
     said = (await done.wait_original()).text  # answered first, then posted
     assert "Shared in" in said
     assert "with your name" in said
-    assert world.hearth.bot.db.transactions - commits == 1  # one write per interaction
+    # One write for the interaction (the share and its post's intent); the outbox records
+    # the delivery in its own.
+    assert (bot.db.transactions - commits, bot.outbox.settled - settled) == (2, 1)
     post = await world.fake.wait_for_message(world.channel, lambda m: "Big news" in m.text)
     assert f"From <@{world.sharer.id}>" in post.text
     assert "A little encouragement would be lovely" in post.text
@@ -218,10 +221,12 @@ async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -
 
     await world.hearth.restart()  # the wait survives a restart
     bot = world.hearth.bot
-    job = f"share:deliver:{held.share_id}"
-    assert bot.scheduler.due(job) == datetime(2026, 1, 13, 6, 0, tzinfo=UTC)  # 07:00 Berlin
-    world.hearth.clock.set(datetime(2026, 1, 13, 6, 0, tzinfo=UTC))
-    assert job in await bot.scheduler.run_due()
+    due = await bot.db.fetchval("SELECT due_at FROM outbox WHERE status = 'pending'")
+    assert datetime.fromisoformat(due) == datetime(2026, 1, 13, 6, 0, tzinfo=UTC)  # 07:00 Berlin
+    world.hearth.clock.set(datetime(2026, 1, 13, 5, 59, tzinfo=UTC))
+    await world.hearth.deliver()
+    assert world.fake.dms_to(world.friend) == []  # not a minute early
+    await world.hearth.deliver(minutes=1)
     dm = await world.fake.wait_for_message(world.friend, lambda m: "last night" in m.text)
     assert "shared this with you privately" in dm.text
     [delivered] = await world.shares()

@@ -78,8 +78,18 @@ class HearthHarness:
         return await self.start(**bot_kwargs)
 
     async def fire(self, job_id: str) -> Any:
-        """Run a scheduled job now, as if its time had come."""
-        return await self.bot.scheduler.fire(job_id)
+        """Run a scheduled job now, as if its time had come, and let what it says reach
+        Discord (the outbox delivers in the background; this waits for it)."""
+        ran = await self.bot.scheduler.fire(job_id)
+        assert await self.bot.outbox.idle(), "the outbox didn't settle"
+        return ran
+
+    async def run_due(self) -> list[str]:
+        """Run every job due by the clock (as `scheduler.run_due`), then let what they say
+        reach Discord."""
+        ran = await self.bot.scheduler.run_due()
+        assert await self.bot.outbox.idle(), "the outbox didn't settle"
+        return ran
 
     async def deliver(self, delta: timedelta | None = None, **kwargs: float) -> None:
         """Move the clock (optionally), run what fell due, and wait until the outbox has

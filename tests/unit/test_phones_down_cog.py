@@ -65,7 +65,8 @@ async def setup(tmp_path: Path) -> AsyncIterator[tuple[PhonesDownCog, CountingDb
     await store.begin(db, ch.challenge_id, NOW)
     counting = CountingDb(db)
     clock = FakeClock(NOW + timedelta(minutes=5))
-    bot = SimpleNamespace(db=counting, clock=clock)
+    outbox = SimpleNamespace(handle=lambda name, **callbacks: None)  # no messages here
+    bot = SimpleNamespace(db=counting, clock=clock, outbox=outbox)
     cog = PhonesDownCog(bot)  # type: ignore[arg-type]
     yield cog, counting, clock, ch.challenge_id
     await db.close()

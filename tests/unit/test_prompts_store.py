@@ -159,11 +159,11 @@ async def test_a_failed_post_leaves_a_failed_round_and_can_pause(db: Database) -
 
 
 async def test_used_prompts_are_remembered_and_a_new_cycle_forgets_them(db: Database) -> None:
-    await store.record_manual(db, new_round(prompt_id="sharing-001"), 1)
-    await store.record_manual(db, new_round(prompt_id="sharing-002"), 2)
+    await store.record_manual(db, new_round(prompt_id="sharing-001"))
+    await store.record_manual(db, new_round(prompt_id="sharing-002"))
     assert await store.used_ids(db, G) == {"sharing-001", "sharing-002"}
     cycle = frozenset({"sharing-001", "sharing-002"})
-    await store.record_manual(db, new_round(prompt_id="sharing-002", forget=cycle), 3)
+    await store.record_manual(db, new_round(prompt_id="sharing-002", forget=cycle))
     assert await store.used_ids(db, G) == {"sharing-002"}
     assert await store.used_ids(db, OTHER) == set()
 
