@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import secrets
 import sqlite3
-from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,6 +21,7 @@ from bot import guilds, timeutil, ui
 from bot.boundaries_rules import depth_label
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import HearthError, send_ephemeral
+from bot.outbox import Message, Outcome, Tx
 from bot.privacy import PersonalData
 from cogs.boundaries import logic, store
 from cogs.boundaries.views import (
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 # Proposal ids are random (not 1, 2, 3…) so a button id can't be guessed by counting.
 _MAX_PROPOSAL_ID = 2**53
+# The outbox's handler for a question's post; how long the asker waits to hear it's up.
+PROPOSAL = "boundaries.proposal"
+ANSWER_WAIT = 2.5
 
 
 def close_job_id(proposal_id: int) -> str:
@@ -57,6 +60,7 @@ class BoundariesCog(HearthCog):
 
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
+        bot.outbox.handle(PROPOSAL, delivered=self._proposal_posted, failed=self._proposal_failed)
 
     # -- your own boundaries ------------------------------------------------------
 
@@ -160,30 +164,15 @@ class BoundariesCog(HearthCog):
         now = self.bot.clock.now()
         closes_at = now + pace.window
         proposal_id = secrets.randbelow(_MAX_PROPOSAL_ID - 1) + 1
-        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
-            message = await channel.send(
-                embed=ui.embed(
-                    logic.PROPOSAL_TITLE,
-                    logic.proposal_text(depth, to_depth, closes_at),
-                    practice="boundaries",
-                ),
-                view=vote_view(proposal_id),
-            )
-        except discord.HTTPException as exc:
-            log.info("depth proposal not posted guild=%s code=%s", guild_id, exc.code)
-            raise HearthError(
-                f"I couldn't post in <#{channel_id}>, so I couldn't ask the group. An admin "
-                "can check my permissions there with `/hearth settings`."
-            ) from None
-        try:
-            async with b.acting(guild_id, interaction.user.id):
+            # The question and its post are one write; the post names nobody.
+            async with b.acting(guild_id, interaction.user.id) as tx:
                 await store.insert(
                     self.bot.db,
                     proposal_id=proposal_id,
                     guild_id=guild_id,
                     channel_id=channel_id,
-                    message_id=message.id,
+                    message_id=None,
                     from_depth=depth,
                     to_depth=to_depth,
                     opened_at=now,
@@ -191,17 +180,51 @@ class BoundariesCog(HearthCog):
                 )
                 # Whoever asks is in; they can change it on the post like anyone else.
                 await store.record_vote(self.bot.db, proposal_id, interaction.user.id, True, now)
+                intent = await self.bot.outbox.post(
+                    tx,
+                    channel_id=channel_id,
+                    guild_id=guild_id,
+                    message=Message(
+                        embeds=[
+                            ui.embed(
+                                logic.PROPOSAL_TITLE,
+                                logic.proposal_text(depth, to_depth, closes_at),
+                                practice="boundaries",
+                            )
+                        ],
+                        view=vote_view(proposal_id),
+                    ),
+                    handler=PROPOSAL,
+                    ref=proposal_id,
+                )
+                self.bot.db.after_commit(lambda: self._schedule(proposal_id, closes_at))
         except sqlite3.IntegrityError:
             # Someone else asked a moment earlier: one question per server.
-            with suppress(discord.HTTPException):
-                await message.delete()
             raise HearthError(
                 f"Someone asked the group just a moment ago — you can answer on that post in "
                 f"<#{channel_id}>."
             ) from None
-        self._schedule(proposal_id, closes_at)
         log.info("depth proposal opened guild=%s proposal=%s", guild_id, proposal_id)
+        outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
+        if outcome is not None and not outcome.ok:
+            raise HearthError(
+                f"I couldn't post in <#{channel_id}>, so I couldn't ask the group. An admin "
+                "can check my permissions there with `/hearth settings`."
+            )
         return logic.proposed_line(channel_id, closes_at)
+
+    async def _proposal_posted(self, tx: Tx, outcome: Outcome) -> None:
+        assert outcome.ref is not None
+        assert outcome.message_id is not None
+        await store.set_message(self.bot.db, outcome.ref, outcome.message_id)
+
+    async def _proposal_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """The question never reached the group: it is withdrawn, votes and all."""
+        assert outcome.ref is not None
+        await store.withdraw(self.bot.db, outcome.ref)
+        proposal_id = outcome.ref
+        self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(close_job_id(proposal_id)))
+        log.info("depth proposal not posted guild=%s code=%s", outcome.guild_id, outcome.code)
 
     def _schedule(self, proposal_id: int, closes_at: datetime) -> None:
         self.bot.scheduler.at(
@@ -213,10 +236,11 @@ class BoundariesCog(HearthCog):
             self._schedule(proposal.proposal_id, proposal.closes_at)
 
     async def close_proposal(self, proposal_id: int) -> None:
-        """Decide a question and tell the group. Safe to run twice: it decides once."""
+        """Decide a question and tell the group. Safe to run twice: it decides once. The
+        decision and what the group reads about it are one write."""
         b = self.bot.boundaries
         now = self.bot.clock.now()
-        async with self.bot.db.transaction():
+        async with self.bot.db.transaction() as tx:
             proposal = await store.get(self.bot.db, proposal_id)
             if proposal is None or not proposal.is_open:
                 return
@@ -229,43 +253,36 @@ class BoundariesCog(HearthCog):
             await store.settle(self.bot.db, proposal_id, "deeper" if deeper else "stayed", now)
             if deeper:
                 await b.raise_consented_depth(proposal.guild_id, proposal.to_depth)
-        depth = await b.group_depth(proposal.guild_id)
+            depth = await b.group_depth(proposal.guild_id)
+            await self._announce(tx, proposal, deeper, depth)
         log.info(
             "depth proposal closed guild=%s proposal=%s outcome=%s",
             proposal.guild_id,
             proposal_id,
             "deeper" if deeper else "stayed",
         )
-        await self._announce(proposal, deeper, depth)
 
-    async def _announce(self, proposal: store.Proposal, deeper: bool, depth: int) -> None:
-        # The decision is already saved; a missing channel or permission only costs the post.
-        channel = self.bot.get_partial_messageable(proposal.channel_id, guild_id=proposal.guild_id)
+    async def _announce(self, tx: Tx, proposal: store.Proposal, deeper: bool, depth: int) -> None:
         if proposal.message_id is not None:
             closed = ui.embed(
                 logic.PROPOSAL_TITLE, logic.CLOSED_PROPOSAL_TEXT, practice="boundaries"
             )
-            try:
-                await channel.get_partial_message(proposal.message_id).edit(embed=closed, view=None)
-            except discord.HTTPException as exc:
-                log.info(
-                    "depth question not closed guild=%s proposal=%s code=%s",
-                    proposal.guild_id,
-                    proposal.proposal_id,
-                    exc.code,
-                )
+            await self.bot.outbox.edit(
+                tx,
+                channel_id=proposal.channel_id,
+                guild_id=proposal.guild_id,
+                message_id=proposal.message_id,
+                message=Message(embeds=[closed]),
+            )
         result = ui.embed(
             logic.result_title(deeper), logic.result_text(deeper, depth), practice="boundaries"
         )
-        try:
-            await channel.send(embed=result)
-        except discord.HTTPException as exc:
-            log.info(
-                "depth result not posted guild=%s proposal=%s code=%s",
-                proposal.guild_id,
-                proposal.proposal_id,
-                exc.code,
-            )
+        await self.bot.outbox.post(
+            tx,
+            channel_id=proposal.channel_id,
+            guild_id=proposal.guild_id,
+            message=Message(embeds=[result]),
+        )
 
     @commands.Cog.listener()
     async def on_hearth_guild_left(self, guild_id: int) -> None:

@@ -97,6 +97,18 @@ async def last_stayed_at(db: Database, guild_id: int) -> datetime | None:
     return _dt(value)
 
 
+async def set_message(db: Database, proposal_id: int, message_id: int) -> None:
+    await db.execute(
+        "UPDATE depth_proposals SET message_id = ? WHERE proposal_id = ?",
+        (message_id, proposal_id),
+    )
+
+
+async def withdraw(db: Database, proposal_id: int) -> None:
+    """A question that never reached the group goes, with its votes."""
+    await db.execute("DELETE FROM depth_proposals WHERE proposal_id = ?", (proposal_id,))
+
+
 async def insert(
     db: Database,
     *,

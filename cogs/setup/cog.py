@@ -14,7 +14,7 @@ from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS, GuildSettings
-from bot.limits import Pacer
+from bot.outbox import Message
 from bot.permissions import explain_missing, missing_in
 from bot.practices import BY_KEY, PRACTICES
 
@@ -90,14 +90,25 @@ class PracticesView(ui.HearthView):
 # Welcomes go out at this pace: a handful at once, then a couple a second, so a start
 # after an outage in which hundreds of servers added Hearth doesn't spend Discord's 50
 # requests a second (and collect 429s) on them while prompts and check-ins fall due.
-WELCOME_RATE = 2.0
-WELCOME_BURST = 5
+WELCOME_LANE = "welcomes"
+
+
+def welcome_card() -> discord.Embed:
+    return ui.embed(
+        "Hi, I'm Hearth",
+        "I help friend groups grow closer through seven small practices — listening, "
+        "sharing, curiosity, phones-down time, steady support, boundaries and repair.\n\n"
+        "**To begin**, a server admin runs `/hearth setup` to pick a channel and a "
+        "weekly time. Anyone can run `/hearth help` to see what's possible.\n\n"
+        "**What I keep:** only what you give me — your settings and anything you choose "
+        "to share with Hearth. I never read your ordinary chat, and I never DM anyone who "
+        "hasn't asked me to.",
+    )
 
 
 class SetupCog(HearthCog):
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
-        self.welcome_pacer = Pacer(WELCOME_RATE, burst=WELCOME_BURST)
 
     # -- /hearth setup ----------------------------------------------------------
 
@@ -273,8 +284,7 @@ class SetupCog(HearthCog):
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        if await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
-            await self.welcome(guild)
+        await self.arrived(guild)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -282,10 +292,8 @@ class SetupCog(HearthCog):
         known = await guilds.known_ids(self.bot.db)
         here = {guild.id for guild in self.bot.guilds}
         for guild in list(self.bot.guilds):
-            if guild.id not in known and await guilds.mark_joined(
-                self.bot.db, guild.id, self.bot.clock.now()
-            ):
-                await self.welcome(guild)
+            if guild.id not in known:
+                await self.arrived(guild)
         # ...and servers that removed it meanwhile are simply missing from READY's list:
         # they leave now, as if Hearth had seen it happen (their data goes in 14 days).
         listed = self.bot.servers_at_connect()
@@ -316,30 +324,25 @@ class SetupCog(HearthCog):
                 return channel
         return None
 
-    async def welcome(self, guild: discord.Guild) -> None:
-        await self.welcome_pacer.wait()
-        settings = await guilds.get(self.bot.db, guild.id)
-        if settings is not None and settings.configured:
-            return  # set up while its welcome waited its turn: it needs no "how to begin"
-        channel = self.welcome_channel(guild)
-        if channel is None:
-            log.info("no channel to welcome in guild=%s", guild.id)
-            return
-        card = ui.embed(
-            "Hi, I'm Hearth",
-            "I help friend groups grow closer through seven small practices — listening, "
-            "sharing, curiosity, phones-down time, steady support, boundaries and repair.\n\n"
-            "**To begin**, a server admin runs `/hearth setup` to pick a channel and a "
-            "weekly time. Anyone can run `/hearth help` to see what's possible.\n\n"
-            "**What I keep:** only what you give me — your settings and anything you choose "
-            "to share with Hearth. I never read your ordinary chat, and I never DM anyone who "
-            "hasn't asked me to.",
-        )
-        try:
-            await channel.send(embed=card)
-        except discord.HTTPException as exc:
-            log.info("welcome failed guild=%s code=%s", guild.id, exc.code)
-        except RuntimeError:
-            if not self.bot.is_closed():
-                raise
-            # Shutting down mid-post: the HTTP session is already gone; nothing to do.
+    async def arrived(self, guild: discord.Guild) -> None:
+        """Hearth is in this server (new, or back): recorded, and — if nobody has set it up
+        yet — a welcome saying how to begin, in the same write."""
+        async with self.bot.db.transaction() as tx:
+            if not await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
+                return
+            settings = await guilds.get(self.bot.db, guild.id)
+            if settings is not None and settings.configured:
+                return  # back after a short absence, already set up
+            channel = self.welcome_channel(guild)
+            if channel is None:
+                log.info("no channel to welcome in guild=%s", guild.id)
+                return
+            await self.bot.outbox.post(
+                tx,
+                channel_id=channel.id,
+                guild_id=guild.id,
+                message=Message(embeds=[welcome_card()]),
+                # One lane for every welcome: a flood of servers at start goes one by one
+                # and never crowds out what friends are waiting for.
+                lane=WELCOME_LANE,
+            )

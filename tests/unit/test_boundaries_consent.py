@@ -48,7 +48,7 @@ class Booted:
         await bot.setup_hook()
         cog = cog_of(bot)
 
-        async def record(proposal: store.Proposal, deeper: bool, depth: int) -> None:
+        async def record(tx: object, proposal: store.Proposal, deeper: bool, depth: int) -> None:
             self.announced.append((proposal.proposal_id, deeper, depth))
 
         cog._announce = record  # type: ignore[method-assign]
