@@ -477,39 +477,6 @@ async def _forget_column(
     return max(cur.rowcount, 0)
 
 
-# --------------------------------------------------------------------------- the word ledger
-
-
-async def record_words(
-    db: Database,
-    *,
-    user_id: int,
-    channel_id: int,
-    message_id: int,
-    guild_id: int | None,
-    practice: str,
-    now: datetime,
-) -> None:
-    """Note that Hearth's message `message_id` carries this person's words.
-
-    Joins the caller's transaction when there is one (record it where the post is
-    recorded). `/privacy delete` deletes these messages from Discord.
-    """
-    async with db.transaction() as conn:
-        await conn.execute(
-            f"INSERT INTO {POSTED_WORDS} (message_id, channel_id, guild_id, user_id, practice,"
-            " posted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, user_id) DO NOTHING",
-            (
-                message_id,
-                channel_id,
-                guild_id,
-                user_id,
-                practice,
-                now.astimezone(UTC).isoformat(timespec="microseconds"),
-            ),
-        )
-
-
 async def check_data_key(db: Database, cipher: crypto.DataCipher) -> None:
     """Refuse (DataKeyError, a sentence for the operator) a key that isn't this database's.
 

@@ -69,6 +69,7 @@ class SupportCog(HearthCog):
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
         self.svc = SupportService(bot)
+        self.svc.handle()
 
     @asynccontextmanager
     async def _writing(
@@ -244,12 +245,19 @@ class SupportCog(HearthCog):
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
+        intent: int | None = None
         async with self._writing(interaction.guild_id, user_id) as conn:
             checkin_id = await store.create_checkin(conn, user_id, store.now_key(now), now)
-        if checkin_id is None:  # the same instant twice: already on its way
+            if checkin_id is not None:
+                intent = await self.svc.queue_checkin(conn, user_id, checkin_id)
+        if intent is None:  # the same instant twice: already on its way
             await ui.reply(interaction, "One is already on its way — check your DMs.")
             return
-        if await self.svc.deliver_checkin(user_id, checkin_id):
+        [arrived] = await self.svc.sent([intent])
+        if arrived is None:
+            await ui.reply(interaction, "It's on its way to your DMs. 💛")
+            return
+        if arrived:
             await ui.reply(interaction, "Sent — it's in your DMs. 💛")
             return
         # They're told right here, so the later notice isn't needed.

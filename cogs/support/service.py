@@ -2,13 +2,15 @@
 
 Jobs take ids and re-read the database when they run; their ids are stable
 (`checkin:{user_id}`, `quietwatch:{user_id}`, `support:out:{outbox_id}`) and every one
-is rebuilt from the database on start. Every DM goes through `bot.dm.send_dm` (paced
-opening, 50007 → unreachable); when a DM finds someone's inbox closed, a notice waits
-to tell them, once, the next time they use Hearth.
+is rebuilt from the database on start. Every DM is an outbox intent (`bot.outbox`),
+written in the same transaction as the state change it follows (a check-in's ledger row,
+an invite, a circle told); when a DM finds someone's inbox closed, a notice waits to
+tell them, once, the next time they use Hearth.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -19,9 +21,8 @@ import aiosqlite
 import discord
 
 from bot import textfit, timeutil, ui
-from bot.dm import send_dm
 from bot.limits import Breather
-from bot.privacy import record_words
+from bot.outbox import DM_CLOSED, Message, Outcome, Tx, Words
 from cogs.support import logic, store, views
 from cogs.support.logic import Later, Schedule
 
@@ -44,6 +45,13 @@ def quiet_job_id(user_id: int) -> str:
 def outbox_job_id(outbox_id: int) -> str:
     return f"support:out:{outbox_id}"
 
+
+# The outbox's handlers: a check-in DM, a DM to a friend, a circle invitation.
+CHECKIN = "support.checkin"
+FRIEND = "support.friend"
+INVITE = "support.invite"
+# How long a command waits to say whether its DM arrived (then: it's on its way).
+ANSWER_WAIT = 2.5
 
 PRUNE_JOB = "support:prune"
 PRUNE_AT = time(3, 30)  # UTC, daily
@@ -88,20 +96,41 @@ class SupportService:
 
     # ------------------------------------------------------------------ DMs
 
-    async def dm(
-        self,
-        user_id: int,
-        content: str | None = None,
-        *,
-        embed: discord.Embed | None = None,
-        view: discord.ui.View | None = None,
-    ) -> discord.Message | None:
-        """`send_dm`, plus: a closed inbox leaves a notice for the person's next command."""
-        message = await send_dm(self.bot, user_id, content, embed=embed, view=view)
-        if message is None and (await self.bot.boundaries.person(user_id)).dm_unreachable:
+    def handle(self) -> None:
+        outbox = self.bot.outbox
+        outbox.handle(CHECKIN, failed=self._checkin_failed)
+        outbox.handle(FRIEND, failed=self._friend_failed)
+        outbox.handle(INVITE, failed=self._invite_failed)
+
+    async def _closed_notice(self, outcome: Outcome) -> None:
+        """A DM found the inbox closed: a notice waits for their next command."""
+        if outcome.code in DM_CLOSED and outcome.recipient is not None:
+            user_id = outcome.recipient
             await store.add_dm_notice(self.bot.db, user_id, self.bot.clock.now())
-            self.notices.add(user_id)
-        return message
+            self.bot.db.after_commit(lambda: self.notices.add(user_id))
+
+    async def _checkin_failed(self, tx: Tx, outcome: Outcome) -> None:
+        assert outcome.ref is not None
+        await store.mark_failed(self.bot.db, outcome.ref)
+        await self._closed_notice(outcome)
+        log.info("checkin not delivered checkin=%s code=%s", outcome.ref, outcome.code)
+
+    async def _friend_failed(self, tx: Tx, outcome: Outcome) -> None:
+        await self._closed_notice(outcome)
+
+    async def _invite_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """An invitation that never arrived is no invitation (ref: who asked)."""
+        assert outcome.ref is not None
+        if outcome.recipient is not None:
+            await store.forget_invite(self.bot.db, outcome.ref, outcome.recipient)
+        await self._closed_notice(outcome)
+
+    async def sent(self, intents: list[int]) -> list[bool | None]:
+        """Whether each DM arrived, as far as we know within a moment (None: on its way)."""
+        outcomes = await asyncio.gather(
+            *(self.bot.outbox.wait(intent, ANSWER_WAIT) for intent in intents)
+        )
+        return [None if o is None else o.ok for o in outcomes]
 
     async def name_of(self, user_id: int) -> str:
         """Someone's display name for a DM title (one line, short), or "A friend"."""
@@ -153,31 +182,34 @@ class SupportService:
             return
         nxt = logic.following(schedule, max(decision.slot, now), tz)
         send_at = logic.first_send(nxt, user_id)
-        # One transaction: the ledger row for this slot and the next time.
+        # One transaction: the ledger row for this slot, the next time, and the DM itself.
         async with bot.db.transaction() as conn:
             checkin_id = await store.create_checkin(
                 conn, user_id, store.slot_key(decision.slot), now
             )
             await store.move_next(conn, user_id, nxt, send_at, now)
+            if checkin_id is not None:
+                await self.queue_checkin(conn, user_id, checkin_id)
         self._arm_at(user_id, send_at)
         if checkin_id is None:
             log.info("checkin already sent user=%s", user_id)
             return
-        await self.deliver_checkin(user_id, checkin_id)
+        log.info("checkin queued user=%s checkin=%s", user_id, checkin_id)
 
     def _arm_at(self, user_id: int, when: datetime) -> None:
         self.bot.scheduler.at(checkin_job_id(user_id), when, self.checkin_job, user_id)
 
-    async def deliver_checkin(self, user_id: int, checkin_id: int) -> bool:
-        message = await self.dm(
-            user_id, embed=views.checkin_embed(), view=views.checkin_view(checkin_id)
+    async def queue_checkin(self, tx: Tx, user_id: int, checkin_id: int) -> int:
+        """The check-in DM, in the transaction that records it (`decide` has already asked
+        the person's boundaries; at delivery only closed DMs stop it)."""
+        return await self.bot.outbox.dm(
+            tx,
+            user_id=user_id,
+            consent=False,
+            message=Message(embeds=[views.checkin_embed()], view=views.checkin_view(checkin_id)),
+            handler=CHECKIN,
+            ref=checkin_id,
         )
-        if message is None:
-            await store.mark_failed(self.bot.db, checkin_id)
-            log.info("checkin not delivered user=%s checkin=%s", user_id, checkin_id)
-            return False
-        log.info("checkin sent user=%s checkin=%s", user_id, checkin_id)
-        return True
 
     # ------------------------------------------------------------------ the quiet watch
 
@@ -248,32 +280,32 @@ class SupportService:
         sender_name: str | None = None,
         note: str | None = None,
         quiet_days: int | None = None,
-    ) -> tuple[discord.Embed, discord.ui.View | None]:
+    ) -> Message:
         """The DM a friend gets. Never carries a mood or a check-in's words."""
         name = sender_name or await self.name_of(sender_id)
         mention = f"<@{sender_id}>"
         if kind == "invite":
             title, text = logic.invite_text(name)
-            return (
-                ui.embed(title, f"{text}\n\nFrom {mention}.", practice="support"),
-                views.invite_view(sender_id),
+            return Message(
+                embeds=[ui.embed(title, f"{text}\n\nFrom {mention}.", practice="support")],
+                view=views.invite_view(sender_id),
             )
         if kind == "signal":
             title, text = logic.signal_text(name)
-            return (
-                ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support"),
-                views.here_view(sender_id),
+            return Message(
+                embeds=[ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support")],
+                view=views.here_view(sender_id),
             )
         if kind == "quiet":
             title, text = logic.quiet_text(name, quiet_days or 0)
-            return (
-                ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support"),
-                views.here_view(sender_id),
+            return Message(
+                embeds=[ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support")],
+                view=views.here_view(sender_id),
             )
         title = logic.here_text(name) if kind == "here" else logic.thinking_text(name)
         body = textfit.quote_block(note, 1200) if note else ""
         body = f"{body}\n\nFrom {mention}." if body else f"From {mention}."
-        return ui.embed(title, body, footer=logic.FRIEND_NOTE_FOOTER), None
+        return Message(embeds=[ui.embed(title, body, footer=logic.FRIEND_NOTE_FOOTER)])
 
     async def still_wanted(self, kind: str, sender_id: int, recipient_id: int) -> bool:
         """Whether a delivery still makes sense (nobody left the circle meanwhile)."""
@@ -303,52 +335,64 @@ class SupportService:
 
         Returns ("sent" | "later" | "failed" | "dropped", when it will arrive). `outer`
         wraps the one write (e.g. `boundaries.acting`) and `before` adds the caller's own
-        writes to it, so a whole interaction commits once.
+        writes to it, so a whole interaction commits once — the DM's intent included.
         """
         bot = self.bot
         now = bot.clock.now()
         when = await bot.boundaries.next_dm_time(recipient_id, now)
         later = when is not None and when > now
+        message: Message | None = None
+        if when is not None and not later:
+            message = await self.render(kind, sender_id, sender_name=sender_name, note=note)
         outbox_id: int | None = None
-        if later or before is not None:
-            async with outer or nullcontext(), bot.db.transaction() as conn:
-                if before is not None:
-                    await before(conn)
-                if later and when is not None:
-                    outbox_id = await store.add_outgoing(
-                        conn,
-                        kind=kind,
-                        sender_user_id=sender_id,
-                        recipient_user_id=recipient_id,
-                        guild_id=guild_id,
-                        due_at=when,
-                        now=now,
-                        note=note,
-                    )
-        elif outer is not None:
-            async with outer:
-                pass
+        intent: int | None = None
+        async with outer or nullcontext(), bot.db.transaction() as conn:
+            if before is not None:
+                await before(conn)
+            if later and when is not None:
+                outbox_id = await store.add_outgoing(
+                    conn,
+                    kind=kind,
+                    sender_user_id=sender_id,
+                    recipient_user_id=recipient_id,
+                    guild_id=guild_id,
+                    due_at=when,
+                    now=now,
+                    note=note,
+                )
+            elif message is not None:
+                intent = await self._queue_friend(
+                    conn, kind, sender_id, recipient_id, guild_id, message, note
+                )
         if when is None:
             return "dropped", None
         if outbox_id is not None:
             bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
             return "later", when
-        embed, view = await self.render(kind, sender_id, sender_name=sender_name, note=note)
-        message = await self.dm(recipient_id, embed=embed, view=view)
-        if message is not None and note:
-            await self._carries_words(message, sender_id)
-        return ("sent" if message is not None else "failed"), None
+        assert intent is not None
+        [arrived] = await self.sent([intent])
+        return ("failed" if arrived is False else "sent"), None
 
-    async def _carries_words(self, message: discord.Message, sender_id: int) -> None:
-        """A delivered note carries its sender's words: `/privacy delete` can remove it."""
-        await record_words(
-            self.bot.db,
-            user_id=sender_id,
-            channel_id=message.channel.id,
-            message_id=message.id,
-            guild_id=None,
-            practice="support",
-            now=self.bot.clock.now(),
+    async def _queue_friend(
+        self,
+        tx: Tx,
+        kind: str,
+        sender_id: int,
+        recipient_id: int,
+        guild_id: int | None,
+        message: Message,
+        note: str | None,
+    ) -> int:
+        """A DM to a friend on someone's behalf; a note carries the sender's words."""
+        return await self.bot.outbox.dm(
+            tx,
+            user_id=recipient_id,
+            guild_id=guild_id,
+            consent=False,  # asked just now (`next_dm_time`); only closed DMs stop it
+            message=message,
+            words=[Words(sender_id, "support")] if note else (),
+            handler=INVITE if kind == "invite" else FRIEND,
+            ref=sender_id,
         )
 
     async def tell_circle(
@@ -372,7 +416,14 @@ class SupportService:
         bot = self.bot
         now = bot.clock.now()
         plans = [(m, await bot.boundaries.next_dm_time(m, now)) for m in members]
+        due_now = [m for m, when in plans if when is not None and when <= now]
+        message = (
+            await self.render(kind, owner_id, sender_name=owner_name, quiet_days=quiet_days)
+            if due_now
+            else None
+        )
         queued: list[tuple[int, datetime]] = []
+        intents: list[int] = []
         async with outer or nullcontext(), bot.db.transaction() as conn:
             if not await claim(conn):
                 return None
@@ -389,23 +440,18 @@ class SupportService:
                         quiet_days=quiet_days,
                     )
                     queued.append((outbox_id, when))
+            for member_id in due_now:
+                assert message is not None
+                intents.append(
+                    await self._queue_friend(
+                        conn, kind, owner_id, member_id, guild_id, message, None
+                    )
+                )
         for outbox_id, when in queued:
             bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
-        due_now = [m for m, when in plans if when is not None and when <= now]
-        sent = failed = 0
-        if due_now:
-            embed, view = await self.render(
-                kind, owner_id, sender_name=owner_name, quiet_days=quiet_days
-            )
-            for member_id in due_now:
-                # A fresh embed and view per DM: discord.py binds a view to its message.
-                one_embed = embed.copy()
-                one_view = views.here_view(owner_id) if view is not None else None
-                if await self.dm(member_id, embed=one_embed, view=one_view) is not None:
-                    sent += 1
-                else:
-                    failed += 1
-        return sent, len(queued), failed
+        arrived = await self.sent(intents)
+        failed = sum(1 for a in arrived if a is False)
+        return len(intents) - failed, len(queued), failed
 
     async def deliver_job(self, outbox_id: int) -> None:
         """A friend DM that waited for quiet hours to end."""
@@ -428,16 +474,20 @@ class SupportService:
             await store.postpone_outgoing(bot.db, outbox_id, when)
             bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
             return
-        if not await store.take_outgoing(bot.db, outbox_id):
-            return
-        embed, view = await self.render(
+        message = await self.render(
             out.kind, out.sender_user_id, note=out.note, quiet_days=out.quiet_days
         )
-        message = await self.dm(out.recipient_user_id, embed=embed, view=view)
-        if message is not None and out.note:
-            await self._carries_words(message, out.sender_user_id)
-        log.info(
-            "support dm outbox=%s kind=%s delivered=%s", outbox_id, out.kind, message is not None
-        )
-        if message is None and out.kind == "invite":
-            await store.forget_invite(bot.db, out.sender_user_id, out.recipient_user_id)
+        # Taken from the wait and handed to the outbox in one write: delivered once.
+        async with bot.db.transaction() as conn:
+            if not await store.take_outgoing(bot.db, outbox_id):
+                return
+            await self._queue_friend(
+                conn,
+                out.kind,
+                out.sender_user_id,
+                out.recipient_user_id,
+                out.guild_id,
+                message,
+                out.note,
+            )
+        log.info("support dm outbox=%s kind=%s handed to the outbox", outbox_id, out.kind)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cog import HearthCog
-from bot.dm import send_dm
+from bot.outbox import Message
 from tests.e2e.test_abuse_helpers import snapshot
 from tests.e2e.test_privacy import Story, make_story
 from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
@@ -79,8 +79,14 @@ async def make_forger(story: Story) -> Forger:
     await story.hearth.bot.boundaries.set_dms_allowed(mallory.id, True)
     view = discord.ui.View()
     view.add_item(discord.ui.Button(label="Press", custom_id="hearth:test:placeholder"))
-    sent = await send_dm(story.hearth.bot, mallory.id, "A message with a button.", view=view)
+    bot = story.hearth.bot
+    async with bot.db.transaction() as tx:
+        intent = await bot.outbox.dm(
+            tx, user_id=mallory.id, message=Message("A message with a button.", view=view)
+        )
+    sent = await bot.outbox.wait(intent, 2.0)
     assert sent is not None
+    assert sent.ok
     dm = await fake.wait_for_message(mallory)
     return Forger(story, mallory, panel.message, dm)
 

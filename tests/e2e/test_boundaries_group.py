@@ -60,7 +60,7 @@ class Group:
     async def close(self) -> list[str]:
         """Let the window pass and run whatever fell due; returns the closing jobs that ran."""
         self.hearth.advance(days=3)
-        return closing(await self.hearth.bot.scheduler.run_due())
+        return closing(await self.hearth.run_due())
 
     async def result(self) -> FakeMessage:
         return await self.fake.wait_for_message(
@@ -193,12 +193,12 @@ async def test_the_window_closes_after_a_restart(group: Group) -> None:
     assert late.text.startswith("You're in.")
     group.hearth.advance(days=3, minutes=1)
     await group.hearth.restart()  # Hearth was down when the window ended
-    await group.hearth.bot.scheduler.run_due()
+    await group.hearth.run_due()
     assert DEEPER in (await group.result()).text
     assert await group.depth() == "2 · Personal"
     assert not post.buttons  # closed once, by whichever process got there
     await group.hearth.restart()
-    await group.hearth.bot.scheduler.run_due()
+    await group.hearth.run_due()
     results = [m for m in group.general.bot_messages if DEEPER in m.text]
     assert len(results) == 1  # decided and posted once
 
@@ -337,9 +337,9 @@ async def test_admins_choose_how_long_a_question_stays_open(group: Group) -> Non
     for friend in (group.ben, group.cat):
         await friend.click(post, "I'm in")
     group.hearth.advance(hours=23, minutes=59)
-    assert closing(await group.hearth.bot.scheduler.run_due()) == []
+    assert closing(await group.hearth.run_due()) == []
     group.hearth.advance(minutes=1)
-    assert len(closing(await group.hearth.bot.scheduler.run_due())) == 1
+    assert len(closing(await group.hearth.run_due())) == 1
     assert DEEPER in (await group.result()).text
 
 

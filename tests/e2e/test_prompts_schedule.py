@@ -62,7 +62,7 @@ async def test_no_double_post_on_the_fall_back_night_or_after_a_restart(
     assert bot.scheduler.due(world.job) == first
 
     world.hearth.clock.set(first)
-    assert world.job in await bot.scheduler.run_due()
+    assert world.job in await world.hearth.run_due()
     await fake_discord.wait_for_message(world.channel, lambda m: WEEKLY in m.text)
     following = datetime(2026, 11, 1, 1, 30, tzinfo=UTC)  # next Sunday 02:30 CET
     assert bot.scheduler.due(world.job) == following
@@ -75,7 +75,7 @@ async def test_no_double_post_on_the_fall_back_night_or_after_a_restart(
     await world.hearth.restart()
     bot = world.hearth.bot
     assert bot.scheduler.due(world.job) == following
-    await bot.scheduler.run_due()
+    await world.hearth.run_due()
     await fake_discord.sync()
     assert len(prompt_posts(world)) == 1
 
@@ -97,7 +97,7 @@ async def test_a_prompt_missed_while_down_is_posted_within_six_hours_only(
     await world.hearth.start()
     bot = world.hearth.bot
     assert bot.scheduler.due(world.job) == next_sunday + timedelta(days=7)
-    await bot.scheduler.run_due()
+    await world.hearth.run_due()
     await world.fake.sync()
     assert len(prompt_posts(world)) == 1
 

@@ -248,10 +248,10 @@ async def test_the_reveal_waits_for_the_deadline_across_a_restart(world: World) 
     due = bot.scheduler.due(f"prompt:reveal:{rid}")
     assert due == NOON + timedelta(hours=48)  # rebuilt from the database
     world.hearth.advance(hours=47)
-    assert f"prompt:reveal:{rid}" not in await bot.scheduler.run_due()
+    assert f"prompt:reveal:{rid}" not in await world.hearth.run_due()
     assert post.thread is None
     world.hearth.advance(hours=1)
-    assert f"prompt:reveal:{rid}" in await bot.scheduler.run_due()
+    assert f"prompt:reveal:{rid}" in await world.hearth.run_due()
     messages = await world.thread_messages(post)
     descriptions = sorted(e["description"] for m in messages for e in m.embeds)
     assert descriptions == [
@@ -268,7 +268,7 @@ async def test_a_single_answer_is_never_revealed(world: World) -> None:
     await world.answer(ana, post, "Only me this time.")
     await cat.click(post, "Skip this one")
     world.hearth.advance(hours=48)
-    await bot.scheduler.run_due()
+    await world.hearth.run_due()
     await world.fake.until(lambda: "Closed" in post.text, what="the prompt to close")
     assert post.thread is None
     assert "Not enough answers came in to share" in post.text
@@ -287,7 +287,7 @@ async def test_a_single_answer_is_never_revealed(world: World) -> None:
     post2 = await world.post()
     await world.answer(ben, post2, "Just me again.")
     world.hearth.advance(days=7)
-    await bot.scheduler.run_due()
+    await world.hearth.run_due()
     await world.fake.until(lambda: "Closed" in post2.text, what="the second prompt to close")
     assert world.fake.dms_to(ben) == []
     assert all("Just me again." not in m.text for m in world.channel.bot_messages)

@@ -50,7 +50,7 @@ class Circle:
 
     async def run_until(self, when: datetime) -> list[str]:
         self.hearth.clock.set(when)
-        return await self.hearth.bot.scheduler.run_due()
+        return await self.hearth.run_due()
 
     async def opt_in(self, who: FakeMember) -> None:
         r = await who.slash(

@@ -26,7 +26,6 @@ from bot.privacy import (
     Registry,
     Table,
     check_data_key,
-    record_words,
 )
 from bot.timeutil import UTC, FakeClock
 from cogs.privacy import logic
@@ -274,8 +273,11 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
             "INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)",
             (note_id, guild, author, about, crypto.seal(body), crypto.seal("psst"), "2026"),
         )
-    await record_words(
-        db, user_id=7, channel_id=3, message_id=33, guild_id=5, practice="notes", now=NOW
+    # A message of Hearth's carrying her words (the outbox records these on delivery).
+    await db.execute(
+        "INSERT INTO posted_words (message_id, channel_id, guild_id, user_id, practice,"
+        " posted_at) VALUES (33, 3, 5, 7, 'notes', ?)",
+        (NOW.isoformat(),),
     )
     registry = Registry([*CORE_DECLARATIONS, NOTES])
 
