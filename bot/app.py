@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import crypto, guilds, timeutil
+from bot import crypto, guilds, textfit, timeutil
 from bot.boundaries import Boundaries
 from bot.config import Settings
 from bot.db import Database, discover_migrations
@@ -61,6 +62,20 @@ def discover_cogs() -> list[str]:
     return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if m.ispkg)
 
 
+def typed_in(data: Any) -> str:
+    """Everything a person typed into a submitted form, quoted back (fitted to a message)."""
+    values: list[str] = []
+    for row in data.get("components") or []:
+        for part in row.get("components") or [row.get("component") or {}]:
+            value = part.get("value")
+            if isinstance(value, str) and value.strip():
+                values.append(value)
+    if not values:
+        return ""
+    budget = (textfit.CONTENT - 250) // len(values)
+    return "\n".join(textfit.quote_block(v, budget) for v in values)
+
+
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
 # time as they arrive (bot.gateway), so no collection walks thousands of them at once.
 FREEZE_EVERY = 500
@@ -90,6 +105,10 @@ class HearthBot(commands.Bot):
             **kwargs,
         )
         self.settings = settings
+        if settings.discord_api:  # a proxy in front of Discord, or a local emulator
+            discord.http.Route.BASE = settings.discord_api.rstrip("/")
+        if settings.discord_gateway:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway)
         self.clock: Clock = clock or SystemClock()
         self.db = Database(settings.database)
         self.dm_channels = DMChannels()
@@ -218,6 +237,20 @@ class HearthBot(commands.Bot):
         ):
             return
         if interaction.response.is_done() or self._has_handler(interaction):
+            return
+        if interaction.type == discord.InteractionType.modal_submit:
+            # A form opened before a restart: nothing could be saved, but nothing typed
+            # is lost either — it comes back to them, privately.
+            typed = typed_in(interaction.data or {})
+            text = (
+                "That form had gone quiet (I restarted while it was open), so nothing was "
+                "saved. Open it again with the same command or button"
+            )
+            if typed:
+                text += " — here's what you wrote, so you can paste it back:\n" + typed
+            else:
+                text += "."
+            await send_ephemeral(interaction, textfit.fit(text, textfit.CONTENT))
             return
         await send_ephemeral(
             interaction,

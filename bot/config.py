@@ -61,12 +61,20 @@ class Settings(BaseSettings):
     dm_open_burst: int = Field(
         default=5, ge=1, validation_alias=_alias("HEARTH_DM_OPEN_BURST", "dm_open_burst")
     )
+    # Where Discord is: its REST API and gateway. Only for a rate-limit proxy in front of
+    # Discord (or a local emulator); leave empty for Discord itself.
+    discord_api: str | None = Field(
+        default=None, validation_alias=_alias("HEARTH_DISCORD_API", "discord_api")
+    )
+    discord_gateway: str | None = Field(
+        default=None, validation_alias=_alias("HEARTH_DISCORD_GATEWAY", "discord_gateway")
+    )
     # Encrypts the words people write, at rest (bot.crypto). `make run` creates it in .env.
     data_key: SecretStr | None = Field(
         default=None, validation_alias=_alias("HEARTH_DATA_KEY", "data_key")
     )
 
-    @field_validator("dev_guild_id", "data_key", mode="before")
+    @field_validator("dev_guild_id", "data_key", "discord_api", "discord_gateway", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -567,6 +567,7 @@ class Outbox:
     # ------------------------------------------------------------------ the index
 
     def _pick_up_soon(self) -> None:
+        crashpoints.hit("outbox.committed")
         if self._closing:
             return
         try:

@@ -282,6 +282,7 @@ async def test_each_interaction_costs_at_most_one_write(friends: Friends) -> Non
         if friends.guild.id in await guilds.known_ids(db):
             break
         await asyncio.sleep(0.01)
+    assert await friends.hearth.bot.outbox.idle()  # …and its welcome, with its own write
     writes: list[int] = []
 
     async def counted(step: Awaitable[InteractionResult]) -> InteractionResult:

@@ -182,3 +182,20 @@ async def test_commands_sync_once_and_not_again_on_restart(fake_discord, hearth_
     assert fake_discord.command("hearth") is not None
     await hearth_unstarted.restart()
     assert syncs() == 1  # the tree's hash didn't change, so no second sync
+
+
+async def test_a_form_open_across_a_restart_gives_back_what_was_typed(
+    fake_discord, hearth_unstarted
+) -> None:
+    _, _, chan, admin, member = _world(fake_discord)
+    await hearth_unstarted.start()
+    await _setup(admin, chan)
+    opened = await member.slash("share", {"how": "named", "wants": "listening"})
+    assert opened.modal is not None
+    await hearth_unstarted.restart()  # the form's handler lived in the old process
+    words = "Something long I wrote while Hearth was restarting, and want to keep."
+    done = await member.submit_modal(opened, {"What would you like to share?": words})
+    assert done.ephemeral
+    assert "nothing was saved" in done.text
+    assert words in done.text
+    assert all(words not in m.text for m in chan.bot_messages)
