@@ -965,7 +965,11 @@ class PhonesDownCog(HearthCog):
         occurrence = s.next_at
         ch = await store.for_occurrence(self.db, session_id, occurrence)
         if ch is not None and ch.status == "lobby":
-            await self._begin(ch.challenge_id)
+            try:
+                await self._begin(ch.challenge_id)
+            except Exception:
+                # This week's start failed; next week's must still be armed below.
+                log.exception("phones-down session start failed session=%s", session_id)
         s = await store.get_session(self.db, session_id)
         if s is None or s.status != "active":
             return

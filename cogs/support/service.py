@@ -90,9 +90,11 @@ class SupportService:
 
     async def prune_job(self) -> None:
         """Answers aren't kept forever: once a day, anything older than a year goes."""
-        removed = await store.prune(self.bot.db, self.bot.clock.now() - logic.KEEP_ANSWERS)
-        log.info("support pruned checkins=%d", removed)
-        self.arm_prune()
+        try:
+            removed = await store.prune(self.bot.db, self.bot.clock.now() - logic.KEEP_ANSWERS)
+            log.info("support pruned checkins=%d", removed)
+        finally:
+            self.arm_prune()  # tomorrow comes whatever happened today
 
     # ------------------------------------------------------------------ DMs
 
