@@ -241,6 +241,7 @@ class PrivacyCog(HearthCog):
             )
             if still_here:
                 await guilds.mark_joined(db, guild_id, now)
+        await db.scrub()
         self.bot.scheduler.cancel(purge_job_id(guild_id))
         for cog in list(self.bot.cogs.values()):
             if isinstance(cog, HearthCog):

@@ -498,6 +498,7 @@ class PromptsCog(HearthCog):
         try:
             policy = await store.retention(self.bot.db)
             removed = await store.expire_answers(self.bot.db, policy, now)
+            await self.bot.db.scrub()
             log.info("retention swept answers=%d", removed)
             # Other features (shares) delete theirs on this signal.
             self.bot.dispatch("hearth_retention_due", now, policy.default_days, policy.custom or {})

@@ -83,6 +83,7 @@ class SupportService:
     async def prune_job(self) -> None:
         """Answers aren't kept forever: once a day, anything older than a year goes."""
         removed = await store.prune(self.bot.db, self.bot.clock.now() - logic.KEEP_ANSWERS)
+        await self.bot.db.scrub()
         log.info("support pruned checkins=%d", removed)
         self.arm_prune()
 
