@@ -123,21 +123,19 @@ class SetupCog(HearthCog):
     ) -> None:
         guild = interaction.guild
         assert guild is not None  # the group is guild_only and admin_only checks it
-        if not timeutil.is_valid_timezone(timezone):
-            raise HearthError(
-                f"I don't know the time zone “{textfit.one_line(timezone, 60)}”. Start typing a "
-                "city (like Berlin or New York) and pick one from the list."
-            )
         try:
+            # The one resolver every zone-taking command uses: "Berlin" works, and a
+            # misspelling gets the closest places suggested back.
+            zone = timeutil.resolve_timezone(timezone)
             prompt_time = timeutil.parse_local_time(at) if at else time(18, 0)
-        except ValueError as exc:
+        except ValueError as exc:  # UnknownTimezone too; their messages are for people
             raise HearthError(str(exc)) from None
         weekday = day.value if day is not None else 6
         await guilds.save_setup(
             self.bot.db,
             guild.id,
             channel_id=channel.id,
-            timezone=timeutil.zone(timezone).key,
+            timezone=zone,
             prompt_weekday=weekday,
             prompt_time=prompt_time,
             now=self.bot.clock.now(),
@@ -176,7 +174,7 @@ class SetupCog(HearthCog):
     ) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=name, value=value)
-            for name, value in timeutil.timezone_choices(current)
+            for name, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
         ]
 
     # -- /hearth settings ---------------------------------------------------------
