@@ -122,14 +122,29 @@ class PromptsCog(HearthCog):
         self.bot.scheduler.at(RETENTION_JOB, when, self.retention_job)
 
     async def rebuild_jobs(self) -> None:
+        await self._arm_from_database()
+        self.arm_retention()
+
+    async def rebuild_guild_jobs(self, guild_id: int) -> None:
+        await self._arm_from_database(guild_id)
+
+    async def _arm_from_database(self, only: int | None = None) -> None:
+        """The weekly prompt and every open round's reveal, of every server Hearth is in (or
+        of `only`, back in it): a prompt due while Hearth was away goes out if still fresh."""
         now = self.bot.clock.now()
         paused = await store.paused_guilds(self.bot.db)
         done: dict[int, set[str]] = {}
         for guild_id, week in await store.recent_weeks(self.bot.db, now - timedelta(days=8)):
             done.setdefault(guild_id, set()).add(week)
+        if only is None:
+            configured = await guilds.configured(self.bot.db)
+        else:
+            settings = await guilds.get(self.bot.db, only)
+            here = settings is not None and settings.configured and settings.left_at is None
+            configured = [settings] if here and settings is not None else []
         armed = 0
         breathe = Breather()
-        for settings in await guilds.configured(self.bot.db):
+        for settings in configured:
             await breathe()
             if settings.guild_id in paused or not logic.rotation(settings.practices):
                 continue
@@ -144,12 +159,11 @@ class PromptsCog(HearthCog):
             # A prompt that fell due while Hearth was down (within 6 h) goes out at once.
             self.arm_weekly(settings, missed or self.next_occurrence(settings, now))
             armed += 1
-        live = await store.live_deadlines(self.bot.db)
+        live = await store.live_deadlines(self.bot.db, only)
         for round_id, closes_at in live:
             await breathe()
             self.arm_reveal(round_id, datetime.fromisoformat(closes_at))
-        self.arm_retention()
-        log.info("prompt jobs rebuilt weekly=%d reveals=%d", armed, len(live))
+        log.info("prompt jobs rebuilt guild=%s weekly=%d reveals=%d", only, armed, len(live))
 
     # ------------------------------------------------------------------ the weekly job
 

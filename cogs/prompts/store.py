@@ -244,12 +244,18 @@ async def live_rounds(db: Database, guild_id: int | None = None) -> list[Round]:
     return [_round(row) for row in rows]
 
 
-async def live_deadlines(db: Database) -> list[tuple[int, str]]:
-    """(round id, closes-at text) of every live round: all a start-up rebuild needs, without
-    building thousands of rows into objects in one go."""
-    rows = await db.fetchall(
+async def live_deadlines(db: Database, guild_id: int | None = None) -> list[tuple[int, str]]:
+    """(round id, closes-at text) of every live round in servers Hearth is in (or in one):
+    all a rebuild needs, without building thousands of rows into objects in one go."""
+    sql = (
         "SELECT round_id, closes_at FROM prompt_rounds WHERE status IN ('posting', 'open')"
+        " AND guild_id NOT IN (SELECT guild_id FROM guilds WHERE left_at IS NOT NULL)"
     )
+    params: tuple[Any, ...] = ()
+    if guild_id is not None:
+        sql += " AND guild_id = ?"
+        params = (guild_id,)
+    rows = await db.fetchall(sql, params)
     return [(row[0], row[1]) for row in rows]
 
 

@@ -271,8 +271,17 @@ class SetupCog(HearthCog):
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        if await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
-            await self.welcome(guild)
+        await self.joined(guild)
+
+    async def joined(self, guild: discord.Guild) -> None:
+        """Hearth is in this server now: new, or back before its data was deleted — then
+        every practice brings back the jobs leaving suspended (none for a new server)."""
+        if not await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
+            return
+        for cog in list(self.bot.cogs.values()):
+            if isinstance(cog, HearthCog):
+                await cog.rebuild_guild_jobs(guild.id)
+        await self.welcome(guild)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -280,10 +289,8 @@ class SetupCog(HearthCog):
         known = await guilds.known_ids(self.bot.db)
         here = {guild.id for guild in self.bot.guilds}
         for guild in list(self.bot.guilds):
-            if guild.id not in known and await guilds.mark_joined(
-                self.bot.db, guild.id, self.bot.clock.now()
-            ):
-                await self.welcome(guild)
+            if guild.id not in known:
+                await self.joined(guild)
         # ...and servers that removed it meanwhile are simply missing from READY's list:
         # they leave now, as if Hearth had seen it happen (their data goes in 14 days).
         listed = self.bot.servers_at_connect()
