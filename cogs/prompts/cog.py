@@ -5,6 +5,8 @@ Jobs (all one-shot, rebuilt from the database on start):
   instant it stands for; the ledger (`prompt_weeks`) makes a second run for the same local
   week (a restart, a fall-back night) do nothing.
 - `prompt:reveal:{round_id}` — the deadline reveal.
+- `prompt:early:{round_id}` — a day after the post, the early reveal, when everyone it
+  waits for was in before then (`logic.early_reveal_at`); re-checked when it runs.
 - `retention:daily` — deletes answers (and, through the `hearth_retention_due` event,
   shares) past each server's retention period.
 """
@@ -75,6 +77,10 @@ def reveal_job_id(round_id: int) -> str:
     return f"prompt:reveal:{round_id}"
 
 
+def early_job_id(round_id: int) -> str:
+    return f"prompt:early:{round_id}"
+
+
 class PromptsCog(HearthCog):
     practice = "sharing"
     dynamic_items = (views.AnswerButton, views.SkipButton)
@@ -116,6 +122,9 @@ class PromptsCog(HearthCog):
 
     def arm_reveal(self, round_id: int, when: datetime) -> None:
         self.bot.scheduler.at(reveal_job_id(round_id), when, self.reveal_job, round_id)
+
+    def arm_early(self, round_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(early_job_id(round_id), when, self.early_job, round_id)
 
     def arm_retention(self) -> None:
         when = timeutil.next_daily(self.bot.clock.now(), RETENTION_AT, "UTC")
@@ -160,9 +169,16 @@ class PromptsCog(HearthCog):
             self.arm_weekly(settings, missed or self.next_occurrence(settings, now))
             armed += 1
         live = await store.live_deadlines(self.bot.db, only)
-        for round_id, closes_at in live:
+        for round_id, opened_text, closes_text in live:
             await breathe()
-            self.arm_reveal(round_id, datetime.fromisoformat(closes_at))
+            opened_at = datetime.fromisoformat(opened_text)
+            closes_at = datetime.fromisoformat(closes_text)
+            self.arm_reveal(round_id, closes_at)
+            early = opened_at + logic.EARLY_REVEAL_AFTER
+            if early < closes_at:
+                # Whoever was waited for may all be in: look once its day is up (now, if it
+                # passed while Hearth was down); the job checks the rule itself.
+                self.arm_early(round_id, max(early, now))
         log.info("prompt jobs rebuilt guild=%s weekly=%d reveals=%d", only, armed, len(live))
 
     # ------------------------------------------------------------------ the weekly job
@@ -303,6 +319,7 @@ class PromptsCog(HearthCog):
             assert week is not None
             if not await store.claim_week(self.bot.db, new, week):
                 return WEEK_DONE
+        early = await self.early_possible(guild_id, new.opened_at, new.closes_at)
         problem = self.channel_problem(guild_id, settings.channel_id)
         message: discord.Message | None = None
         pause_reason: str | None = None
@@ -312,7 +329,9 @@ class PromptsCog(HearthCog):
         else:
             try:
                 message = await self.messageable(guild_id, settings.channel_id).send(
-                    embed=render.post_embed(prompt, kind=kind, closes_at=new.closes_at),
+                    embed=render.post_embed(
+                        prompt, kind=kind, closes_at=new.closes_at, early=early
+                    ),
                     view=views.post_view(new.round_id),
                 )
             except discord.HTTPException as exc:
@@ -353,19 +372,41 @@ class PromptsCog(HearthCog):
             await self.reveal(round_id)
 
     async def after_response(self, found: store.Round) -> None:
-        """After an answer or a skip: reveal at once when every participant is in.
-
-        Only when there is something to reveal: with fewer than two answers the round waits
-        for its deadline, so a friend who hasn't used Hearth yet can still join in.
-        """
+        """After an answer or a skip: reveal early if the rule allows it now
+        (`logic.early_reveal_at`), or look again when the prompt's first day is up."""
         try:
-            expected = await self.bot.boundaries.active_participants(found.guild_id)
-            answered, skipped = await store.responses(self.bot.db, found.round_id)
-            if logic.reveal_early(expected, answered, skipped):
+            when = await self._early_reveal_at(found)
+            if when is None:
+                return
+            if self.bot.clock.now() >= when:
                 await self.reveal(found.round_id)
+            else:
+                self.arm_early(found.round_id, when)
         except Exception:
             # The person's answer is saved; the deadline job reveals it anyway.
             log.exception("early reveal failed round=%s", found.round_id)
+
+    async def _early_reveal_at(self, found: store.Round) -> datetime | None:
+        if found.opened_at + logic.EARLY_REVEAL_AFTER >= found.closes_at:
+            return None  # the deadline comes first anyway: no need to ask
+        regulars = await store.recent_responders(self.bot.db, found.guild_id, found.opened_at)
+        answered, skipped = await store.responses(self.bot.db, found.round_id)
+        return logic.early_reveal_at(found.opened_at, found.closes_at, regulars, answered, skipped)
+
+    async def early_job(self, round_id: int) -> None:
+        """A prompt's first day is up: reveal it if everyone it waits for is in."""
+        found = await store.get_round(self.bot.db, round_id)
+        if found is None or not found.live:
+            return
+        when = await self._early_reveal_at(found)
+        if when is not None and self.bot.clock.now() >= when:
+            async with self.jobs:
+                await self.reveal(round_id)
+
+    async def early_possible(self, guild_id: int, opened_at: datetime, closes_at: datetime) -> bool:
+        """Whether a round posted now can reveal before its deadline (what its post says)."""
+        regulars = await store.recent_responders(self.bot.db, guild_id, opened_at)
+        return logic.early_reveal_possible(opened_at, closes_at, regulars)
 
     async def reveal(self, round_id: int) -> None:
         """Close a round exactly once: reveal 2+ answers together, otherwise keep them private."""
@@ -373,6 +414,7 @@ class PromptsCog(HearthCog):
         if closing is None:
             return
         self.bot.scheduler.cancel(reveal_job_id(round_id))
+        self.bot.scheduler.cancel(early_job_id(round_id))
         found = closing.round
         prompt = self.bot.decks.get(found.prompt_id)
         log.info(
@@ -546,6 +588,7 @@ class PromptsCog(HearthCog):
         self.bot.scheduler.cancel(weekly_job_id(guild_id))
         for found in await store.live_rounds(self.bot.db, guild_id):
             self.bot.scheduler.cancel(reveal_job_id(found.round_id))
+            self.bot.scheduler.cancel(early_job_id(found.round_id))
 
     # ------------------------------------------------------------------ /hearth settings
 
@@ -576,11 +619,11 @@ class PromptsCog(HearthCog):
         else:
             notes.append(("Prompt practice", "Rotating through the practices that are on."))
         days = await store.retention_days(self.bot.db, guild_id)
+        rule = render.deadline_rule(schedule.deadline_hours)
         notes.append(
             (
                 "Answers and shares",
-                f"Revealed {schedule.deadline_hours} h after each prompt, or sooner once "
-                f"everyone's in. Kept for {days} days, then deleted.",
+                f"Answers are {rule}. Kept for {days} days, then deleted.",
             )
         )
         return notes
@@ -622,8 +665,8 @@ class PromptsCog(HearthCog):
         if live:
             raise HearthError(
                 "There's already a prompt open here. Its answers are revealed "
-                f"{timeutil.discord_timestamp(live[0].closes_at, 'R')}, or sooner once "
-                "everyone's in. One at a time keeps it special."
+                f"{timeutil.discord_timestamp(live[0].closes_at, 'R')} at the latest (its "
+                "post says when it can be sooner). One at a time keeps it special."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self._lock(guild_id):
@@ -645,10 +688,12 @@ class PromptsCog(HearthCog):
             # The channel works again: so does the weekly prompt.
             await store.resume(self.bot.db, guild_id, only=logic.PAUSED_CHANNEL)
             self.arm_weekly(settings, self.next_occurrence(settings, self.bot.clock.now()))
+        early = await self.early_possible(guild_id, posted.opened_at, posted.closes_at)
         await ui.reply(
             interaction,
             f"Posted in <#{settings.channel_id}>. Answers are revealed "
-            f"{timeutil.discord_timestamp(posted.closes_at, 'R')}, or sooner once everyone's in.",
+            f"{timeutil.discord_timestamp(posted.closes_at, 'R')}"
+            + (f", or {render.EARLY_RULE}." if early else f". {render.STAYS_OPEN}"),
         )
 
     @prompt_group.command(name="pin", description="Keep the weekly prompt on one practice")
@@ -692,8 +737,7 @@ class PromptsCog(HearthCog):
             raise HearthError(str(exc)) from None
         await ui.reply(
             interaction,
-            f"Done. From the next prompt on, answers are revealed {hours} h after it's "
-            "posted, or sooner once everyone's in.",
+            f"Done. From the next prompt on, answers are {render.deadline_rule(hours)}.",
         )
 
     @hearth_subcommand(name="resume", description="Restart the paused weekly prompt")

@@ -275,12 +275,19 @@ class SetupCog(HearthCog):
 
     async def joined(self, guild: discord.Guild) -> None:
         """Hearth is in this server now: new, or back before its data was deleted — then
-        every practice brings back the jobs leaving suspended (none for a new server)."""
+        every practice brings back the jobs leaving suspended."""
+        before = await guilds.get(self.bot.db, guild.id)
         if not await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
             return
-        for cog in list(self.bot.cogs.values()):
-            if isinstance(cog, HearthCog):
-                await cog.rebuild_guild_jobs(guild.id)
+        if before is not None and before.left_at is not None:
+            for cog in list(self.bot.cogs.values()):
+                if not isinstance(cog, HearthCog):
+                    continue
+                try:
+                    await cog.rebuild_guild_jobs(guild.id)
+                except Exception:  # one practice's trouble mustn't keep the others away
+                    log.exception("jobs not rebuilt guild=%s cog=%s", guild.id, cog.qualified_name)
+            log.info("back in guild=%s", guild.id)
         await self.welcome(guild)
 
     @commands.Cog.listener()
