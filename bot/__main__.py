@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import discord
@@ -18,6 +19,7 @@ from bot.config import TOKEN_HELP, Settings, token_problem
 from bot.crypto import DATA_KEY_HELP, DataCipher, DataKeyError, new_key
 from bot.db import Database, SchemaTooNew, discover_migrations
 from bot.logs import setup_logging
+from bot.timeutil import Clock, ShiftedSystemClock
 
 
 class Abort(Exception):
@@ -131,6 +133,14 @@ async def _verify_data_key(settings: Settings) -> None:
         await db.close()
 
 
+def _clock() -> Clock | None:
+    """The real clock — unless a rehearsal or the crash tests ask for a later date."""
+    offset = os.environ.get("HEARTH_CLOCK_OFFSET_SECONDS", "").strip()
+    if not offset:
+        return None
+    return ShiftedSystemClock(timedelta(seconds=float(offset)))
+
+
 async def _run(settings: Settings, token: str) -> None:
     from bot.app import HearthBot
     from bot.decks import DEFAULT_DECK_DIR, DeckError, Decks
@@ -139,7 +149,7 @@ async def _run(settings: Settings, token: str) -> None:
         decks = Decks.load(DEFAULT_DECK_DIR)
     except DeckError as exc:
         raise Abort(f"A prompt deck needs fixing before Hearth can start: {exc}") from None
-    bot = HearthBot(settings, decks=decks, freeze_gc=True)
+    bot = HearthBot(settings, decks=decks, freeze_gc=True, clock=_clock())
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 

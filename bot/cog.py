@@ -59,6 +59,13 @@ class HearthCog(commands.Cog):
     - `dynamic_items`: `DynamicItem` classes registered at start, so buttons on old
       messages keep working after a restart.
     - `rebuild_jobs()`: re-create this cog's scheduled jobs from the database.
+    - `rebuild_guild_jobs(guild_id)`: the same for one server Hearth is back in.
+
+    Leaving a server (the `hearth_guild_left` event) suspends that server's jobs, as if
+    Hearth were down there: a cog whose jobs need the server cancels them on that event,
+    skips servers Hearth has left in `rebuild_jobs` (`guilds.left_ids`), and brings them
+    back in `rebuild_guild_jobs` when Hearth is added again before the server's data is
+    deleted — work whose time passed meanwhile then runs as it would after a downtime.
     """
 
     practice: ClassVar[str | None] = None
@@ -82,6 +89,11 @@ class HearthCog(commands.Cog):
 
     async def rebuild_jobs(self) -> None:
         """Re-create scheduled jobs from the database; must be idempotent."""
+
+    async def rebuild_guild_jobs(self, guild_id: int) -> None:
+        """Hearth is back in this server (its data kept): re-create the jobs leaving it
+        cancelled, from the database, as `rebuild_jobs` would at a start. Idempotent.
+        (Cogs whose jobs go on while Hearth is away — DMs to people — have none.)"""
 
     async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
         """Lines (title, text) this cog adds to `/hearth settings`, e.g. a paused schedule."""

@@ -72,6 +72,12 @@ async def known_ids(db: Database) -> set[int]:
     return {row[0] for row in rows}
 
 
+async def left_ids(db: Database) -> set[int]:
+    """Servers Hearth has left (their data waits 14 days): their jobs stay suspended."""
+    rows = await db.fetchall("SELECT guild_id FROM guilds WHERE left_at IS NOT NULL")
+    return {row[0] for row in rows}
+
+
 async def mark_joined(db: Database, guild_id: int, now: datetime) -> bool:
     """Record that Hearth is in this server. True if it is new (or back after leaving)."""
     async with db.transaction() as conn:

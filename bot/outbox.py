@@ -1018,6 +1018,10 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _reseal(sealed: str | None) -> str | None:
+    return None if sealed is None else crypto.seal(crypto.unseal(sealed))
+
+
 def _reseal_as_edit(sealed: str) -> str:
     body = json.loads(crypto.unseal(sealed) or "{}")
     body.pop("message_reference", None)
@@ -1078,7 +1082,9 @@ async def forget_words(
         if not on_discord:
             continue
         # No server on these: a server's own deletion must not take its deletions with it.
-        redact = row["redact"] if column == "user_id" else None
+        # The redacted form names nobody; sealed afresh, it shares no bytes with the row
+        # being forgotten (which is wiped from disk with the rest of theirs).
+        redact = _reseal(row["redact"]) if column == "user_id" else None
         op = Op.EDIT if redact is not None else Op.DELETE
         unsaid.intents.append(
             await _raw_add(tx, op, int(row["channel_id"]), message_id, redact, now)
@@ -1095,7 +1101,7 @@ async def forget_words(
         if row["redact"] is not None and column == "user_id":
             await tx.execute(
                 "UPDATE outbox SET body = ?, version = version + 1 WHERE intent_id = ?",
-                (row["redact"], row["intent_id"]),
+                (_reseal(row["redact"]), row["intent_id"]),
             )
         else:
             await tx.execute(

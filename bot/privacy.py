@@ -398,6 +398,7 @@ class Registry:
                             result.rows += changed
                 if lines:
                     result.removed[decl.title] = lines
+        await db.scrub()  # gone from the file and its log too, before anyone is told
         return result
 
     async def forget_server(

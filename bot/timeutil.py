@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import difflib
 import functools
 import math
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib import resources
@@ -81,6 +83,18 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedSystemClock(SystemClock):
+    """The real clock, moved by a fixed offset: time runs at real speed, the date is later.
+    Only for rehearsals and the crash-consistency tests (`HEARTH_CLOCK_OFFSET_SECONDS`),
+    which start Hearth "two days later" to see what it does with what fell due."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 class FakeClock:
     """A clock tests move by hand."""
 
@@ -101,14 +115,40 @@ class FakeClock:
 
 
 class UnknownTimezone(ValueError):
-    """The text is not a time zone we know. Its message is safe to show to people."""
+    """The text is not a time zone we know. Its message is safe to show to people: it names
+    what they typed (one short line) and, when something is close, suggests it back."""
 
-    def __init__(self, name: object = None) -> None:
-        super().__init__(
-            "I don't know that time zone. Pick one from the list, or use a name like "
-            "Europe/Berlin or America/New_York."
-        )
+    def __init__(self, name: object = None, suggestions: Sequence[str] = ()) -> None:
+        typed = _shown(name)
+        what = f"the time zone “{typed}”" if typed else "that time zone"
+        if suggestions:
+            names = [*suggestions]
+            options = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            text = (
+                f"I don't know {what}. Did you mean {options}? Start typing a city and pick "
+                "one from the list."
+            )
+        else:
+            text = (
+                f"I don't know {what}. Start typing a city (like Berlin or New York) and pick "
+                "one from the list, or use a name like Europe/Berlin."
+            )
+        super().__init__(text)
         self.name = name
+        self.suggestions = tuple(suggestions)
+
+
+_PLAIN = str.maketrans("`_", "' ", "*<>")
+
+
+def _shown(name: object) -> str:
+    """What someone typed, as one short printable line (it goes back to them in a reply)."""
+    if not isinstance(name, str):
+        return ""
+    line = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    # No markdown or mention syntax survives: it reads back as plain text.
+    line = line.translate(_PLAIN)
+    return line if len(line) <= 40 else line[:39].rstrip() + "…"
 
 
 # Names that exist in the zone database but are not places (or not portable).
@@ -758,22 +798,68 @@ def timezone_choices(
         if entry.value not in seen:
             seen.add(entry.value)
             results.append(_choice(entry.label, entry.value, at))
+    if not results:  # nothing contains it: perhaps a slip of the keyboard ("Berlln")
+        results = [_choice(e.label, e.value, at) for e in _near(q, limit)]
     return results[:limit]
+
+
+# A misspelling is compared with names at least this long, and must be this similar
+# (difflib's ratio) to one of them: "berlln" → "berlin" is 0.92, "sidney" → "sydney" 0.83.
+_NEAR_MIN_LENGTH = 4
+_NEAR_CUTOFF = 0.75
+
+
+@functools.cache
+def _near_names() -> dict[str, tuple[int, ...]]:
+    """Folded city, IANA, alias and country names → positions in `_zone_index()`."""
+    names: dict[str, list[int]] = {}
+    for i, entry in enumerate(_zone_index()):
+        for name in {*entry.exact, entry.path, entry.path_tail, *entry.names.split("\n")}:
+            if len(name) >= _NEAR_MIN_LENGTH and i not in names.get(name, ()):
+                names.setdefault(name, []).append(i)
+    return {name: tuple(found) for name, found in names.items()}
+
+
+def _near(q: str, limit: int) -> list[_ZoneEntry]:
+    """Zones whose names are spelled nearly like `q` (folded), closest first."""
+    if len(q) < _NEAR_MIN_LENGTH or limit <= 0:
+        return []
+    index, names = _zone_index(), _near_names()
+    found: list[_ZoneEntry] = []
+    for name in difflib.get_close_matches(q, names, n=limit, cutoff=_NEAR_CUTOFF):
+        for i in names[name]:
+            if index[i] not in found:
+                found.append(index[i])
+    return found[:limit]
+
+
+# How many places an unknown or ambiguous time zone suggests back.
+SUGGESTIONS = 3
 
 
 def resolve_timezone(text: str) -> str:
     """The IANA name for typed text: an IANA name, or an unambiguous city/alias/country.
 
-    For option values that did not come from autocomplete. Raises UnknownTimezone.
+    The one resolver behind every command and modal that takes a time zone (an option
+    value need not come from autocomplete). Raises UnknownTimezone, suggesting the closest
+    places back: the candidates of an ambiguous name ("us"), names containing it
+    ("germ"), or names spelled nearly like it ("Berlln").
     """
     canonical = _canonical_zone_name(text)
     if canonical is not None and ("/" in canonical or canonical == "UTC"):
         return canonical
     q = _fold(text[:100]) if isinstance(text, str) else ""
+    hits: list[_ZoneEntry] = []
     if q:
-        hits = {e.value for e in _zone_index() if q in e.exact}
+        hits = [e for e in _zone_index() if q in e.exact]
         if len(hits) == 1:
-            return hits.pop()
+            return hits[0].value
     if canonical is not None:  # legacy names like "Japan" or "EST5EDT" still work
         return canonical
-    raise UnknownTimezone(text)
+    if hits:  # popular first: the index is in that order
+        labels = [e.label for e in hits[:SUGGESTIONS]]
+    elif q:
+        labels = [label for label, _ in timezone_choices(text, SUGGESTIONS)]
+    else:
+        labels = []
+    raise UnknownTimezone(text, labels)

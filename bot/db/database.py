@@ -47,16 +47,24 @@ def _me(db: object) -> tuple[int, asyncio.Task[Any] | None]:
     return (id(db), asyncio.current_task())
 
 
+BUSY_TIMEOUT_MS = 5000
+
 # Settings of every connection (the reader gets them too, and is read-only).
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     # Deleted rows are overwritten with zeros, not left readable in free pages:
     # a forgotten person's words must be gone from the file, not just unlinked.
     "PRAGMA secure_delete=ON",
 )
+
+
+# How long a scrub's checkpoint waits for another connection's read to end (it holds the
+# write lock meanwhile, so briefly), and the pauses between retries when one can't finish.
+SCRUB_WAIT_MS = 200
+SCRUB_RETRY_SECONDS = (1.0, 5.0, 30.0, 60.0)
 
 
 class SchemaTooNew(RuntimeError):
@@ -73,6 +81,8 @@ class Database:
         self.transactions = 0  # commits so far; benchmarks count writes per interaction
         # Run after the current transaction commits (nothing runs if it rolls back).
         self._after_commit: list[Callable[[], object]] = []
+        self._scrub_retry: asyncio.Task[None] | None = None
+        self.scrub_retry_seconds = SCRUB_RETRY_SECONDS
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -101,6 +111,9 @@ class Database:
     async def close(self) -> None:
         if self._conn is None:
             return
+        if self._scrub_retry is not None:
+            self._scrub_retry.cancel()
+            self._scrub_retry = None
         async with self._lock:
             conn, self._conn = self._conn, None
             reader, self._reader = self._reader, None
@@ -210,6 +223,56 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
+
+    async def scrub(self) -> bool:
+        """Make what was just deleted unreadable on disk, now: True when it is.
+
+        `secure_delete` zeroes deleted rows, but in WAL mode the zeroed pages land in the
+        write-ahead log while the log still holds the earlier frames carrying the words; a
+        TRUNCATE checkpoint copies the latest pages into the database file and empties the
+        log. Call it after the deleting transaction has committed.
+
+        The checkpoint can't finish while another connection holds an older snapshot (our
+        read connection never does across an await; another process might — a backup, a
+        `sqlite3` shell). It waits SCRUB_WAIT_MS for that, then returns False, logs a
+        warning and keeps retrying in the background (SCRUB_RETRY_SECONDS, then every
+        minute) until it finishes or the database closes (SQLite checkpoints on close too).
+        """
+        if self._reader is None:
+            return True  # in memory: nothing on disk
+        if self.in_transaction():
+            raise RuntimeError("scrub() runs after the deleting transaction, not inside it")
+        if await self._checkpoint():
+            return True
+        log.warning("deleted rows still in the write-ahead log (a reader is open); retrying")
+        if self._scrub_retry is None or self._scrub_retry.done():
+            self._scrub_retry = asyncio.get_running_loop().create_task(self._retry_scrub())
+        return False
+
+    async def _checkpoint(self) -> bool:
+        async with self._use() as conn:
+            await conn.execute(f"PRAGMA busy_timeout={SCRUB_WAIT_MS}")
+            try:
+                async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    row = await cur.fetchone()
+            finally:
+                await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if row is None:
+            return False
+        # (busy, frames in the log, frames moved): (0, 0, 0) once the log is truncated;
+        # (0, -1, -1) when the file isn't in WAL mode at all (nothing to empty then).
+        busy, frames, moved = row
+        return bool(busy == 0 and frames == moved and frames <= 0)
+
+    async def _retry_scrub(self) -> None:
+        attempt = 0
+        while self._conn is not None:
+            delays = self.scrub_retry_seconds
+            await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+            attempt += 1
+            if self._conn is not None and await self._checkpoint():
+                log.info("write-ahead log emptied after %d retries", attempt)
+                return
 
     async def tables(self) -> list[str]:
         rows = await self.fetchall(

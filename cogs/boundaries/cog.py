@@ -232,7 +232,15 @@ class BoundariesCog(HearthCog):
         )
 
     async def rebuild_jobs(self) -> None:
+        away = await guilds.left_ids(self.bot.db)
         for proposal in await store.all_open(self.bot.db):
+            if proposal.guild_id not in away:
+                self._schedule(proposal.proposal_id, proposal.closes_at)
+
+    async def rebuild_guild_jobs(self, guild_id: int) -> None:
+        # The question waited while Hearth was away; past its time, it closes now.
+        proposal = await store.open_in(self.bot.db, guild_id)
+        if proposal is not None:
             self._schedule(proposal.proposal_id, proposal.closes_at)
 
     async def close_proposal(self, proposal_id: int) -> None:
@@ -286,9 +294,10 @@ class BoundariesCog(HearthCog):
 
     @commands.Cog.listener()
     async def on_hearth_guild_left(self, guild_id: int) -> None:
+        # Suspended, not decided: it resumes if Hearth comes back, and goes with the
+        # server's data if it doesn't.
         proposal = await store.open_in(self.bot.db, guild_id)
         if proposal is not None:
-            await store.settle(self.bot.db, proposal.proposal_id, "cancelled", self.bot.clock.now())
             self.bot.scheduler.cancel(close_job_id(proposal.proposal_id))
 
     # -- admins: how long questions stay open -----------------------------------------

@@ -208,22 +208,44 @@ class PhonesDownCog(HearthCog):
     # ------------------------------------------------------------------ start up
 
     async def rebuild_jobs(self) -> None:
+        self._live = {}
+        await self._arm_from_database()
+
+    async def rebuild_guild_jobs(self, guild_id: int) -> None:
+        await self._arm_from_database(guild_id)
+
+    async def _arm_from_database(self, only: int | None = None) -> None:
+        """Lobbies, running challenges and weekly sessions, and who is still phone-free, of
+        every server Hearth is in (or of `only`, back in it). What fell due while Hearth was
+        away runs now, as after a downtime."""
+        away = await guilds.left_ids(self.db) if only is None else set()
+
+        def wanted(guild_id: int) -> bool:
+            return guild_id == only if only is not None else guild_id not in away
+
         sched = self.bot.scheduler
-        sessions = {s.session_id: s for s in await store.active_sessions(self.db)}
+        sessions = {
+            s.session_id: s for s in await store.active_sessions(self.db) if wanted(s.guild_id)
+        }
         for ch in await store.with_status(self.db, "lobby"):
+            if not wanted(ch.guild_id):
+                continue
             owner = sessions.get(ch.session_id) if ch.session_id is not None else None
             if owner is None or owner.next_at != ch.starts_at:
                 sched.at(start_job(ch.challenge_id), ch.starts_at, self._start_job, ch.challenge_id)
         for ch in await store.with_status(self.db, "running"):
+            if not wanted(ch.guild_id):
+                continue
             assert ch.ends_at is not None
             sched.at(end_job(ch.challenge_id), ch.ends_at, self._end_job, ch.challenge_id)
         for s in sessions.values():
             await self._arm_session(s)
-        self._live = {}
         for guild_id, cid, ends_at, users in await store.running_index(self.db):
-            self._watch(guild_id, cid, ends_at, set(users))
+            if wanted(guild_id):
+                self._watch(guild_id, cid, ends_at, set(users))
         log.info(
-            "phones-down jobs rebuilt sessions=%d running=%d",
+            "phones-down jobs rebuilt guild=%s sessions=%d running=%d",
+            only,
             len(sessions),
             sum(len(v) for v in self._live.values()),
         )
@@ -1266,9 +1288,15 @@ class PhonesDownCog(HearthCog):
 
     @commands.Cog.listener()
     async def on_hearth_guild_left(self, guild_id: int) -> None:
+        """Suspend the server's challenges and weekly sessions (nothing is decided or
+        paused): they come back with `rebuild_guild_jobs` if Hearth is added again."""
+        self._live.pop(guild_id, None)
         for s in await store.guild_sessions(self.db, guild_id):
-            if s.status == "active" and await store.pause_session(self.db, s.session_id, "channel"):
-                self._disarm_session(s.session_id)
+            self._disarm_session(s.session_id)
+        for status, job in (("lobby", start_job), ("running", end_job)):
+            for ch in await store.with_status(self.db, status):
+                if ch.guild_id == guild_id:
+                    self.bot.scheduler.cancel(job(ch.challenge_id))
 
 
 def _duration_choices(current: str) -> list[app_commands.Choice[str]]:

@@ -728,15 +728,6 @@ async def reschedule(db: Database, session_id: int, after: datetime, next_at: da
     return changed > 0
 
 
-async def pause_session(db: Database, session_id: int, reason: str) -> bool:
-    changed = await db.execute(
-        "UPDATE pd_sessions SET status = 'paused', pause_reason = ?"
-        " WHERE session_id = ? AND status = 'active'",
-        (reason, session_id),
-    )
-    return changed > 0
-
-
 async def cancel_reminded_occurrence(
     db: Database, challenge_id: int, session_id: int, now: datetime, reason: str
 ) -> None:

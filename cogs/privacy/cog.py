@@ -183,10 +183,10 @@ class PrivacyCog(HearthCog):
         self._arm_purge(guild_id, due)
         log.info("server data scheduled for deletion guild=%s due=%s", guild_id, due.isoformat())
 
-    @commands.Cog.listener()
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        if self.bot.scheduler.cancel(purge_job_id(guild.id)):
-            log.info("server data deletion cancelled guild=%s", guild.id)
+    async def rebuild_guild_jobs(self, guild_id: int) -> None:
+        # Back before the 14 days were up: the server's data stays.
+        if self.bot.scheduler.cancel(purge_job_id(guild_id)):
+            log.info("server data deletion cancelled guild=%s", guild_id)
 
     async def purge_job(self, guild_id: int) -> None:
         """14 days after Hearth left a server, unless it came back: forget the server."""
@@ -212,6 +212,7 @@ class PrivacyCog(HearthCog):
             )
             if still_here:
                 await guilds.mark_joined(db, guild_id, now)
+        await db.scrub()
         self.bot.scheduler.cancel(purge_job_id(guild_id))
         for cog in list(self.bot.cogs.values()):
             if isinstance(cog, HearthCog):

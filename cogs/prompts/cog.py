@@ -5,6 +5,8 @@ Jobs (all one-shot, rebuilt from the database on start):
   instant it stands for; the ledger (`prompt_weeks`) makes a second run for the same local
   week (a restart, a fall-back night) do nothing.
 - `prompt:reveal:{round_id}` — the deadline reveal.
+- `prompt:early:{round_id}` — a day after the post, the early reveal, when everyone it
+  waits for was in before then (`logic.early_reveal_at`); re-checked when it runs.
 - `retention:daily` — deletes answers (and, through the `hearth_retention_due` event,
   shares) past each server's retention period.
 """
@@ -92,6 +94,10 @@ def reveal_job_id(round_id: int) -> str:
     return f"prompt:reveal:{round_id}"
 
 
+def early_job_id(round_id: int) -> str:
+    return f"prompt:early:{round_id}"
+
+
 class PromptsCog(HearthCog):
     practice = PRACTICE
     dynamic_items = (views.AnswerButton, views.SkipButton)
@@ -137,19 +143,37 @@ class PromptsCog(HearthCog):
     def arm_reveal(self, round_id: int, when: datetime) -> None:
         self.bot.scheduler.at(reveal_job_id(round_id), when, self.reveal_job, round_id)
 
+    def arm_early(self, round_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(early_job_id(round_id), when, self.early_job, round_id)
+
     def arm_retention(self) -> None:
         when = timeutil.next_daily(self.bot.clock.now(), RETENTION_AT, "UTC")
         self.bot.scheduler.at(RETENTION_JOB, when, self.retention_job)
 
     async def rebuild_jobs(self) -> None:
+        await self._arm_from_database()
+        self.arm_retention()
+
+    async def rebuild_guild_jobs(self, guild_id: int) -> None:
+        await self._arm_from_database(guild_id)
+
+    async def _arm_from_database(self, only: int | None = None) -> None:
+        """The weekly prompt and every open round's reveal, of every server Hearth is in (or
+        of `only`, back in it): a prompt due while Hearth was away goes out if still fresh."""
         now = self.bot.clock.now()
         paused = await store.paused_guilds(self.bot.db)
         done: dict[int, set[str]] = {}
         for guild_id, week in await store.recent_weeks(self.bot.db, now - timedelta(days=8)):
             done.setdefault(guild_id, set()).add(week)
+        if only is None:
+            configured = await guilds.configured(self.bot.db)
+        else:
+            settings = await guilds.get(self.bot.db, only)
+            here = settings is not None and settings.configured and settings.left_at is None
+            configured = [settings] if here and settings is not None else []
         armed = 0
         breathe = Breather()
-        for settings in await guilds.configured(self.bot.db):
+        for settings in configured:
             await breathe()
             if settings.guild_id in paused or not logic.rotation(settings.practices):
                 continue
@@ -164,12 +188,18 @@ class PromptsCog(HearthCog):
             # A prompt that fell due while Hearth was down (within 6 h) goes out at once.
             self.arm_weekly(settings, missed or self.next_occurrence(settings, now))
             armed += 1
-        live = await store.live_deadlines(self.bot.db)
-        for round_id, closes_at in live:
+        live = await store.live_deadlines(self.bot.db, only)
+        for round_id, opened_text, closes_text in live:
             await breathe()
-            self.arm_reveal(round_id, datetime.fromisoformat(closes_at))
-        self.arm_retention()
-        log.info("prompt jobs rebuilt weekly=%d reveals=%d", armed, len(live))
+            opened_at = datetime.fromisoformat(opened_text)
+            closes_at = datetime.fromisoformat(closes_text)
+            self.arm_reveal(round_id, closes_at)
+            early = opened_at + logic.EARLY_REVEAL_AFTER
+            if early < closes_at:
+                # Whoever was waited for may all be in: look once its day is up (now, if it
+                # passed while Hearth was down); the job checks the rule itself.
+                self.arm_early(round_id, max(early, now))
+        log.info("prompt jobs rebuilt guild=%s weekly=%d reveals=%d", only, armed, len(live))
 
     # ------------------------------------------------------------------ the weekly job
 
@@ -312,6 +342,7 @@ class PromptsCog(HearthCog):
             closes_at=now + schedule.deadline,
             forget_ids=forget,
         )
+        early = await self.early_possible(guild_id, new.opened_at, new.closes_at)
         problem = self.channel_problem(guild_id, settings.channel_id)
         async with self.bot.db.transaction() as tx:
             if kind == logic.WEEKLY:
@@ -333,7 +364,9 @@ class PromptsCog(HearthCog):
                 channel_id=settings.channel_id,
                 guild_id=guild_id,
                 message=Message(
-                    embeds=[render.post_embed(prompt, kind=kind, closes_at=new.closes_at)],
+                    embeds=[
+                        render.post_embed(prompt, kind=kind, closes_at=new.closes_at, early=early)
+                    ],
                     view=views.post_view(new.round_id),
                 ),
                 handler=POSTED,
@@ -382,19 +415,41 @@ class PromptsCog(HearthCog):
             await self.reveal(round_id)
 
     async def after_response(self, found: store.Round) -> None:
-        """After an answer or a skip: reveal at once when every participant is in.
-
-        Only when there is something to reveal: with fewer than two answers the round waits
-        for its deadline, so a friend who hasn't used Hearth yet can still join in.
-        """
+        """After an answer or a skip: reveal early if the rule allows it now
+        (`logic.early_reveal_at`), or look again when the prompt's first day is up."""
         try:
-            expected = await self.bot.boundaries.active_participants(found.guild_id)
-            answered, skipped = await store.responses(self.bot.db, found.round_id)
-            if logic.reveal_early(expected, answered, skipped):
+            when = await self._early_reveal_at(found)
+            if when is None:
+                return
+            if self.bot.clock.now() >= when:
                 await self.reveal(found.round_id)
+            else:
+                self.arm_early(found.round_id, when)
         except Exception:
             # The person's answer is saved; the deadline job reveals it anyway.
             log.exception("early reveal failed round=%s", found.round_id)
+
+    async def _early_reveal_at(self, found: store.Round) -> datetime | None:
+        if found.opened_at + logic.EARLY_REVEAL_AFTER >= found.closes_at:
+            return None  # the deadline comes first anyway: no need to ask
+        regulars = await store.recent_responders(self.bot.db, found.guild_id, found.opened_at)
+        answered, skipped = await store.responses(self.bot.db, found.round_id)
+        return logic.early_reveal_at(found.opened_at, found.closes_at, regulars, answered, skipped)
+
+    async def early_job(self, round_id: int) -> None:
+        """A prompt's first day is up: reveal it if everyone it waits for is in."""
+        found = await store.get_round(self.bot.db, round_id)
+        if found is None or not found.live:
+            return
+        when = await self._early_reveal_at(found)
+        if when is not None and self.bot.clock.now() >= when:
+            async with self.jobs:
+                await self.reveal(round_id)
+
+    async def early_possible(self, guild_id: int, opened_at: datetime, closes_at: datetime) -> bool:
+        """Whether a round posted now can reveal before its deadline (what its post says)."""
+        regulars = await store.recent_responders(self.bot.db, guild_id, opened_at)
+        return logic.early_reveal_possible(opened_at, closes_at, regulars)
 
     async def reveal(self, round_id: int) -> None:
         """Close a round exactly once: reveal 2+ answers together, otherwise keep them private.
@@ -445,6 +500,7 @@ class PromptsCog(HearthCog):
 
     def _closed(self, found: store.Round, *, paused: bool) -> None:
         self.bot.scheduler.cancel(reveal_job_id(found.round_id))
+        self.bot.scheduler.cancel(early_job_id(found.round_id))
         if paused:
             self.bot.scheduler.cancel(weekly_job_id(found.guild_id))
             log.info("weekly prompt paused (quiet) guild=%s", found.guild_id)
@@ -567,6 +623,7 @@ class PromptsCog(HearthCog):
         try:
             policy = await store.retention(self.bot.db)
             removed = await store.expire_answers(self.bot.db, policy, now)
+            await self.bot.db.scrub()
             log.info("retention swept answers=%d", removed)
             # Other features (shares) delete theirs on this signal.
             self.bot.dispatch("hearth_retention_due", now, policy.default_days, policy.custom or {})
@@ -600,6 +657,7 @@ class PromptsCog(HearthCog):
         self.bot.scheduler.cancel(weekly_job_id(guild_id))
         for found in await store.live_rounds(self.bot.db, guild_id):
             self.bot.scheduler.cancel(reveal_job_id(found.round_id))
+            self.bot.scheduler.cancel(early_job_id(found.round_id))
 
     # ------------------------------------------------------------------ /hearth settings
 
@@ -630,11 +688,11 @@ class PromptsCog(HearthCog):
         else:
             notes.append(("Prompt practice", "Rotating through the practices that are on."))
         days = await store.retention_days(self.bot.db, guild_id)
+        rule = render.deadline_rule(schedule.deadline_hours)
         notes.append(
             (
                 "Answers and shares",
-                f"Revealed {schedule.deadline_hours} h after each prompt, or sooner once "
-                f"everyone's in. Kept for {days} days, then deleted.",
+                f"Answers are {rule}. Kept for {days} days, then deleted.",
             )
         )
         return notes
@@ -676,8 +734,8 @@ class PromptsCog(HearthCog):
         if live:
             raise HearthError(
                 "There's already a prompt open here. Its answers are revealed "
-                f"{timeutil.discord_timestamp(live[0].closes_at, 'R')}, or sooner once "
-                "everyone's in. One at a time keeps it special."
+                f"{timeutil.discord_timestamp(live[0].closes_at, 'R')} at the latest (its "
+                "post says when it can be sooner). One at a time keeps it special."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self._lock(guild_id):
@@ -700,23 +758,23 @@ class PromptsCog(HearthCog):
         if outcome is not None and not outcome.ok:
             raise refused
         closes = timeutil.discord_timestamp(posted.round.closes_at, "R")
+        early = await self.early_possible(guild_id, posted.round.opened_at, posted.round.closes_at)
+        when = f"Answers are revealed {closes}" + (
+            f", or {render.EARLY_RULE}." if early else f". {render.STAYS_OPEN}"
+        )
         if outcome is None:
             # Discord is slow right now; the outbox keeps trying and the post will come.
             await ui.reply(
                 interaction,
                 f"It's on its way to <#{settings.channel_id}> — Discord is a little slow just "
-                f"now. Answers are revealed {closes}, or sooner once everyone's in.",
+                f"now. {when}",
             )
             return
         if schedule.paused_reason == logic.PAUSED_CHANNEL:
             # The channel works again: so does the weekly prompt.
             await store.resume(self.bot.db, guild_id, only=logic.PAUSED_CHANNEL)
             self.arm_weekly(settings, self.next_occurrence(settings, self.bot.clock.now()))
-        await ui.reply(
-            interaction,
-            f"Posted in <#{settings.channel_id}>. Answers are revealed {closes}, or sooner "
-            "once everyone's in.",
-        )
+        await ui.reply(interaction, f"Posted in <#{settings.channel_id}>. {when}")
 
     @prompt_group.command(name="pin", description="Keep the weekly prompt on one practice")
     @app_commands.describe(practice="A practice to stay on, or rotate through them all")
@@ -759,8 +817,7 @@ class PromptsCog(HearthCog):
             raise HearthError(str(exc)) from None
         await ui.reply(
             interaction,
-            f"Done. From the next prompt on, answers are revealed {hours} h after it's "
-            "posted, or sooner once everyone's in.",
+            f"Done. From the next prompt on, answers are {render.deadline_rule(hours)}.",
         )
 
     @hearth_subcommand(name="resume", description="Restart the paused weekly prompt")

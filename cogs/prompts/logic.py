@@ -2,7 +2,8 @@
 
 - which practice is this week's (rotation through the practices that are on, or a pin);
 - when the weekly prompt is due, and whether a late one is still worth posting;
-- when a round is done (everyone in) and whether it may be revealed (2+ answers);
+- when a round may be revealed before its deadline (a day up, 2+ answers, and everyone who
+  took part in the last three prompts in) and whether it may be revealed at all (2+);
 - when a quiet room pauses the schedule (3 weekly prompts in a row without answers);
 - how answers are checked and shuffled;
 - how long answers and shares are kept.
@@ -24,7 +25,7 @@ T = TypeVar("T")
 # A prompt that fell due while Hearth was down is still posted this long after its time.
 LATE_LIMIT = timedelta(hours=6)
 
-# Answers are revealed after this long (or sooner, once everyone is in).
+# Answers are revealed after this long (or sooner: see `early_reveal_at`).
 DEFAULT_DEADLINE_HOURS = 48
 MIN_DEADLINE_HOURS = 1
 # Under a week, so a round always closes before the next weekly prompt.
@@ -32,6 +33,14 @@ MAX_DEADLINE_HOURS = 144
 
 # Fewer answers than this are never revealed: nobody is exposed alone.
 MIN_TO_REVEAL = 2
+
+# A reveal before the deadline waits for the people who took part (answered or skipped) in
+# the group's last RECENT_ROUNDS prompts, and never comes before a prompt has been up this
+# long: one turn of the clock, so everyone, wherever they live, gets a waking day to see it.
+# (Who merely used Hearth lately says little about who answers prompts: in a new server
+# that was only its admin, and two answers in eight minutes closed the first prompt.)
+EARLY_REVEAL_AFTER = timedelta(hours=24)
+RECENT_ROUNDS = 3
 
 # Weekly prompts in a row without a single answer before the schedule pauses itself.
 SILENT_WEEKS_TO_PAUSE = 3
@@ -161,12 +170,49 @@ def everyone_done(expected: Collection[int], responded: Collection[int]) -> bool
     return bool(wanted) and wanted <= set(responded)
 
 
-def reveal_early(
-    expected: Collection[int], answered: Collection[int], skipped: Collection[int]
+def early_reveal_possible(
+    opened_at: datetime, closes_at: datetime, regulars: Collection[int]
 ) -> bool:
-    """Reveal before the deadline: every participant answered or skipped, and there are
-    enough answers to reveal. (Too few waits for the deadline: someone new may join in.)"""
-    return len(answered) >= MIN_TO_REVEAL and everyone_done(expected, {*answered, *skipped})
+    """Whether this round can reveal before its deadline at all: somebody took part in the
+    last prompts (a group's first prompts stay open the whole time, so everyone can find
+    them), and the deadline is more than EARLY_REVEAL_AFTER away from the post."""
+    return bool(regulars) and opened_at + EARLY_REVEAL_AFTER < closes_at
+
+
+def early_reveal_at(
+    opened_at: datetime,
+    closes_at: datetime,
+    regulars: Collection[int],
+    answered: Collection[int],
+    skipped: Collection[int],
+) -> datetime | None:
+    """The instant this round may be revealed before its deadline, as things stand, or None.
+
+    All of: it has been up EARLY_REVEAL_AFTER; at least MIN_TO_REVEAL answers; and every
+    regular — whoever answered or skipped one of the group's last RECENT_ROUNDS prompts —
+    has answered or skipped this one. Anyone else's answer counts too; nobody else is
+    waited for.
+    """
+    if not early_reveal_possible(opened_at, closes_at, regulars):
+        return None
+    if len(set(answered)) < MIN_TO_REVEAL:
+        return None
+    if not everyone_done(regulars, {*answered, *skipped}):
+        return None
+    return opened_at + EARLY_REVEAL_AFTER
+
+
+def reveal_early(
+    now: datetime,
+    opened_at: datetime,
+    closes_at: datetime,
+    regulars: Collection[int],
+    answered: Collection[int],
+    skipped: Collection[int],
+) -> bool:
+    """Reveal now, before the deadline (see `early_reveal_at`)."""
+    when = early_reveal_at(opened_at, closes_at, regulars, answered, skipped)
+    return when is not None and now >= when
 
 
 def outcome(answer_count: int) -> str:

@@ -6,7 +6,7 @@ position that could point back at the person who wrote them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import discord
 
@@ -21,6 +21,13 @@ HOW_IT_WORKS = (
     "the answers appear together in a thread, each with a name or anonymously, as its "
     "writer chose. Not feeling this one? Skip it, no reason needed."
 )
+
+# The early-reveal rule in words (`logic.early_reveal_at`), said the same way everywhere.
+EARLY_RULE = (
+    "sooner only once it has been up a day, at least two have answered, and everyone who "
+    "answered or skipped one of the last three prompts here has answered or skipped it"
+)
+STAYS_OPEN = "It stays open until then, so everyone has time to find it."
 
 ANSWER_LABEL = "Answer privately"
 MINE_LABEL = "What happened to my answer?"
@@ -45,18 +52,14 @@ def post_embed(
     closes_at: datetime,
     state: str = logic.OPEN,
     answer_count: int | None = None,
+    early: bool = False,
 ) -> discord.Embed:
-    """The prompt as posted in the channel, and as it reads once closed."""
+    """The prompt as posted in the channel, and as it reads once closed. `early`: whether
+    this round can be revealed before its deadline (`logic.early_reveal_possible`)."""
     fields: list[tuple[str, str]] = []
     if state in logic.LIVE_STATUSES:
         fields.append(("How it works", HOW_IT_WORKS))
-        fields.append(
-            (
-                "Reveal",
-                f"{timeutil.discord_timestamp(closes_at, 'f')} "
-                f"({timeutil.discord_timestamp(closes_at, 'R')}), or sooner once everyone's in.",
-            )
-        )
+        fields.append(("Reveal", reveal_line(closes_at, early=early)))
     elif state == logic.REVEALED:
         count = f"{answer_count} answers" if answer_count else "The answers"
         fields.append(("Revealed", f"{count} are in the thread under this post. Thank you all."))
@@ -75,6 +78,25 @@ def post_embed(
         practice=prompt.practice,
         fields=fields,
         footer=f"Depth {depth_label(prompt.depth)}",
+    )
+
+
+def reveal_line(closes_at: datetime, *, early: bool) -> str:
+    """When the answers come out, exactly as the rule will decide it."""
+    when = (
+        f"{timeutil.discord_timestamp(closes_at, 'f')} "
+        f"({timeutil.discord_timestamp(closes_at, 'R')})"
+    )
+    return f"{when}, or {EARLY_RULE}." if early else f"{when}. {STAYS_OPEN}"
+
+
+def deadline_rule(hours: int) -> str:
+    """The general rule for `/hearth settings` and `/hearth prompt deadline`."""
+    if timedelta(hours=hours) <= logic.EARLY_REVEAL_AFTER:
+        return f"revealed {hours} h after each prompt is posted"
+    return (
+        f"revealed {hours} h after each prompt is posted, or {EARLY_RULE} (if nobody did, it "
+        "stays open the whole time)"
     )
 
 

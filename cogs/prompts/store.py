@@ -244,13 +244,20 @@ async def live_rounds(db: Database, guild_id: int | None = None) -> list[Round]:
     return [_round(row) for row in rows]
 
 
-async def live_deadlines(db: Database) -> list[tuple[int, str]]:
-    """(round id, closes-at text) of every live round: all a start-up rebuild needs, without
-    building thousands of rows into objects in one go."""
-    rows = await db.fetchall(
-        "SELECT round_id, closes_at FROM prompt_rounds WHERE status IN ('posting', 'open')"
+async def live_deadlines(db: Database, guild_id: int | None = None) -> list[tuple[int, str, str]]:
+    """(round id, opened-at, closes-at text) of every live round in servers Hearth is in (or
+    in one): all a rebuild needs, without building thousands of rows into objects at once."""
+    sql = (
+        "SELECT round_id, opened_at, closes_at FROM prompt_rounds"
+        " WHERE status IN ('posting', 'open')"
+        " AND guild_id NOT IN (SELECT guild_id FROM guilds WHERE left_at IS NOT NULL)"
     )
-    return [(row[0], row[1]) for row in rows]
+    params: tuple[Any, ...] = ()
+    if guild_id is not None:
+        sql += " AND guild_id = ?"
+        params = (guild_id,)
+    rows = await db.fetchall(sql, params)
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def rounds_in(db: Database, guild_id: int, limit: int = 20) -> list[Round]:
@@ -451,6 +458,20 @@ async def answer_of(db: Database, round_id: int, user_id: int) -> Answer | None:
         (round_id, user_id),
     )
     return None if row is None else _answer(row)
+
+
+async def recent_responders(
+    db: Database, guild_id: int, before: datetime, rounds: int = logic.RECENT_ROUNDS
+) -> set[int]:
+    """Who answered or skipped one of the server's last `rounds` closed prompts posted
+    before `before`: the people an early reveal waits for."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT a.user_id FROM prompt_answers a WHERE a.round_id IN"
+        " (SELECT round_id FROM prompt_rounds WHERE guild_id = ? AND opened_at < ?"
+        "  AND status IN ('revealed', 'quiet') ORDER BY opened_at DESC LIMIT ?)",
+        (guild_id, _ts(before), rounds),
+    )
+    return {row[0] for row in rows}
 
 
 async def responses(db: Database, round_id: int) -> tuple[set[int], set[int]]:
@@ -663,7 +684,9 @@ PERSONAL_DATA = PersonalData(
     statement=(
         "Your answers to the group's weekly prompts (your words, encrypted, and whether to "
         "show them with your name or anonymously) and the prompts you skipped, so everyone's "
-        "answers can be revealed together and you can edit or withdraw yours until then. "
+        "answers can be revealed together, you can edit or withdraw yours until then, and a "
+        "new prompt can wait for those who took part in the last three before coming out "
+        "early. "
         "Deleted after the server's retention period: 90 days unless its admins chose "
         "another. The prompts themselves, and how each week went, name no one."
     ),

@@ -134,21 +134,19 @@ class SetupCog(HearthCog):
     ) -> None:
         guild = interaction.guild
         assert guild is not None  # the group is guild_only and admin_only checks it
-        if not timeutil.is_valid_timezone(timezone):
-            raise HearthError(
-                f"I don't know the time zone “{textfit.one_line(timezone, 60)}”. Start typing a "
-                "city (like Berlin or New York) and pick one from the list."
-            )
         try:
+            # The one resolver every zone-taking command uses: "Berlin" works, and a
+            # misspelling gets the closest places suggested back.
+            zone = timeutil.resolve_timezone(timezone)
             prompt_time = timeutil.parse_local_time(at) if at else time(18, 0)
-        except ValueError as exc:
+        except ValueError as exc:  # UnknownTimezone too; their messages are for people
             raise HearthError(str(exc)) from None
         weekday = day.value if day is not None else 6
         await guilds.save_setup(
             self.bot.db,
             guild.id,
             channel_id=channel.id,
-            timezone=timeutil.zone(timezone).key,
+            timezone=zone,
             prompt_weekday=weekday,
             prompt_time=prompt_time,
             now=self.bot.clock.now(),
@@ -187,7 +185,7 @@ class SetupCog(HearthCog):
     ) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=name, value=value)
-            for name, value in timeutil.timezone_choices(current)
+            for name, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
         ]
 
     # -- /hearth settings ---------------------------------------------------------
@@ -325,18 +323,33 @@ class SetupCog(HearthCog):
         return None
 
     async def arrived(self, guild: discord.Guild) -> None:
-        """Hearth is in this server (new, or back): recorded, and — if nobody has set it up
-        yet — a welcome saying how to begin, in the same write."""
+        """Hearth is in this server: new — recorded, with a welcome saying how to begin in
+        the same write — or back before its data was deleted, when every practice brings
+        back the jobs leaving suspended."""
+        before = await guilds.get(self.bot.db, guild.id)
+        if not await self._record_arrival(guild):
+            return
+        if before is not None and before.left_at is not None:
+            for cog in list(self.bot.cogs.values()):
+                if not isinstance(cog, HearthCog):
+                    continue
+                try:
+                    await cog.rebuild_guild_jobs(guild.id)
+                except Exception:  # one practice's trouble mustn't keep the others away
+                    log.exception("jobs not rebuilt guild=%s cog=%s", guild.id, cog.qualified_name)
+            log.info("back in guild=%s", guild.id)
+
+    async def _record_arrival(self, guild: discord.Guild) -> bool:
         async with self.bot.db.transaction() as tx:
             if not await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
-                return
+                return False
             settings = await guilds.get(self.bot.db, guild.id)
             if settings is not None and settings.configured:
-                return  # back after a short absence, already set up
+                return True  # back after a short absence, already set up
             channel = self.welcome_channel(guild)
             if channel is None:
                 log.info("no channel to welcome in guild=%s", guild.id)
-                return
+                return True
             await self.bot.outbox.post(
                 tx,
                 channel_id=channel.id,
@@ -346,3 +359,4 @@ class SetupCog(HearthCog):
                 # and never crowds out what friends are waiting for.
                 lane=WELCOME_LANE,
             )
+        return True

@@ -428,4 +428,5 @@ class SharingCog(HearthCog):
         self, now: datetime, default_days: int, custom: Mapping[int, int]
     ) -> None:
         removed = await store.expire(self.bot.db, now, default_days, custom)
+        await self.bot.db.scrub()
         log.info("retention swept shares=%d", removed)

@@ -92,6 +92,7 @@ class SupportService:
         """Answers aren't kept forever: once a day, anything older than a year goes."""
         try:
             removed = await store.prune(self.bot.db, self.bot.clock.now() - logic.KEEP_ANSWERS)
+            await self.bot.db.scrub()
             log.info("support pruned checkins=%d", removed)
         finally:
             self.arm_prune()  # tomorrow comes whatever happened today
@@ -121,10 +122,9 @@ class SupportService:
         await self._closed_notice(outcome)
 
     async def _invite_failed(self, tx: Tx, outcome: Outcome) -> None:
-        """An invitation that never arrived is no invitation (ref: who asked)."""
+        """An invitation that never arrived is no invitation (ref: its circle entry)."""
         assert outcome.ref is not None
-        if outcome.recipient is not None:
-            await store.forget_invite(self.bot.db, outcome.ref, outcome.recipient)
+        await store.forget_invite_ref(tx, outcome.ref)
         await self._closed_notice(outcome)
 
     async def sent(self, intents: list[int]) -> list[bool | None]:
@@ -385,7 +385,10 @@ class SupportService:
         message: Message,
         note: str | None,
     ) -> int:
-        """A DM to a friend on someone's behalf; a note carries the sender's words."""
+        """A DM to a friend on someone's behalf; a note carries the sender's words. (An
+        invitation's intent points at its circle entry, never at a person's id: intents
+        outlive people's deletions for a while and must name no one.)"""
+        invite = await store.invite_ref(tx, sender_id, recipient_id) if kind == "invite" else None
         return await self.bot.outbox.dm(
             tx,
             user_id=recipient_id,
@@ -393,8 +396,8 @@ class SupportService:
             consent=False,  # asked just now (`next_dm_time`); only closed DMs stop it
             message=message,
             words=[Words(sender_id, "support")] if note else (),
-            handler=INVITE if kind == "invite" else FRIEND,
-            ref=sender_id,
+            handler=INVITE if invite is not None else FRIEND,
+            ref=invite,
         )
 
     async def tell_circle(

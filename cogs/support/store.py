@@ -419,6 +419,22 @@ async def remove_from_circle(conn: aiosqlite.Connection, user_id: int, member_us
     return cur.rowcount > 0
 
 
+async def invite_ref(conn: aiosqlite.Connection, user_id: int, member_user_id: int) -> int | None:
+    """A pending invitation's row, as a reference that names nobody."""
+    cur = await conn.execute(
+        "SELECT rowid FROM support_circle"
+        " WHERE user_id = ? AND member_user_id = ? AND status = 'pending'",
+        (user_id, member_user_id),
+    )
+    row = await cur.fetchone()
+    await cur.close()
+    return None if row is None else int(row[0])
+
+
+async def forget_invite_ref(conn: aiosqlite.Connection, ref: int) -> None:
+    await conn.execute("DELETE FROM support_circle WHERE rowid = ? AND status = 'pending'", (ref,))
+
+
 async def forget_invite(db: Database, user_id: int, member_user_id: int) -> None:
     """An invitation that couldn't be delivered is not left hanging."""
     await db.execute(

@@ -26,6 +26,7 @@ class RealBot:
         self.log = workdir / "hearth.log"
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
+        self.offset = 0.0  # seconds: Hearth runs "later" (HEARTH_CLOCK_OFFSET_SECONDS)
 
     @property
     def alive(self) -> bool:
@@ -50,6 +51,8 @@ class RealBot:
         )
         if crash_at:
             env["HEARTH_CRASH_AT"] = crash_at
+        if self.offset:
+            env["HEARTH_CLOCK_OFFSET_SECONDS"] = repr(self.offset)
         with self.log.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,

@@ -1,12 +1,15 @@
 """A friend group's afternoon with Hearth, for killing Hearth in the middle of it.
 
-Every step changes state and makes Hearth say something on Discord: a welcome, a weekly
-prompt, answers revealed in a thread, a share, a phones-down card, a check-in DM, a
-friend's note, a depth question, a privacy deletion. The steps run one after another;
-when Hearth dies during one (a crash point, a kill), it is started again and the story
-goes on with the next step. At the end every message must be there exactly once, as
-counted from the emulator's own record — nothing lost, nothing doubled — and every
-message carrying someone's words must be gone once they delete their data.
+Every step changes state and makes Hearth say something on Discord: a welcome, a
+prompt, answers revealed in a thread two days later, a share, a phones-down card, a
+check-in DM, a friend's note, a privacy deletion. The steps run one after another; when
+Hearth dies during one (a crash point, a kill), it is started again and the story goes
+on with the next step. Two days pass in the middle: Hearth is stopped like a deploy and
+started again two days later, when the prompt's deadline has passed and the reveal runs
+at once (the crash plan can be saved for that second start, to land in the reveal).
+At the end every message must be there exactly once, as counted from the emulator's
+own record — nothing lost, nothing doubled — and every message carrying someone's
+words must be gone once they delete their data.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class Afternoon:
     ana: FakeMember
     ben: FakeMember
     report: Report = field(default_factory=Report)
+    plan: str | None = None  # a crash plan kept for the start two days later
 
     # ------------------------------------------------------------------ running
 
@@ -89,7 +93,7 @@ class Afternoon:
         await self.step(self.prompt_now)
         await self.step(lambda: self.answer(self.ana, ANA_ANSWER))
         await self.step(lambda: self.answer(self.ben, BEN_ANSWER))
-        await self.step(self.olwen_skips)  # everyone's in: the reveal
+        await self.two_days_later()  # the deadline has passed: the reveal
         await self.step(self.share)
         await self.step(self.phones_down)
         await self.step(self.checkin)
@@ -129,10 +133,24 @@ class Afternoon:
         assert opened.modal is not None
         await who.submit_modal(opened, {"Your answer": words})
 
-    async def olwen_skips(self) -> None:
-        post = self.prompt_post()
-        assert post is not None
-        await self.olwen.click(post, "Skip this one")
+    async def two_days_later(self) -> None:
+        """A deploy: SIGTERM, then a start two days on (with any crash plan kept for it)."""
+        await self.bot.stop()
+        self.bot.offset += 49 * 3600
+        await self.bot.start(crash_at=self.plan)
+        await self.step(self.revealed)
+        await self.step(self.revealed)  # …even if it died on the way
+
+    async def revealed(self) -> None:
+        with contextlib.suppress(RuntimeError):  # it may die while starting: step restarts it
+            await self.bot.ready(self.olwen)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 15
+        while self.bot.alive and loop.time() < end:
+            post = self.prompt_post()
+            if post is not None and "Revealed" in post.text:
+                return
+            await asyncio.sleep(0.05)
 
     async def share(self) -> None:
         opened = await self.ana.slash("share", {"how": "named", "wants": "listening"})

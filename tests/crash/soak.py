@@ -33,7 +33,11 @@ async def one(seed: int, rng: random.Random) -> tuple[str, int, list[str], list[
     try:
         with tempfile.TemporaryDirectory(prefix="hearth-soak-") as where:
             story = await afternoon(fake, Path(where))
-            await story.bot.start(crash_at=plan)
+            if rng.random() < 0.5:
+                story.plan = plan  # land it after the two days, in the reveal and later
+                await story.bot.start()
+            else:
+                await story.bot.start(crash_at=plan)
             try:
                 await story.run()
                 report = story.check()

@@ -16,21 +16,23 @@ from tests.fakediscord import FakeDiscord
 
 
 @pytest.mark.parametrize(
-    "crash_at",
+    ("crash_at", "in_the_reveal"),
     [
-        # Committed, not yet sent: the restart sends it.
-        "outbox.before_send:4:KILL",
-        # Discord made it, Hearth never recorded it: the nonce finds it, no second one.
-        "outbox.after_send:6:KILL",
+        # Committed, not yet sent (the prompt's post): the restart sends it.
+        ("outbox.before_send:2:KILL", False),
+        # Discord made an answer's message, Hearth never recorded it: the nonce finds it.
+        ("outbox.after_send:3:KILL", True),
         # A deploy in the middle of a reveal: in-flight work finishes, the rest waits.
-        "outbox.after_send:5:TERM",
+        ("outbox.after_send:2:TERM", True),
     ],
 )
 async def test_a_kill_at_any_named_moment_loses_and_doubles_nothing(
-    fake_discord: FakeDiscord, tmp_path: Path, crash_at: str
+    fake_discord: FakeDiscord, tmp_path: Path, crash_at: str, in_the_reveal: bool
 ) -> None:
     story = await afternoon(fake_discord, tmp_path)
-    await story.bot.start(crash_at=crash_at)
+    if in_the_reveal:
+        story.plan = crash_at  # for the start two days later, when the reveal runs
+    await story.bot.start(crash_at=None if in_the_reveal else crash_at)
     try:
         await story.run()
         report = story.check()

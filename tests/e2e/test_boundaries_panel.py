@@ -129,14 +129,14 @@ async def test_bad_input_gets_a_kind_answer_and_changes_nothing(friends: Friends
     boundaries = friends.hearth.bot.boundaries
     r = await ana.slash("boundaries timezone", zone="Atlantis/Lost_City")
     assert r.ephemeral
-    assert "I don't know that time zone" in r.text
+    assert "I don't know the time zone" in r.text
 
     panel = await ana.slash("boundaries mine")
     for start, end, zone, words in [
         ("22:00", "22:00", "Berlin", "different start and end times"),  # empty
         ("07:00", "06:00", "Berlin", "Did you mean 06:00 to 07:00?"),  # the wrong way round
         ("25:61", "06:00", "Berlin", "Quiet from: Hours go up to 23"),
-        ("22:00", "07:00", "Narnia", "I don't know that time zone"),
+        ("22:00", "07:00", "Narnia", "I don't know the time zone"),
     ]:
         opened = await ana.click(panel, "Quiet hours…")
         r = await ana.submit_modal(

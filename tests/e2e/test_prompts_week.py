@@ -190,8 +190,15 @@ async def test_a_week_answer_edit_withdraw_skip_and_reveal(
     assert world.hearth.bot.scheduler.due(f"prompt:reveal:{found.round_id}") is not None
     assert post.thread is None  # Eve hasn't answered or skipped yet
     await eve.click(post, "Skip this one")
+    # Everyone is in, but a group's first prompt stays open until its deadline (nobody
+    # took part in an earlier one, so nobody can say who the group is yet).
+    world.hearth.advance(hours=47)
+    await world.hearth.bot.scheduler.run_due()
+    assert post.thread is None
 
-    # Everyone is in: the reveal happens now, before the deadline, in a thread on the post.
+    # The deadline: the reveal, in a thread on the post.
+    world.hearth.advance(hours=1)
+    assert f"prompt:reveal:{found.round_id}" in await world.hearth.bot.scheduler.run_due()
     messages = await world.thread_messages(post)
     await world.closed(post)
     assert post.thread is not None

@@ -56,6 +56,8 @@ async def test_an_answer_that_looks_sealed_reveals_like_any_other(world: World) 
     for who in (dan, eve):
         await who.click(post, "Skip this one")
 
+    world.hearth.advance(hours=48)  # the group's first prompt reveals at its deadline
+    await world.hearth.bot.scheduler.run_due()
     messages = await world.thread_messages(post)
     shown = sorted(e["description"] for m in messages for e in m.embeds)
     assert shown == sorted(

@@ -272,7 +272,7 @@ async def test_an_unknown_time_zone_is_asked_for_not_guessed(world: World) -> No
     assert r.buttons[0]["label"] == "Set my time zone"
     assert await store.get_schedule(world.hearth.bot.db, world.ana.user.id) is None
     bad = await world.ana.slash("checkin start", frequency="daily", timezone="Atlantis/Nowhere")
-    assert "I don't know that time zone" in bad.text
+    assert "I don't know the time zone" in bad.text
     choices = await world.ana.autocomplete("checkin start", "timezone", "berl")
     assert any(c["value"] == "Europe/Berlin" for c in choices)
 

@@ -169,18 +169,30 @@ async def test_the_question_closes_after_a_restart_and_only_once(booted: Booted)
     assert booted.announced == [(PID, True, 2)]
 
 
-async def test_leaving_a_server_cancels_its_question(booted: Booted) -> None:
+async def test_leaving_a_server_suspends_its_question_until_hearth_is_back(
+    booted: Booted,
+) -> None:
     bot = booted.bot
     assert bot is not None
     await open_question(bot)
+    for user in (ANA, BEN, CAT):
+        await vote(bot, user, True)
     cog = cog_of(bot)
+    await guilds.mark_left(bot.db, G, booted.clock.now())
     await cog.on_hearth_guild_left(G)
     assert bot.scheduler.job_ids("depth:close:") == []
     proposal = await store.get(bot.db, PID)
     assert proposal is not None
-    assert proposal.status == "cancelled"
-    await cog.close_proposal(PID)
-    assert booted.announced == []
+    assert proposal.status == "open"  # nothing decided while Hearth is away
+    await cog.rebuild_jobs()  # a start while away doesn't wake it
+    assert bot.scheduler.job_ids("depth:close:") == []
+
+    booted.clock.advance(timedelta(days=4))  # its time passes while Hearth is away
+    await guilds.mark_joined(bot.db, G, booted.clock.now())
+    await cog.rebuild_guild_jobs(G)
+    assert bot.scheduler.due(close_job_id(PID)) < booted.clock.now()  # runs at once
+    assert await bot.scheduler.fire(close_job_id(PID))
+    assert booted.announced == [(PID, True, 2)]
 
 
 async def test_one_open_question_per_server(booted: Booted) -> None:

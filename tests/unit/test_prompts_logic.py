@@ -123,13 +123,78 @@ def test_any_answer_within_the_limit_is_accepted(text: str) -> None:
     assert logic.check_answer(text) == text.strip()
 
 
-def test_early_reveal_needs_everyone_and_two_answers() -> None:
-    everyone = {1, 2, 3, 4}
-    assert logic.reveal_early(everyone, {1, 2, 3}, {4})
-    assert not logic.reveal_early(everyone, {1, 2, 3}, set())  # 4 hasn't responded
-    assert not logic.reveal_early({1, 2}, {1}, {2})  # one answer waits for the deadline
-    assert not logic.reveal_early(set(), {1, 2}, set())  # nobody to wait for: the deadline
-    assert logic.reveal_early({1, 2}, {1, 2, 9}, set())  # a newcomer's answer counts too
+POSTED = datetime(2026, 1, 18, 17, 0, tzinfo=UTC)
+DEADLINE = POSTED + timedelta(hours=logic.DEFAULT_DEADLINE_HOURS)
+A_DAY_ON = POSTED + logic.EARLY_REVEAL_AFTER
+
+
+def early(
+    now: datetime,
+    regulars: set[int],
+    answered: set[int],
+    skipped: frozenset[int] | set[int] = frozenset(),
+) -> bool:
+    return logic.reveal_early(now, POSTED, DEADLINE, regulars, answered, skipped)
+
+
+def test_early_reveal_needs_a_day_two_answers_and_everyone_who_took_part_lately() -> None:
+    regulars = {1, 2, 3, 4}  # answered or skipped one of the last three prompts
+    assert early(A_DAY_ON, regulars, {1, 2, 3}, {4})
+    assert not early(A_DAY_ON - timedelta(seconds=1), regulars, {1, 2, 3}, {4})  # too soon
+    assert not early(A_DAY_ON, regulars, {1, 2, 3})  # 4 hasn't answered or skipped
+    assert not early(A_DAY_ON, {1, 2}, {1}, {2})  # one answer waits for the deadline
+    assert early(A_DAY_ON, {1, 2}, {1, 2, 9})  # a newcomer's answer counts too
+    assert early(A_DAY_ON, {1}, {1, 9})  # …and makes the two
+    # A new group (nobody took part before): its prompt stays open the whole time.
+    assert not early(DEADLINE - timedelta(seconds=1), set(), {1, 2, 3, 4, 5})
+    assert not logic.early_reveal_possible(POSTED, DEADLINE, set())
+    # A deadline within the first day: nothing comes sooner than it.
+    short = POSTED + logic.EARLY_REVEAL_AFTER
+    assert not logic.early_reveal_possible(POSTED, short, {1})
+    assert logic.early_reveal_at(POSTED, short, {1}, {1, 2}, set()) is None
+    assert logic.early_reveal_at(POSTED, DEADLINE, {1}, {1, 2}, set()) == A_DAY_ON
+
+
+def test_a_new_group_is_not_closed_by_two_quick_answers() -> None:
+    """The case that broke: a new server, two answers in eight minutes."""
+    eight_minutes = POSTED + timedelta(minutes=8)
+    assert not early(eight_minutes, set(), {1, 2})
+    assert not early(eight_minutes, {1, 2}, {1, 2})  # even once it has regulars
+
+
+ids = st.sets(st.integers(min_value=1, max_value=12), max_size=8)
+moments = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=200))
+
+
+@given(regulars=ids, answered=ids, skipped=ids, after=moments, hours=st.integers(1, 144))
+def test_early_reveal_follows_its_rule_for_any_round(
+    regulars: set[int], answered: set[int], skipped: set[int], after: timedelta, hours: int
+) -> None:
+    skipped = skipped - answered  # one response each: an answer replaces a skip
+    now, closes = POSTED + after, POSTED + timedelta(hours=hours)
+    when = logic.early_reveal_at(POSTED, closes, regulars, answered, skipped)
+    revealed = logic.reveal_early(now, POSTED, closes, regulars, answered, skipped)
+    if revealed:
+        # Everything the post promises holds at that moment.
+        assert now - POSTED >= logic.EARLY_REVEAL_AFTER
+        assert len(answered) >= logic.MIN_TO_REVEAL
+        assert regulars
+        assert regulars <= answered | skipped
+        assert when is not None
+        assert when < closes
+    assert revealed == (
+        bool(regulars)
+        and closes > POSTED + logic.EARLY_REVEAL_AFTER
+        and now >= POSTED + logic.EARLY_REVEAL_AFTER
+        and len(answered) >= logic.MIN_TO_REVEAL
+        and regulars <= answered | skipped
+    )
+    # Someone more answering never takes a reveal away (once it may come, it may come).
+    if revealed:
+        newcomer = 99
+        assert logic.reveal_early(
+            now, POSTED, closes, regulars, answered | {newcomer}, skipped - {newcomer}
+        )
 
 
 def test_fewer_than_two_answers_are_never_revealed() -> None:

@@ -794,3 +794,53 @@ def test_resolve_timezone(text: str, expected: str) -> None:
 def test_resolve_timezone_refuses_unknown_or_ambiguous(text: str) -> None:
     with pytest.raises(UnknownTimezone):
         resolve_timezone(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("Berlln", "Europe/Berlin"),
+        ("Nwe York", "America/New_York"),
+        ("Sidney", "Australia/Sydney"),
+        ("Tokio", "Asia/Tokyo"),
+        ("Europe/Berln", "Europe/Berlin"),
+        ("germ", "Europe/Berlin"),  # part of a name
+        ("us", "America/New_York"),  # ambiguous: the most used first
+    ],
+)
+def test_an_unknown_zone_suggests_the_closest_places_back(typed: str, suggested: str) -> None:
+    with pytest.raises(UnknownTimezone) as caught:
+        resolve_timezone(typed)
+    error = caught.value
+    assert error.suggestions
+    assert f"({suggested})" in error.suggestions[0]
+    assert f"Did you mean {error.suggestions[0]}" in str(error)
+    # Autocomplete offers the same place for the same typing.
+    assert suggested in values(typed)
+
+
+def test_a_zone_nothing_is_close_to_says_how_to_find_one() -> None:
+    with pytest.raises(UnknownTimezone) as caught:
+        resolve_timezone("zzqqxx")
+    assert caught.value.suggestions == ()
+    assert "Start typing a city" in str(caught.value)
+    assert "Did you mean" not in str(caught.value)
+
+
+@settings(max_examples=200)
+@given(typed=st.text(max_size=120))
+def test_resolving_any_text_gives_a_zone_or_a_short_kind_refusal(typed: str) -> None:
+    error: UnknownTimezone | None = None
+    try:
+        found = resolve_timezone(typed)
+    except UnknownTimezone as exc:
+        error = exc
+    if error is None:
+        assert is_valid_timezone(found)
+        return
+    text = str(error)
+    assert len(text) <= 600
+    assert "\n" not in text
+    assert "<@" not in text  # what was typed can't come back as a mention
+    assert "`" not in text
+    assert len(error.suggestions) <= timeutil.SUGGESTIONS
