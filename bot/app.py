@@ -19,7 +19,8 @@ from discord.ext import commands
 import cogs
 from bot import crypto, guilds, timeutil
 from bot.boundaries import Boundaries
-from bot.config import Settings
+from bot.config import Settings, old_keys
+from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
@@ -76,6 +77,9 @@ class HearthBot(commands.Bot):
         freeze_gc: bool = False,
         **kwargs: Any,
     ) -> None:
+        # Hearth is text-only: no warnings about voice libraries it will never need.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: Hearth speaks slash commands only
             intents=intents(),
@@ -112,6 +116,9 @@ class HearthBot(commands.Bot):
             self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
         self.synced: bool = False
+        self.setup_started = False  # login is retried only before this (bot.connection)
+        self._sync_when_connected = False
+        self._announced_ready = False
 
     def _pace_rest(self) -> None:
         """Every bot-token request waits its turn under Discord's global limit. Interaction
@@ -149,6 +156,7 @@ class HearthBot(commands.Bot):
         return self._decks
 
     async def setup_hook(self) -> None:
+        self.setup_started = True
         _ = self.decks  # a broken deck stops the start, naming its file and line
         await timeutil.load_zone_names()
         self._freeze_gc()  # what was imported
@@ -173,12 +181,27 @@ class HearthBot(commands.Bot):
                     self.add_dynamic_items(*cog.dynamic_items)
                 await cog.rebuild_jobs()
         if self.auto_sync:
-            await self.sync_commands()
+            try:
+                await self.sync_commands()
+            except Exception as exc:
+                why = unreachable(exc)
+                if why is None:
+                    raise
+                # The gateway waits for the network anyway; sync once it is back.
+                log.warning("commands not synced yet: Hearth can't reach Discord (%s)", why)
+                self._sync_when_connected = True
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
 
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
+        if self._sync_when_connected:
+            self._sync_when_connected = False
+            await self.sync_commands()
+        if not self._announced_ready:  # on_ready comes again after every reconnect
+            self._announced_ready = True
+            count = len(self.guilds)
+            log.info("ready in %d %s", count, "server" if count == 1 else "servers")
 
     def _freeze_gc(self) -> None:
         """Move everything loaded so far out of the garbage collector's sight.
@@ -198,7 +221,9 @@ class HearthBot(commands.Bot):
                 "No data key is set (HEARTH_DATA_KEY is empty or missing).\n\n"
                 + crypto.DATA_KEY_HELP
             )
-        cipher = crypto.DataCipher(self.settings.data_key.get_secret_value())
+        cipher = crypto.DataCipher(
+            self.settings.data_key.get_secret_value(), old_keys(self.settings)
+        )
         await check_data_key(self.db, cipher)
         crypto.activate(cipher)
 
