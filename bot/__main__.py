@@ -142,6 +142,10 @@ async def _run(settings: Settings, token: str) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _stop)
     try:
+        # The database first, before Discord: a disk that says no is reported even when
+        # the network is down too (setup_hook finds it open and up to date).
+        await bot.db.connect()
+        await bot.db.migrate(discover_migrations())
         # Without network, logging in waits and retries (the gateway does the same later).
         if await connection.login(bot, token, stopping):
             await bot.connect(reconnect=True)

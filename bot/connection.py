@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 from typing import Any
 
@@ -35,7 +36,9 @@ def unreachable(exc: BaseException) -> str | None:
         host = getattr(exc, "host", "discord.com")
         return f"can't look up {host}: no network, or no DNS"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        why = exc.os_error.strerror or type(exc.os_error).__name__
+        error = exc.os_error
+        # asyncio words a refusal "connect call failed (…)"; the errno says it plainly.
+        why = os.strerror(error.errno) if error.errno else type(error).__name__
         return f"{why.lower()} at {exc.host}:{exc.port}"
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
         return "the connection dropped"
