@@ -197,7 +197,14 @@ class HearthBot(commands.Bot):
         self._freeze_gc()  # the servers' caches are loaded now
         if self._sync_when_connected:
             self._sync_when_connected = False
-            await self.sync_commands()
+            try:
+                await self.sync_commands()
+            except Exception as exc:
+                why = unreachable(exc)
+                if why is None:
+                    raise
+                log.warning("commands not synced yet: Hearth can't reach Discord (%s)", why)
+                self._sync_when_connected = True  # the next READY tries again
         if not self._announced_ready:  # on_ready comes again after every reconnect
             self._announced_ready = True
             count = len(self.guilds)

@@ -43,7 +43,7 @@ def given_key(env_file: Path) -> tuple[str | None, str]:
     """The key Hearth will use and where it comes from (the environment wins over .env)."""
     value = os.environ.get("HEARTH_DATA_KEY", "").strip()
     if value:
-        return value, "the environment (HEARTH_DATA_KEY)"
+        return value, "the environment"
     return file_key(env_file), str(env_file)
 
 
@@ -106,7 +106,9 @@ def malformed_key(source: str, database: Path, bound: bool) -> str:
 
 
 def write_env(env_file: Path, text: str) -> None:
-    """Replace `env_file` whole (a temporary file renamed over it), private to its owner."""
+    """Replace `env_file` whole (a temporary file renamed over it), private to its owner.
+    A symlinked .env (a secrets folder) is written where it points."""
+    env_file = env_file.resolve() if env_file.is_symlink() else env_file
     env_file.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{env_file.name}.", dir=env_file.parent)
     try:

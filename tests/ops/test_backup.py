@@ -4,6 +4,7 @@ keeping the database it replaces."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import crypto
-from tests.ops.helpers import PYTHON, TOKEN, checkout, hearth, running
+from tests.ops.helpers import PYTHON, ROOT, TOKEN, checkout, hearth, running
 from tests.ops.test_data_key import first_start
 
 RESOURCES = "Call Sam on 0123 if it's a hard night"
@@ -115,3 +116,11 @@ def test_restore_refuses_what_it_cant_use(here: Path) -> None:
         busy = hearth("restore", "backups/other.sqlite3", cwd=here).clean()
     assert busy.code == 1
     assert "Hearth is already running on data/hearth.sqlite3" in busy.err
+
+
+def test_the_docs_agree_on_how_long_backups_keep_deleted_data() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    privacy = (ROOT / "PRIVACY.md").read_text("utf-8")
+    found = re.search(r"backup backups/ && find backups .* -mtime \+(\d+) -delete", readme)
+    assert found is not None, "README's cron line for backups"
+    assert f"Backups are deleted after **{found.group(1)} days**" in privacy
