@@ -181,30 +181,14 @@ class HearthBot(commands.Bot):
                     self.add_dynamic_items(*cog.dynamic_items)
                 await cog.rebuild_jobs()
         if self.auto_sync:
-            try:
-                await self.sync_commands()
-            except Exception as exc:
-                why = unreachable(exc)
-                if why is None:
-                    raise
-                # The gateway waits for the network anyway; sync once it is back.
-                log.warning("commands not synced yet: Hearth can't reach Discord (%s)", why)
-                self._sync_when_connected = True
+            await self._sync_or_later()
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
 
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
         if self._sync_when_connected:
-            self._sync_when_connected = False
-            try:
-                await self.sync_commands()
-            except Exception as exc:
-                why = unreachable(exc)
-                if why is None:
-                    raise
-                log.warning("commands not synced yet: Hearth can't reach Discord (%s)", why)
-                self._sync_when_connected = True  # the next READY tries again
+            await self._sync_or_later()
         if not self._announced_ready:  # on_ready comes again after every reconnect
             self._announced_ready = True
             count = len(self.guilds)
@@ -269,6 +253,20 @@ class HearthBot(commands.Bot):
         return
 
     # -- command sync ---------------------------------------------------------------
+
+    async def _sync_or_later(self) -> None:
+        """Sync at start; when Discord can't be reached (or answers 5xx), try again at the
+        next READY rather than stop the start: the gateway waits for the network anyway."""
+        try:
+            await self.sync_commands()
+        except Exception as exc:
+            why = unreachable(exc)
+            if why is None:
+                raise
+            log.warning("commands not synced yet: Hearth can't reach Discord (%s)", why)
+            self._sync_when_connected = True
+        else:
+            self._sync_when_connected = False
 
     def command_payload(self) -> list[dict[str, Any]]:
         return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands()]

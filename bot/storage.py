@@ -250,18 +250,22 @@ def restore(source: Path, database: Path, now: datetime) -> Path | None:
         finally:
             conn.close()
         os.chmod(partial, 0o600)
-        kept: Path | None = None
-        if database.exists():
-            kept = database.with_name(f"{database.name}.before-restore-{now:%Y%m%d-%H%M%S}")
-            os.replace(database, kept)
-        for suffix in ("-wal", "-shm"):
-            companion = database.with_name(database.name + suffix)
-            if companion.exists():
-                if kept is not None:
-                    os.replace(companion, kept.with_name(kept.name + suffix))
-                else:
-                    companion.unlink()
-        os.replace(partial, database)
+        aside = database.with_name(f"{database.name}.before-restore-{now:%Y%m%d-%H%M%S}")
+        kept = aside if database.exists() else None
+        moved: list[tuple[Path, Path]] = []
+        try:
+            # The old database and its companions go aside together: a -wal left beside
+            # the restored file would be replayed into it.
+            for suffix in ("", "-wal", "-shm"):
+                current = database.with_name(database.name + suffix)
+                if current.exists():
+                    os.replace(current, aside.with_name(aside.name + suffix))
+                    moved.append((aside.with_name(aside.name + suffix), current))
+            os.replace(partial, database)
+        except BaseException:
+            for away, current in reversed(moved):  # put everything back as it was
+                os.replace(away, current)
+            raise
     finally:
         partial.unlink(missing_ok=True)
     return kept

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,11 +69,28 @@ def as_a_plain_user() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
 
+@functools.cache
 def permissions_apply() -> bool:
-    """Whether a read-only folder stops the children (not on every platform as root)."""
+    """Whether a read-only folder stops the children here (as root, only where the
+    capabilities can be dropped): tried once, for real."""
     if os.geteuid() != 0:
         return True
-    return sys.platform.startswith("linux")
+    with tempfile.TemporaryDirectory() as scratch:
+        locked = Path(scratch) / "locked"
+        locked.mkdir(mode=0o555)
+        try:
+            done = subprocess.run(
+                [PYTHON, "-c", f"open({str(locked / 'x')!r}, 'w')"],
+                preexec_fn=as_a_plain_user,
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+        finally:
+            locked.chmod(0o755)
+        return done.returncode != 0
 
 
 @dataclass(frozen=True, slots=True)
