@@ -1,10 +1,12 @@
-"""`python -m bench` (`make bench`): run the six benchmarks, print the table, and write it
-into docs/performance.md with the date and the machine, replacing the last run.
+"""`python -m bench` (`make bench`): run Hearth's five benchmarks through the local Discord
+emulator, print the table, and write it to bench/results/latest.md (not tracked by git).
+`--doc` (`make bench-doc`) also rewrites the results in docs/performance.md.
 
-    python -m bench                  # everything, full size (a few minutes)
+    python -m bench                  # everything, full size (about five minutes)
     python -m bench --only 2,4       # some of them
     python -m bench --tiny           # every benchmark at a tiny size (what the smoke test runs)
     python -m bench --keep DIR       # keep the databases and the bots' logs in DIR
+    python -m bench --doc            # also update docs/performance.md (full runs only)
 """
 
 from __future__ import annotations
@@ -93,13 +95,45 @@ async def run_all(size: Size, chosen: Sequence[int], work: Path) -> tuple[list[R
     return rows, problems
 
 
+LATEST = Path(__file__).resolve().parent / "results" / "latest.md"
+
+
+def epilog() -> str:
+    listed = "\n".join(f"  {name}" for name, _ in BENCHMARKS.values())
+    return (
+        f"The {len(BENCHMARKS)} benchmarks:\n{listed}\n"
+        f"and one more figure, {STALLS}, measured while 2–4 run.\n\n"
+        "Without --doc nothing tracked by git changes."
+    )
+
+
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--tiny", action="store_true", help="every benchmark at a tiny size")
-    p.add_argument("--only", default="", help="comma-separated benchmark numbers (1–5)")
+    p.add_argument(
+        "--only", default="", help=f"comma-separated benchmark numbers (1–{len(BENCHMARKS)})"
+    )
     p.add_argument("--keep", type=Path, default=None, help="keep databases and logs here")
-    p.add_argument("--no-write", action="store_true", help="don't update docs/performance.md")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=LATEST,
+        help="where the table goes (default: bench/results/latest.md, git-ignored)",
+    )
+    p.add_argument(
+        "--doc", action="store_true", help="also rewrite the results in docs/performance.md"
+    )
+    p.add_argument("--no-write", action="store_true", help="write no file at all")
+    args = p.parse_args(argv)
+    wrong = [n for n in args.only.split(",") if n.strip() and n.strip() not in map(str, BENCHMARKS)]
+    if wrong:
+        p.error(f"no benchmark {', '.join(wrong)}: they are numbered 1–{len(BENCHMARKS)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,9 +154,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in problems:
             print(f"- {p}")
     print(f"\nTook {seconds / 60:.1f} minutes.")
-    if not args.tiny and not args.no_write and not args.only:
-        report.write_doc(report.results_section(rows, seconds=seconds, problems=problems))
-        print(f"Wrote {report.DOC}.")
+    if not args.no_write:
+        section = report.results_section(rows, seconds=seconds, problems=problems)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(f"# Hearth benchmarks ({size.name} size)\n\n{section}\n", "utf-8")
+        print(f"Wrote {args.out}.")
+        if args.doc and not args.tiny and not args.only:
+            report.write_doc(section)
+            print(f"Wrote {report.DOC}.")
+        elif args.doc:
+            print(f"Left {report.DOC} alone: it shows full runs of every benchmark only.")
     return 1 if any(r.figure == "did not finish" for r in rows) else 0
 
 

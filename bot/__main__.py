@@ -1,39 +1,56 @@
-"""Command line: `python -m bot [run|migrate|sync-commands|check-config]`."""
+"""Command line: `python -m bot [command]` (also installed as `hearth`); `--help` lists them.
+
+Each command is a `sub.add_parser(...)` in `build_parser` and a branch in `_dispatch`.
+Whatever goes wrong in a way the operator can fix — settings, the data key, the disk,
+the network, a second Hearth on the same database — ends as one plain paragraph on
+stderr and a non-zero exit, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
-import re
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import discord
 from pydantic import ValidationError
 
-from bot.config import TOKEN_HELP, Settings, token_problem
-from bot.crypto import DATA_KEY_HELP, DataCipher, DataKeyError, new_key
+from bot import keys, storage
+from bot.config import TOKEN_HELP, Settings, old_keys, token_problem
+from bot.connection import unreachable
+from bot.crypto import DATA_KEY_HELP, WRONG_KEY_HELP, DataCipher, DataKeyError
 from bot.db import Database, SchemaTooNew, discover_migrations
 from bot.logs import setup_logging
 from bot.timeutil import Clock, ShiftedSystemClock
+
+log = logging.getLogger("bot")
+
+ENV_FILE = Path(".env")  # where Settings reads from (pydantic-settings, relative to here)
+
+# Exit codes: 1 the machine said no (disk, network, another Hearth); 2 a setting needs a
+# look; 3 the database is newer than this Hearth.
+TROUBLE, SETTINGS, TOO_NEW = 1, 2, 3
 
 
 class Abort(Exception):
     """Stop with this message and a non-zero exit, no traceback."""
 
-    def __init__(self, message: str, code: int = 2) -> None:
+    def __init__(self, message: str, code: int = SETTINGS) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
 
 
-def load_settings() -> Settings:
+def load_settings(env_file: Path = ENV_FILE) -> Settings:
     try:
-        return Settings()
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'setting'}: {err['msg']}"
@@ -50,46 +67,21 @@ def require_token(settings: Settings) -> str:
     return settings.discord_token.get_secret_value().strip()
 
 
-def require_data_key(settings: Settings) -> None:
+def require_cipher(settings: Settings) -> DataCipher:
+    """The data key (and any old ones) as a cipher, refusing a missing or malformed key —
+    and one that doesn't open the database, before anything connects or writes."""
     if settings.data_key is None:
+        if keys.database_check(settings.database) is not None:
+            raise Abort(keys.missing_key_for(settings.database, ENV_FILE))
         raise Abort(f"No data key is set (HEARTH_DATA_KEY is empty or missing).\n\n{DATA_KEY_HELP}")
     try:
-        DataCipher(settings.data_key.get_secret_value())
+        cipher = DataCipher(settings.data_key.get_secret_value(), old_keys(settings))
     except DataKeyError as exc:
         raise Abort(str(exc)) from None
-
-
-_KEY_LINE = re.compile(
-    r"^[ \t]*(?:export[ \t]+)?HEARTH_DATA_KEY[ \t]*=[ \t]*(.*?)[ \t]*$", re.MULTILINE
-)
-
-
-def ensure_data_key(env_file: Path) -> str:
-    """Write a fresh HEARTH_DATA_KEY into `env_file` unless one is set; never print it.
-
-    An empty `HEARTH_DATA_KEY=` line (as in .env.example) is filled in; otherwise a line
-    is added. A key already in the environment or the file is left alone.
-    """
-    # Nothing to say when a key exists: `make run` calls this on every start.
-    if os.environ.get("HEARTH_DATA_KEY", "").strip():
-        return ""
-    text = env_file.read_text("utf-8") if env_file.exists() else ""
-    match = _KEY_LINE.search(text)
-    if match is not None and match.group(1).strip("'\" "):
-        return ""
-    line = f"HEARTH_DATA_KEY={new_key()}"
-    if match is not None:
-        text = text[: match.start()] + line + text[match.end() :]
-    else:
-        text = (text if not text or text.endswith("\n") else text + "\n") + line + "\n"
-    created = not env_file.exists()
-    env_file.write_text(text, "utf-8")
-    if created:
-        env_file.chmod(0o600)
-    return (
-        f"Made a new data key in {env_file} (HEARTH_DATA_KEY). It encrypts the words people "
-        "write to Hearth: back it up with the database — without it they can't be read."
-    )
+    check = keys.database_check(settings.database)
+    if check is not None and not cipher.opens(check):
+        raise Abort(WRONG_KEY_HELP)
+    return cipher
 
 
 DOC_FILES = ("README.md", "PRIVACY.md")
@@ -117,20 +109,16 @@ def privacy_docs(*, check: bool, root: Path | None = None) -> int:
     return 0
 
 
-async def _verify_data_key(settings: Settings) -> None:
-    """Refuse a key that isn't this database's before connecting to Discord at all."""
-    from bot.privacy import check_data_key
+def ensure_data_key(env_file: Path, settings: Settings, *, quiet: bool = False) -> int:
+    """`ensure-data-key`: a usable key in `env_file` (written when none is given and no
+    database needs an old one), checked against the database. Never prints the key."""
+    report = keys.ensure_data_key(env_file, settings.database, old_keys(settings), quiet=quiet)
+    if report.message:
+        print(report.message, file=sys.stdout if report.code == 0 else sys.stderr)
+    return report.code
 
-    assert settings.data_key is not None
-    db = Database(settings.database)
-    await db.connect()
-    try:
-        if await db.fetchval("SELECT 1 FROM sqlite_master WHERE name = 'meta'"):
-            await check_data_key(db, DataCipher(settings.data_key.get_secret_value()))
-    except DataKeyError as exc:
-        raise Abort(str(exc)) from None
-    finally:
-        await db.close()
+
+# --------------------------------------------------------------------------- run
 
 
 def _clock() -> Clock | None:
@@ -142,6 +130,7 @@ def _clock() -> Clock | None:
 
 
 async def _run(settings: Settings, token: str) -> None:
+    from bot import connection
     from bot.app import HearthBot
     from bot.decks import DEFAULT_DECK_DIR, DeckError, Decks
 
@@ -151,17 +140,25 @@ async def _run(settings: Settings, token: str) -> None:
         raise Abort(f"A prompt deck needs fixing before Hearth can start: {exc}") from None
     bot = HearthBot(settings, decks=decks, freeze_gc=True, clock=_clock())
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
     closing: list[asyncio.Task[None]] = []
 
     def _stop() -> None:
         # First signal closes gracefully: scheduler, gateway, then the database.
+        stopping.set()
         if not closing:
             closing.append(loop.create_task(bot.close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _stop)
     try:
-        await bot.start(token)
+        # The database first, before Discord: a disk that says no is reported even when
+        # the network is down too (setup_hook finds it open and up to date).
+        await bot.db.connect()
+        await bot.db.migrate(discover_migrations())
+        # Without network, logging in waits and retries (the gateway does the same later).
+        if await connection.login(bot, token, stopping):
+            await bot.connect(reconnect=True)
     except discord.LoginFailure:
         raise Abort(f"Discord didn't accept the token.\n\n{TOKEN_HELP}") from None
     except DataKeyError as exc:
@@ -169,7 +166,7 @@ async def _run(settings: Settings, token: str) -> None:
     except discord.PrivilegedIntentsRequired:
         raise Abort("Discord refused an intent Hearth asked for; please report this.") from None
     finally:
-        # start() returns as soon as closing begins; wait for the whole close
+        # connect() returns as soon as closing begins; wait for the whole close
         # (scheduler, gateway, database) before the loop goes away.
         if closing:
             await closing[0]
@@ -178,6 +175,8 @@ async def _run(settings: Settings, token: str) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
+    # This command reports each migration itself; the database's log line would repeat it.
+    logging.getLogger("bot.db.database").setLevel(logging.WARNING)
     db = Database(settings.database)
     await db.connect()
     try:
@@ -202,6 +201,15 @@ async def _sync(settings: Settings, token: str, guild_id: int | None) -> None:
         raise Abort(f"Discord didn't accept the token.\n\n{TOKEN_HELP}") from None
     except DataKeyError as exc:
         raise Abort(str(exc)) from None
+    except Exception as exc:
+        why = unreachable(exc)
+        if why is None:
+            raise
+        raise Abort(
+            f"Hearth can't reach Discord ({why}). Check this machine's connection and try "
+            "again; nothing was synced.",
+            TROUBLE,
+        ) from None
     finally:
         await bot.close()
     where = f"server {guild_id}" if guild_id else "everywhere (global; may take a while to show)"
@@ -220,9 +228,9 @@ def _check_config(settings: Settings) -> None:
         key_problem = "No data key is set (HEARTH_DATA_KEY is empty or missing)."
     else:
         try:
-            DataCipher(settings.data_key.get_secret_value())
-        except DataKeyError:
-            key_problem = "HEARTH_DATA_KEY isn't a valid key."
+            DataCipher(settings.data_key.get_secret_value(), old_keys(settings))
+        except DataKeyError as exc:
+            key_problem = str(exc).split(":", 1)[0] + "."  # "… isn't a valid key."
     print(f"HEARTH_DATA_KEY      {'looks right' if key_problem is None else key_problem}")
     if token is not None:
         problems.append(token)
@@ -244,11 +252,138 @@ def _check_config(settings: Settings) -> None:
     print("All good.")
 
 
+# --------------------------------------------------------------------------- backups, keys
+
+
+def _backup(settings: Settings, target: Path) -> None:
+    try:
+        copied = storage.backup(settings.database, target, datetime.now(UTC))
+    except storage.BackupError as exc:
+        raise Abort(str(exc), TROUBLE) from None
+    opens = ""
+    check = keys.database_check(copied.path)
+    if check is not None and settings.data_key is not None:
+        try:
+            cipher = DataCipher(settings.data_key.get_secret_value(), old_keys(settings))
+        except DataKeyError:
+            cipher = None
+        if cipher is not None and cipher.opens(check):
+            opens = " It opens with your HEARTH_DATA_KEY."
+    print(
+        f"Backed up {settings.database} to {copied.path} ({copied.size / 1024:.0f} KB, "
+        f"{copied.tables} tables, checked whole).{opens} The words people wrote stay "
+        "encrypted in it: keep the data key (HEARTH_DATA_KEY) safe too, stored apart from "
+        "the backups — without the key a backup can't be read, and anyone with both can."
+    )
+
+
+def _restore(settings: Settings, source: Path) -> None:
+    try:
+        check = keys.database_check(source) if source.is_file() else None
+    except sqlite3.DatabaseError as exc:
+        raise Abort(f"{source} isn't a SQLite database Hearth can read ({exc}).", TROUBLE) from None
+    if check is not None:
+        if settings.data_key is None:
+            raise Abort(
+                f"The backup {source} is encrypted with a data key, and HEARTH_DATA_KEY is "
+                "empty. Put the key that was in use when the backup was made into .env, then "
+                "restore again. Nothing was changed."
+            )
+        cipher = require_key_shape(settings)
+        if not cipher.opens(check):
+            raise Abort(
+                f"HEARTH_DATA_KEY doesn't open the backup {source}: it was made while another "
+                "key was in use. Put that key into .env (as HEARTH_DATA_KEY, or in "
+                "HEARTH_OLD_DATA_KEYS after a rotation), then restore again. Nothing was "
+                "changed."
+            )
+    try:
+        kept = storage.restore(source, settings.database, datetime.now(UTC))
+    except storage.BackupError as exc:
+        raise Abort(f"{exc} Nothing was changed.", TROUBLE) from None
+    aside = (
+        f" The database it replaced is kept as {kept} (with its -wal and -shm, if any): "
+        "delete it once you're happy."
+        if kept is not None
+        else ""
+    )
+    print(f"Restored {source} into {settings.database}.{aside} Start Hearth as usual.")
+
+
+def require_key_shape(settings: Settings) -> DataCipher:
+    assert settings.data_key is not None
+    try:
+        return DataCipher(settings.data_key.get_secret_value(), old_keys(settings))
+    except DataKeyError as exc:
+        raise Abort(str(exc)) from None
+
+
+async def _rotate_key(settings: Settings, new_key: bool) -> None:
+    cipher = require_cipher(settings)
+    if keys.database_check(settings.database) is None:
+        raise Abort(
+            f"{settings.database} holds nothing encrypted yet (Hearth hasn't started on it), "
+            "so there is nothing to re-seal.",
+            TROUBLE,
+        )
+    if new_key:
+        key, source = keys.given_key(ENV_FILE)
+        if source != str(ENV_FILE) or key is None:
+            raise Abort(
+                "--new-key writes a fresh key into .env, but HEARTH_DATA_KEY comes from the "
+                "environment here. Make a key yourself (`python -c 'from cryptography.fernet "
+                "import Fernet; print(Fernet.generate_key().decode())'`), set it as "
+                "HEARTH_DATA_KEY, put the current one in HEARTH_OLD_DATA_KEYS, and run "
+                "`python -m bot rotate-key`."
+            )
+        keys.new_key_into(ENV_FILE, key, old_keys(settings))
+        print(
+            "Wrote a new HEARTH_DATA_KEY into .env and moved the current one to "
+            "HEARTH_OLD_DATA_KEYS (never printed)."
+        )
+        settings = load_settings()
+        cipher = require_cipher(settings)
+    if not cipher.has_old_keys:
+        print(
+            "HEARTH_OLD_DATA_KEYS is empty, so everything sealed is already under "
+            "HEARTH_DATA_KEY; checking anyway."
+        )
+
+    async def progress(done: keys.Rotation) -> None:
+        print(f"… {done.resealed} re-sealed so far", flush=True)
+
+    db = Database(settings.database)
+    await db.connect()
+    try:
+        result = await keys.rotate(db, cipher, progress)
+        # Old tokens out of the write-ahead log too (secure_delete zeroes the main file).
+        await db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        await db.close()
+    print(
+        f"Re-sealed {result.resealed} values under HEARTH_DATA_KEY "
+        f"({result.current} already were). Every value now opens with HEARTH_DATA_KEY "
+        "alone: you can remove HEARTH_OLD_DATA_KEYS from .env — but keep those keys with "
+        "the backups made before today, which still need them."
+    )
+    if result.unopened:
+        print(
+            f"{result.unopened} values didn't open with any key given and were left as they "
+            "are. If you still have the key they were sealed with, add it to "
+            "HEARTH_OLD_DATA_KEYS and run `python -m bot rotate-key` again."
+        )
+
+
+# --------------------------------------------------------------------------- the parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="hearth", description="Hearth, a Discord bot for friends."
+        prog="python -m bot",
+        description="Hearth, a Discord bot for friends. Run inside .venv (`make run` makes "
+        "it): `.venv/bin/python -m bot COMMAND`, or `hearth COMMAND` once it is activated.",
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="start the bot (the default)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sync = sub.add_parser("sync-commands", help="push slash commands to Discord now")
@@ -259,48 +394,102 @@ def build_parser() -> argparse.ArgumentParser:
     )
     docs.add_argument("--check", action="store_true", help="only check they are up to date")
     keygen = sub.add_parser(
-        "ensure-data-key", help="write a data key into .env if there is none (never printed)"
+        "ensure-data-key",
+        help="write a data key into .env if there is none, or check the one there (never printed)",
     )
-    keygen.add_argument("--env-file", type=Path, default=Path(".env"), help="default: .env")
+    keygen.add_argument("--env-file", type=Path, default=ENV_FILE, help="default: .env")
+    keygen.add_argument("--quiet", action="store_true", help="say nothing when all is well")
+    backup = sub.add_parser("backup", help="copy the database to PATH, safely while Hearth runs")
+    backup.add_argument("path", type=Path, help="a new file, or a folder to put one in")
+    restore = sub.add_parser(
+        "restore", help="put a backup in place of the database (Hearth stopped)"
+    )
+    restore.add_argument("path", type=Path, help="the backup file")
+    rotate = sub.add_parser(
+        "rotate-key",
+        help="re-seal everything under HEARTH_DATA_KEY, opening it with HEARTH_OLD_DATA_KEYS",
+    )
+    rotate.add_argument(
+        "--new-key",
+        action="store_true",
+        help="first write a fresh key into .env, moving the current one to HEARTH_OLD_DATA_KEYS",
+    )
     return parser
+
+
+# Commands that write the database take the run lock: one Hearth per database.
+LOCKED = {"run", "migrate", "sync-commands", "restore", "rotate-key"}
+
+
+def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> None:
+    if command == "migrate":
+        asyncio.run(_migrate(settings))
+    elif command == "check-config":
+        _check_config(settings)
+    elif command == "sync-commands":
+        token = require_token(settings)
+        require_cipher(settings)
+        asyncio.run(_sync(settings, token, args.guild))
+    elif command == "backup":
+        _backup(settings, args.path)
+    elif command == "restore":
+        _restore(settings, args.path)
+    elif command == "rotate-key":
+        asyncio.run(_rotate_key(settings, args.new_key))
+    else:
+        token = require_token(settings)
+        require_cipher(settings)
+        asyncio.run(_run(settings, token))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
-    if command == "ensure-data-key":
-        said = ensure_data_key(args.env_file)
-        if said:
-            print(said)
-        return 0
-    if command == "privacy-docs":
-        return privacy_docs(check=args.check)
+    database: Path | None = None
     try:
-        settings = load_settings()
+        if command == "privacy-docs":
+            return privacy_docs(check=args.check)
+        env_file = args.env_file if command == "ensure-data-key" else ENV_FILE
+        tightened = keys.tighten(env_file)
+        settings = load_settings(env_file)
+        if command == "ensure-data-key":
+            if tightened:
+                print(tightened)
+            database = settings.database
+            return ensure_data_key(env_file, settings, quiet=args.quiet)
+        database = settings.database
         setup_logging(settings.log_level)
-        if command == "migrate":
-            asyncio.run(_migrate(settings))
-        elif command == "check-config":
-            _check_config(settings)
-        elif command == "sync-commands":
-            token = require_token(settings)
-            require_data_key(settings)
-            asyncio.run(_sync(settings, token, args.guild))
+        if tightened:
+            log.warning("%s", tightened)
+        if command in LOCKED:
+            with storage.hold(settings.database):
+                _dispatch(command, args, settings)
         else:
-            token = require_token(settings)
-            require_data_key(settings)
-            if settings.database.exists():  # a new one stores its key check on first start
-                asyncio.run(_verify_data_key(settings))
-            asyncio.run(_run(settings, token))
+            _dispatch(command, args, settings)
     except Abort as exc:
         print(exc.message, file=sys.stderr)
         return exc.code
+    except storage.AlreadyRunning as exc:
+        print(storage.already_running(exc, command), file=sys.stderr)
+        return TROUBLE
     except SchemaTooNew as exc:
         print(str(exc), file=sys.stderr)
-        return 3
+        return TOO_NEW
     except KeyboardInterrupt:
         return 130
+    except (sqlite3.Error, OSError) as exc:
+        problem = storage_problem_for(exc, database)
+        if problem is None:
+            raise
+        print(problem, file=sys.stderr)
+        return TROUBLE
     return 0
+
+
+def storage_problem_for(exc: BaseException, database: Path | None) -> str | None:
+    if database is None:
+        return None
+    return storage.storage_problem(exc, database)
 
 
 if __name__ == "__main__":

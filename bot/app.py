@@ -20,7 +20,8 @@ from discord.ext import commands
 import cogs
 from bot import crypto, guilds, textfit, timeutil
 from bot.boundaries import Boundaries
-from bot.config import Settings
+from bot.config import Settings, old_keys
+from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
@@ -93,6 +94,9 @@ class HearthBot(commands.Bot):
         send_timeout: float = 15.0,
         **kwargs: Any,
     ) -> None:
+        # Hearth is text-only: no warnings about voice libraries it will never need.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: Hearth speaks slash commands only
             intents=intents(),
@@ -135,6 +139,9 @@ class HearthBot(commands.Bot):
             self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
         self.synced: bool = False
+        self.setup_started = False  # login is retried only before this (bot.connection)
+        self._sync_when_connected = False
+        self._announced_ready = False
 
     def _pace_rest(self) -> None:
         """Every bot-token request waits its turn under Discord's global limit. Interaction
@@ -172,6 +179,7 @@ class HearthBot(commands.Bot):
         return self._decks
 
     async def setup_hook(self) -> None:
+        self.setup_started = True
         _ = self.decks  # a broken deck stops the start, naming its file and line
         await timeutil.load_zone_names()
         self._freeze_gc()  # what was imported
@@ -199,12 +207,18 @@ class HearthBot(commands.Bot):
         # pending by the last run (a crash, a deploy) goes out first.
         await self.outbox.start()
         if self.auto_sync:
-            await self.sync_commands()
+            await self._sync_or_later()
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
 
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
+        if self._sync_when_connected:
+            await self._sync_or_later()
+        if not self._announced_ready:  # on_ready comes again after every reconnect
+            self._announced_ready = True
+            count = len(self.guilds)
+            log.info("ready in %d %s", count, "server" if count == 1 else "servers")
 
     def _freeze_gc(self) -> None:
         """Move everything loaded so far out of the garbage collector's sight.
@@ -224,7 +238,9 @@ class HearthBot(commands.Bot):
                 "No data key is set (HEARTH_DATA_KEY is empty or missing).\n\n"
                 + crypto.DATA_KEY_HELP
             )
-        cipher = crypto.DataCipher(self.settings.data_key.get_secret_value())
+        cipher = crypto.DataCipher(
+            self.settings.data_key.get_secret_value(), old_keys(self.settings)
+        )
         await check_data_key(self.db, cipher)
         crypto.activate(cipher)
 
@@ -277,6 +293,20 @@ class HearthBot(commands.Bot):
         return
 
     # -- command sync ---------------------------------------------------------------
+
+    async def _sync_or_later(self) -> None:
+        """Sync at start; when Discord can't be reached (or answers 5xx), try again at the
+        next READY rather than stop the start: the gateway waits for the network anyway."""
+        try:
+            await self.sync_commands()
+        except Exception as exc:
+            why = unreachable(exc)
+            if why is None:
+                raise
+            log.warning("commands not synced yet: Hearth can't reach Discord (%s)", why)
+            self._sync_when_connected = True
+        else:
+            self._sync_when_connected = False
 
     def command_payload(self) -> list[dict[str, Any]]:
         return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands()]

@@ -74,7 +74,15 @@ class Settings(BaseSettings):
         default=None, validation_alias=_alias("HEARTH_DATA_KEY", "data_key")
     )
 
-    @field_validator("dev_guild_id", "data_key", "discord_api", "discord_gateway", mode="before")
+    # Keys the data was sealed with before a rotation, comma-separated (newest first is
+    # fastest): still opened, re-sealed under data_key by `python -m bot rotate-key`.
+    old_data_keys: SecretStr | None = Field(
+        default=None, validation_alias=_alias("HEARTH_OLD_DATA_KEYS", "old_data_keys")
+    )
+
+    @field_validator(
+        "dev_guild_id", "data_key", "old_data_keys", "discord_api", "discord_gateway", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -85,11 +93,24 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
 
+def old_keys(settings: Settings) -> list[str]:
+    """HEARTH_OLD_DATA_KEYS as a list (empty parts ignored)."""
+    if settings.old_data_keys is None:
+        return []
+    return [k.strip() for k in settings.old_data_keys.get_secret_value().split(",") if k.strip()]
+
+
 def token_problem(settings: Settings) -> str | None:
     """A plain-words reason the token can't work, or None when it looks right."""
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         return "No Discord token is set (DISCORD_TOKEN is empty or missing)."
     token = settings.discord_token.get_secret_value().strip()
+    prefix = next((p for p in ("Bot ", "Bearer ") if token.lower().startswith(p.lower())), None)
+    if prefix is not None:
+        return (
+            f"DISCORD_TOKEN starts with “{prefix.strip()}”: put only the token itself in "
+            f".env, without “{prefix.strip()}” in front (Hearth adds what Discord needs)."
+        )
     if not _TOKEN_SHAPE.match(token):
         return (
             "DISCORD_TOKEN doesn't look like a bot token (it should be three parts joined "

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 PREFIX = "enc:v1:"
 # What the key check in the `meta` table decrypts to when the key is the right one.
@@ -61,25 +62,44 @@ def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-def _check_key_shape(key: str) -> bytes:
+def key_is_valid(key: str) -> bool:
     raw = key.strip().encode("ascii", "replace")
     try:
         decoded = base64.urlsafe_b64decode(raw)
     except (binascii.Error, ValueError):
-        decoded = b""
-    if len(decoded) != 32:
+        return False
+    return len(decoded) == 32 and len(raw) == 44
+
+
+def _check_key_shape(key: str, setting: str = "HEARTH_DATA_KEY") -> bytes:
+    if not key_is_valid(key):
         raise DataKeyError(
-            "HEARTH_DATA_KEY isn't a valid key: it should be 44 characters of URL-safe "
+            f"{setting} isn't a valid key: it should be 44 characters of URL-safe "
             "base64, exactly as `python -m bot ensure-data-key` makes it.\n\n" + DATA_KEY_HELP
         )
-    return raw
+    return key.strip().encode("ascii")
 
 
 class DataCipher:
-    """Seals and opens text with one key."""
+    """Seals with one key; opens with it or with any of the old ones.
 
-    def __init__(self, key: str) -> None:
+    `old_keys` (HEARTH_OLD_DATA_KEYS) are keys the data was sealed with before a key
+    rotation: values still sealed with one of them open, and `python -m bot rotate-key`
+    re-seals them under the current key (cryptography's MultiFernet does the work).
+    """
+
+    def __init__(self, key: str, old_keys: Sequence[str] = ()) -> None:
         self._fernet = Fernet(_check_key_shape(key))
+        self._old = [
+            Fernet(_check_key_shape(old, f"Key {n} of HEARTH_OLD_DATA_KEYS"))
+            for n, old in enumerate(old_keys, start=1)
+        ]
+        # Every key, the current one first: opens with any, seals with the first.
+        self._any = MultiFernet([self._fernet, *self._old])
+
+    @property
+    def has_old_keys(self) -> bool:
+        return bool(self._old)
 
     def seal(self, text: str | None) -> str | None:
         if text is None:
@@ -98,15 +118,35 @@ class DataCipher:
         return opened
 
     def try_open(self, value: str) -> str | None:
-        """The text inside a sealed value, or None when it doesn't open (not sealed by
-        this key: e.g. raw text that only starts like a sealed value)."""
+        """The text inside a sealed value, or None when it doesn't open (sealed by none of
+        the keys: e.g. raw text that only starts like a sealed value)."""
         if not value.startswith(PREFIX):
             return None
         try:
             token = value[len(PREFIX) :].encode("ascii")
-            return self._fernet.decrypt(token).decode("utf-8")
+            return self._any.decrypt(token).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
             return None
+
+    def is_current(self, value: str) -> bool:
+        """Whether `value` is sealed with the current key (not an old one, not plain)."""
+        if not value.startswith(PREFIX):
+            return False
+        try:
+            self._fernet.decrypt(value[len(PREFIX) :].encode("ascii"))
+        except (InvalidToken, UnicodeError, ValueError):
+            return False
+        return True
+
+    def reseal(self, value: str) -> str | None:
+        """`value` sealed again under the current key, or None when no key opens it."""
+        if not value.startswith(PREFIX):
+            return None
+        try:
+            token = self._any.rotate(value[len(PREFIX) :].encode("ascii"))
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
+        return PREFIX + token.decode("ascii")
 
     def key_check(self) -> str:
         """A value for the `meta` table that only this key opens."""

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.options import refusal
+
 if TYPE_CHECKING:
     from bot.app import HearthBot
 
@@ -133,6 +135,26 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 
 class HearthTree(app_commands.CommandTree["HearthBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[HearthBot], /) -> bool:
+        """Every option value inside what its command declares (bot.options), before any
+        command runs: a forged value gets a kind refusal, never the command."""
+        if interaction.type is not discord.InteractionType.application_command:
+            return True
+        command = interaction.command
+        if not isinstance(command, app_commands.Command):
+            return True
+        problem = refusal(command, interaction.namespace)
+        if problem is None:
+            return True
+        log.info(
+            "option refused command=%s guild=%s user=%s",
+            command.qualified_name,
+            interaction.guild_id,
+            interaction.user.id,
+        )
+        await send_ephemeral(interaction, problem)
+        return False
+
     async def on_error(
         self, interaction: discord.Interaction[HearthBot], error: app_commands.AppCommandError
     ) -> None:

@@ -97,16 +97,25 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN ourselves, so nothing opens implicitly.
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        for pragma in _PRAGMAS:
-            await conn.execute(pragma)
+        reader: sqlite3.Connection | None = None
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in _PRAGMAS:
+                await conn.execute(pragma)
+            if str(self.path) != ":memory:":
+                reader = sqlite3.connect(self.path, isolation_level=None)
+                reader.row_factory = sqlite3.Row  # the same Row class aiosqlite returns
+                for pragma in (*_PRAGMAS, "PRAGMA query_only=ON"):
+                    reader.execute(pragma)
+        except BaseException:
+            # A read-only folder or a full disk fails a PRAGMA: close what was opened, or
+            # aiosqlite's thread keeps the process alive after the error.
+            if reader is not None:
+                reader.close()
+            await conn.close()
+            raise
         self._conn = conn
-        if str(self.path) != ":memory:":
-            reader = sqlite3.connect(self.path, isolation_level=None)
-            reader.row_factory = sqlite3.Row  # the same Row class aiosqlite returns
-            for pragma in (*_PRAGMAS, "PRAGMA query_only=ON"):
-                reader.execute(pragma)
-            self._reader = reader
+        self._reader = reader
 
     async def close(self) -> None:
         if self._conn is None:

@@ -555,7 +555,7 @@ async def take_dm_notice(db: Database, user_id: int) -> bool:
 
 async def get_resources(db: Database, guild_id: int) -> str | None:
     value = await db.fetchval("SELECT text FROM support_resources WHERE guild_id = ?", (guild_id,))
-    return None if value is None else str(value)
+    return None if value is None else crypto.unseal(str(value))
 
 
 async def set_resources(db: Database, guild_id: int, text: str | None, now: datetime) -> None:
@@ -567,7 +567,8 @@ async def set_resources(db: Database, guild_id: int, text: str | None, now: date
         "INSERT INTO support_resources (guild_id, text, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT (guild_id) DO UPDATE SET text = excluded.text,"
         " updated_at = excluded.updated_at",
-        (guild_id, text, _ts(now)),
+        # Sealed like people's words: a server's help text can name people and numbers.
+        (guild_id, crypto.seal(text), _ts(now)),
     )
 
 
@@ -641,6 +642,7 @@ PERSONAL_DATA = PersonalData(
         Table(
             "support_resources",
             "Where a server's members can find help, as its admins wrote it.",
+            sealed=("text",),
             server="guild_id",
         ),
     ),

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import crypto
-from bot.__main__ import ensure_data_key, main
+from bot.__main__ import main
 from bot.db import Database, discover_migrations
 from bot.errors import HearthError
 from bot.limits import PAIR_REFUSAL, SENDER_REFUSAL, ReachLimiter
@@ -122,13 +122,15 @@ def test_ensure_data_key_writes_one_never_prints_it_and_keeps_it(
     out = capsys.readouterr()
     assert key not in out.out + out.err
     assert "back it up" in out.out
-    # A second run keeps it.
-    assert ensure_data_key(env) == ""  # silent when a key is already there
+    # A second run keeps it, and `make run`'s --quiet says nothing.
+    assert main(["ensure-data-key", "--env-file", str(env), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
     assert env.read_text() == text
     # One in the environment wins; nothing is written.
     monkeypatch.setenv("HEARTH_DATA_KEY", TEST_DATA_KEY)
     fresh = tmp_path / "other.env"
-    assert ensure_data_key(fresh) == ""
+    assert main(["ensure-data-key", "--env-file", str(fresh)]) == 0
+    assert "is a valid key" in capsys.readouterr().out
     assert not fresh.exists()
 
 
@@ -137,7 +139,8 @@ def test_a_new_env_file_gets_a_key_and_is_private(
 ) -> None:
     monkeypatch.delenv("HEARTH_DATA_KEY", raising=False)
     env = tmp_path / ".env"
-    ensure_data_key(env)
+    monkeypatch.chdir(tmp_path)
+    assert main(["ensure-data-key", "--env-file", str(env)]) == 0
     assert env.read_text().startswith("HEARTH_DATA_KEY=")
     assert env.stat().st_mode & 0o077 == 0
 
