@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import limits
+from . import commands, limits
 from . import permissions as perm
 from ._util import DiscordError, field_error, form_error, json_response
 from .actors import APPLICATION_COMMAND, AUTOCOMPLETE, COMPONENT, MODAL_SUBMIT, FakeModal
@@ -453,7 +453,7 @@ class Rest:
     async def put_commands(self, req: Req) -> Any:
         store, guild_id = self._command_store(req)
         body = req.body if isinstance(req.body, list) else []
-        errors = limits.check_commands(body)
+        errors = commands.check(body, bulk=True)
         if errors:
             raise form_error(errors)
         fresh: dict[tuple[str, int], FakeCommand] = {}
@@ -470,7 +470,7 @@ class Rest:
 
     async def upsert_command(self, req: Req) -> Any:
         store, guild_id = self._command_store(req)
-        errors = limits.check_commands([req.json])
+        errors = commands.check([req.json], bulk=False)
         if errors:
             raise form_error(errors)
         key = (req.json["name"], int(req.json.get("type", 1)))
@@ -486,7 +486,7 @@ class Rest:
     async def edit_command(self, req: Req) -> Any:
         store, cmd = self._find_command(req)
         data = {**cmd.data, **req.json}
-        errors = limits.check_commands([data])
+        errors = commands.check([data], bulk=False)
         if errors:
             raise form_error(errors)
         del store[(cmd.name, cmd.type)]
