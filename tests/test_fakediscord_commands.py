@@ -48,9 +48,11 @@ async def send(
     where = f"/guilds/{guild_id}" if guild_id else ""
     url = f"{fake.api_url}/applications/{fake.app_id}{where}/commands{tail}"
     headers = {"Authorization": f"Bot {fake.token}"}
-    async with aiohttp.ClientSession(headers=headers) as session:
-        async with session.request(method, url, json=body) as response:
-            return response.status, await response.json() if response.status != 204 else None
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.request(method, url, json=body) as response,
+    ):
+        return response.status, await response.json() if response.status != 204 else None
 
 
 BIG = "d" * 100
