@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import crypto, guilds, timeutil
+from bot import commandcheck, crypto, guilds, timeutil
 from bot.boundaries import Boundaries
 from bot.config import Settings
 from bot.db import Database, discover_migrations
@@ -112,6 +112,8 @@ class HearthBot(commands.Bot):
             self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
         self.synced: bool = False
+        # Why Discord refused the last sync (one line), or None.
+        self.sync_refusal: str | None = None
 
     def _pace_rest(self) -> None:
         """Every bot-token request waits its turn under Discord's global limit. Interaction
@@ -156,10 +158,7 @@ class HearthBot(commands.Bot):
         await self.db.migrate(discover_migrations())
         await self._open_data_key()
         self.scheduler.start()
-        for name in discover_cogs():
-            # Imported once per process and set up on this bot. (load_extension would
-            # re-execute every cog module for each new bot: slow restarts, same result.)
-            await importlib.import_module(name).setup(self)
+        await self.load_cogs()
         self._freeze_gc()  # the cogs and their commands
         from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
 
@@ -176,6 +175,12 @@ class HearthBot(commands.Bot):
             await self.sync_commands()
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
+
+    async def load_cogs(self) -> None:
+        for name in discover_cogs():
+            # Imported once per process and set up on this bot. (load_extension would
+            # re-execute every cog module for each new bot: slow restarts, same result.)
+            await importlib.import_module(name).setup(self)
 
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
@@ -251,20 +256,52 @@ class HearthBot(commands.Bot):
         if target is not None:
             guild = discord.Object(id=target)
             self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
+            if not await self._sync_or_keep(guild):
+                return False
             log.info("commands synced to guild=%s", target)
             self.synced = True
             return True
         digest = self.command_hash()
         if not force and await guilds.get_meta(self.db, "command_hash") == digest:
             return False
-        await self.tree.sync()
+        if not await self._sync_or_keep(None):
+            return False  # the hash stays old, so the next start tries again
         await guilds.set_meta(self.db, "command_hash", digest)
         log.info("commands synced globally")
         self.synced = True
+        return True
+
+    async def _sync_or_keep(self, guild: discord.abc.Snowflake | None) -> bool:
+        """Sync; when Discord refuses the tree (400), keep running with the commands Discord
+        already has and say which command broke which rule, in one line."""
+        self.sync_refusal = None
+        try:
+            await self.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise
+            # Discord's error tree; discord.py keeps it only on this attribute (2.7).
+            errors = getattr(exc, "_errors", None)
+            payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+            self.sync_refusal = commandcheck.refusal_summary(payload, errors or {})
+            log.error(
+                "command sync refused code=%s, keeping the commands Discord has: %s "
+                "(check before deploying: python -m bot check-commands)",
+                exc.code,
+                self.sync_refusal,
+            )
+            return False
         return True
 
     async def close(self) -> None:
         await self.scheduler.shutdown()
         await super().close()
         await self.db.close()
+
+
+async def offline_command_payload() -> list[dict[str, Any]]:
+    """The commands this code would sync, built without Discord, settings or a database
+    (`python -m bot check-commands`, and the tests that guard the tree)."""
+    bot = HearthBot(Settings.model_construct(), auto_sync=False)
+    await bot.load_cogs()
+    return bot.command_payload()
