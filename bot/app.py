@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
-from bot.errors import HearthTree, send_ephemeral
+from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.gateway import GatewayState
 from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
 from bot.privacy import Registry, check_data_key
@@ -84,6 +84,12 @@ class HearthBot(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
             tree_cls=HearthTree,
+            # Every command states where it works instead of inheriting the application's
+            # defaults: ticking "User Install" in the Developer Portal must not make Hearth's
+            # commands usable in servers that never added it. A command that also works in
+            # Hearth's DMs says so itself (`allowed_contexts=IN_SERVERS_AND_DMS`).
+            allowed_contexts=IN_SERVERS,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             help_command=None,
             **kwargs,
         )

@@ -1130,6 +1130,12 @@ class FakeCommand:
             return [0, 1, 2] if self.data.get("dm_permission", True) is not False else [0]
         return [int(v) for v in value]
 
+    @property
+    def integration_types(self) -> list[int]:
+        """Where it can be installed: 0 servers, 1 users' accounts (stated, or the app's
+        installation contexts when it was registered)."""
+        return [int(v) for v in self.data.get("integration_types") or [0]]
+
     def payload(self) -> dict[str, Any]:
         data = dict(self.data)
         data.setdefault("type", 1)

@@ -462,7 +462,11 @@ class Rest:
             old = store.get(key)
             cid = old.id if old is not None else self.fake.ids.next()
             fresh[key] = FakeCommand(
-                cid, self.fake.app_id, dict(data), guild_id, self.fake.ids.next()
+                cid,
+                self.fake.app_id,
+                self._registered(data, guild_id),
+                guild_id,
+                self.fake.ids.next(),
             )
         store.clear()
         store.update(fresh)
@@ -476,9 +480,18 @@ class Rest:
         key = (req.json["name"], int(req.json.get("type", 1)))
         old = store.get(key)
         cid = old.id if old else self.fake.ids.next()
-        cmd = FakeCommand(cid, self.fake.app_id, dict(req.json), guild_id, self.fake.ids.next())
+        data = self._registered(req.json, guild_id)
+        cmd = FakeCommand(cid, self.fake.app_id, data, guild_id, self.fake.ids.next())
         store[key] = cmd
         return cmd.payload()
+
+    def _registered(self, data: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
+        """A global command that doesn't state `integration_types` gets the app's
+        installation contexts as they are now (Developer Portal → Installation)."""
+        data = dict(data)
+        if guild_id is None and not data.get("integration_types"):
+            data["integration_types"] = sorted(self.fake.install_types)
+        return data
 
     async def get_command(self, req: Req) -> Any:
         return self._find_command(req)[1].payload()

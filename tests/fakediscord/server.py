@@ -110,6 +110,8 @@ class FakeDiscord:
         self.interactions: dict[int, FakeInteraction] = {}
         self.interactions_by_token: dict[str, FakeInteraction] = {}
         self.privileged_intents: set[str] = set()
+        # The Developer Portal's installation contexts: 0 servers, 1 users' accounts.
+        self.install_types: set[int] = {0}
         self.response_timeout = 3.0
         self.rejection_grace = 0.5
         self.echo_bot_messages = True
@@ -336,6 +338,11 @@ class FakeDiscord:
             if on:
                 self.privileged_intents.add(name)
 
+    def enable_user_install(self) -> None:
+        """Tick "User Install" in the (fake) Developer Portal: commands registered from now
+        on without `integration_types` become installable to people's accounts too."""
+        self.install_types.add(1)
+
     @property
     def app_flags(self) -> int:
         flags = 1 << 23  # APPLICATION_COMMAND_BADGE
@@ -540,9 +547,24 @@ class FakeDiscord:
         return self.global_commands.get((name, kind))
 
     def _check_usable(
-        self, cmd: FakeCommand, guild: FakeGuild | None, member: FakeMember | None
+        self,
+        cmd: FakeCommand,
+        guild: FakeGuild | None,
+        member: FakeMember | None,
+        *,
+        user_install: bool = False,
     ) -> None:
         contexts = cmd.contexts or [0, 1, 2]
+        if user_install:
+            # Someone who added the app to their account, using it anywhere: only commands
+            # registered as user-installable show up there.
+            if 1 not in cmd.integration_types:
+                raise NotPermitted(f"/{cmd.name} is not installable to a user's account")
+            if (0 if guild is not None else 1) not in contexts:
+                raise NotPermitted(f"/{cmd.name} cannot be used in that context")
+            return
+        if 0 not in cmd.integration_types:
+            raise NotPermitted(f"/{cmd.name} is only installable to users' accounts")
         if guild is None and 1 not in contexts:
             raise NotPermitted(f"/{cmd.name} cannot be used in DMs")
         if guild is not None:
@@ -565,12 +587,14 @@ class FakeDiscord:
         guild: FakeGuild | None,
         member: FakeMember | None,
         channel: FakeChannel,
+        *,
+        user_install: bool = False,
     ) -> tuple[FakeCommand, list[tuple[str, int]], list[dict[str, Any]]]:
         parts = command.strip().lstrip("/").split()
         cmd = self._lookup(parts[0], 1, guild) if parts else None
         if cmd is None:
             raise LookupError(f"no slash command /{command}; the bot registered {self._names()}")
-        self._check_usable(cmd, guild, member)
+        self._check_usable(cmd, guild, member, user_install=user_install)
         options = cmd.options
         path: list[tuple[str, int]] = []
         for part in parts[1:]:
@@ -592,12 +616,14 @@ class FakeDiscord:
         guild: FakeGuild | None,
         member: FakeMember | None,
         channel: FakeChannel,
+        *,
+        user_install: bool = False,
     ) -> FakeCommand:
         cmd = self._lookup(name, kind, guild)
         if cmd is None:
             what = "user" if kind == 2 else "message"
             raise LookupError(f"no {what} command {name!r}; the bot registered {self._names()}")
-        self._check_usable(cmd, guild, member)
+        self._check_usable(cmd, guild, member, user_install=user_install)
         return cmd
 
     def _command_data(
@@ -795,8 +821,9 @@ class FakeDiscord:
         command_type: int | None = None,
         opened_by: FakeInteraction | None = None,
         timeout: float | None = None,
+        user_install: bool = False,
     ) -> InteractionResult:
-        if guild is not None and not guild.bot_present:
+        if guild is not None and not guild.bot_present and not user_install:
             raise NotPermitted(f"the bot is not in {guild.name}")
         if not self.gateway.live_sessions():
             raise RuntimeError("no bot is connected to the fake gateway")
@@ -817,6 +844,7 @@ class FakeDiscord:
             name=name,
             command_type=command_type,
             opened_by=opened_by,
+            user_install=user_install,
         )
         self.interactions[interaction.id] = interaction
         self.interactions_by_token[interaction.token] = interaction
@@ -862,7 +890,7 @@ class FakeDiscord:
             "locale": i.user.locale,
             "entitlements": [],
             "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(i.guild.id) if i.guild else "0"},
+            "authorizing_integration_owners": i.owners(),
             "context": 0 if i.guild is not None else 1,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }

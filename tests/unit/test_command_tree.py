@@ -131,3 +131,15 @@ def test_a_refusal_from_discord_reads_as_one_line_naming_the_command() -> None:
     assert "/privacy options.0.name: X bad name" in line
     assert "/hearth: APPLICATION_COMMAND_TOO_LARGE too big" in line
     assert commandcheck.refusal_summary(payload, {}) == "Discord gave no details"
+
+
+def test_every_command_states_where_it_works_and_how_it_is_installed(
+    payload: list[dict[str, Any]],
+) -> None:
+    # Stated, not inherited from the application's settings: ticking "User Install" in the
+    # Developer Portal must not make any of them usable where no server added Hearth.
+    for command in payload:
+        assert command.get("integration_types") == [0], command["name"]
+        assert command.get("contexts") in ([0], [0, 1]), command["name"]
+    in_dms = {c["name"] for c in payload if 1 in c["contexts"]}
+    assert in_dms == {"privacy", "boundaries"}  # your own data and boundaries, from DMs too
