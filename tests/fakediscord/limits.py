@@ -66,6 +66,10 @@ class _Errors:
             return False
         return True
 
+    def required_text(self, path: Path, value: Any) -> bool:
+        """Like `required`, after Discord trims the text: "  " counts as missing."""
+        return self.required(path, value.strip() if isinstance(value, str) else value)
+
 
 # ------------------------------------------------------------------------- messages
 
@@ -120,9 +124,9 @@ def _check_embeds(errs: _Errors, p: Path, embeds: list[Any]) -> None:
             )
         for j, field in enumerate(fields):
             f: Path = [*e, "fields", j]
-            if errs.required([*f, "name"], field.get("name")):
+            if errs.required_text([*f, "name"], field.get("name")):
                 errs.max_len([*f, "name"], field.get("name"), EMBED_FIELD_NAME_MAX)
-            if errs.required([*f, "value"], field.get("value")):
+            if errs.required_text([*f, "value"], field.get("value")):
                 errs.max_len([*f, "value"], field.get("value"), EMBED_FIELD_VALUE_MAX)
         footer = embed.get("footer")
         if isinstance(footer, dict):
@@ -173,8 +177,21 @@ def _check_interactive(errs: _Errors, p: Path, comp: Any) -> None:
         style = comp.get("style")
         if style == 5:
             errs.required([*p, "url"], comp.get("url"))
-        elif style != 6 and errs.required([*p, "custom_id"], comp.get("custom_id")):
-            errs.between([*p, "custom_id"], comp.get("custom_id"), 1, CUSTOM_ID_MAX)
+            if comp.get("custom_id") is not None:
+                errs.add(
+                    [*p, "custom_id"],
+                    "BUTTON_COMPONENT_LINK_CUSTOM_ID_INVALID",
+                    "A link button cannot have a custom_id",
+                )
+        elif style != 6:
+            if errs.required([*p, "custom_id"], comp.get("custom_id")):
+                errs.between([*p, "custom_id"], comp.get("custom_id"), 1, CUSTOM_ID_MAX)
+            if comp.get("url") is not None:
+                errs.add(
+                    [*p, "url"],
+                    "BUTTON_COMPONENT_URL_INVALID",
+                    "Only link buttons can have a url",
+                )
         errs.max_len([*p, "label"], comp.get("label"), BUTTON_LABEL_MAX)
     elif kind in SELECT_TYPES:
         if errs.required([*p, "custom_id"], comp.get("custom_id")):

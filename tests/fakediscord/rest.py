@@ -17,7 +17,7 @@ from . import commands, limits
 from . import permissions as perm
 from ._util import DiscordError, field_error, form_error, json_response
 from .actors import APPLICATION_COMMAND, AUTOCOMPLETE, COMPONENT, MODAL_SUBMIT, FakeModal
-from .mentions import allowed_mentions_errors
+from .mentions import Pings, allowed_mentions_errors
 from .models import (
     _ABSENT,
     CATEGORY,
@@ -560,7 +560,11 @@ class Rest:
             )
             i.original = message
         elif kind == 5:
-            ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
+            flags = data.get("flags") or 0
+            if isinstance(flags, int) and flags & ~EPHEMERAL:
+                why = "A deferred response can only set the EPHEMERAL flag"
+                raise form_error({"data": {"flags": field_error("INTERACTION_FLAGS_INVALID", why)}})
+            ephemeral = bool(flags & EPHEMERAL)
             message = self._loading(i, ephemeral)
             i.original = message
         elif kind == 6:
@@ -627,6 +631,11 @@ class Rest:
         i = self._webhook_interaction(req)
         if not i.responded:
             raise DiscordError(10015)
+        thread_id = req.query.get("thread_id")
+        if thread_id is not None and not (i.channel.is_thread and thread_id == str(i.channel.id)):
+            # A followup lands where the interaction happened; it can't be sent to a thread
+            # (or, in a plain channel, to any thread at all).
+            raise DiscordError(10003)
         body = req.json
         original = i.original
         if original is not None and original.loading and i.response_type == 5:
@@ -1049,7 +1058,7 @@ class Rest:
                 msg.reference.setdefault("channel_id", str(target.channel.id))
                 msg.referenced = target
                 msg.type = 19
-        self._record_pings(msg)
+        self._record_pings(msg, body)
         fake._store(msg)
         self._announce(msg, "MESSAGE_CREATE")
         return msg
@@ -1103,22 +1112,38 @@ class Rest:
         if body.get("flags") is not None:
             msg.flags = (msg.flags & EPHEMERAL) | (body["flags"] & SETTABLE_FLAGS)
         msg.flags &= ~LOADING
-        if "allowed_mentions" in body:
-            msg.allowed_mentions = body["allowed_mentions"]
         if was_loading:
-            self._record_pings(msg)  # completing a deferred reply is when it notifies
+            self._record_pings(msg, body)  # completing a deferred reply is when it notifies
         else:
-            self._record_pings(msg, log=False)
+            if "content" in body or (msg.flags & IS_COMPONENTS_V2 and "components" in body):
+                # Discord rebuilds the mentions from the new text, with the edit's own
+                # allowed_mentions — or the defaults, whatever the message was sent with.
+                self._record_pings(msg, body, edit=True)
             msg.edited_at = self.fake.clock.now()
         self.fake._notify()
         self._announce(msg, "MESSAGE_UPDATE")
 
-    def _record_pings(self, msg: FakeMessage, *, log: bool = True) -> None:
-        allowed = msg.allowed_mentions if isinstance(msg.allowed_mentions, dict) else None
+    def _record_pings(self, msg: FakeMessage, body: dict[str, Any], *, edit: bool = False) -> None:
+        """Who the message notifies, by `allowed_mentions` as sent — or, when the request
+        has none, Discord's defaults: everything in a bot's message, users only in an
+        interaction response or webhook message. An edit notifies only whom it adds."""
+        msg.allowed_mentions = body.get("allowed_mentions", _ABSENT)
+        allowed = body.get("allowed_mentions")
+        if not isinstance(allowed, dict):
+            allowed = {"parse": ["users"]} if msg.webhook_id is not None else None
         guild = msg.channel.guild
         member = guild.members.get(msg.author.id) if guild is not None else None
+        before = msg.pinged
         msg.pinged = self.fake._pings_for(msg, allowed, member)
-        if log and msg.pinged and not msg.loading:
+        if edit:
+            added = Pings(
+                msg.pinged.users - before.users,
+                msg.pinged.roles - before.roles,
+                msg.pinged.everyone and not before.everyone,
+            )
+            if added:
+                self.fake.ping_log.append((msg, added))
+        elif msg.pinged and not msg.loading:
             self.fake.ping_log.append((msg, msg.pinged))
 
     def _announce(self, msg: FakeMessage, event: str) -> None:

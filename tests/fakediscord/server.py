@@ -18,7 +18,7 @@ import yarl
 from aiohttp import web
 
 from . import permissions as perm
-from ._util import Clock, DiscordError, ManualClock, Snowflakes
+from ._util import Clock, DiscordError, ManualClock, Snowflakes, walk_components
 from .actors import (
     FakeInteraction,
     InteractionResult,
@@ -46,6 +46,7 @@ from .rest import Rest
 from .spec import SpecValidator, default_validator, load
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+IS_COMPONENTS_V2 = 1 << 15
 
 
 @dataclass
@@ -962,8 +963,15 @@ class FakeDiscord:
             roles = {r.id for r in guild.roles[1:]}
             mentionable = {r.id for r in guild.roles if r.mentionable}
         replied = msg.referenced.author.id if msg.referenced is not None else None
+        text = msg.content
+        if msg.flags & IS_COMPONENTS_V2:  # mentions live in the text displays then
+            text = "\n".join(
+                c.get("content") or ""
+                for c in walk_components(msg.components)
+                if c.get("type") == 10
+            )
         return compute(
-            msg.content,
+            text,
             allowed,
             replied_user=replied,
             can_mention_everyone=everyone_ok,
