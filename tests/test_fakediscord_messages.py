@@ -59,7 +59,7 @@ def error_paths(tree: dict[str, Any], prefix: str = "") -> dict[str, list[str]]:
 async def test_an_edit_without_allowed_mentions_is_parsed_with_the_defaults(
     fake_discord: FakeDiscord, world: World
 ) -> None:
-    guild, chan, alice, bob = world
+    _, chan, alice, bob = world
     quiet = {"parse": []}
     status, sent = await call(
         fake_discord,
