@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import hashlib
@@ -25,7 +26,7 @@ from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.gateway import GatewayState
-from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
+from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
@@ -60,6 +61,9 @@ def discover_cogs() -> list[str]:
     return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if m.ispkg)
 
 
+# How often Hearth logs the 401/403/429 answers it got, when it got any.
+INVALID_REPORT_SECONDS = 60.0
+
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
 # time as they arrive (bot.gateway), so no collection walks thousands of them at once.
 FREEZE_EVERY = 500
@@ -76,6 +80,9 @@ class HearthBot(commands.Bot):
         freeze_gc: bool = False,
         **kwargs: Any,
     ) -> None:
+        # Counts the answers Discord holds against this IP; see report_every in setup_hook.
+        self.invalid_responses = InvalidResponses()
+        kwargs.setdefault("http_trace", self.invalid_responses.trace())
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: Hearth speaks slash commands only
             intents=intents(),
@@ -117,6 +124,7 @@ class HearthBot(commands.Bot):
         if freeze_gc and isinstance(self._connection, GatewayState):
             self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
+        self._invalid_report: asyncio.Task[None] | None = None
         self.synced: bool = False
         # Why Discord refused the last sync (one line), or None.
         self.sync_refusal: str | None = None
@@ -164,6 +172,9 @@ class HearthBot(commands.Bot):
         await self.db.migrate(discover_migrations())
         await self._open_data_key()
         self.scheduler.start()
+        self._invalid_report = asyncio.create_task(
+            self.invalid_responses.report_every(INVALID_REPORT_SECONDS), name="invalid-responses"
+        )
         await self.load_cogs()
         self._freeze_gc()  # the cogs and their commands
         from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
@@ -300,6 +311,9 @@ class HearthBot(commands.Bot):
         return True
 
     async def close(self) -> None:
+        if self._invalid_report is not None:
+            self._invalid_report.cancel()
+            self.invalid_responses.report()  # what came since the last one
         await self.scheduler.shutdown()
         await super().close()
         await self.db.close()

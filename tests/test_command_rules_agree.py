@@ -251,7 +251,7 @@ def emulator_paths(payload: list[dict[str, Any]]) -> set[str]:
 
 
 @settings(
-    max_examples=400,
+    max_examples=200,
     derandomize=True,  # the same trees every run: a disagreement is never luck
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

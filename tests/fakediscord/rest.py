@@ -48,6 +48,7 @@ SUPPRESS_EMBEDS = 1 << 2
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
 SETTABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+BANNED = 1015  # Cloudflare's code for a rate-limited (banned) client, as RequestRecord.code
 
 
 @dataclass
@@ -119,6 +120,8 @@ class Rest:
         fake = self.fake
         record = RequestRecord(method, request.path_qs, route)
         fake.requests.append(record)
+        if fake.ratelimits.ban.banned(self._seconds()):
+            return self._banned(record, route)
         headers: dict[str, str] = {}
         response: web.StreamResponse
         try:
@@ -194,9 +197,28 @@ class Rest:
         self, record: RequestRecord, route: str, response: web.StreamResponse
     ) -> web.StreamResponse:
         record.status = response.status
-        self.fake.stats.record(route, response.status)
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"
+        if self.fake.stats.record(route, response.status, shared=shared):
+            self.fake.ratelimits.ban.note_invalid(self._seconds())
         self.fake._notify()
         return response
+
+    def _seconds(self) -> float:
+        return self.fake.clock.now().timestamp()
+
+    def _banned(self, record: RequestRecord, route: str) -> web.StreamResponse:
+        """Cloudflare's answer to a banned IP: 429, plain text, no Via; discord.py raises."""
+        record.status = 429
+        record.code = BANNED
+        record.error = {"message": "error code: 1015 (banned for invalid requests)", "code": 0}
+        wait = self.fake.ratelimits.ban.remaining(self._seconds())
+        self.fake.stats.record(route, 429)
+        self.fake._notify()
+        return web.Response(
+            status=429,
+            text="error code: 1015",
+            headers={"Retry-After": str(max(1, int(wait)))},
+        )
 
     def _fault(self, fault: Fault, record: RequestRecord) -> web.StreamResponse:
         fault.remaining -= 1
@@ -205,8 +227,9 @@ class Rest:
         if fault.status == 429:
             body, hdrs = too_many(
                 fault.retry_after,
-                scope="global" if fault.is_global else "user",
+                scope=fault.scope or ("global" if fault.is_global else "user"),
                 is_global=fault.is_global,
+                via=fault.via,
             )
             return json_response(body, 429, hdrs)
         if fault.code is not None:

@@ -42,7 +42,7 @@ from .models import (
     FakeUser,
 )
 from .ratelimit import RateLimiter, Stats
-from .rest import Rest
+from .rest import BANNED, Rest
 from .spec import SpecValidator, default_validator, load
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -74,6 +74,8 @@ class Fault:
     retry_after: float
     is_global: bool
     used: int = 0
+    scope: str | None = None  # a 429's X-RateLimit-Scope (default: user, or global)
+    via: bool = True  # False: a 429 without Via, as Cloudflare's — discord.py won't retry
 
     def matches(self, route: str) -> bool:
         if self.route == "*":
@@ -516,9 +518,26 @@ class FakeDiscord:
         self.faults.append(fault)
         return fault
 
+    def fail_429(
+        self,
+        route: str,
+        *,
+        times: int = 1,
+        retry_after: float = 0.05,
+        scope: str = "user",
+        via: bool = True,
+    ) -> Fault:
+        """The next `times` requests to `route` get a 429: `scope="shared"` (a per-resource
+        limit, not counted as invalid), `scope="global"`, or `via=False` (no Via header: a
+        Cloudflare ban to discord.py, which raises instead of retrying)."""
+        fault = Fault(route, times, 429, None, retry_after, scope == "global", scope=scope, via=via)
+        self.faults.append(fault)
+        return fault
+
     def expect_errors(self, *codes: int) -> None:
         """Declare error codes (Discord's JSON code, e.g. 50007, or an HTTP status) that
-        this test provokes on purpose, so the fixture does not fail the test for them."""
+        this test provokes on purpose, so the fixture does not fail the test for them.
+        Requests refused by an invalid-request ban carry code 1015."""
         self.expected_codes.update(codes)
 
     def unexpected_errors(self) -> list[RequestRecord]:
@@ -526,7 +545,7 @@ class FakeDiscord:
             r
             for r in self.requests
             if 400 <= r.status < 500
-            and r.status != 429
+            and (r.status != 429 or r.code == BANNED)  # a ban is never a routine 429
             and not r.expected
             and r.code not in self.expected_codes
             and r.status not in self.expected_codes
