@@ -57,6 +57,9 @@ _DISCORD_CODES: dict[int, str] = {
     10003: "That channel seems to be gone. An admin can pick another one with `/hearth setup`.",
     10008: "That message isn't there any more.",
     50007: "I couldn't send that as a DM — their DMs look closed to me.",
+    # A thread a moderator closed (archived and locked, or locked): Hearth can't reopen it.
+    50083: "That thread has been closed, so I couldn't add to it. A moderator can reopen it.",
+    160005: "That thread has been locked, so I couldn't add to it. A moderator can unlock it.",
 }
 
 _PERMISSION_NAMES: dict[str, str] = {

@@ -690,6 +690,8 @@ class Rest:
     async def delete_webhook_message(self, req: Req) -> Any:
         i = self._webhook_interaction(req)
         target = self._webhook_target(i, req)
+        if not target.ephemeral:
+            self._thread_gate(target.channel, "delete")
         self.fake._delete_message(target)
         return None
 
@@ -721,6 +723,12 @@ class Rest:
             own = channel.owner_id == self.fake.bot_user.id
             if not own or "locked" in body:
                 self._require(channel, perm.MANAGE_THREADS)
+            moderator = bool(channel.bot_permissions() & perm.MANAGE_THREADS)
+            reopening = body.get("archived") is False
+            if channel.archived and not reopening:
+                raise DiscordError(50083)  # rename, lock, or anything else: reopen first
+            if channel.locked and not moderator and (reopening or body.get("name")):
+                raise DiscordError(160005)
             for key in ("archived", "locked", "invitable", "auto_archive_duration"):
                 if key in body and body[key] is not None:
                     setattr(channel, key, body[key])
@@ -748,6 +756,25 @@ class Rest:
         self._check_send(channel, body, req.files)
         return self._create(channel, body, req.files).payload()
 
+    def _thread_gate(self, channel: FakeChannel, action: str) -> None:
+        """Discord's rules for the bot acting in a thread (Threads → Locked, Active &
+        Archived): a message it sends reopens an archived thread unless a moderator locked
+        it; nothing is edited, reacted to, joined or managed while archived (50083); a
+        locked thread takes no new or edited messages from anyone without Manage Threads
+        (160005); deleting works while archived, unless it is locked too."""
+        if not channel.is_thread:
+            return
+        moderator = bool(channel.bot_permissions() & perm.MANAGE_THREADS)
+        if channel.archived:
+            if action == "delete" and (moderator or not channel.locked):
+                return
+            if action == "send" and (moderator or not channel.locked):
+                channel.unarchive()
+                return
+            raise DiscordError(50083)
+        if channel.locked and not moderator and action in ("send", "edit"):
+            raise DiscordError(160005)
+
     def _check_send(self, channel: FakeChannel, body: dict[str, Any], files: list[Upload]) -> None:
         if channel.is_dm:
             recipient = channel.recipient
@@ -768,11 +795,7 @@ class Rest:
             raise DiscordError(50013)
         if body.get("message_reference") and not perms & perm.READ_HISTORY:
             raise DiscordError(50013)
-        if channel.is_thread and channel.archived:
-            if channel.locked and not perms & perm.MANAGE_THREADS:
-                raise DiscordError(50083)
-            channel.archived = False  # posting unarchives an unlocked thread
-            channel._changed()
+        self._thread_gate(channel, "send")
 
     def _message(self, channel: FakeChannel, req: Req) -> FakeMessage:
         msg = self.fake.messages.get(req.int("message_id"))
@@ -809,6 +832,7 @@ class Rest:
         msg = self._message(channel, req)
         if msg.author is not self.fake.bot_user:
             self._require(channel, perm.MANAGE_MESSAGES)
+        self._thread_gate(channel, "delete")
         self.fake._delete_message(msg)
         return None
 
@@ -878,13 +902,13 @@ class Rest:
 
     async def join_thread(self, req: Req) -> Any:
         thread = self._thread(req)
-        if thread.locked and thread.archived:
-            raise DiscordError(50083)
+        self._thread_gate(thread, "members")
         thread.thread_members.add(self.fake.bot_user.id)
         return None
 
     async def leave_thread(self, req: Req) -> Any:
         thread = self._thread(req)
+        self._thread_gate(thread, "members")
         thread.thread_members.discard(self.fake.bot_user.id)
         return None
 
@@ -896,8 +920,7 @@ class Rest:
             raise DiscordError(10007)
         if not perm.can_send(thread, thread.bot_permissions()):
             raise DiscordError(50013)
-        if thread.archived:
-            raise DiscordError(50083)
+        self._thread_gate(thread, "members")
         thread.thread_members.add(uid)
         return None
 
@@ -905,6 +928,7 @@ class Rest:
         thread = self._thread(req)
         if thread.owner_id != self.fake.bot_user.id:
             self._require(thread, perm.MANAGE_THREADS)
+        self._thread_gate(thread, "members")
         thread.thread_members.discard(req.int("user_id"))
         return None
 
@@ -917,6 +941,7 @@ class Rest:
         emoji = unquote(req.params["emoji_name"])
         if ":" in emoji:
             raise DiscordError(10014)
+        self._thread_gate(channel, "react")
         if not msg.reactions.get(emoji):
             self._require(channel, perm.ADD_REACTIONS)
         self.fake._user_reaction(self.fake.bot_user, msg, emoji)
@@ -1043,6 +1068,8 @@ class Rest:
         attachments = self._attachments(body, files, [])
         if _empty(body, attachments):
             raise DiscordError(50006)
+        if interaction is not None and not ephemeral:
+            self._thread_gate(channel, "send")  # channel posts passed it in _check_send
         flags = (body.get("flags") or 0) & SETTABLE_FLAGS
         if ephemeral and interaction is not None:
             flags |= EPHEMERAL
@@ -1089,6 +1116,8 @@ class Rest:
     def _loading(self, i: FakeInteraction, ephemeral: bool) -> FakeMessage:
         """The "Bot is thinking…" message a type-5 defer shows until it is filled in."""
         fake = self.fake
+        if not ephemeral:
+            self._thread_gate(i.channel, "send")
         msg = FakeMessage(
             id=fake.ids.next(),
             channel=i.channel,
@@ -1113,6 +1142,8 @@ class Rest:
         prefix: list[str | int] | None = None,
     ) -> None:
         self._check_body(body, prefix or [])
+        if not msg.ephemeral:
+            self._thread_gate(msg.channel, "send" if msg.loading else "edit")
         attachments = msg.attachments
         if "attachments" in body or files:
             attachments = self._attachments(body, files, msg.attachments)

@@ -113,6 +113,9 @@ class FakeDiscord:
         self.interactions: dict[int, FakeInteraction] = {}
         self.interactions_by_token: dict[str, FakeInteraction] = {}
         self.privileged_intents: set[str] = set()
+        # Threads archive after their auto_archive_duration of inactivity, as on Discord.
+        # A test about something else may switch that off.
+        self.auto_archive = True
         # The Developer Portal's installation contexts: 0 servers, 1 users' accounts.
         self.install_types: set[int] = {0}
         self.response_timeout = 3.0
@@ -141,8 +144,17 @@ class FakeDiscord:
 
     def advance(self, delta: timedelta | None = None, /, **kwargs: float) -> None:
         """Move the emulator clock (shared with Hearth under the `hearth` fixture):
-        `fake.advance(seconds=4)` ages interactions; 15 minutes expires their tokens."""
+        `fake.advance(seconds=4)` ages interactions; 15 minutes expires their tokens;
+        threads left idle for their `auto_archive_duration` archive."""
         self.clock.advance((delta or timedelta()) + timedelta(**kwargs))  # type: ignore[attr-defined]
+        self.archive_idle_threads()
+
+    def archive_idle_threads(self) -> None:
+        """Archive (THREAD_UPDATE) every thread idle past its `auto_archive_duration` now.
+        Reading `thread.archived` does this for one thread; REST calls always see it."""
+        for channel in list(self.channels.values()):
+            if channel.is_thread:
+                _ = channel.archived
 
     # ================================================================ server life cycle
 
@@ -382,7 +394,9 @@ class FakeDiscord:
                 await asyncio.wait_for(fut, timeout=min(remaining, 0.02))
 
     async def sync(self, timeout: float = 2.0) -> None:
-        """Wait until the bot has read every gateway event queued so far."""
+        """Wait until the bot has read every gateway event queued so far (threads that went
+        idle are archived first, so their THREAD_UPDATE is among them)."""
+        self.archive_idle_threads()
         await self.gateway.sync(timeout=timeout)
 
     async def wait_for_message(
@@ -847,6 +861,7 @@ class FakeDiscord:
             raise NotPermitted(f"the bot is not in {guild.name}")
         if not self.gateway.live_sessions():
             raise RuntimeError("no bot is connected to the fake gateway")
+        self._enter_thread(channel, member, speaking=False)
         loop = asyncio.get_running_loop()
         interaction = FakeInteraction(
             fake=self,
@@ -946,6 +961,7 @@ class FakeDiscord:
             raise NotPermitted(f"{channel!r} was deleted")
         guild = channel.guild
         member = guild.members.get(user.id) if guild is not None else None
+        self._enter_thread(channel, member, speaking=True)
         msg = FakeMessage(
             id=self.ids.next(),
             channel=channel,
@@ -962,6 +978,22 @@ class FakeDiscord:
         self._store(msg)
         self._emit("MESSAGE_CREATE", msg.payload(), guild=guild)
         return msg
+
+    def _enter_thread(
+        self, channel: FakeChannel, member: FakeMember | None, *, speaking: bool
+    ) -> None:
+        """A person acts in a thread: activity in an archived one unarchives it, unless it
+        is locked and they can't manage threads; a locked thread takes messages only from
+        moderators (buttons and commands still reach the bot, which answers by its rules)."""
+        if not channel.is_thread or member is None:
+            return
+        moderator = bool(member.permissions_in(channel) & perm.MANAGE_THREADS)
+        if channel.archived:
+            if channel.locked and not moderator:
+                raise NotPermitted(f"{channel!r} is archived and locked: only moderators reopen it")
+            channel.unarchive()
+        elif channel.locked and speaking and not moderator:
+            raise NotPermitted(f"{channel!r} is locked: only moderators can talk in it")
 
     def _pings_for(
         self, msg: FakeMessage, allowed: dict[str, Any] | None, member: FakeMember | None
@@ -1000,6 +1032,8 @@ class FakeDiscord:
         )
 
     def _store(self, msg: FakeMessage) -> None:
+        if msg.channel.is_thread and not msg.ephemeral:
+            msg.channel.touch()
         msg.channel.messages.append(msg)
         self.messages[msg.id] = msg
         self._notify()
