@@ -195,3 +195,29 @@ async def test_no_thread_from_a_message_inside_a_thread(
     with pytest.raises(discord.HTTPException) as refused:
         await inside.create_thread(name="nested")
     assert refused.value.code == 50024
+
+
+async def test_a_forum_takes_posts_only_as_threads_with_a_first_message(
+    fake_discord: FakeDiscord, bot: ExampleBot, world: World
+) -> None:
+    guild, _, _, bob = world
+    forum = guild.add_forum("ideas")
+    await fake_discord.sync()
+    channel = bot.get_channel(forum.id)
+    assert isinstance(channel, discord.ForumChannel)
+    post = await channel.create_thread(name="Tea rota", content="Who brings the tea?")
+    fake_post = fake_discord.channels[post.thread.id]
+    assert fake_post.parent is forum
+    assert post.message.id == post.thread.id  # the first message shares the thread's id
+    assert [m.content for m in fake_post.bot_messages] == ["Who brings the tea?"]
+    await bob.say(fake_post, "me!")
+
+    fake_discord.expect_errors(50035, 40058)
+    route = discord.http.Route("POST", "/channels/{channel_id}/threads", channel_id=forum.id)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(route, json={"name": "no first message"})
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=forum.id)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(route, json={"content": "straight into the forum"})
+    assert (refused.value.status, refused.value.code) == (400, 40058)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .actors import FakeInteraction
     from .server import FakeDiscord
 
-TEXT, DM, VOICE, CATEGORY, NEWS = 0, 1, 2, 4, 5
+TEXT, DM, VOICE, CATEGORY, NEWS, FORUM = 0, 1, 2, 4, 5, 15
 PUBLIC_THREAD, PRIVATE_THREAD, NEWS_THREAD = 11, 12, 10
 THREAD_TYPES = (NEWS_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 
@@ -458,6 +458,9 @@ class FakeChannel:
         )
         if self.type != CATEGORY:
             data["topic"] = self.topic
+        if self.type == FORUM:
+            data.update(available_tags=[], default_reaction_emoji=None, default_sort_order=None)
+            data.update(default_forum_layout=0, default_thread_rate_limit_per_user=0)
         if self.is_thread:
             del data["permission_overwrites"]
             del data["position"]
@@ -699,6 +702,11 @@ class FakeGuild:
         self, name: str, *, category: FakeChannel | None = None, topic: str | None = None
     ) -> FakeChannel:
         return self._add_channel(TEXT, name, category, topic)
+
+    def add_forum(self, name: str, *, category: FakeChannel | None = None) -> FakeChannel:
+        """A forum: nothing is posted in it directly; every post is a thread with a first
+        message."""
+        return self._add_channel(FORUM, name, category, None)
 
     def _add_channel(
         self, kind: int, name: str, category: FakeChannel | None, topic: str | None

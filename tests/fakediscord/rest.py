@@ -23,6 +23,7 @@ from .models import (
     CATEGORY,
     DM,
     EPHEMERAL,
+    FORUM,
     LOADING,
     NEWS,
     NEWS_THREAD,
@@ -752,6 +753,8 @@ class Rest:
 
     async def create_message(self, req: Req) -> Any:
         channel = self._channel(req)
+        if channel.type == FORUM:
+            raise DiscordError(40058)
         body = req.json
         self._check_send(channel, body, req.files)
         return self._create(channel, body, req.files).payload()
@@ -851,6 +854,8 @@ class Rest:
 
     async def thread_without_message(self, req: Req) -> Any:
         channel = self._channel(req)
+        if channel.type == FORUM:
+            return self._forum_post(channel, req)
         if channel.type not in (0, NEWS):
             raise DiscordError(50024, "Cannot execute action on this channel type")
         kind = int(req.json.get("type") or PRIVATE_THREAD)
@@ -859,6 +864,30 @@ class Rest:
             perm.CREATE_PRIVATE_THREADS if kind == PRIVATE_THREAD else perm.CREATE_PUBLIC_THREADS,
         )
         return self._new_thread(channel, req.json, kind, starter=None)
+
+    def _forum_post(self, forum: FakeChannel, req: Req) -> Any:
+        """A forum post: a thread and its first message, which shares the thread's id."""
+        self._require(forum, perm.SEND_MESSAGES)
+        first = req.json.get("message")
+        if not isinstance(first, dict) or _empty(first, []):
+            error = field_error("BASE_TYPE_REQUIRED", "This field is required")
+            raise form_error({"message": error})
+        self._check_body(first, ["message"])
+        created = self._new_thread(forum, req.json, PUBLIC_THREAD, starter=None)
+        thread = self.fake.channels[int(created["id"])]
+        message = FakeMessage(
+            id=thread.id,
+            channel=thread,
+            author=self.fake.bot_user,
+            content=first.get("content") or "",
+            embeds=_embeds(first.get("embeds")),
+            components=list(first.get("components") or []),
+            allowed_mentions=first.get("allowed_mentions", _ABSENT),
+        )
+        self._record_pings(message, first)
+        self.fake._store(message)
+        self._announce(message, "MESSAGE_CREATE")
+        return {**thread.payload(), "message": message.payload()}
 
     def _new_thread(
         self, channel: FakeChannel, body: dict[str, Any], kind: int, starter: FakeMessage | None

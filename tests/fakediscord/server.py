@@ -1079,7 +1079,8 @@ class FakeDiscord:
     ) -> FakeChannel:
         assert kind in THREAD_TYPES
         assert parent.guild is not None
-        # A thread started from a message shares the message's id, as on Discord.
+        # A thread started from a message shares the message's id, as on Discord; so does
+        # a forum post's first message (made after the thread, with that id).
         thread_id = starter.id if starter is not None else self.ids.next()
         thread = FakeChannel(self, thread_id, kind, name, guild=parent.guild, parent=parent)
         thread.owner_id = owner_id
