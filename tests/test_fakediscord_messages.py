@@ -236,3 +236,24 @@ async def test_a_followup_goes_where_the_interaction_was_not_to_a_thread(
         assert status == expected, answer
         if expected == 404:
             assert answer["code"] == 10003
+
+
+async def test_an_update_through_an_interaction_parses_only_users_by_default(
+    fake_discord: FakeDiscord, bot: ExampleBot, world: World
+) -> None:
+    guild, chan, alice, bob = world
+    guild.set_bot_permissions(mention_everyone=True, send_messages=True, view_channel=True)
+    button = {"type": 2, "style": 1, "label": "Nobody handles me", "custom_id": "unhandled"}
+    body = {"content": "x", "components": [{"type": 1, "components": [button]}]}
+    status, sent = await call(fake_discord, "POST", f"/channels/{chan.id}/messages", body)
+    assert status == 200
+    message = fake_discord.messages[int(sent["id"])]
+    pending = asyncio.create_task(alice.click(message, "Nobody handles me"))
+    await fake_discord.until(lambda: bool(fake_discord.interactions))
+    [i] = fake_discord.interactions.values()
+    update = {"type": 7, "data": {"content": f"@everyone {bob.mention}"}}
+    url = f"/interactions/{i.id}/{i.token}/callback"
+    assert (await call(fake_discord, "POST", url, update, auth=False))[0] == 200
+    await pending
+    # The bot's own message, edited through an interaction: users only, no @everyone.
+    assert fake_discord.pings() == [(message, Pings(frozenset({bob.id})))]

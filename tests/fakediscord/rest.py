@@ -596,7 +596,7 @@ class Rest:
         elif kind == 7:
             assert i.message is not None
             message = i.message
-            self._edit(message, data, req.files, prefix=["data"])
+            self._edit(message, data, req.files, prefix=["data"], webhook=True)
             i.original = message
         elif kind == 8:
             errors = limits.check_choices(data, ["data"])
@@ -664,7 +664,7 @@ class Rest:
         original = i.original
         if original is not None and original.loading and i.response_type == 5:
             # The first followup after a "thinking…" defer fills in that message.
-            self._edit(original, body, req.files)
+            self._edit(original, body, req.files, webhook=True)
             i.followups.append(original)
             message = original
         else:
@@ -685,7 +685,7 @@ class Rest:
     async def edit_webhook_message(self, req: Req) -> Any:
         i = self._webhook_interaction(req)
         target = self._webhook_target(i, req)
-        self._edit(target, req.json, req.files)
+        self._edit(target, req.json, req.files, webhook=True)
         return target.payload()
 
     async def delete_webhook_message(self, req: Req) -> Any:
@@ -884,7 +884,7 @@ class Rest:
             components=list(first.get("components") or []),
             allowed_mentions=first.get("allowed_mentions", _ABSENT),
         )
-        self._record_pings(message, first)
+        self._record_pings(message, first, webhook=False)
         self.fake._store(message)
         self._announce(message, "MESSAGE_CREATE")
         return {**thread.payload(), "message": message.payload()}
@@ -1137,7 +1137,7 @@ class Rest:
                 msg.reference.setdefault("channel_id", str(target.channel.id))
                 msg.referenced = target
                 msg.type = 19
-        self._record_pings(msg, body)
+        self._record_pings(msg, body, webhook=interaction is not None)
         fake._store(msg)
         self._announce(msg, "MESSAGE_CREATE")
         return msg
@@ -1169,7 +1169,10 @@ class Rest:
         files: list[Upload],
         *,
         prefix: list[str | int] | None = None,
+        webhook: bool = False,
     ) -> None:
+        """Edit `msg` by `body`: through an interaction or its webhook (`webhook=True`), or
+        as the bot's own channel message."""
         self._check_body(body, prefix or [])
         if not msg.ephemeral:
             self._thread_gate(msg.channel, "send" if msg.loading else "edit")
@@ -1196,24 +1199,28 @@ class Rest:
             msg.flags = (msg.flags & EPHEMERAL) | (body["flags"] & SETTABLE_FLAGS)
         msg.flags &= ~LOADING
         if was_loading:
-            self._record_pings(msg, body)  # completing a deferred reply is when it notifies
+            # Completing a deferred reply is when it notifies.
+            self._record_pings(msg, body, webhook=webhook)
         else:
             if "content" in body or (msg.flags & IS_COMPONENTS_V2 and "components" in body):
                 # Discord rebuilds the mentions from the new text, with the edit's own
                 # allowed_mentions — or the defaults, whatever the message was sent with.
-                self._record_pings(msg, body, edit=True)
+                self._record_pings(msg, body, webhook=webhook, edit=True)
             msg.edited_at = self.fake.clock.now()
         self.fake._notify()
         self._announce(msg, "MESSAGE_UPDATE")
 
-    def _record_pings(self, msg: FakeMessage, body: dict[str, Any], *, edit: bool = False) -> None:
+    def _record_pings(
+        self, msg: FakeMessage, body: dict[str, Any], *, webhook: bool, edit: bool = False
+    ) -> None:
         """Who the message notifies, by `allowed_mentions` as sent — or, when the request
-        has none, Discord's defaults: everything in a bot's message, users only in an
-        interaction response or webhook message. An edit notifies only whom it adds."""
+        has none, Discord's defaults: everything in a bot's own message, users only in a
+        request made through an interaction or webhook. An edit notifies only whom it
+        adds."""
         msg.allowed_mentions = body.get("allowed_mentions", _ABSENT)
         allowed = body.get("allowed_mentions")
         if not isinstance(allowed, dict):
-            allowed = {"parse": ["users"]} if msg.webhook_id is not None else None
+            allowed = {"parse": ["users"]} if webhook else None
         guild = msg.channel.guild
         member = guild.members.get(msg.author.id) if guild is not None else None
         before = msg.pinged
