@@ -212,8 +212,29 @@ async def _sync(settings: Settings, token: str, guild_id: int | None) -> None:
         ) from None
     finally:
         await bot.close()
+    if bot.sync_refusal is not None:
+        raise Abort(f"Discord refused the commands: {bot.sync_refusal}", code=1)
     where = f"server {guild_id}" if guild_id else "everywhere (global; may take a while to show)"
     print(f"Commands synced {where}.")
+
+
+def check_commands() -> int:
+    """Check the command tree against Discord's rules offline, before a deploy."""
+    from bot.app import offline_command_payload
+    from bot.commandcheck import SIZE_LIMIT, problems, size
+
+    payload = asyncio.run(offline_command_payload())
+    for command in payload:
+        counted = (
+            f"{size(command):>5} of {SIZE_LIMIT} characters" if command.get("type", 1) == 1 else ""
+        )
+        print(f"/{command['name']:<20} {counted}")
+    found = problems(payload)
+    if found:
+        print("Discord would refuse these commands:\n- " + "\n- ".join(map(str, found)))
+        return 1
+    print(f"All {len(payload)} commands keep Discord's rules.")
+    return 0
 
 
 def _check_config(settings: Settings) -> None:
@@ -389,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync-commands", help="push slash commands to Discord now")
     sync.add_argument("--guild", type=int, default=None, help="only this server (instant)")
     sub.add_parser("check-config", help="check .env and the prompt decks without connecting")
+    sub.add_parser("check-commands", help="check the commands against Discord's rules, offline")
     docs = sub.add_parser(
         "privacy-docs", help="refresh what README.md and PRIVACY.md say each practice keeps"
     )
@@ -449,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "privacy-docs":
             return privacy_docs(check=args.check)
+        if command == "check-commands":
+            return check_commands()
         env_file = args.env_file if command == "ensure-data-key" else ENV_FILE
         tightened = keys.tighten(env_file)
         settings = load_settings(env_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import hashlib
@@ -18,16 +19,16 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot import crypto, guilds, textfit, timeutil
+from bot import commandcheck, crypto, guilds, textfit, timeutil
 from bot.boundaries import Boundaries
 from bot.config import Settings, old_keys
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
-from bot.errors import HearthTree, send_ephemeral
+from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.gateway import GatewayState
-from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
+from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
 from bot.outbox import Outbox
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
@@ -77,6 +78,9 @@ def typed_in(data: Any) -> str:
     return "\n".join(textfit.quote_block(v, budget) for v in values)
 
 
+# How often Hearth logs the 401/403/429 answers it got, when it got any.
+INVALID_REPORT_SECONDS = 60.0
+
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
 # time as they arrive (bot.gateway), so no collection walks thousands of them at once.
 FREEZE_EVERY = 500
@@ -97,6 +101,9 @@ class HearthBot(commands.Bot):
         # Hearth is text-only: no warnings about voice libraries it will never need.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        # Counts the answers Discord holds against this IP; see report_every in setup_hook.
+        self.invalid_responses = InvalidResponses()
+        kwargs.setdefault("http_trace", self.invalid_responses.trace())
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: Hearth speaks slash commands only
             intents=intents(),
@@ -105,6 +112,12 @@ class HearthBot(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
             tree_cls=HearthTree,
+            # Every command states where it works instead of inheriting the application's
+            # defaults: ticking "User Install" in the Developer Portal must not make Hearth's
+            # commands usable in servers that never added it. A command that also works in
+            # Hearth's DMs says so itself (`allowed_contexts=IN_SERVERS_AND_DMS`).
+            allowed_contexts=IN_SERVERS,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             help_command=None,
             **kwargs,
         )
@@ -138,7 +151,10 @@ class HearthBot(commands.Bot):
         if freeze_gc and isinstance(self._connection, GatewayState):
             self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
+        self._invalid_report: asyncio.Task[None] | None = None
         self.synced: bool = False
+        # Why Discord refused the last sync (one line), or None.
+        self.sync_refusal: str | None = None
         self.setup_started = False  # login is retried only before this (bot.connection)
         self._sync_when_connected = False
         self._announced_ready = False
@@ -187,10 +203,10 @@ class HearthBot(commands.Bot):
         await self.db.migrate(discover_migrations())
         await self._open_data_key()
         self.scheduler.start()
-        for name in discover_cogs():
-            # Imported once per process and set up on this bot. (load_extension would
-            # re-execute every cog module for each new bot: slow restarts, same result.)
-            await importlib.import_module(name).setup(self)
+        self._invalid_report = asyncio.create_task(
+            self.invalid_responses.report_every(INVALID_REPORT_SECONDS), name="invalid-responses"
+        )
+        await self.load_cogs()
         self._freeze_gc()  # the cogs and their commands
         from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
 
@@ -210,6 +226,12 @@ class HearthBot(commands.Bot):
             await self._sync_or_later()
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
+
+    async def load_cogs(self) -> None:
+        for name in discover_cogs():
+            # Imported once per process and set up on this bot. (load_extension would
+            # re-execute every cog module for each new bot: slow restarts, same result.)
+            await importlib.import_module(name).setup(self)
 
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
@@ -321,23 +343,58 @@ class HearthBot(commands.Bot):
         if target is not None:
             guild = discord.Object(id=target)
             self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
+            if not await self._sync_or_keep(guild):
+                return False
             log.info("commands synced to guild=%s", target)
             self.synced = True
             return True
         digest = self.command_hash()
         if not force and await guilds.get_meta(self.db, "command_hash") == digest:
             return False
-        await self.tree.sync()
+        if not await self._sync_or_keep(None):
+            return False  # the hash stays old, so the next start tries again
         await guilds.set_meta(self.db, "command_hash", digest)
         log.info("commands synced globally")
         self.synced = True
         return True
 
+    async def _sync_or_keep(self, guild: discord.abc.Snowflake | None) -> bool:
+        """Sync; when Discord refuses the tree (400), keep running with the commands Discord
+        already has and say which command broke which rule, in one line."""
+        self.sync_refusal = None
+        try:
+            await self.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise
+            # Discord's error tree; discord.py keeps it only on this attribute (2.7).
+            errors = getattr(exc, "_errors", None)
+            payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+            self.sync_refusal = commandcheck.refusal_summary(payload, errors or {})
+            log.error(
+                "command sync refused code=%s, keeping the commands Discord has: %s "
+                "(check before deploying: python -m bot check-commands)",
+                exc.code,
+                self.sync_refusal,
+            )
+            return False
+        return True
+
     async def close(self) -> None:
+        if self._invalid_report is not None:
+            self._invalid_report.cancel()
+            self.invalid_responses.report()  # what came since the last one
         # Stop taking new work, let deliveries in flight be sent and recorded (bounded),
         # leave the rest to the outbox for the next start; then the gateway and database.
         await self.scheduler.shutdown()
         await self.outbox.close()
         await super().close()
         await self.db.close()
+
+
+async def offline_command_payload() -> list[dict[str, Any]]:
+    """The commands this code would sync, built without Discord, settings or a database
+    (`python -m bot check-commands`, and the tests that guard the tree)."""
+    bot = HearthBot(Settings.model_construct(), auto_sync=False)
+    await bot.load_cogs()
+    return bot.command_payload()

@@ -33,12 +33,35 @@ class NotAdmin(app_commands.CheckFailure):
     """The person lacks Manage Server for an admin command."""
 
 
+class NotInstalledHere(app_commands.CheckFailure):
+    """Used through an installation that isn't a server's: Hearth added to someone's own
+    account, in a server (or group chat) that never added Hearth."""
+
+
+# Where commands work: servers, unless a command also opens itself to Hearth's DMs.
+IN_SERVERS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
+IN_SERVERS_AND_DMS = app_commands.AppCommandContext(
+    guild=True, dm_channel=True, private_channel=False
+)
+
+
+def installed_here(interaction: discord.Interaction[Any]) -> bool:
+    """Whether Hearth's own installation authorised this interaction: in a server, that
+    server added Hearth; otherwise it happens in Hearth's own DMs."""
+    if interaction.guild_id is not None:
+        return interaction.is_guild_integration()
+    return not interaction.context.private_channel
+
+
 _DISCORD_CODES: dict[int, str] = {
     50001: "I can't see that channel. An admin can give my role access to it.",
     50013: "I'm missing a permission I need there. An admin can check my role's permissions.",
     10003: "That channel seems to be gone. An admin can pick another one with `/hearth setup`.",
     10008: "That message isn't there any more.",
     50007: "I couldn't send that as a DM — their DMs look closed to me.",
+    # A thread a moderator closed (archived and locked, or locked): Hearth can't reopen it.
+    50083: "That thread has been closed, so I couldn't add to it. A moderator can reopen it.",
+    160005: "That thread has been locked, so I couldn't add to it. A moderator can unlock it.",
 }
 
 _PERMISSION_NAMES: dict[str, str] = {
@@ -84,6 +107,12 @@ def describe(error: BaseException) -> tuple[str, bool]:
     if isinstance(error, app_commands.BotMissingPermissions):
         names = ", ".join(permission_name(p) for p in error.missing_permissions)
         return f"I'm missing the {names} permission here. An admin can add it to my role.", True
+    if isinstance(error, NotInstalledHere):
+        return (
+            "I only work in servers that have added me, and in my own DMs. "
+            "An admin can add Hearth to this server, and then I'm all yours.",
+            True,
+        )
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That works inside a server, not in DMs.", True
     if isinstance(error, app_commands.CommandOnCooldown):
@@ -136,8 +165,20 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
 
 class HearthTree(app_commands.CommandTree["HearthBot"]):
     async def interaction_check(self, interaction: discord.Interaction[HearthBot], /) -> bool:
-        """Every option value inside what its command declares (bot.options), before any
-        command runs: a forged value gets a kind refusal, never the command."""
+        """Every command, one gate, before it runs: refuse kindly what a user-installed copy
+        of Hearth was asked to do where no server installed it (its data and settings live
+        per server), and any option value outside what its command declares (bot.options)
+        — a forged value gets a kind refusal, never the command."""
+        if not installed_here(interaction):
+            log.info(
+                "refused interaction outside an installation guild=%s user=%s",
+                interaction.guild_id,
+                interaction.user.id,
+            )
+            if interaction.type == discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+                return False
+            raise NotInstalledHere()
         if interaction.type is not discord.InteractionType.application_command:
             return True
         command = interaction.command

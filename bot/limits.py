@@ -8,18 +8,27 @@
   how fast a bot may open new DM channels (DISCORD_FACTS: spread check-ins out).
 - `WindowLimit` / `GlobalRestLimit`: Discord's 50 requests a second for the whole bot,
   kept before a request leaves rather than learnt from a 429 (`bot.rest_limit`).
+- `InvalidResponses`: the answers Discord holds against Hearth's IP (401, 403, 429),
+  counted as they arrive and logged once a minute when there were any
+  (`bot.invalid_responses`): 10,000 in ten minutes and every request is refused a while.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time as _time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Hashable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import aiohttp
 
 from bot.errors import HearthError
 from bot.timeutil import Clock
+
+log = logging.getLogger(__name__)
 
 
 class RateLimiter:
@@ -217,3 +226,61 @@ class ReachLimiter:
         """`check` and `take` at once."""
         self.check(sender_id, recipient_id)
         self.take(sender_id, recipient_id)
+
+
+class InvalidResponses:
+    """Every 401, 403 and 429 Discord answers Hearth — retried ones included — except the
+    429s Discord marks `X-RateLimit-Scope: shared`, which it doesn't hold against anyone.
+
+    Seen through aiohttp's tracing of discord.py's HTTP session, which carries both the
+    bot's own requests and the answers to interactions. `report()` logs what came since
+    the last report (ids and counts only) and starts counting again.
+    """
+
+    BAN_THRESHOLD = 10_000  # per ten minutes, per IP (Discord's rate-limit docs)
+
+    def __init__(self) -> None:
+        self.since_report: Counter[int] = Counter()
+        self.total = 0
+
+    def record(self, status: int, scope: str | None = None) -> None:
+        if status in (401, 403) or (status == 429 and scope != "shared"):
+            self.since_report[status] += 1
+            self.total += 1
+
+    def trace(self) -> aiohttp.TraceConfig:
+        """Hand to discord.py as `http_trace`: sees every response of its session."""
+        config = aiohttp.TraceConfig()
+
+        async def on_end(
+            session: aiohttp.ClientSession,
+            context: SimpleNamespace,
+            params: aiohttp.TraceRequestEndParams,
+        ) -> None:
+            response = params.response
+            self.record(response.status, response.headers.get("X-RateLimit-Scope"))
+
+        config.on_request_end.append(on_end)
+        return config
+
+    def report(self) -> int:
+        """Log the invalid responses since the last report, if any; return how many."""
+        count = sum(self.since_report.values())
+        if count:
+            log.warning(
+                "invalid responses from Discord since the last report=%d "
+                "401=%d 403=%d 429=%d (Discord bans an IP at %d in 10 minutes)",
+                count,
+                self.since_report[401],
+                self.since_report[403],
+                self.since_report[429],
+                self.BAN_THRESHOLD,
+            )
+        self.since_report.clear()
+        return count
+
+    async def report_every(self, seconds: float) -> None:
+        """Report forever, every `seconds` of real time (runs as a task; cancel to stop)."""
+        while True:
+            await asyncio.sleep(seconds)
+            self.report()

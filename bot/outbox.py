@@ -87,6 +87,8 @@ DM_CLOSED = frozenset({50007, 50278})
 # …and "this channel is gone or closed to Hearth" (a schedule pauses; admins hear).
 CHANNEL_LOST = frozenset({10003, 50001, 50013})
 _ARCHIVED = 50083  # acting in an archived thread: unarchive, then try again
+# …and a thread closed for good to Hearth: archived and locked (50083), or locked (160005).
+THREAD_CLOSED = frozenset({_ARCHIVED, 160005})
 _THREAD_EXISTS = 160004  # a thread already started from that message (it has its id)
 _GONE = frozenset({10003, 10008})  # deleting what is already gone is done
 
@@ -778,7 +780,9 @@ class Outbox:
         elif op is Op.DELETE:
             route = Route("DELETE", path, channel_id=channel_id, message_id=target)
             try:
-                await self._unarchived(channel_id, lambda: self._request(route))
+                # Deleting works in an archived thread; a 50083 means it's locked too, and
+                # unarchiving would be refused as well: settle it at once.
+                await self._request(route)
             except discord.HTTPException as exc:
                 if exc.code not in _GONE and exc.status != 404:
                     raise
@@ -810,6 +814,13 @@ class Outbox:
             return await act()
         except discord.HTTPException as exc:
             if exc.code != _ARCHIVED:
+                raise
+            # A moderator may have locked it: then unarchiving would only be refused too
+            # (a 403 Discord counts against Hearth), so look before asking.
+            found = await self._request(
+                Route("GET", "/channels/{channel_id}", channel_id=channel_id)
+            )
+            if (found.get("thread_metadata") or {}).get("locked"):
                 raise
         await self._request(
             Route("PATCH", "/channels/{channel_id}", channel_id=channel_id), {"archived": False}
@@ -962,10 +973,11 @@ class Outbox:
         self.failed += 1
         self.settled += 1
         log.info(
-            "outbox failed intent=%s op=%s guild=%s code=%s",
+            "outbox failed intent=%s op=%s guild=%s channel=%s code=%s",
             intent_id,
             row["op"],
             row["guild_id"],
+            row["channel_id"],
             code,
         )
         self._resolve(intent_id, outcome)

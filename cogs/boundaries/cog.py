@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot import guilds, timeutil, ui
 from bot.boundaries_rules import depth_label
 from bot.cog import HearthCog, admin_only, hearth_subcommand
-from bot.errors import HearthError, send_ephemeral
+from bot.errors import IN_SERVERS_AND_DMS, HearthError, send_ephemeral
 from bot.outbox import Message, Outcome, Tx
 from bot.privacy import PersonalData
 from cogs.boundaries import logic, store
@@ -55,7 +55,9 @@ class BoundariesCog(HearthCog):
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     boundaries_group = app_commands.Group(
-        name="boundaries", description="Your own boundaries and the group's pace — kept private"
+        name="boundaries",
+        description="Your own boundaries and the group's pace — kept private",
+        allowed_contexts=IN_SERVERS_AND_DMS,  # `mine` works from DMs too
     )
 
     def __init__(self, bot: HearthBot) -> None:

@@ -28,7 +28,7 @@ from bot.cog import HearthCog, admin_only
 from bot.db import Database
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
-from bot.outbox import CHANNEL_LOST, Message, Outcome, Tx, Words
+from bot.outbox import CHANNEL_LOST, THREAD_CLOSED, Message, Outcome, Tx, Words
 from bot.privacy import PersonalData
 from cogs.phones_down import logic, store, views
 from cogs.phones_down.store import Begin, BeginResult, Challenge, Join, Leave, Session
@@ -780,7 +780,7 @@ class PhonesDownCog(HearthCog):
                     ],
                 ),
             )
-        if not lost:
+        if not lost and outcome.code not in THREAD_CLOSED:
             await self._edit_card(
                 tx, ch, lambda title, _s: views.ended_embed(title, results_here=False), None
             )
@@ -842,9 +842,14 @@ class PhonesDownCog(HearthCog):
         )
         outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
         if outcome is not None and not outcome.ok:
+            why = (
+                "That thread has been closed, so I couldn't post your answer there."
+                if outcome.code in THREAD_CLOSED
+                else "I couldn't post that here, sorry."
+            )
             await ui.reply(
                 interaction,
-                "I couldn't post that here, sorry. Here's what you wrote, so nothing is lost:\n"
+                f"{why} Here's what you wrote, so nothing is lost:\n"
                 + textfit.quote_block(answer, 1500),
             )
             return

@@ -25,6 +25,7 @@ from discord.ext import commands
 
 from bot import guilds, textfit, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.errors import IN_SERVERS_AND_DMS
 from bot.outbox import Op, Unsaid
 from bot.practices import BY_KEY
 from cogs.privacy import logic, store
@@ -56,7 +57,9 @@ class PrivacyCog(HearthCog):
     """Your data, yours to see, take and erase."""
 
     privacy = app_commands.Group(
-        name="privacy", description="See, export or delete everything Hearth holds about you"
+        name="privacy",
+        description="See, export or delete everything Hearth holds about you",
+        allowed_contexts=IN_SERVERS_AND_DMS,  # your data, asked for wherever you like
     )
 
     def __init__(self, bot: HearthBot) -> None:

@@ -53,6 +53,7 @@ class FakeInteraction:
     name: str | None = None
     command_type: int | None = None
     opened_by: FakeInteraction | None = None  # for a modal submit: what opened the modal
+    user_install: bool = False  # used through the app installed to the person's account
     response_type: int | None = None
     original: FakeMessage | None = None
     followups: list[FakeMessage] = field(default_factory=list)
@@ -75,13 +76,23 @@ class FakeInteraction:
     def token_expired(self) -> bool:
         return self.fake.clock.now() - self.created_at > TOKEN_LIFETIME
 
+    def owners(self) -> dict[str, str]:
+        """`authorizing_integration_owners`: "0" (the server install, or "0" in the bot's
+        DMs) when the server's installation authorised it; "1" (the person) for a user
+        install — with no "0" where the app isn't installed to the server."""
+        if not self.user_install:
+            return {"0": str(self.guild.id) if self.guild else "0"}
+        owners = {"1": str(self.user.id)}
+        if self.guild is not None and self.guild.bot_present:
+            owners["0"] = str(self.guild.id)
+        return owners
+
     def metadata(self) -> dict[str, Any]:
-        owners = {"0": str(self.guild.id) if self.guild else "0"}
         data: dict[str, Any] = {
             "id": str(self.id),
             "type": self.type,
             "user": self.user.payload(),
-            "authorizing_integration_owners": owners,
+            "authorizing_integration_owners": self.owners(),
         }
         if self.original is not None:
             data["original_response_message_id"] = str(self.original.id)
@@ -351,17 +362,22 @@ class Actor:
         *,
         channel: FakeChannel | None = None,
         timeout: float | None = None,
+        user_install: bool = False,
         **kwargs: Any,
     ) -> InteractionResult:
         """`await alice.slash("phonesdown start", duration="30m")` (groups by space).
 
         `channel=` is where the command is typed (default: the guild's first text channel,
         or the DM with the bot). Options named `channel` or `timeout` go in the dict:
-        `slash("hearth setup", {"channel": general}, timezone="Europe/Berlin")`."""
+        `slash("hearth setup", {"channel": general}, timezone="Europe/Berlin")`.
+        `user_install=True`: through the app added to the person's own account (works in
+        servers without the bot, if the command was registered as user-installable)."""
         where, guild = self._where(channel)
         member = self._member_in(guild) if guild is not None else None
         self._check_can_see(where, member)
-        cmd, path, leaf_options = self._fake._resolve_command(command, guild, member, where)
+        cmd, path, leaf_options = self._fake._resolve_command(
+            command, guild, member, where, user_install=user_install
+        )
         given = _merge_options(leaf_options, options, kwargs, channel, timeout)
         built, resolved = self._fake._build_options(
             leaf_options, given, guild, where, focused=None, member=member
@@ -377,6 +393,7 @@ class Actor:
             name=command,
             command_type=1,
             timeout=timeout,
+            user_install=user_install,
         )
 
     async def autocomplete(
@@ -389,13 +406,16 @@ class Actor:
         *,
         channel: FakeChannel | None = None,
         timeout: float | None = None,
+        user_install: bool = False,
         **kwargs: Any,
     ) -> list[dict[str, Any]]:
         """The choices the bot offers while `option` holds `typed` (other options as kwargs,
         or in a dict as for `slash`)."""
         where, guild = self._where(channel)
         member = self._member_in(guild) if guild is not None else None
-        cmd, path, leaf_options = self._fake._resolve_command(command, guild, member, where)
+        cmd, path, leaf_options = self._fake._resolve_command(
+            command, guild, member, where, user_install=user_install
+        )
         given = {**_merge_options(leaf_options, options, kwargs, None, None), option: typed}
         built, resolved = self._fake._build_options(
             leaf_options, given, guild, where, focused=option, member=member
@@ -411,6 +431,7 @@ class Actor:
             name=command,
             command_type=1,
             timeout=timeout,
+            user_install=user_install,
         )
         return result.choices
 
@@ -421,11 +442,14 @@ class Actor:
         *,
         channel: FakeChannel | None = None,
         timeout: float | None = None,
+        user_install: bool = False,
     ) -> InteractionResult:
         where, guild = self._where(channel)
         member = self._member_in(guild) if guild is not None else None
         self._check_can_see(where, member)
-        cmd = self._fake._resolve_context_command(name, 2, guild, member, where)
+        cmd = self._fake._resolve_context_command(
+            name, 2, guild, member, where, user_install=user_install
+        )
         target_user = target.user
         resolved: dict[str, Any] = {"users": {str(target_user.id): target_user.payload()}}
         target_member = guild.members.get(target_user.id) if guild else None
@@ -452,15 +476,23 @@ class Actor:
             name=name,
             command_type=2,
             timeout=timeout,
+            user_install=user_install,
         )
 
     async def message_command(
-        self, name: str, message: FakeMessage, *, timeout: float | None = None
+        self,
+        name: str,
+        message: FakeMessage,
+        *,
+        timeout: float | None = None,
+        user_install: bool = False,
     ) -> InteractionResult:
         where, guild = message.channel, message.channel.guild
         member = self._member_in(guild) if guild is not None else None
         self._check_can_see(where, member)
-        cmd = self._fake._resolve_context_command(name, 3, guild, member, where)
+        cmd = self._fake._resolve_context_command(
+            name, 3, guild, member, where, user_install=user_install
+        )
         data = {
             "id": str(cmd.id),
             "name": cmd.name,
@@ -480,6 +512,7 @@ class Actor:
             name=name,
             command_type=3,
             timeout=timeout,
+            user_install=user_install,
         )
 
     # -- components ----------------------------------------------------------------------

@@ -100,5 +100,6 @@ class HearthHarness:
         assert await self.bot.outbox.idle(), "the outbox didn't settle"
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
-        """Move the shared clock: `hearth.advance(minutes=20)`."""
+        """Move the shared clock: `hearth.advance(minutes=20)` (idle threads archive)."""
         self.clock.advance((delta or timedelta()) + timedelta(**kwargs))
+        self.fake.archive_idle_threads()

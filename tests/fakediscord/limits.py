@@ -6,7 +6,6 @@ wraps a non-empty tree into a 400 with code 50035.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ._util import field_error, merge_errors
@@ -40,7 +39,6 @@ CHOICES_MAX = 25
 IS_COMPONENTS_V2 = 1 << 15
 
 SELECT_TYPES = {3, 5, 6, 7, 8}
-COMMAND_NAME = re.compile(r"^[-_'\w\u0900-\u097F\u0E00-\u0E7F]{1,32}$")
 
 Path = list[str | int]
 
@@ -67,6 +65,10 @@ class _Errors:
             self.add(path, "BASE_TYPE_REQUIRED", "This field is required")
             return False
         return True
+
+    def required_text(self, path: Path, value: Any) -> bool:
+        """Like `required`, after Discord trims the text: "  " counts as missing."""
+        return self.required(path, value.strip() if isinstance(value, str) else value)
 
 
 # ------------------------------------------------------------------------- messages
@@ -122,9 +124,9 @@ def _check_embeds(errs: _Errors, p: Path, embeds: list[Any]) -> None:
             )
         for j, field in enumerate(fields):
             f: Path = [*e, "fields", j]
-            if errs.required([*f, "name"], field.get("name")):
+            if errs.required_text([*f, "name"], field.get("name")):
                 errs.max_len([*f, "name"], field.get("name"), EMBED_FIELD_NAME_MAX)
-            if errs.required([*f, "value"], field.get("value")):
+            if errs.required_text([*f, "value"], field.get("value")):
                 errs.max_len([*f, "value"], field.get("value"), EMBED_FIELD_VALUE_MAX)
         footer = embed.get("footer")
         if isinstance(footer, dict):
@@ -175,8 +177,21 @@ def _check_interactive(errs: _Errors, p: Path, comp: Any) -> None:
         style = comp.get("style")
         if style == 5:
             errs.required([*p, "url"], comp.get("url"))
-        elif style != 6 and errs.required([*p, "custom_id"], comp.get("custom_id")):
-            errs.between([*p, "custom_id"], comp.get("custom_id"), 1, CUSTOM_ID_MAX)
+            if comp.get("custom_id") is not None:
+                errs.add(
+                    [*p, "custom_id"],
+                    "BUTTON_COMPONENT_LINK_CUSTOM_ID_INVALID",
+                    "A link button cannot have a custom_id",
+                )
+        elif style != 6:
+            if errs.required([*p, "custom_id"], comp.get("custom_id")):
+                errs.between([*p, "custom_id"], comp.get("custom_id"), 1, CUSTOM_ID_MAX)
+            if comp.get("url") is not None:
+                errs.add(
+                    [*p, "url"],
+                    "BUTTON_COMPONENT_URL_INVALID",
+                    "Only link buttons can have a url",
+                )
         errs.max_len([*p, "label"], comp.get("label"), BUTTON_LABEL_MAX)
     elif kind in SELECT_TYPES:
         if errs.required([*p, "custom_id"], comp.get("custom_id")):
@@ -331,7 +346,7 @@ def _check_input(errs: _Errors, p: Path, comp: dict[str, Any], *, labelled: bool
             errs.add([*p, key], "NUMBER_TYPE_MAX", f"Must be between {low} and {INPUT_VALUE_MAX}.")
 
 
-# ---------------------------------------------------------------- autocomplete, commands
+# ------------------------------------------------------------------------ autocomplete
 
 
 def check_choices(data: dict[str, Any], prefix: Path | None = None) -> dict[str, Any]:
@@ -347,61 +362,3 @@ def check_choices(data: dict[str, Any], prefix: Path | None = None) -> dict[str,
             errs.between([*p, "choices", i, "name"], choice.get("name"), 1, 100)
         errs.max_len([*p, "choices", i, "value"], choice.get("value"), 100)
     return errs.tree
-
-
-def check_commands(commands: list[dict[str, Any]]) -> dict[str, Any]:
-    """Names, descriptions and counts of a bulk command overwrite."""
-    errs = _Errors()
-    counts = {1: 0, 2: 0, 3: 0}
-    for i, cmd in enumerate(commands):
-        kind = cmd.get("type", 1)
-        counts[kind] = counts.get(kind, 0) + 1
-        _check_command(errs, [i], cmd, kind)
-    for kind, limit in ((1, 100), (2, 15), (3, 15)):
-        if counts.get(kind, 0) > limit:
-            errs.add(
-                [],
-                "APPLICATION_COMMANDS_TOO_MANY",
-                f"Maximum number of application commands of type {kind} reached ({limit})",
-            )
-    return errs.tree
-
-
-def _check_command(errs: _Errors, p: Path, cmd: dict[str, Any], kind: int) -> None:
-    name = cmd.get("name") or ""
-    if kind == 1:
-        if not COMMAND_NAME.match(name) or name != name.lower():
-            errs.add([*p, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-        if errs.required([*p, "description"], cmd.get("description")):
-            errs.between([*p, "description"], cmd.get("description"), 1, 100)
-    else:
-        errs.between([*p, "name"], name, 1, 32)
-    _check_options(errs, p, cmd.get("options") or [])
-
-
-def _check_options(errs: _Errors, p: Path, options: list[dict[str, Any]]) -> None:
-    if len(options) > 25:
-        errs.add([*p, "options"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-    seen_optional = False
-    for i, opt in enumerate(options):
-        o: Path = [*p, "options", i]
-        name = opt.get("name") or ""
-        if not COMMAND_NAME.match(name) or name != name.lower():
-            errs.add([*o, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
-        if errs.required([*o, "description"], opt.get("description")):
-            errs.between([*o, "description"], opt.get("description"), 1, 100)
-        choices = opt.get("choices") or []
-        if len(choices) > CHOICES_MAX:
-            errs.add([*o, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
-        if opt.get("type") in (1, 2):
-            _check_options(errs, o, opt.get("options") or [])
-            continue
-        if opt.get("required"):
-            if seen_optional:
-                errs.add(
-                    [*o, "required"],
-                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                    "Required options must be placed before non-required options",
-                )
-        else:
-            seen_optional = True

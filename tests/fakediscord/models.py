@@ -9,7 +9,7 @@ order; `await fake.sync()` waits until the bot has read everything queued so far
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import permissions as perm
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .actors import FakeInteraction
     from .server import FakeDiscord
 
-TEXT, DM, VOICE, CATEGORY, NEWS = 0, 1, 2, 4, 5
+TEXT, DM, VOICE, CATEGORY, NEWS, FORUM = 0, 1, 2, 4, 5, 15
 PUBLIC_THREAD, PRIVATE_THREAD, NEWS_THREAD = 11, 12, 10
 THREAD_TYPES = (NEWS_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 
@@ -336,12 +336,16 @@ class FakeChannel:
         # threads
         self.owner_id: int | None = None
         self.thread_members: set[int] = set()
-        self.archived = False
+        self._archived = False
         self.locked = False
         self.invitable = True
-        self.auto_archive_duration = 1440
+        self._auto_archive_duration = 1440
         self.starter_message: FakeMessage | None = None
         self.created_at = fake.clock.now()
+        # Changed when created, (un)archived or given a new duration (Discord's field).
+        self.archive_timestamp = self.created_at
+        # Last message, unarchive or duration change: the inactivity clock starts here.
+        self.last_activity = self.created_at
         self._consumed: set[int] = set()  # message ids returned by wait_for_message
 
     def __repr__(self) -> str:
@@ -353,6 +357,42 @@ class FakeChannel:
     @property
     def is_thread(self) -> bool:
         return self.type in THREAD_TYPES
+
+    # -- a thread's life: archived after `auto_archive_duration` minutes of inactivity on
+    # the emulator's clock (unless `fake.auto_archive` is off), unarchived by activity.
+
+    @property
+    def archived(self) -> bool:
+        if self.is_thread and not self._archived and not self.deleted and self._fake.auto_archive:
+            due = self.last_activity + timedelta(minutes=self._auto_archive_duration)
+            if self._fake.clock.now() >= due:
+                self._archived = True
+                self.archive_timestamp = due
+                self._changed()  # THREAD_UPDATE, as Discord sends when it archives
+        return self._archived
+
+    @archived.setter
+    def archived(self, value: bool) -> None:
+        if bool(value) != self._archived:
+            now = self._fake.clock.now()
+            self.archive_timestamp = now
+            if not value:
+                self.last_activity = now
+        self._archived = bool(value)
+
+    @property
+    def auto_archive_duration(self) -> int:
+        return self._auto_archive_duration
+
+    @auto_archive_duration.setter
+    def auto_archive_duration(self, minutes: int) -> None:
+        if minutes != self._auto_archive_duration:
+            self.archive_timestamp = self.last_activity = self._fake.clock.now()
+        self._auto_archive_duration = int(minutes)
+
+    def touch(self) -> None:
+        """A message was sent here: activity that keeps a thread open."""
+        self.last_activity = self._fake.clock.now()
 
     @property
     def is_dm(self) -> bool:
@@ -418,6 +458,9 @@ class FakeChannel:
         )
         if self.type != CATEGORY:
             data["topic"] = self.topic
+        if self.type == FORUM:
+            data.update(available_tags=[], default_reaction_emoji=None, default_sort_order=None)
+            data.update(default_forum_layout=0, default_thread_rate_limit_per_user=0)
         if self.is_thread:
             del data["permission_overwrites"]
             del data["position"]
@@ -431,7 +474,7 @@ class FakeChannel:
                     "thread_metadata": {
                         "archived": self.archived,
                         "auto_archive_duration": self.auto_archive_duration,
-                        "archive_timestamp": iso(self.created_at),
+                        "archive_timestamp": iso(self.archive_timestamp),
                         "locked": self.locked,
                         "invitable": self.invitable,
                         "create_timestamp": iso(self.created_at),
@@ -503,9 +546,22 @@ class FakeChannel:
         self._changed()
 
     def archive(self, *, locked: bool = False) -> None:
+        """Archive the thread as a moderator would (`locked=True`: only people with
+        Manage Threads may unarchive it or talk in it)."""
         assert self.is_thread
         self.archived = True
         self.locked = locked
+        self._changed()
+
+    def lock(self) -> None:
+        """Lock the thread, leaving it open: only moderators may still talk in it."""
+        assert self.is_thread
+        self.locked = True
+        self._changed()
+
+    def unarchive(self) -> None:
+        assert self.is_thread
+        self.archived = False
         self._changed()
 
     async def delete(self) -> None:
@@ -646,6 +702,11 @@ class FakeGuild:
         self, name: str, *, category: FakeChannel | None = None, topic: str | None = None
     ) -> FakeChannel:
         return self._add_channel(TEXT, name, category, topic)
+
+    def add_forum(self, name: str, *, category: FakeChannel | None = None) -> FakeChannel:
+        """A forum: nothing is posted in it directly; every post is a thread with a first
+        message."""
+        return self._add_channel(FORUM, name, category, None)
 
     def _add_channel(
         self, kind: int, name: str, category: FakeChannel | None, topic: str | None
@@ -1129,6 +1190,12 @@ class FakeCommand:
                 return [0]
             return [0, 1, 2] if self.data.get("dm_permission", True) is not False else [0]
         return [int(v) for v in value]
+
+    @property
+    def integration_types(self) -> list[int]:
+        """Where it can be installed: 0 servers, 1 users' accounts (stated, or the app's
+        installation contexts when it was registered)."""
+        return [int(v) for v in self.data.get("integration_types") or [0]]
 
     def payload(self) -> dict[str, Any]:
         data = dict(self.data)

@@ -14,8 +14,18 @@ import pytest
 
 from .harness import HearthHarness
 from .server import FakeDiscord
+from .spec import SpecUnavailable, default_validator
 
 _FAKE = pytest.StashKey[FakeDiscord]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """No run without Discord's OpenAPI spec: it fails here, before any test, rather than
+    letting a dozen body checks switch off unnoticed."""
+    try:
+        default_validator()
+    except SpecUnavailable as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 
@@ -34,14 +34,18 @@ class Stats:
     by_status: Counter[int] = field(default_factory=Counter)
     by_route: Counter[str] = field(default_factory=Counter)
 
-    def record(self, route: str, status: int) -> None:
+    def record(self, route: str, status: int, *, shared: bool = False) -> bool:
+        """Count one response; True when Discord counts it as invalid (401, 403, or a 429
+        that isn't `X-RateLimit-Scope: shared`)."""
         self.requests += 1
         self.by_status[status] += 1
         self.by_route[route] += 1
         if status == 429:
             self.ratelimited += 1
-        if status in (401, 403, 429):
+        invalid = status in (401, 403) or (status == 429 and not shared)
+        if invalid:
             self.invalid += 1
+        return invalid
 
 
 @dataclass
@@ -64,11 +68,41 @@ WEBHOOK_ROUTES = (
 )
 
 
+class InvalidRequestBan:
+    """Discord's "Cloudflare ban": 10,000 invalid requests (401, 403, non-shared 429) from
+    one IP in 10 minutes, and every request is answered 429 — without `Via`, which
+    discord.py doesn't retry — until the ban ends. On the emulator's clock (seconds)."""
+
+    def __init__(self) -> None:
+        self.limit = 10_000
+        self.window = 600.0
+        self.length = 3600.0
+        self.bans = 0
+        self._times: deque[float] = deque()
+        self._until = float("-inf")
+
+    def note_invalid(self, now: float) -> None:
+        self._times.append(now)
+        while self._times and self._times[0] <= now - self.window:
+            self._times.popleft()
+        if len(self._times) >= self.limit and not self.banned(now):
+            self._until = now + self.length
+            self.bans += 1
+            self._times.clear()
+
+    def banned(self, now: float) -> bool:
+        return now < self._until
+
+    def remaining(self, now: float) -> float:
+        return max(self._until - now, 0.0)
+
+
 class RateLimiter:
     """Defaults close to Discord's: 5 messages / 5 s per channel, 50 requests/s global."""
 
     def __init__(self) -> None:
         self.enabled = True
+        self.ban = InvalidRequestBan()
         self.global_limit = 50
         self.global_window = 1.0
         self.default = Rule(50, 1.0)
@@ -94,9 +128,18 @@ class RateLimiter:
         message_window: float | None = None,
         default_limit: int | None = None,
         default_window: float | None = None,
+        invalid_limit: int | None = None,
+        invalid_window: float | None = None,
+        ban_length: float | None = None,
     ) -> None:
         if enabled is not None:
             self.enabled = enabled
+        if invalid_limit is not None:
+            self.ban.limit = invalid_limit
+        if invalid_window is not None:
+            self.ban.window = invalid_window
+        if ban_length is not None:
+            self.ban.length = ban_length
         if global_limit is not None:
             self.global_limit = global_limit
         if global_window is not None:
@@ -173,16 +216,19 @@ def too_many(
     scope: str,
     is_global: bool = False,
     headers: dict[str, str] | None = None,
+    via: bool = True,
 ) -> tuple[dict[str, object], dict[str, str]]:
-    """Body and headers of a 429 that discord.py will retry (it needs `Via`)."""
+    """Body and headers of a 429 — one discord.py retries (it needs `Via`), or with
+    `via=False` one it takes for a Cloudflare ban and raises."""
     hdrs = dict(headers or {})
     hdrs.update(
         {
             "Retry-After": str(max(1, math.ceil(retry_after))),
             "X-RateLimit-Scope": scope,
-            "Via": "1.1 google",
         }
     )
+    if via:
+        hdrs["Via"] = "1.1 google"
     if is_global:
         hdrs["X-RateLimit-Global"] = "true"
     body: dict[str, object] = {

@@ -14,16 +14,17 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import limits
+from . import commands, limits
 from . import permissions as perm
 from ._util import DiscordError, field_error, form_error, json_response
 from .actors import APPLICATION_COMMAND, AUTOCOMPLETE, COMPONENT, MODAL_SUBMIT, FakeModal
-from .mentions import allowed_mentions_errors
+from .mentions import Pings, allowed_mentions_errors
 from .models import (
     _ABSENT,
     CATEGORY,
     DM,
     EPHEMERAL,
+    FORUM,
     LOADING,
     NEWS,
     NEWS_THREAD,
@@ -49,6 +50,7 @@ SUPPRESS_EMBEDS = 1 << 2
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
 SETTABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+BANNED = 1015  # Cloudflare's code for a rate-limited (banned) client, as RequestRecord.code
 
 
 @dataclass
@@ -120,6 +122,8 @@ class Rest:
         fake = self.fake
         record = RequestRecord(method, request.path_qs, route)
         fake.requests.append(record)
+        if fake.ratelimits.ban.banned(self._seconds()):
+            return self._banned(record, route)
         headers: dict[str, str] = {}
         response: web.StreamResponse
         try:
@@ -228,9 +232,28 @@ class Rest:
         self, record: RequestRecord, route: str, response: web.StreamResponse
     ) -> web.StreamResponse:
         record.status = response.status
-        self.fake.stats.record(route, response.status)
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"
+        if self.fake.stats.record(route, response.status, shared=shared):
+            self.fake.ratelimits.ban.note_invalid(self._seconds())
         self.fake._notify()
         return response
+
+    def _seconds(self) -> float:
+        return self.fake.clock.now().timestamp()
+
+    def _banned(self, record: RequestRecord, route: str) -> web.StreamResponse:
+        """Cloudflare's answer to a banned IP: 429, plain text, no Via; discord.py raises."""
+        record.status = 429
+        record.code = BANNED
+        record.error = {"message": "error code: 1015 (banned for invalid requests)", "code": 0}
+        wait = self.fake.ratelimits.ban.remaining(self._seconds())
+        self.fake.stats.record(route, 429)
+        self.fake._notify()
+        return web.Response(
+            status=429,
+            text="error code: 1015",
+            headers={"Retry-After": str(max(1, int(wait)))},
+        )
 
     def _fault(self, fault: Fault, record: RequestRecord) -> web.StreamResponse:
         fault.remaining -= 1
@@ -239,8 +262,9 @@ class Rest:
         if fault.status == 429:
             body, hdrs = too_many(
                 fault.retry_after,
-                scope="global" if fault.is_global else "user",
+                scope=fault.scope or ("global" if fault.is_global else "user"),
                 is_global=fault.is_global,
+                via=fault.via,
             )
             return json_response(body, 429, hdrs)
         if fault.code is not None:
@@ -487,7 +511,7 @@ class Rest:
     async def put_commands(self, req: Req) -> Any:
         store, guild_id = self._command_store(req)
         body = req.body if isinstance(req.body, list) else []
-        errors = limits.check_commands(body)
+        errors = commands.check(body, bulk=True)
         if errors:
             raise form_error(errors)
         fresh: dict[tuple[str, int], FakeCommand] = {}
@@ -496,7 +520,11 @@ class Rest:
             old = store.get(key)
             cid = old.id if old is not None else self.fake.ids.next()
             fresh[key] = FakeCommand(
-                cid, self.fake.app_id, dict(data), guild_id, self.fake.ids.next()
+                cid,
+                self.fake.app_id,
+                self._registered(data, guild_id),
+                guild_id,
+                self.fake.ids.next(),
             )
         store.clear()
         store.update(fresh)
@@ -504,15 +532,24 @@ class Rest:
 
     async def upsert_command(self, req: Req) -> Any:
         store, guild_id = self._command_store(req)
-        errors = limits.check_commands([req.json])
+        errors = commands.check([req.json], bulk=False)
         if errors:
             raise form_error(errors)
         key = (req.json["name"], int(req.json.get("type", 1)))
         old = store.get(key)
         cid = old.id if old else self.fake.ids.next()
-        cmd = FakeCommand(cid, self.fake.app_id, dict(req.json), guild_id, self.fake.ids.next())
+        data = self._registered(req.json, guild_id)
+        cmd = FakeCommand(cid, self.fake.app_id, data, guild_id, self.fake.ids.next())
         store[key] = cmd
         return cmd.payload()
+
+    def _registered(self, data: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
+        """A global command that doesn't state `integration_types` gets the app's
+        installation contexts as they are now (Developer Portal → Installation)."""
+        data = dict(data)
+        if guild_id is None and not data.get("integration_types"):
+            data["integration_types"] = sorted(self.fake.install_types)
+        return data
 
     async def get_command(self, req: Req) -> Any:
         return self._find_command(req)[1].payload()
@@ -520,7 +557,7 @@ class Rest:
     async def edit_command(self, req: Req) -> Any:
         store, cmd = self._find_command(req)
         data = {**cmd.data, **req.json}
-        errors = limits.check_commands([data])
+        errors = commands.check([data], bulk=False)
         if errors:
             raise form_error(errors)
         del store[(cmd.name, cmd.type)]
@@ -581,7 +618,11 @@ class Rest:
             )
             i.original = message
         elif kind == 5:
-            ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
+            flags = data.get("flags") or 0
+            if isinstance(flags, int) and flags & ~EPHEMERAL:
+                why = "A deferred response can only set the EPHEMERAL flag"
+                raise form_error({"data": {"flags": field_error("INTERACTION_FLAGS_INVALID", why)}})
+            ephemeral = bool(flags & EPHEMERAL)
             message = self._loading(i, ephemeral)
             i.original = message
         elif kind == 6:
@@ -589,7 +630,7 @@ class Rest:
         elif kind == 7:
             assert i.message is not None
             message = i.message
-            self._edit(message, data, req.files, prefix=["data"])
+            self._edit(message, data, req.files, prefix=["data"], webhook=True)
             i.original = message
         elif kind == 8:
             errors = limits.check_choices(data, ["data"])
@@ -648,11 +689,16 @@ class Rest:
         i = self._webhook_interaction(req)
         if not i.responded:
             raise DiscordError(10015)
+        thread_id = req.query.get("thread_id")
+        if thread_id is not None and not (i.channel.is_thread and thread_id == str(i.channel.id)):
+            # A followup lands where the interaction happened; it can't be sent to a thread
+            # (or, in a plain channel, to any thread at all).
+            raise DiscordError(10003)
         body = req.json
         original = i.original
         if original is not None and original.loading and i.response_type == 5:
             # The first followup after a "thinking…" defer fills in that message.
-            self._edit(original, body, req.files)
+            self._edit(original, body, req.files, webhook=True)
             i.followups.append(original)
             message = original
         else:
@@ -673,12 +719,14 @@ class Rest:
     async def edit_webhook_message(self, req: Req) -> Any:
         i = self._webhook_interaction(req)
         target = self._webhook_target(i, req)
-        self._edit(target, req.json, req.files)
+        self._edit(target, req.json, req.files, webhook=True)
         return target.payload()
 
     async def delete_webhook_message(self, req: Req) -> Any:
         i = self._webhook_interaction(req)
         target = self._webhook_target(i, req)
+        if not target.ephemeral:
+            self._thread_gate(target.channel, "delete")
         self.fake._delete_message(target)
         return None
 
@@ -710,6 +758,12 @@ class Rest:
             own = channel.owner_id == self.fake.bot_user.id
             if not own or "locked" in body:
                 self._require(channel, perm.MANAGE_THREADS)
+            moderator = bool(channel.bot_permissions() & perm.MANAGE_THREADS)
+            reopening = body.get("archived") is False
+            if channel.archived and not reopening:
+                raise DiscordError(50083)  # rename, lock, or anything else: reopen first
+            if channel.locked and not moderator and (reopening or body.get("name")):
+                raise DiscordError(160005)
             for key in ("archived", "locked", "invitable", "auto_archive_duration"):
                 if key in body and body[key] is not None:
                     setattr(channel, key, body[key])
@@ -733,6 +787,8 @@ class Rest:
 
     async def create_message(self, req: Req) -> Any:
         channel = self._channel(req)
+        if channel.type == FORUM:
+            raise DiscordError(40058)
         body = req.json
         self._check_send(channel, body, req.files)
         earlier = self._same_nonce(body)
@@ -755,6 +811,25 @@ class Rest:
             return None
         return message
 
+    def _thread_gate(self, channel: FakeChannel, action: str) -> None:
+        """Discord's rules for the bot acting in a thread (Threads → Locked, Active &
+        Archived): a message it sends reopens an archived thread unless a moderator locked
+        it; nothing is edited, reacted to, joined or managed while archived (50083); a
+        locked thread takes no new or edited messages from anyone without Manage Threads
+        (160005); deleting works while archived, unless it is locked too."""
+        if not channel.is_thread:
+            return
+        moderator = bool(channel.bot_permissions() & perm.MANAGE_THREADS)
+        if channel.archived:
+            if action == "delete" and (moderator or not channel.locked):
+                return
+            if action == "send" and (moderator or not channel.locked):
+                channel.unarchive()
+                return
+            raise DiscordError(50083)
+        if channel.locked and not moderator and action in ("send", "edit"):
+            raise DiscordError(160005)
+
     def _check_send(self, channel: FakeChannel, body: dict[str, Any], files: list[Upload]) -> None:
         if channel.is_dm:
             recipient = channel.recipient
@@ -775,11 +850,7 @@ class Rest:
             raise DiscordError(50013)
         if body.get("message_reference") and not perms & perm.READ_HISTORY:
             raise DiscordError(50013)
-        if channel.is_thread and channel.archived:
-            if channel.locked and not perms & perm.MANAGE_THREADS:
-                raise DiscordError(50083)
-            channel.archived = False  # posting unarchives an unlocked thread
-            channel._changed()
+        self._thread_gate(channel, "send")
 
     def _message(self, channel: FakeChannel, req: Req) -> FakeMessage:
         msg = self.fake.messages.get(req.int("message_id"))
@@ -816,6 +887,7 @@ class Rest:
         msg = self._message(channel, req)
         if msg.author is not self.fake.bot_user:
             self._require(channel, perm.MANAGE_MESSAGES)
+        self._thread_gate(channel, "delete")
         self.fake._delete_message(msg)
         return None
 
@@ -834,6 +906,8 @@ class Rest:
 
     async def thread_without_message(self, req: Req) -> Any:
         channel = self._channel(req)
+        if channel.type == FORUM:
+            return self._forum_post(channel, req)
         if channel.type not in (0, NEWS):
             raise DiscordError(50024, "Cannot execute action on this channel type")
         kind = int(req.json.get("type") or PRIVATE_THREAD)
@@ -842,6 +916,30 @@ class Rest:
             perm.CREATE_PRIVATE_THREADS if kind == PRIVATE_THREAD else perm.CREATE_PUBLIC_THREADS,
         )
         return self._new_thread(channel, req.json, kind, starter=None)
+
+    def _forum_post(self, forum: FakeChannel, req: Req) -> Any:
+        """A forum post: a thread and its first message, which shares the thread's id."""
+        self._require(forum, perm.SEND_MESSAGES)
+        first = req.json.get("message")
+        if not isinstance(first, dict) or _empty(first, []):
+            error = field_error("BASE_TYPE_REQUIRED", "This field is required")
+            raise form_error({"message": error})
+        self._check_body(first, ["message"])
+        created = self._new_thread(forum, req.json, PUBLIC_THREAD, starter=None)
+        thread = self.fake.channels[int(created["id"])]
+        message = FakeMessage(
+            id=thread.id,
+            channel=thread,
+            author=self.fake.bot_user,
+            content=first.get("content") or "",
+            embeds=_embeds(first.get("embeds")),
+            components=list(first.get("components") or []),
+            allowed_mentions=first.get("allowed_mentions", _ABSENT),
+        )
+        self._record_pings(message, first, webhook=False)
+        self.fake._store(message)
+        self._announce(message, "MESSAGE_CREATE")
+        return {**thread.payload(), "message": message.payload()}
 
     def _new_thread(
         self, channel: FakeChannel, body: dict[str, Any], kind: int, starter: FakeMessage | None
@@ -885,13 +983,13 @@ class Rest:
 
     async def join_thread(self, req: Req) -> Any:
         thread = self._thread(req)
-        if thread.locked and thread.archived:
-            raise DiscordError(50083)
+        self._thread_gate(thread, "members")
         thread.thread_members.add(self.fake.bot_user.id)
         return None
 
     async def leave_thread(self, req: Req) -> Any:
         thread = self._thread(req)
+        self._thread_gate(thread, "members")
         thread.thread_members.discard(self.fake.bot_user.id)
         return None
 
@@ -903,8 +1001,7 @@ class Rest:
             raise DiscordError(10007)
         if not perm.can_send(thread, thread.bot_permissions()):
             raise DiscordError(50013)
-        if thread.archived:
-            raise DiscordError(50083)
+        self._thread_gate(thread, "members")
         thread.thread_members.add(uid)
         return None
 
@@ -912,6 +1009,7 @@ class Rest:
         thread = self._thread(req)
         if thread.owner_id != self.fake.bot_user.id:
             self._require(thread, perm.MANAGE_THREADS)
+        self._thread_gate(thread, "members")
         thread.thread_members.discard(req.int("user_id"))
         return None
 
@@ -924,6 +1022,7 @@ class Rest:
         emoji = unquote(req.params["emoji_name"])
         if ":" in emoji:
             raise DiscordError(10014)
+        self._thread_gate(channel, "react")
         if not msg.reactions.get(emoji):
             self._require(channel, perm.ADD_REACTIONS)
         self.fake._user_reaction(self.fake.bot_user, msg, emoji)
@@ -1050,6 +1149,8 @@ class Rest:
         attachments = self._attachments(body, files, [])
         if _empty(body, attachments):
             raise DiscordError(50006)
+        if interaction is not None and not ephemeral:
+            self._thread_gate(channel, "send")  # channel posts passed it in _check_send
         flags = (body.get("flags") or 0) & SETTABLE_FLAGS
         if ephemeral and interaction is not None:
             flags |= EPHEMERAL
@@ -1088,7 +1189,7 @@ class Rest:
                 msg.reference.setdefault("channel_id", str(target.channel.id))
                 msg.referenced = target
                 msg.type = 19
-        self._record_pings(msg)
+        self._record_pings(msg, body, webhook=interaction is not None)
         fake._store(msg)
         if msg.nonce is not None and body.get("enforce_nonce") and interaction is None:
             fake.nonces[(fake.bot_user.id, str(msg.nonce))] = (msg, fake.clock.now())
@@ -1098,6 +1199,8 @@ class Rest:
     def _loading(self, i: FakeInteraction, ephemeral: bool) -> FakeMessage:
         """The "Bot is thinking…" message a type-5 defer shows until it is filled in."""
         fake = self.fake
+        if not ephemeral:
+            self._thread_gate(i.channel, "send")
         msg = FakeMessage(
             id=fake.ids.next(),
             channel=i.channel,
@@ -1120,8 +1223,13 @@ class Rest:
         files: list[Upload],
         *,
         prefix: list[str | int] | None = None,
+        webhook: bool = False,
     ) -> None:
+        """Edit `msg` by `body`: through an interaction or its webhook (`webhook=True`), or
+        as the bot's own channel message."""
         self._check_body(body, prefix or [])
+        if not msg.ephemeral:
+            self._thread_gate(msg.channel, "send" if msg.loading else "edit")
         attachments = msg.attachments
         if "attachments" in body or files:
             attachments = self._attachments(body, files, msg.attachments)
@@ -1144,22 +1252,42 @@ class Rest:
         if body.get("flags") is not None:
             msg.flags = (msg.flags & EPHEMERAL) | (body["flags"] & SETTABLE_FLAGS)
         msg.flags &= ~LOADING
-        if "allowed_mentions" in body:
-            msg.allowed_mentions = body["allowed_mentions"]
         if was_loading:
-            self._record_pings(msg)  # completing a deferred reply is when it notifies
+            # Completing a deferred reply is when it notifies.
+            self._record_pings(msg, body, webhook=webhook)
         else:
-            self._record_pings(msg, log=False)
+            if "content" in body or (msg.flags & IS_COMPONENTS_V2 and "components" in body):
+                # Discord rebuilds the mentions from the new text, with the edit's own
+                # allowed_mentions — or the defaults, whatever the message was sent with.
+                self._record_pings(msg, body, webhook=webhook, edit=True)
             msg.edited_at = self.fake.clock.now()
         self.fake._notify()
         self._announce(msg, "MESSAGE_UPDATE")
 
-    def _record_pings(self, msg: FakeMessage, *, log: bool = True) -> None:
-        allowed = msg.allowed_mentions if isinstance(msg.allowed_mentions, dict) else None
+    def _record_pings(
+        self, msg: FakeMessage, body: dict[str, Any], *, webhook: bool, edit: bool = False
+    ) -> None:
+        """Who the message notifies, by `allowed_mentions` as sent — or, when the request
+        has none, Discord's defaults: everything in a bot's own message, users only in a
+        request made through an interaction or webhook. An edit notifies only whom it
+        adds."""
+        msg.allowed_mentions = body.get("allowed_mentions", _ABSENT)
+        allowed = body.get("allowed_mentions")
+        if not isinstance(allowed, dict):
+            allowed = {"parse": ["users"]} if webhook else None
         guild = msg.channel.guild
         member = guild.members.get(msg.author.id) if guild is not None else None
+        before = msg.pinged
         msg.pinged = self.fake._pings_for(msg, allowed, member)
-        if log and msg.pinged and not msg.loading:
+        if edit:
+            added = Pings(
+                msg.pinged.users - before.users,
+                msg.pinged.roles - before.roles,
+                msg.pinged.everyone and not before.everyone,
+            )
+            if added:
+                self.fake.ping_log.append((msg, added))
+        elif msg.pinged and not msg.loading:
             self.fake.ping_log.append((msg, msg.pinged))
 
     def _announce(self, msg: FakeMessage, event: str) -> None:

@@ -18,7 +18,7 @@ import yarl
 from aiohttp import web
 
 from . import permissions as perm
-from ._util import Clock, DiscordError, ManualClock, Snowflakes
+from ._util import Clock, DiscordError, ManualClock, Snowflakes, walk_components
 from .actors import (
     FakeInteraction,
     InteractionResult,
@@ -42,12 +42,13 @@ from .models import (
     FakeUser,
 )
 from .ratelimit import RateLimiter, Stats
-from .rest import Rest
+from .rest import BANNED, Rest
 from .spec import SpecValidator, default_validator, load
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 # How long Discord remembers a message's nonce for enforce_nonce ("the past few minutes").
 NONCE_WINDOW = timedelta(minutes=5)
+IS_COMPONENTS_V2 = 1 << 15
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Fault:
     hang: float | None = None  # seconds (real time) before answering at all
     drop: bool = False  # close the connection instead of answering
     applied: bool = True  # with hang/drop: whether Discord did the work anyway
+    scope: str | None = None  # a 429's X-RateLimit-Scope (default: user, or global)
+    via: bool = True  # False: a 429 without Via, as Cloudflare's — discord.py won't retry
 
     def matches(self, route: str) -> bool:
         if self.route == "*":
@@ -115,6 +118,11 @@ class FakeDiscord:
         self.interactions: dict[int, FakeInteraction] = {}
         self.interactions_by_token: dict[str, FakeInteraction] = {}
         self.privileged_intents: set[str] = set()
+        # Threads archive after their auto_archive_duration of inactivity, as on Discord.
+        # A test about something else may switch that off.
+        self.auto_archive = True
+        # The Developer Portal's installation contexts: 0 servers, 1 users' accounts.
+        self.install_types: set[int] = {0}
         self.response_timeout = 3.0
         self.rejection_grace = 0.5
         self.echo_bot_messages = True
@@ -144,8 +152,17 @@ class FakeDiscord:
 
     def advance(self, delta: timedelta | None = None, /, **kwargs: float) -> None:
         """Move the emulator clock (shared with Hearth under the `hearth` fixture):
-        `fake.advance(seconds=4)` ages interactions; 15 minutes expires their tokens."""
+        `fake.advance(seconds=4)` ages interactions; 15 minutes expires their tokens;
+        threads left idle for their `auto_archive_duration` archive."""
         self.clock.advance((delta or timedelta()) + timedelta(**kwargs))  # type: ignore[attr-defined]
+        self.archive_idle_threads()
+
+    def archive_idle_threads(self) -> None:
+        """Archive (THREAD_UPDATE) every thread idle past its `auto_archive_duration` now.
+        Reading `thread.archived` does this for one thread; REST calls always see it."""
+        for channel in list(self.channels.values()):
+            if channel.is_thread:
+                _ = channel.archived
 
     # ================================================================ server life cycle
 
@@ -344,6 +361,11 @@ class FakeDiscord:
             if on:
                 self.privileged_intents.add(name)
 
+    def enable_user_install(self) -> None:
+        """Tick "User Install" in the (fake) Developer Portal: commands registered from now
+        on without `integration_types` become installable to people's accounts too."""
+        self.install_types.add(1)
+
     @property
     def app_flags(self) -> int:
         flags = 1 << 23  # APPLICATION_COMMAND_BADGE
@@ -380,7 +402,9 @@ class FakeDiscord:
                 await asyncio.wait_for(fut, timeout=min(remaining, 0.02))
 
     async def sync(self, timeout: float = 2.0) -> None:
-        """Wait until the bot has read every gateway event queued so far."""
+        """Wait until the bot has read every gateway event queued so far (threads that went
+        idle are archived first, so their THREAD_UPDATE is among them)."""
+        self.archive_idle_threads()
         await self.gateway.sync(timeout=timeout)
 
     async def wait_for_message(
@@ -533,9 +557,26 @@ class FakeDiscord:
         self.faults.append(fault)
         return fault
 
+    def fail_429(
+        self,
+        route: str,
+        *,
+        times: int = 1,
+        retry_after: float = 0.05,
+        scope: str = "user",
+        via: bool = True,
+    ) -> Fault:
+        """The next `times` requests to `route` get a 429: `scope="shared"` (a per-resource
+        limit, not counted as invalid), `scope="global"`, or `via=False` (no Via header: a
+        Cloudflare ban to discord.py, which raises instead of retrying)."""
+        fault = Fault(route, times, 429, None, retry_after, scope == "global", scope=scope, via=via)
+        self.faults.append(fault)
+        return fault
+
     def expect_errors(self, *codes: int) -> None:
         """Declare error codes (Discord's JSON code, e.g. 50007, or an HTTP status) that
-        this test provokes on purpose, so the fixture does not fail the test for them."""
+        this test provokes on purpose, so the fixture does not fail the test for them.
+        Requests refused by an invalid-request ban carry code 1015."""
         self.expected_codes.update(codes)
 
     def unexpected_errors(self) -> list[RequestRecord]:
@@ -543,7 +584,7 @@ class FakeDiscord:
             r
             for r in self.requests
             if 400 <= r.status < 500
-            and r.status != 429
+            and (r.status != 429 or r.code == BANNED)  # a ban is never a routine 429
             and not r.expected
             and r.code not in self.expected_codes
             and r.status not in self.expected_codes
@@ -565,9 +606,24 @@ class FakeDiscord:
         return self.global_commands.get((name, kind))
 
     def _check_usable(
-        self, cmd: FakeCommand, guild: FakeGuild | None, member: FakeMember | None
+        self,
+        cmd: FakeCommand,
+        guild: FakeGuild | None,
+        member: FakeMember | None,
+        *,
+        user_install: bool = False,
     ) -> None:
         contexts = cmd.contexts or [0, 1, 2]
+        if user_install:
+            # Someone who added the app to their account, using it anywhere: only commands
+            # registered as user-installable show up there.
+            if 1 not in cmd.integration_types:
+                raise NotPermitted(f"/{cmd.name} is not installable to a user's account")
+            if (0 if guild is not None else 1) not in contexts:
+                raise NotPermitted(f"/{cmd.name} cannot be used in that context")
+            return
+        if 0 not in cmd.integration_types:
+            raise NotPermitted(f"/{cmd.name} is only installable to users' accounts")
         if guild is None and 1 not in contexts:
             raise NotPermitted(f"/{cmd.name} cannot be used in DMs")
         if guild is not None:
@@ -590,12 +646,14 @@ class FakeDiscord:
         guild: FakeGuild | None,
         member: FakeMember | None,
         channel: FakeChannel,
+        *,
+        user_install: bool = False,
     ) -> tuple[FakeCommand, list[tuple[str, int]], list[dict[str, Any]]]:
         parts = command.strip().lstrip("/").split()
         cmd = self._lookup(parts[0], 1, guild) if parts else None
         if cmd is None:
             raise LookupError(f"no slash command /{command}; the bot registered {self._names()}")
-        self._check_usable(cmd, guild, member)
+        self._check_usable(cmd, guild, member, user_install=user_install)
         options = cmd.options
         path: list[tuple[str, int]] = []
         for part in parts[1:]:
@@ -617,12 +675,14 @@ class FakeDiscord:
         guild: FakeGuild | None,
         member: FakeMember | None,
         channel: FakeChannel,
+        *,
+        user_install: bool = False,
     ) -> FakeCommand:
         cmd = self._lookup(name, kind, guild)
         if cmd is None:
             what = "user" if kind == 2 else "message"
             raise LookupError(f"no {what} command {name!r}; the bot registered {self._names()}")
-        self._check_usable(cmd, guild, member)
+        self._check_usable(cmd, guild, member, user_install=user_install)
         return cmd
 
     def _command_data(
@@ -820,11 +880,13 @@ class FakeDiscord:
         command_type: int | None = None,
         opened_by: FakeInteraction | None = None,
         timeout: float | None = None,
+        user_install: bool = False,
     ) -> InteractionResult:
-        if guild is not None and not guild.bot_present:
+        if guild is not None and not guild.bot_present and not user_install:
             raise NotPermitted(f"the bot is not in {guild.name}")
         if not self.gateway.live_sessions():
             raise RuntimeError("no bot is connected to the fake gateway")
+        self._enter_thread(channel, member, speaking=False)
         loop = asyncio.get_running_loop()
         interaction = FakeInteraction(
             fake=self,
@@ -842,6 +904,7 @@ class FakeDiscord:
             name=name,
             command_type=command_type,
             opened_by=opened_by,
+            user_install=user_install,
         )
         self.interactions[interaction.id] = interaction
         self.interactions_by_token[interaction.token] = interaction
@@ -887,7 +950,7 @@ class FakeDiscord:
             "locale": i.user.locale,
             "entitlements": [],
             "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(i.guild.id) if i.guild else "0"},
+            "authorizing_integration_owners": i.owners(),
             "context": 0 if i.guild is not None else 1,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
@@ -923,6 +986,7 @@ class FakeDiscord:
             raise NotPermitted(f"{channel!r} was deleted")
         guild = channel.guild
         member = guild.members.get(user.id) if guild is not None else None
+        self._enter_thread(channel, member, speaking=True)
         msg = FakeMessage(
             id=self.ids.next(),
             channel=channel,
@@ -939,6 +1003,22 @@ class FakeDiscord:
         self._store(msg)
         self._emit("MESSAGE_CREATE", msg.payload(), guild=guild)
         return msg
+
+    def _enter_thread(
+        self, channel: FakeChannel, member: FakeMember | None, *, speaking: bool
+    ) -> None:
+        """A person acts in a thread: activity in an archived one unarchives it, unless it
+        is locked and they can't manage threads; a locked thread takes messages only from
+        moderators (buttons and commands still reach the bot, which answers by its rules)."""
+        if not channel.is_thread or member is None:
+            return
+        moderator = bool(member.permissions_in(channel) & perm.MANAGE_THREADS)
+        if channel.archived:
+            if channel.locked and not moderator:
+                raise NotPermitted(f"{channel!r} is archived and locked: only moderators reopen it")
+            channel.unarchive()
+        elif channel.locked and speaking and not moderator:
+            raise NotPermitted(f"{channel!r} is locked: only moderators can talk in it")
 
     def _pings_for(
         self, msg: FakeMessage, allowed: dict[str, Any] | None, member: FakeMember | None
@@ -959,8 +1039,15 @@ class FakeDiscord:
             roles = {r.id for r in guild.roles[1:]}
             mentionable = {r.id for r in guild.roles if r.mentionable}
         replied = msg.referenced.author.id if msg.referenced is not None else None
+        text = msg.content
+        if msg.flags & IS_COMPONENTS_V2:  # mentions live in the text displays then
+            text = "\n".join(
+                c.get("content") or ""
+                for c in walk_components(msg.components)
+                if c.get("type") == 10
+            )
         return compute(
-            msg.content,
+            text,
             allowed,
             replied_user=replied,
             can_mention_everyone=everyone_ok,
@@ -970,6 +1057,8 @@ class FakeDiscord:
         )
 
     def _store(self, msg: FakeMessage) -> None:
+        if msg.channel.is_thread and not msg.ephemeral:
+            msg.channel.touch()
         msg.channel.messages.append(msg)
         self.messages[msg.id] = msg
         self._notify()
@@ -1015,7 +1104,8 @@ class FakeDiscord:
     ) -> FakeChannel:
         assert kind in THREAD_TYPES
         assert parent.guild is not None
-        # A thread started from a message shares the message's id, as on Discord.
+        # A thread started from a message shares the message's id, as on Discord; so does
+        # a forum post's first message (made after the thread, with that id).
         thread_id = starter.id if starter is not None else self.ids.next()
         thread = FakeChannel(self, thread_id, kind, name, guild=parent.guild, parent=parent)
         thread.owner_id = owner_id

@@ -1,5 +1,10 @@
 """Request-body validation against Discord's official OpenAPI spec.
 
+The spec travels with the emulator (`discord-api-spec/` beside this file: Discord's
+MIT-licensed `openapi.json`, its LICENSE and the commit it came from). A missing or
+unreadable spec is an error, never a silent skip: without it a dozen checks would switch
+off unnoticed.
+
 The spec is loaded once per process and each operation's schema is compiled once: the
 referenced component schemas are copied into a small local `$defs`, snowflakes also accept
 integers (discord.py sends some ids as ints), and two rewrites keep validation fast
@@ -10,7 +15,6 @@ discriminated by their `type` field check only the branch the body names (`x-uni
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 
 from ._util import merge_errors
 
-DEFAULT_SPEC = Path("/work/shared/discord-api-spec/openapi.json")
+DEFAULT_SPEC = Path(__file__).with_name("discord-api-spec") / "openapi.json"
 SNOWFLAKE = {
     "anyOf": [
         {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"},
@@ -29,18 +33,24 @@ SNOWFLAKE = {
 }
 
 
-def spec_path() -> Path | None:
-    candidate = Path(os.environ.get("HEARTH_DISCORD_SPEC") or DEFAULT_SPEC)
-    return candidate if candidate.is_file() else None
+class SpecUnavailable(RuntimeError):
+    """Discord's OpenAPI spec is missing or unreadable: the emulator refuses to run without."""
 
 
 class SpecValidator:
     def __init__(self, path: Path) -> None:
         self.path = path
-        with path.open(encoding="utf-8") as fh:
-            spec = json.load(fh)
-        self._paths: dict[str, Any] = spec["paths"]
-        self._schemas: dict[str, Any] = spec["components"]["schemas"]
+        try:
+            with path.open(encoding="utf-8") as fh:
+                spec = json.load(fh)
+            self._paths: dict[str, Any] = spec["paths"]
+            self._schemas: dict[str, Any] = spec["components"]["schemas"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SpecUnavailable(
+                f"Discord's OpenAPI spec could not be read from {path} ({exc!r}). The emulator "
+                "validates every request body against it; restore the file from git "
+                "(tests/fakediscord/discord-api-spec/) rather than running without it."
+            ) from exc
         self._schemas["SnowflakeType"] = SNOWFLAKE
         self._compiled: dict[tuple[str, str], Draft202012Validator | None] = {}
         self._results: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -204,6 +214,6 @@ def load(path: Path) -> SpecValidator:
     return SpecValidator(path)
 
 
-def default_validator() -> SpecValidator | None:
-    path = spec_path()
-    return None if path is None else load(path)
+def default_validator() -> SpecValidator:
+    """The spec carried beside the emulator; raises SpecUnavailable when it can't be read."""
+    return load(DEFAULT_SPEC)
