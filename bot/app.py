@@ -25,7 +25,7 @@ from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.dm import DMChannels
 from bot.errors import HearthTree, send_ephemeral
 from bot.gateway import GatewayState
-from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
+from bot.limits import GlobalRestLimit, Pacer, ReachLimiter, rest_trace
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
@@ -85,6 +85,8 @@ class HearthBot(commands.Bot):
             chunk_guilds_at_startup=False,
             tree_cls=HearthTree,
             help_command=None,
+            # Discord's global limit, kept as each bot-token request leaves (bot.limits).
+            http_trace=rest_trace(lambda: self.rest_limit),
             **kwargs,
         )
         self.settings = settings
@@ -93,7 +95,6 @@ class HearthBot(commands.Bot):
         self.dm_channels = DMChannels()
         self.dm_pacer = Pacer(settings.dm_open_rate, burst=settings.dm_open_burst)
         self.rest_limit = GlobalRestLimit()
-        self._pace_rest()
         self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
         self.boundaries = Boundaries(self.db, self.clock)
         # The one per-person limit on anything that DMs someone on another's behalf.
@@ -112,19 +113,6 @@ class HearthBot(commands.Bot):
             self._connection.freeze_every = FREEZE_EVERY
         self._decks = decks
         self.synced: bool = False
-
-    def _pace_rest(self) -> None:
-        """Every bot-token request waits its turn under Discord's global limit. Interaction
-        responses and follow-ups go through discord.py's webhook adapter instead, outside
-        that limit on Discord's side too, so answering people never queues behind posts."""
-        request = self.http.request
-
-        async def paced(*args: Any, **kwargs: Any) -> Any:
-            await self.rest_limit.wait()
-            return await request(*args, **kwargs)
-
-        # An instance attribute: discord.py's own methods call `self.request(...)`.
-        setattr(self.http, "request", paced)  # noqa: B010 (assigning a method for mypy)
 
     def _get_state(self, **options: Any) -> GatewayState:
         # discord.py's state, parsing in turns so thousands of servers don't stall the loop.
