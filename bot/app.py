@@ -10,7 +10,7 @@ import json
 import logging
 import pkgutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -29,6 +29,9 @@ from bot.limits import GlobalRestLimit, Pacer, ReachLimiter, rest_trace
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from bot.cog import HearthCog
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,8 @@ class HearthBot(commands.Bot):
         self.reach = ReachLimiter(self.clock)
         # Every practice's personal data (bot.privacy); filled once the cogs are loaded.
         self.personal_data = Registry(())
+        # Which cog answers each persistent component class; filled with `personal_data`.
+        self.component_owners: dict[type[Any], HearthCog] = {}
         # Owned by the core so several cogs can add `/hearth …` subcommands.
         self.hearth_group = app_commands.Group(
             name="hearth", description="Set up Hearth and learn what it can do", guild_only=True
@@ -159,6 +164,8 @@ class HearthBot(commands.Bot):
             if isinstance(cog, HearthCog):
                 if cog.dynamic_items:
                     self.add_dynamic_items(*cog.dynamic_items)
+                    # How a click finds its cog (`bot.cog.owning_cog`).
+                    self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
                 await cog.rebuild_jobs()
         if self.auto_sync:
             await self.sync_commands()
