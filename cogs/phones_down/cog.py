@@ -642,7 +642,13 @@ class PhonesDownCog(HearthCog):
             await send_ephemeral(interaction, views.NOT_FOUND)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        thread_id = await self._thread_for(ch, interaction.user.id)
+        # A challenge held in a thread takes its answers right there: Discord can't start a
+        # thread from a message inside one (50024).
+        here = interaction.channel
+        if isinstance(here, discord.Thread) and here.id == ch.channel_id:
+            thread_id = ch.channel_id
+        else:
+            thread_id = await self._thread_for(ch, interaction.user.id)
         name = discord.utils.escape_markdown(
             textfit.one_line(interaction.user.display_name, 80) or "A friend"
         )
