@@ -22,9 +22,9 @@ from bot.boundaries import Boundaries
 from bot.config import Settings
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
+from bot.discord_internals import StateClient, has_handler
 from bot.dm import DMChannels
 from bot.errors import HearthTree, send_ephemeral
-from bot.gateway import GatewayState
 from bot.limits import GlobalRestLimit, Pacer, ReachLimiter, rest_trace
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
@@ -64,11 +64,11 @@ def discover_cogs() -> list[str]:
 
 
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
-# time as they arrive (bot.gateway), so no collection walks thousands of them at once.
+# time as they arrive (bot.discord_internals), so no collection walks thousands at once.
 FREEZE_EVERY = 500
 
 
-class HearthBot(commands.Bot):
+class HearthBot(StateClient):
     def __init__(
         self,
         settings: Settings,
@@ -114,26 +114,16 @@ class HearthBot(commands.Bot):
         self.auto_sync = auto_sync
         # `python -m bot run` turns this on; tests create many bots in one process and don't.
         self.freeze_gc = freeze_gc
-        if freeze_gc and isinstance(self._connection, GatewayState):
-            self._connection.freeze_every = FREEZE_EVERY
+        if freeze_gc and self.gateway_state is not None:
+            self.gateway_state.freeze_every = FREEZE_EVERY
         self._decks = decks
         self.synced: bool = False
-
-    def _get_state(self, **options: Any) -> GatewayState:
-        # discord.py's state, parsing in turns so thousands of servers don't stall the loop.
-        return GatewayState(
-            dispatch=self.dispatch,
-            handlers=self._handlers,
-            hooks=self._hooks,
-            http=self.http,
-            **options,
-        )
 
     def servers_at_connect(self) -> frozenset[int] | None:
         """Every server the last READY listed (including any still unavailable), or None
         before the first READY."""
-        state = self._connection
-        return state.ready_guild_ids if isinstance(state, GatewayState) else None
+        state = self.gateway_state
+        return state.ready_guild_ids if state is not None else None
 
     @property
     def decks(self) -> Decks:
@@ -205,27 +195,13 @@ class HearthBot(commands.Bot):
             discord.InteractionType.modal_submit,
         ):
             return
-        if interaction.response.is_done() or self._has_handler(interaction):
+        if interaction.response.is_done() or has_handler(self, interaction):
             return
         await send_ephemeral(
             interaction,
             "That button has gone quiet — what it belonged to has finished or timed out. "
             "Running the command again gives you a fresh one.",
         )
-
-    def _has_handler(self, interaction: discord.Interaction[Any]) -> bool:
-        # discord.py keeps no public "is this routed?" API; this reads its view store
-        # (pinned to discord.py 2.7).
-        store = self._connection._view_store
-        data: Any = interaction.data or {}
-        custom_id = str(data.get("custom_id", ""))
-        if interaction.type == discord.InteractionType.modal_submit:
-            return custom_id in store._modals
-        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
-            return True
-        key = (data.get("component_type"), custom_id)
-        message_id = interaction.message.id if interaction.message else None
-        return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: skip discord.py's command parsing on every message.

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import textfit
+from bot.discord_internals import cog_app_commands
 from bot.errors import HearthError, NotAdmin, report_error
 
 if TYPE_CHECKING:
@@ -69,14 +70,15 @@ class HearthCog(commands.Cog):
         # Move `/hearth …` subcommands into the shared group before the cog is injected.
         # A nested group (`/hearth prompt now`) is marked by
         # `app_commands.Group(..., extras={HEARTH_GROUP_KEY: True})`.
+        own = cog_app_commands(self)
         mine = [
             cmd
-            for cmd in self.__cog_app_commands__
+            for cmd in own
             if isinstance(cmd, app_commands.Command | app_commands.Group)
             and cmd.extras.get(HEARTH_GROUP_KEY)
         ]
         for cmd in mine:
-            self.__cog_app_commands__.remove(cmd)
+            own.remove(cmd)
             cmd.parent = None
             bot.hearth_group.add_command(cmd)
 
