@@ -9,12 +9,16 @@ import importlib
 import json
 import logging
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from yarl import URL
 
 import cogs
 from bot import crypto, guilds, timeutil
@@ -25,7 +29,7 @@ from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.discord_internals import StateClient, has_handler
 from bot.dm import DMChannels
 from bot.errors import HearthTree, send_ephemeral
-from bot.limits import GlobalRestLimit, Pacer, ReachLimiter, rest_trace
+from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
@@ -63,6 +67,42 @@ def discover_cogs() -> list[str]:
     return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if m.ispkg)
 
 
+def under_global_limit(url: URL) -> bool:
+    """A request Discord counts toward the bot's global limit: its REST API, except
+    interaction callbacks and interaction webhooks (follow-ups). Not the gateway, not the
+    CDN."""
+    path = url.path
+    return "/api/" in path and "/interactions/" not in path and "/webhooks/" not in path
+
+
+def rest_trace(limit_of: Callable[[], GlobalRestLimit]) -> aiohttp.TraceConfig:
+    """Hooks `limit_of()` into every request of discord.py's HTTP session (discord.py's
+    public `http_trace` option): aiohttp awaits `on_request_start` just before the request
+    leaves, and always ends it with `on_request_end` or `on_request_exception`.
+
+    Here, not around discord.py's `HTTPClient.request`: that call first waits for its
+    route's bucket (seconds, for a busy channel) and resends after a 5xx or 429, so a limit
+    kept there counts requests that leave much later, or several times."""
+    trace = aiohttp.TraceConfig()
+
+    async def start(_: Any, context: SimpleNamespace, params: Any) -> None:
+        if under_global_limit(params.url):
+            limit = limit_of()
+            await limit.acquire()
+            context.hearth_limit = limit  # released on the one it was taken from
+
+    async def end(_: Any, context: SimpleNamespace, params: Any) -> None:
+        limit = getattr(context, "hearth_limit", None)
+        if limit is not None:
+            context.hearth_limit = None
+            limit.release()
+
+    trace.on_request_start.append(start)
+    trace.on_request_end.append(end)
+    trace.on_request_exception.append(end)
+    return trace
+
+
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
 # time as they arrive (bot.discord_internals), so no collection walks thousands at once.
 FREEZE_EVERY = 500
@@ -88,7 +128,7 @@ class HearthBot(StateClient):
             chunk_guilds_at_startup=False,
             tree_cls=HearthTree,
             help_command=None,
-            # Discord's global limit, kept as each bot-token request leaves (bot.limits).
+            # Discord's global limit, kept as each bot-token request leaves (rest_trace).
             http_trace=rest_trace(lambda: self.rest_limit),
             **kwargs,
         )

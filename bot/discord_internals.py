@@ -13,7 +13,7 @@ the new source before moving `CHECKED_VERSION`.
 4. `cog_app_commands` — a cog's own app commands, before the cog is added.
 
 Not here because it's public: Discord's global limit rides on discord.py's `http_trace`
-option (`bot.limits.rest_trace`).
+option (`bot.app.rest_trace`).
 """
 
 from __future__ import annotations

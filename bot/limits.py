@@ -8,7 +8,7 @@
   how fast a bot may open new DM channels (DISCORD_FACTS: spread check-ins out).
 - `WindowLimit` / `GlobalRestLimit`: Discord's 50 requests a second for the whole bot,
   kept as requests leave and counted until their answers are back, rather than learnt
-  from a 429 (`bot.rest_limit`, hooked into discord.py's session by `rest_trace`).
+  from a 429 (`bot.rest_limit`, hooked into discord.py's session by `bot.app.rest_trace`).
 """
 
 from __future__ import annotations
@@ -16,16 +16,11 @@ from __future__ import annotations
 import asyncio
 import time as _time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
 
-import aiohttp
-from yarl import URL
-
-from bot.errors import HearthError
+from bot.refusal import HearthError
 from bot.timeutil import Clock
 
 
@@ -164,7 +159,7 @@ GLOBAL_SPACING_RATE = 100.0
 class GlobalRestLimit:
     """Every request Hearth makes with its bot token waits here (`bot.rest_limit`) at the
     moment it would leave — after discord.py's own wait for the route's bucket, retries
-    included (see `rest_trace`) — so weekly prompts, welcomes, shares, check-ins and
+    included (see `bot.app.rest_trace`) — so weekly prompts, welcomes, shares, check-ins and
     phones-down together never draw a 429 from Discord's global limit, however many
     servers are due at once."""
 
@@ -183,42 +178,6 @@ class GlobalRestLimit:
 
     def release(self) -> None:
         self.window.release()
-
-
-def under_global_limit(url: URL) -> bool:
-    """A request Discord counts toward the bot's global limit: its REST API, except
-    interaction callbacks and interaction webhooks (follow-ups). Not the gateway, not the
-    CDN."""
-    path = url.path
-    return "/api/" in path and "/interactions/" not in path and "/webhooks/" not in path
-
-
-def rest_trace(limit_of: Callable[[], GlobalRestLimit]) -> aiohttp.TraceConfig:
-    """Hooks `limit_of()` into every request of discord.py's HTTP session (discord.py's
-    public `http_trace` option): aiohttp awaits `on_request_start` just before the request
-    leaves, and always ends it with `on_request_end` or `on_request_exception`.
-
-    Here, not around discord.py's `HTTPClient.request`: that call first waits for its
-    route's bucket (seconds, for a busy channel) and resends after a 5xx or 429, so a limit
-    kept there counts requests that leave much later, or several times."""
-    trace = aiohttp.TraceConfig()
-
-    async def start(_: Any, context: SimpleNamespace, params: Any) -> None:
-        if under_global_limit(params.url):
-            limit = limit_of()
-            await limit.acquire()
-            context.hearth_limit = limit  # released on the one it was taken from
-
-    async def end(_: Any, context: SimpleNamespace, params: Any) -> None:
-        limit = getattr(context, "hearth_limit", None)
-        if limit is not None:
-            context.hearth_limit = None
-            limit.release()
-
-    trace.on_request_start.append(start)
-    trace.on_request_end.append(end)
-    trace.on_request_exception.append(end)
-    return trace
 
 
 # One person reaching another through Hearth (a support note, an "I'm here", a circle

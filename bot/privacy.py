@@ -629,7 +629,7 @@ def discover_declarations() -> list[PersonalData]:
 
     found = list(CORE_DECLARATIONS)
     for extension in discover_cogs():
-        module = importlib.import_module(extension)
+        module = importlib.import_module(f"{extension}.cog")  # each practice's cog class
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, HearthCog):
                 decl = getattr(value, "personal_data", None)

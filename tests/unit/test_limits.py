@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 from yarl import URL
 
-from bot.limits import Pacer, RateLimiter, WindowLimit, under_global_limit
+from bot.app import under_global_limit
+from bot.limits import Pacer, RateLimiter, WindowLimit
 from bot.timeutil import UTC, FakeClock
 
 
