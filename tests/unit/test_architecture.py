@@ -9,6 +9,7 @@ it is imported (not inside its functions, nor under `if TYPE_CHECKING:`, which n
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from functools import cache
@@ -152,3 +153,62 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert "bot.textfit" in imports_of("bot.cog")  # `from bot import textfit`
     assert "cogs" in imports_of("cogs.support.cog")  # parents of what it imports
     assert chain_to_discord("cogs.support.cog") is not None
+
+
+def _calls(path: Path) -> list[tuple[int, str]]:
+    """(line, dotted name) of every call in a module: `store.get`, `b.acting`, …"""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            found.append((node.lineno, ast.unparse(node.func)))
+    return found
+
+
+def test_views_only_parse_and_show() -> None:
+    # Convention 1: a button, select, panel or modal hands the click to one method of its
+    # cog; the cog reads, writes and decides. So no views module calls its store or opens
+    # a unit of work.
+    found = []
+    for cog in COGS:
+        path = ROOT / "cogs" / cog / "views.py"
+        if not path.exists():
+            continue
+        for line, func in _calls(path):
+            last = func.rsplit(".", 1)[-1]
+            if func.startswith("store.") or last in ("transaction", "acting"):
+                found.append(f"cogs/{cog}/views.py:{line} {func}(…)")
+            if last == "get_cog":
+                found.append(f"cogs/{cog}/views.py:{line} finds its cog by name")
+    assert found == [], "views that act instead of asking their cog: " + ", ".join(found)
+
+
+def test_every_component_names_the_cog_that_registers_it() -> None:
+    # `IdItem["SupportCog"]` is what `self.cog(interaction)` is typed as; the core hands the
+    # item the cog that listed it in `dynamic_items`. Both must be the same class.
+    import typing
+
+    from bot.cog import HearthCog, HearthItem
+
+    wrong = []
+    for cog_name in COGS:
+        module = importlib.import_module(f"cogs.{cog_name}.cog")
+        for cls in vars(module).values():
+            if not (isinstance(cls, type) and issubclass(cls, HearthCog)) or cls is HearthCog:
+                continue
+            for item in cls.dynamic_items:
+                declared = [
+                    typing.get_args(base)
+                    for klass in item.__mro__
+                    for base in getattr(klass, "__orig_bases__", ())
+                    if isinstance(typing.get_origin(base), type)
+                    and issubclass(typing.get_origin(base), HearthItem)
+                ]
+                names = {
+                    arg.__forward_arg__ if isinstance(arg, typing.ForwardRef) else arg.__name__
+                    for args in declared
+                    for arg in args
+                    if not isinstance(arg, typing.TypeVar)  # IdItem's own HearthItem[CogT]
+                }
+                if names != {cls.__name__}:
+                    wrong.append(f"{item.__qualname__} says {names or 'nothing'}, {cls.__name__}")
+    assert wrong == [], "components typed for another cog: " + "; ".join(wrong)
