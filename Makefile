@@ -56,7 +56,7 @@ lint: $(STAMP) ## ruff (lint, format check) and mypy --strict
 	$(BIN)/mypy
 
 test: lint ## lint, then the whole test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4
 
 format: $(STAMP) ## format the code and apply ruff's safe fixes
 	$(BIN)/ruff format $(CODE)

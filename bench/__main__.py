@@ -73,9 +73,13 @@ def stall_rows(outcomes: dict[int, Outcome]) -> list[Row]:
     ]
 
 
-async def run_all(size: Size, chosen: Sequence[int], work: Path) -> tuple[list[Row], list[str]]:
+async def run_all(
+    size: Size, chosen: Sequence[int], work: Path
+) -> tuple[list[Row], list[str], list[str]]:
+    """(rows, problems, timing): what went wrong, and what only came late (`Outcome`)."""
     rows: list[Row] = []
     problems: list[str] = []
+    timing: list[str] = []
     outcomes: dict[int, Outcome] = {}
     for n in chosen:
         name, bench = BENCHMARKS[n]
@@ -90,9 +94,10 @@ async def run_all(size: Size, chosen: Sequence[int], work: Path) -> tuple[list[R
         outcomes[n] = out
         rows += out.rows
         problems += [f"{name}: {p}" for p in out.problems]
+        timing += [f"{name}: {t}" for t in out.timing]
         print(f"  done in {out.seconds:.0f} s", file=sys.stderr, flush=True)
     rows += stall_rows(outcomes)
-    return rows, problems
+    return rows, problems, timing
 
 
 LATEST = Path(__file__).resolve().parent / "results" / "latest.md"
@@ -143,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [int(n) for n in args.only.split(",") if n.strip()] or sorted(BENCHMARKS)
     started = time.perf_counter()
     with workspace(args.keep) as work:
-        rows, problems = asyncio.run(run_all(size, chosen, work))
+        rows, problems, timing = asyncio.run(run_all(size, chosen, work))
     seconds = time.perf_counter() - started
     print()
     print(f"Hearth benchmarks ({size.name} size) on {report.machine()}")
@@ -153,9 +158,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nProblems:")
         for p in problems:
             print(f"- {p}")
+    if timing:
+        print("\nLate (a busy machine slows these; the figures above judge speed):")
+        for t in timing:
+            print(f"- {t}")
     print(f"\nTook {seconds / 60:.1f} minutes.")
     if not args.no_write:
-        section = report.results_section(rows, seconds=seconds, problems=problems)
+        section = report.results_section(rows, seconds=seconds, problems=problems + timing)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(f"# Hearth benchmarks ({size.name} size)\n\n{section}\n", "utf-8")
         print(f"Wrote {args.out}.")

@@ -28,7 +28,7 @@ from bench.populate import (
     register_servers,
 )
 from bench.process import BotProcess, new_data_key
-from bench.world import emulator, fresh, unexpected
+from bench.world import emulator, fresh, ready_late, unexpected
 
 NAME = "3. check-in burst"
 NINE = datetime(2026, 1, 14, 8, 0, tzinfo=UTC)  # 09:00 at UTC+1
@@ -100,8 +100,7 @@ async def run(size: Size, work: Path) -> Outcome:
         try:
             await bot.start(timeout=120)
             wait = (NINE - clock.now()).total_seconds()
-            if wait < 0.5:
-                out.problems.append(f"the bot was ready only {-wait:.1f} s before 09:00")
+            out.timing += ready_late(wait, "09:00")
             await asyncio.sleep(max(0.0, wait - 0.5))
             before = await bot.stats()
             await bot.probe_reset()

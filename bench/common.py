@@ -151,7 +151,12 @@ class Outcome:
     stall_ms: float | None = None
     stall_connected_ms: float | None = None  # start-up: only while connected to Discord
     seconds: float = 0.0
+    # What went wrong: a post missing or doubled, an error nobody provoked. The smoke test
+    # (tests/test_bench_smoke.py) fails on these.
     problems: list[str] = field(default_factory=list)
+    # What came later than the run allowed for (a bot ready after the due time, an answer
+    # past 3 s): a loaded machine does this. Reported with the figures, which judge speed.
+    timing: list[str] = field(default_factory=list)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

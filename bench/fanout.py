@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.common import Outcome, Row, ShiftedClock, Size, gc_note
 from bench.populate import Setup, configure_servers, data_key, open_database
 from bench.process import BotProcess, new_data_key
-from bench.world import build_servers, emulator, fresh, unexpected
+from bench.world import build_servers, emulator, fresh, ready_late, unexpected
 
 NAME = "2. weekly prompt fan-out"
 GLOBAL_RATE = 50.0
@@ -77,8 +77,7 @@ async def run(size: Size, work: Path) -> Outcome:
         try:
             await bot.start(timeout=120)
             wait = (DUE - clock.now()).total_seconds()
-            if wait < 0.5:
-                out.problems.append(f"the bot was ready only {-wait:.1f} s before the due time")
+            out.timing += ready_late(wait, "the due time")
             await asyncio.sleep(max(0.0, wait - 0.5))
             before = await bot.stats()
             await bot.probe_reset()

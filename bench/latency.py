@@ -41,7 +41,16 @@ from typing import Any
 from bench.common import Outcome, Row, ShiftedClock, Size, gc_note, percentile
 from bench.populate import data_key, open_database, register_servers
 from bench.process import BotProcess, new_data_key
-from bench.world import BASE, Server, build_servers, emulator, fresh, unexpected
+from bench.world import (
+    BASE,
+    LATE,
+    Server,
+    build_servers,
+    emulator,
+    fresh,
+    too_late,
+    unexpected,
+)
 
 NAME = "1. interaction latency"
 KINDS = ("answer", "mood", "join", "boundaries", "share")
@@ -202,7 +211,7 @@ async def _measure(actions: list[Action], stamps: Stamps, in_flight: int) -> Tal
         if not result.responded:
             tally.unanswered += 1
             return
-        if result.rejections:
+        if any(e.code != LATE for e in result.rejections):  # late ones: `too_late`
             tally.refused += 1
         ms = stamps.latency(result)
         if ms is None:
@@ -333,7 +342,8 @@ async def run(size: Size, work: Path) -> Outcome:
         finally:
             gc.unfreeze()
             await bot.stop()
-        out.problems += unexpected(fake)
+        out.problems += unexpected(fake, late_is_timing=True)
+        out.timing += too_late(fake)
 
     every = [ms for kind in KINDS for ms in tally.latencies[kind]]
     one_by_one = [ms for kind in KINDS for ms in alone.latencies[kind]]
@@ -348,7 +358,7 @@ async def run(size: Size, work: Path) -> Outcome:
     commits = after["transactions"] - before["transactions"]
     unanswered = tally.unanswered + alone.unanswered + at_rate.unanswered
     if unanswered:
-        out.problems.append(f"{unanswered} interactions got no answer within 3 s")
+        out.timing.append(f"{unanswered} interactions got no answer within 3 s")
     if tally.refused or at_rate.refused:
         refused = tally.refused + at_rate.refused
         out.problems.append(f"{refused} interactions had a response refused")

@@ -62,7 +62,9 @@ def build(args: argparse.Namespace) -> Any:
 
         # A minimal bot as the library's documentation starts one: default intents,
         # default caches (1,000 messages, members as the intents allow).
-        return commands.Bot(command_prefix="!", intents=discord.Intents.default())
+        return commands.Bot(
+            command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.02
+        )
 
     import importlib
     import pkgutil
@@ -91,7 +93,7 @@ def build(args: argparse.Namespace) -> Any:
         values["dm_open_burst"] = args.dm_open_burst
     clock = ShiftedClock(timedelta(seconds=args.offset)) if args.offset is not None else None
     # As `python -m bot run` starts it (bot/__main__.py).
-    return HearthBot(Settings(**values), clock=clock, freeze_gc=True)
+    return HearthBot(Settings(**values), clock=clock, freeze_gc=True, guild_ready_timeout=0.02)
 
 
 class WriteCounter:
@@ -216,9 +218,9 @@ async def main(args: argparse.Namespace) -> None:
     async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
         return None
 
-    # As the harness's `fast_startup`: no 5 s sleep before IDENTIFY, 20 ms guild wait.
+    # As the harness's `fast_startup`: no 5 s sleep before IDENTIFY, and (given to the
+    # client in `build`) a 20 ms wait for GUILD_CREATEs.
     client.before_identify_hook = no_wait
-    client._connection.guild_ready_timeout = 0.02
     reader = await commands_from_stdin()
     writes = WriteCounter(client.db) if args.count_writes and args.kind == "hearth" else None
 

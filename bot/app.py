@@ -10,13 +10,17 @@ import importlib
 import json
 import logging
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
+from yarl import URL
 
 import cogs
 from bot import commandcheck, crypto, guilds, textfit, timeutil
@@ -25,14 +29,17 @@ from bot.config import Settings, old_keys
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
+from bot.discord_internals import StateClient, has_handler
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
-from bot.gateway import GatewayState
 from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
 from bot.outbox import Outbox
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from bot.cog import HearthCog
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +88,49 @@ def typed_in(data: Any) -> str:
 # How often Hearth logs the 401/403/429 answers it got, when it got any.
 INVALID_REPORT_SECONDS = 60.0
 
+
+def under_global_limit(url: URL) -> bool:
+    """A request Discord counts toward the bot's global limit: its REST API, except
+    interaction callbacks and interaction webhooks (follow-ups). Not the gateway, not the
+    CDN."""
+    path = url.path
+    return "/api/" in path and "/interactions/" not in path and "/webhooks/" not in path
+
+
+def rest_trace(limit_of: Callable[[], GlobalRestLimit]) -> aiohttp.TraceConfig:
+    """Hooks `limit_of()` into every request of discord.py's HTTP session (discord.py's
+    public `http_trace` option): aiohttp awaits `on_request_start` just before the request
+    leaves, and always ends it with `on_request_end` or `on_request_exception`.
+
+    Here, not around discord.py's `HTTPClient.request`: that call first waits for its
+    route's bucket (seconds, for a busy channel) and resends after a 5xx or 429, so a limit
+    kept there counts requests that leave much later, or several times."""
+    trace = aiohttp.TraceConfig()
+
+    async def start(_: Any, context: SimpleNamespace, params: Any) -> None:
+        if under_global_limit(params.url):
+            limit = limit_of()
+            await limit.acquire()
+            context.hearth_limit = limit  # released on the one it was taken from
+
+    async def end(_: Any, context: SimpleNamespace, params: Any) -> None:
+        limit = getattr(context, "hearth_limit", None)
+        if limit is not None:
+            context.hearth_limit = None
+            limit.release()
+
+    trace.on_request_start.append(start)
+    trace.on_request_end.append(end)
+    trace.on_request_exception.append(end)
+    return trace
+
+
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
-# time as they arrive (bot.gateway), so no collection walks thousands of them at once.
+# time as they arrive (bot.discord_internals), so no collection walks thousands at once.
 FREEZE_EVERY = 500
 
 
-class HearthBot(commands.Bot):
+class HearthBot(StateClient):
     def __init__(
         self,
         settings: Settings,
@@ -103,7 +147,10 @@ class HearthBot(commands.Bot):
         discord.VoiceClient.warn_dave = False
         # Counts the answers Discord holds against this IP; see report_every in setup_hook.
         self.invalid_responses = InvalidResponses()
-        kwargs.setdefault("http_trace", self.invalid_responses.trace())
+        # One trace on discord.py's HTTP session: Discord's global limit, kept as each
+        # bot-token request leaves (rest_trace), and the invalid answers counted.
+        trace = kwargs.pop("http_trace", None) or rest_trace(lambda: self.rest_limit)
+        self.invalid_responses.trace(trace)
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: Hearth speaks slash commands only
             intents=intents(),
@@ -119,6 +166,7 @@ class HearthBot(commands.Bot):
             allowed_contexts=IN_SERVERS,
             allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             help_command=None,
+            http_trace=trace,
             **kwargs,
         )
         self.settings = settings
@@ -131,7 +179,6 @@ class HearthBot(commands.Bot):
         self.dm_channels = DMChannels()
         self.dm_pacer = Pacer(settings.dm_open_rate, burst=settings.dm_open_burst)
         self.rest_limit = GlobalRestLimit()
-        self._pace_rest()
         self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
         self.boundaries = Boundaries(self.db, self.clock)
         # The one per-person limit on anything that DMs someone on another's behalf.
@@ -140,6 +187,8 @@ class HearthBot(commands.Bot):
         self.outbox = Outbox(self, timeout=send_timeout)
         # Every practice's personal data (bot.privacy); filled once the cogs are loaded.
         self.personal_data = Registry(())
+        # Which cog answers each persistent component class; filled with `personal_data`.
+        self.component_owners: dict[type[Any], HearthCog] = {}
         # Owned by the core so several cogs can add `/hearth …` subcommands.
         self.hearth_group = app_commands.Group(
             name="hearth", description="Set up Hearth and learn what it can do", guild_only=True
@@ -148,8 +197,8 @@ class HearthBot(commands.Bot):
         self.auto_sync = auto_sync
         # `python -m bot run` turns this on; tests create many bots in one process and don't.
         self.freeze_gc = freeze_gc
-        if freeze_gc and isinstance(self._connection, GatewayState):
-            self._connection.freeze_every = FREEZE_EVERY
+        if freeze_gc and self.gateway_state is not None:
+            self.gateway_state.freeze_every = FREEZE_EVERY
         self._decks = decks
         self._invalid_report: asyncio.Task[None] | None = None
         self.synced: bool = False
@@ -159,34 +208,11 @@ class HearthBot(commands.Bot):
         self._sync_when_connected = False
         self._announced_ready = False
 
-    def _pace_rest(self) -> None:
-        """Every bot-token request waits its turn under Discord's global limit. Interaction
-        responses and follow-ups go through discord.py's webhook adapter instead, outside
-        that limit on Discord's side too, so answering people never queues behind posts."""
-        request = self.http.request
-
-        async def paced(*args: Any, **kwargs: Any) -> Any:
-            await self.rest_limit.wait()
-            return await request(*args, **kwargs)
-
-        # An instance attribute: discord.py's own methods call `self.request(...)`.
-        setattr(self.http, "request", paced)  # noqa: B010 (assigning a method for mypy)
-
-    def _get_state(self, **options: Any) -> GatewayState:
-        # discord.py's state, parsing in turns so thousands of servers don't stall the loop.
-        return GatewayState(
-            dispatch=self.dispatch,
-            handlers=self._handlers,
-            hooks=self._hooks,
-            http=self.http,
-            **options,
-        )
-
     def servers_at_connect(self) -> frozenset[int] | None:
         """Every server the last READY listed (including any still unavailable), or None
         before the first READY."""
-        state = self._connection
-        return state.ready_guild_ids if isinstance(state, GatewayState) else None
+        state = self.gateway_state
+        return state.ready_guild_ids if state is not None else None
 
     @property
     def decks(self) -> Decks:
@@ -218,6 +244,8 @@ class HearthBot(commands.Bot):
             if isinstance(cog, HearthCog):
                 if cog.dynamic_items:
                     self.add_dynamic_items(*cog.dynamic_items)
+                    # How a click finds its cog (`bot.cog.owning_cog`).
+                    self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
                 await cog.rebuild_jobs()
         # After the cogs: they register the outbox's handlers; then whatever was left
         # pending by the last run (a crash, a deploy) goes out first.
@@ -274,7 +302,7 @@ class HearthBot(commands.Bot):
             discord.InteractionType.modal_submit,
         ):
             return
-        if interaction.response.is_done() or self._has_handler(interaction):
+        if interaction.response.is_done() or has_handler(self, interaction):
             return
         if interaction.type == discord.InteractionType.modal_submit:
             # A form opened before a restart: nothing could be saved, but nothing typed
@@ -295,20 +323,6 @@ class HearthBot(commands.Bot):
             "That button has gone quiet — what it belonged to has finished or timed out. "
             "Running the command again gives you a fresh one.",
         )
-
-    def _has_handler(self, interaction: discord.Interaction[Any]) -> bool:
-        # discord.py keeps no public "is this routed?" API; this reads its view store
-        # (pinned to discord.py 2.7).
-        store = self._connection._view_store
-        data: Any = interaction.data or {}
-        custom_id = str(data.get("custom_id", ""))
-        if interaction.type == discord.InteractionType.modal_submit:
-            return custom_id in store._modals
-        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
-            return True
-        key = (data.get("component_type"), custom_id)
-        message_id = interaction.message.id if interaction.message else None
-        return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
 
     async def on_message(self, message: discord.Message, /) -> None:
         # No prefix commands: skip discord.py's command parsing on every message.

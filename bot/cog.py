@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import textfit
-from bot.errors import NotAdmin, report_error
+from bot.discord_internals import cog_app_commands
+from bot.errors import HearthError, NotAdmin, report_error
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -76,14 +77,15 @@ class HearthCog(commands.Cog):
         # Move `/hearth …` subcommands into the shared group before the cog is injected.
         # A nested group (`/hearth prompt now`) is marked by
         # `app_commands.Group(..., extras={HEARTH_GROUP_KEY: True})`.
+        own = cog_app_commands(self)
         mine = [
             cmd
-            for cmd in self.__cog_app_commands__
+            for cmd in own
             if isinstance(cmd, app_commands.Command | app_commands.Group)
             and cmd.extras.get(HEARTH_GROUP_KEY)
         ]
         for cmd in mine:
-            self.__cog_app_commands__.remove(cmd)
+            own.remove(cmd)
             cmd.parent = None
             bot.hearth_group.add_command(cmd)
 
@@ -111,8 +113,26 @@ class HearthCog(commands.Cog):
         """This server's rows are gone: cancel its jobs, drop it from memory."""
 
 
-class HearthItem:
-    """Mixin for `DynamicItem`s: errors in `handle` reach the common handler.
+# The cog a persistent component belongs to, as its class declares it: `IdItem["SupportCog"]`.
+CogT = TypeVar("CogT", bound="HearthCog")
+
+RESTING = "That part of Hearth is taking a short break. Please try again in a moment."
+
+
+def owning_cog(client: discord.Client, item_type: type[Any]) -> HearthCog:
+    """The cog that registered `item_type` in its `dynamic_items`: the one way a component
+    finds its cog (`HearthItem.cog`). A kind refusal if that cog isn't loaded."""
+    owners: dict[type[Any], HearthCog] = getattr(client, "component_owners", {})
+    cog = owners.get(item_type)
+    if cog is None:
+        raise HearthError(RESTING)
+    return cog
+
+
+class HearthItem(Generic[CogT]):
+    """Mixin for `DynamicItem`s: errors in `handle` reach the common handler, and
+    `self.cog(interaction)` is the cog that registered the item, typed as its class
+    declares (`class JoinButton(IdItem["PhonesDownCog"], DynamicItem[Button], …)`).
 
     discord.py only logs exceptions raised in a dynamic item's callback, which
     would leave the person looking at "This interaction failed".
@@ -125,7 +145,10 @@ class HearthItem:
             await report_error(interaction, error)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        """What the click does; every subclass defines it."""
+        """What the click does: one call to a typed method of `self.cog(interaction)`."""
+
+    def cog(self, interaction: discord.Interaction[Any]) -> CogT:
+        return cast("CogT", owning_cog(interaction.client, type(self)))
 
 
 _ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -140,16 +163,18 @@ def parse_id(text: str) -> int | None:
     return value if value <= _MAX_ID else None
 
 
-class IdItem(HearthItem):
+class IdItem(HearthItem[CogT]):
     """A `DynamicItem` whose custom id is a prefix plus a tail of ids (`hearth:ci:note:123`).
 
     The template captures the tail as `rest`; `parse_tail` turns it into the subclass's
     positional arguments (by default one id, bounded by `parse_id`), and the subclass also
     takes `custom_id=`. A mangled tail arrives as `tail_arity` Nones, and `handle` refuses
-    it kindly.
+    it kindly. `example_tail` is a well-formed tail: the forgery test builds its forgeries
+    from it (ids too big to store, in every place an id goes), for every item.
     """
 
     tail_arity: ClassVar[int] = 1
+    example_tail: ClassVar[str] = "1"
 
     @classmethod
     def parse_tail(cls, rest: str) -> tuple[Any, ...] | None:

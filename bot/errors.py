@@ -14,19 +14,12 @@ import discord
 from discord import app_commands
 
 from bot.options import refusal
+from bot.refusal import HearthError as HearthError  # raised everywhere, shown here
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
 
 log = logging.getLogger(__name__)
-
-
-class HearthError(Exception):
-    """An error whose message is written for the person who caused it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotAdmin(app_commands.CheckFailure):

@@ -7,7 +7,8 @@
 - `Pacer`: spreads bursts over real time, e.g. opening DMs, because Discord limits
   how fast a bot may open new DM channels (DISCORD_FACTS: spread check-ins out).
 - `WindowLimit` / `GlobalRestLimit`: Discord's 50 requests a second for the whole bot,
-  kept before a request leaves rather than learnt from a 429 (`bot.rest_limit`).
+  kept as requests leave and counted until their answers are back, rather than learnt
+  from a 429 (`bot.rest_limit`, hooked into discord.py's session by `bot.app.rest_trace`).
 - `InvalidResponses`: the answers Discord holds against Hearth's IP (401, 403, 429),
   counted as they arrive and logged once a minute when there were any
   (`bot.invalid_responses`): 10,000 in ten minutes and every request is refused a while.
@@ -19,13 +20,14 @@ import asyncio
 import logging
 import time as _time
 from collections import Counter, deque
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import aiohttp
 
-from bot.errors import HearthError
+from bot.refusal import HearthError
 from bot.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -101,42 +103,74 @@ class Pacer:
 
 
 class WindowLimit:
-    """At most `limit` acts in any `window` seconds of real time (a log of the last
-    `limit`): exact for a per-second limit, whatever the moment its windows start, and a
-    late wake-up costs only itself — unlike a token bucket of one, which carries every
-    sleep's lateness into the next (1,000 posts at 46/s took 1.13 × the floor)."""
+    """At most `limit` requests *arriving* in any `window` seconds of real time, however long
+    each spends on the way.
+
+    A request holds a place from the moment it leaves until `window` seconds after its
+    answer came back: it arrived somewhere in between, so no `limit + 1` arrivals can ever
+    fall inside one window. (Counting from the moment a request left, as before, let a
+    first few delayed on the way — a stall of the loop, a busy machine — arrive beside the
+    next window's: 52 arrivals in one second under load, and two global 429s.) Exact for a
+    per-second limit, whatever the moment Discord's windows start, at the cost of one
+    round trip per window (a few ms).
+    """
 
     def __init__(self, limit: int, window: float) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("limit and window must be positive")
         self.limit = limit
         self.window = window
-        self._sent: deque[float] = deque(maxlen=limit)
+        self._open = 0  # requests on their way
+        self._ended: deque[float] = deque()  # when answers came back, oldest first
         self._lock = asyncio.Lock()
+        self._answered = asyncio.Event()
 
-    async def wait(self) -> None:
+    async def acquire(self) -> None:
         async with self._lock:  # first come, first served
-            while len(self._sent) == self.limit:
-                late = self._sent[0] + self.window - _time.monotonic()
-                if late <= 0:
-                    break
-                await asyncio.sleep(late)
-            self._sent.append(_time.monotonic())
+            while True:
+                now = _time.monotonic()
+                while self._ended and self._ended[0] <= now - self.window:
+                    self._ended.popleft()
+                if self._open + len(self._ended) < self.limit:
+                    self._open += 1  # no await since the check: a cancel can't leak it
+                    return
+                if self._ended:
+                    await asyncio.sleep(self._ended[0] + self.window - now)
+                else:  # every place is on its way: one must come back first
+                    self._answered.clear()
+                    await self._answered.wait()
+
+    def release(self) -> None:
+        """The request's answer is back (or it failed): its place frees a window later."""
+        self._open -= 1
+        self._ended.append(_time.monotonic())
+        self._answered.set()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
 
 
 # Discord allows a bot 50 requests a second (interaction responses aside). Hearth sends at
-# most 48 in any 1.02 s: two requests and 20 ms of room for the way from here to Discord.
+# most 48 in any second, counted as they arrive (`WindowLimit`): two to spare for what
+# discord.py resends by itself after a 5xx or a route's 429.
 GLOBAL_LIMIT = 48
-GLOBAL_WINDOW = 1.02
+GLOBAL_WINDOW = 1.0
 # ...and not all 48 in the same instant: a dozen posts leaving at once is a dozen jobs
 # waking together on the loop.
 GLOBAL_SPACING_RATE = 100.0
 
 
 class GlobalRestLimit:
-    """Every request Hearth makes with its bot token waits here (`bot.rest_limit`), so
-    weekly prompts, welcomes, shares, check-ins and phones-down together never draw a
-    429 from Discord's global limit, however many servers are due at once."""
+    """Every request Hearth makes with its bot token waits here (`bot.rest_limit`) at the
+    moment it would leave — after discord.py's own wait for the route's bucket, retries
+    included (see `bot.app.rest_trace`) — so weekly prompts, welcomes, shares, check-ins and
+    phones-down together never draw a 429 from Discord's global limit, however many
+    servers are due at once."""
 
     def __init__(
         self,
@@ -147,9 +181,12 @@ class GlobalRestLimit:
         self.window = WindowLimit(limit, window)
         self.spacing = Pacer(spacing_rate)
 
-    async def wait(self) -> None:
+    async def acquire(self) -> None:
         await self.spacing.wait()
-        await self.window.wait()
+        await self.window.acquire()
+
+    def release(self) -> None:
+        self.window.release()
 
 
 # One person reaching another through Hearth (a support note, an "I'm here", a circle
@@ -248,9 +285,10 @@ class InvalidResponses:
             self.since_report[status] += 1
             self.total += 1
 
-    def trace(self) -> aiohttp.TraceConfig:
-        """Hand to discord.py as `http_trace`: sees every response of its session."""
-        config = aiohttp.TraceConfig()
+    def trace(self, config: aiohttp.TraceConfig | None = None) -> aiohttp.TraceConfig:
+        """Hooks into discord.py's `http_trace` (a new one, or `config`): sees every
+        response of its session."""
+        config = config or aiohttp.TraceConfig()
 
         async def on_end(
             session: aiohttp.ClientSession,

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import crypto
 from bot.db import Database
-from bot.outbox import Unsaid, forget_words
+from bot.outbox_store import Unsaid, forget_words
 from bot.timeutil import UTC
 
 if TYPE_CHECKING:
@@ -584,7 +584,7 @@ def discover_declarations() -> list[PersonalData]:
 
     found = list(CORE_DECLARATIONS)
     for extension in discover_cogs():
-        module = importlib.import_module(extension)
+        module = importlib.import_module(f"{extension}.cog")  # each practice's cog class
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, HearthCog):
                 decl = getattr(value, "personal_data", None)

@@ -1,13 +1,16 @@
 """Every benchmark at a tiny size, so none of them rots (`make bench` runs them full size).
 
-Timing targets are not asserted here (a loaded CI machine would make them flaky); what a
-benchmark needs to work is: the bots start, every scheduled post and check-in arrives,
-quiet hours hold, each interaction commits at most once, and every figure comes out.
+Nothing about speed is asserted here: not the targets, and not what only a slow machine
+causes (a bot ready after the due time, an answer past 3 s: the benchmarks' `timing`). A
+loaded 2-core machine does both. What a benchmark needs to work is: the bots start, every
+scheduled post and check-in arrives, quiet hours hold, each interaction commits at most
+once, and every figure comes out.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from bench import report
@@ -24,7 +27,7 @@ def _row(rows: list[Row], bench: int, figure: str) -> Row:
 
 
 async def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    rows, problems = await run_all(TINY, sorted(BENCHMARKS), tmp_path)
+    rows, problems, _timing = await run_all(TINY, sorted(BENCHMARKS), tmp_path)
 
     assert problems == []
     assert not [r for r in rows if r.figure == "did not finish"]
@@ -56,3 +59,15 @@ def test_the_results_replace_the_last_run_and_keep_the_prose(tmp_path: Path) -> 
     assert text.rstrip().endswith("More.")
     assert "| 2. weekly prompt fan-out | 429 responses | 0 | ≤ 0 |" in text
     assert "cores" in text
+
+
+async def test_a_bot_ready_after_the_due_time_is_late_not_broken(tmp_path: Path) -> None:
+    # As on a loaded machine: the bot comes up only after the prompts fell due. Every
+    # prompt still arrives (they run at once on start); that it came late is for the
+    # figures to judge, not a failure of the benchmark.
+    late = replace(TINY, lead_seconds=-5.0)
+    rows, problems, timing = await run_all(late, [2], tmp_path)
+
+    assert problems == []
+    assert [t for t in timing if "ready only" in t]
+    assert _row(rows, 2, "429 responses").value == 0

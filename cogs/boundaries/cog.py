@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sqlite3
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
@@ -18,7 +18,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import guilds, timeutil, ui
-from bot.boundaries_rules import depth_label
+from bot.boundaries_rules import (
+    DEPTH_LEVELS,
+    FEATURES,
+    PAUSES,
+    BoundaryError,
+    check_quiet_hours,
+    depth_label,
+)
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import IN_SERVERS_AND_DMS, HearthError, send_ephemeral
 from bot.outbox import Message, Outcome, Tx
@@ -26,10 +33,12 @@ from bot.privacy import PersonalData
 from cogs.boundaries import logic, store
 from cogs.boundaries.views import (
     GroupView,
+    Saved,
     TimezoneAskButton,
+    TimezoneModal,
     VoteButton,
     build_panel,
-    save_timezone,
+    kindly,
     vote_view,
 )
 
@@ -71,7 +80,7 @@ class BoundariesCog(HearthCog):
     )
     async def mine(self, interaction: discord.Interaction[HearthBot]) -> None:
         await self.bot.boundaries.touch(interaction.guild_id, interaction.user.id)
-        embed, view = await build_panel(self.bot, interaction.user.id, interaction.guild_id)
+        embed, view = await build_panel(self, interaction.user.id, interaction.guild_id)
         await ui.reply(interaction, embed=embed, view=view)
 
     @boundaries_group.command(
@@ -79,7 +88,7 @@ class BoundariesCog(HearthCog):
     )
     @app_commands.describe(zone="Start typing a city, like Berlin or New York")
     async def timezone(self, interaction: discord.Interaction[HearthBot], zone: str) -> None:
-        await save_timezone(interaction, zone, None)
+        await self.save_timezone(interaction, zone, None)
 
     @timezone.autocomplete("zone")
     async def zone_autocomplete(
@@ -89,6 +98,121 @@ class BoundariesCog(HearthCog):
             app_commands.Choice(name=label, value=value)
             for label, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
         ]
+
+    # -- the panel's controls and the time zone (views only parse and show) ------------
+
+    async def save_comfort(self, guild_id: int, user_id: int, value: str) -> str:
+        if value == logic.FOLLOW:
+            depth = None
+        elif value.isdigit() and int(value) in DEPTH_LEVELS:
+            depth = int(value)
+        else:
+            raise HearthError("That isn't one of the choices — pick one from the list.")
+        with kindly():
+            await self.bot.boundaries.set_comfort_depth(guild_id, user_id, depth)
+        return logic.saved_comfort(depth)
+
+    async def save_topics(self, guild_id: int, user_id: int, values: list[str]) -> str:
+        with kindly():
+            chosen = await self.bot.boundaries.set_skipped_topics(guild_id, user_id, values)
+        return logic.saved_topics(chosen)
+
+    async def save_features(self, guild_id: int, user_id: int, values: list[str]) -> str:
+        if not set(values) <= FEATURES.keys():
+            raise HearthError("I don't know one of those — pick them from the list.")
+        b = self.bot.boundaries
+        person = await b.person(user_id)
+        # Asking for DM check-ins is asking for DMs; say so rather than leave them silent.
+        dms_on = "checkins" in values and not person.dms_allowed
+        async with b.acting(guild_id, user_id):
+            chosen = await b.set_opt_ins(guild_id, user_id, values)
+            if dms_on:
+                await b.set_dms_allowed(user_id, True)
+        return logic.saved_features(chosen, dms_on)
+
+    async def panel_action(self, guild_id: int | None, user_id: int, action: str) -> str:
+        """A button on the panel that saves at once; the line that confirms it."""
+        b = self.bot.boundaries
+        pause = action.removeprefix("pause:") if action.startswith("pause:") else None
+        if action not in ("no_quiet", "dms_on", "dms_off", "resume") and pause not in PAUSES:
+            # The panel's buttons are built from these actions; anything else changes nothing.
+            raise HearthError("That button doesn't do anything yet, sorry.")
+        async with b.acting(guild_id, user_id):
+            if action == "no_quiet":
+                await b.clear_quiet_hours(user_id)
+                return logic.SAVED_NO_QUIET
+            if action in ("dms_on", "dms_off"):
+                await b.set_dms_allowed(user_id, action == "dms_on")
+                return logic.saved_dms(action == "dms_on")
+            if action == "resume":
+                await b.resume(user_id)
+                return logic.SAVED_RESUME
+            assert pause is not None
+            until = await b.pause_for(user_id, pause)
+            return logic.saved_pause(until)
+
+    async def save_quiet_hours(
+        self, guild_id: int | None, user_id: int, start: time, end: time, zone_text: str | None
+    ) -> str:
+        b = self.bot.boundaries
+        with kindly():
+            check_quiet_hours(start, end)
+            zone = timeutil.resolve_timezone(zone_text) if zone_text is not None else None
+            zone = zone or await b.timezone_of(user_id)
+            if zone is None:  # set between opening the modal and now? ask plainly
+                raise BoundaryError(
+                    "I need your time zone first — set it with `/boundaries timezone`."
+                )
+        async with b.acting(guild_id, user_id):
+            await b.set_quiet_hours(user_id, start, end, timezone=zone)
+        return logic.saved_quiet(start, end, zone)
+
+    async def ask_timezone(
+        self, interaction: discord.Interaction[Any], *, on_saved: Saved | None = None
+    ) -> None:
+        """The time-zone form ("Set my time zone" on any practice's message, or the panel)."""
+        current = await self.bot.boundaries.timezone_of(interaction.user.id)
+        await interaction.response.send_modal(
+            TimezoneModal(self, current=current, on_saved=on_saved)
+        )
+
+    async def save_timezone(
+        self, interaction: discord.Interaction[Any], zone: str, on_saved: Saved | None
+    ) -> None:
+        with kindly():
+            canonical = timeutil.resolve_timezone(zone)
+        async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id):
+            await self.bot.boundaries.set_timezone(interaction.user.id, canonical)
+        line = logic.saved_timezone(canonical, self.bot.clock.now())
+        if on_saved is not None:
+            await on_saved(interaction, line)
+        else:
+            await ui.reply(interaction, line)
+
+    async def on_vote(
+        self, interaction: discord.Interaction[Any], proposal_id: int, in_favour: bool
+    ) -> None:
+        """ "I'm in" / "Not yet" on a question about going deeper. Refusals are answered
+        directly: the common error path logs user ids, and nothing about a vote may reach a
+        log line."""
+        proposal = await store.get(self.bot.db, proposal_id)
+        if proposal is None or interaction.guild_id != proposal.guild_id:
+            await send_ephemeral(interaction, logic.VOTE_NOT_FOUND)
+            return
+        now = self.bot.clock.now()
+        if not proposal.is_open or now >= proposal.closes_at:
+            await send_ephemeral(interaction, logic.VOTE_CLOSED)
+            return
+        user_id = interaction.user.id
+        async with self.bot.boundaries.acting(proposal.guild_id, user_id):
+            await store.record_vote(self.bot.db, proposal.proposal_id, user_id, in_favour, now)
+        own_cap = None
+        if in_favour:
+            member = await self.bot.boundaries.member(proposal.guild_id, user_id)
+            own_cap = member.comfort_depth if member is not None else None
+        await ui.reply(
+            interaction, logic.vote_ack(in_favour, proposal.closes_at, own_cap, proposal.to_depth)
+        )
 
     # -- the group's pace -----------------------------------------------------------
 

@@ -1,4 +1,9 @@
-"""What people click: the private boundaries panel, its modals, and the consent buttons."""
+"""What people click: the private boundaries panel, its modals, and the consent buttons.
+
+Everything here shows and parses; every change is one call to a method of the cog
+(`BoundariesCog`), which owns the write. The panel and modals are handed the cog by
+whoever opens them; persistent buttons find it with `self.cog(interaction)`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import time
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -20,24 +25,19 @@ from bot.boundaries_rules import (
     BoundaryError,
     MemberPrefs,
     PersonPrefs,
-    check_quiet_hours,
     depth_label,
     is_paused,
 )
 from bot.cog import HearthItem, IdItem, parse_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.errors import HearthError, send_ephemeral
-from cogs.boundaries import logic, store
+from cogs.boundaries import logic
 
 if TYPE_CHECKING:
-    from bot.app import HearthBot
+    from cogs.boundaries.cog import BoundariesCog
 
 # Called with the interaction to answer and the one line that confirms a change.
 Saved = Callable[[discord.Interaction[Any], str], Awaitable[None]]
-
-
-def _bot(interaction: discord.Interaction[Any]) -> HearthBot:
-    return cast("HearthBot", interaction.client)
 
 
 @contextmanager
@@ -62,8 +62,9 @@ def _option(label: str, value: str, description: str, *, default: bool) -> disco
 
 
 async def build_panel(
-    bot: HearthBot, user_id: int, guild_id: int | None
+    cog: BoundariesCog, user_id: int, guild_id: int | None
 ) -> tuple[discord.Embed, PanelView]:
+    bot = cog.bot
     person = await bot.boundaries.person(user_id)
     member: MemberPrefs | None = None
     if guild_id is not None:
@@ -77,7 +78,7 @@ async def build_panel(
         fields=logic.panel_fields(person, member, now),
         footer=logic.PANEL_FOOTER_GUILD if member is not None else logic.PANEL_FOOTER_DM,
     )
-    return embed, PanelView(bot, user_id, guild_id, person, member)
+    return embed, PanelView(cog, user_id, guild_id, person, member)
 
 
 class DepthSelect(discord.ui.Select["PanelView"]):
@@ -159,14 +160,14 @@ class PanelView(ui.HearthView):
 
     def __init__(
         self,
-        bot: HearthBot,
+        cog: BoundariesCog,
         user_id: int,
         guild_id: int | None,
         person: PersonPrefs,
         member: MemberPrefs | None,
     ) -> None:
         super().__init__(owner_id=user_id, timeout=900)
-        self.bot = bot
+        self.cog = cog
         self.user_id = user_id
         self.guild_id = guild_id
         self.person = person
@@ -186,7 +187,7 @@ class PanelView(ui.HearthView):
                 )
             )
         self.add_item(PanelButton("Time zone…", "timezone", row=3, emoji="🕰️"))
-        if is_paused(person, bot.clock.now()):
+        if is_paused(person, cog.bot.clock.now()):
             self.add_item(PanelButton("Resume", "resume", row=4, style=discord.ButtonStyle.success))
         else:
             for key, (label, _) in PAUSES.items():
@@ -194,7 +195,7 @@ class PanelView(ui.HearthView):
 
     async def refresh(self, interaction: discord.Interaction[Any], line: str) -> None:
         """Show the saved state in place, with one line saying what changed."""
-        embed, view = await build_panel(self.bot, self.user_id, self.guild_id)
+        embed, view = await build_panel(self.cog, self.user_id, self.guild_id)
         await interaction.response.edit_message(
             content=textfit.fit(line, textfit.CONTENT), embed=embed, view=view
         )
@@ -205,64 +206,26 @@ class PanelView(ui.HearthView):
         return self.guild_id
 
     async def set_comfort(self, interaction: discord.Interaction[Any], value: str) -> None:
-        if value == logic.FOLLOW:
-            depth = None
-        elif value.isdigit() and int(value) in DEPTH_LEVELS:
-            depth = int(value)
-        else:
-            raise HearthError("That isn't one of the choices — pick one from the list.")
-        with kindly():
-            await self.bot.boundaries.set_comfort_depth(self._guild(), self.user_id, depth)
-        await self.refresh(interaction, logic.saved_comfort(depth))
+        line = await self.cog.save_comfort(self._guild(), self.user_id, value)
+        await self.refresh(interaction, line)
 
     async def set_topics(self, interaction: discord.Interaction[Any], values: list[str]) -> None:
-        with kindly():
-            chosen = await self.bot.boundaries.set_skipped_topics(
-                self._guild(), self.user_id, values
-            )
-        await self.refresh(interaction, logic.saved_topics(chosen))
+        line = await self.cog.save_topics(self._guild(), self.user_id, values)
+        await self.refresh(interaction, line)
 
     async def set_features(self, interaction: discord.Interaction[Any], values: list[str]) -> None:
-        guild_id = self._guild()
-        if not set(values) <= FEATURES.keys():
-            raise HearthError("I don't know one of those — pick them from the list.")
-        person = await self.bot.boundaries.person(self.user_id)
-        # Asking for DM check-ins is asking for DMs; say so rather than leave them silent.
-        dms_on = "checkins" in values and not person.dms_allowed
-        async with self.bot.boundaries.acting(guild_id, self.user_id):
-            chosen = await self.bot.boundaries.set_opt_ins(guild_id, self.user_id, values)
-            if dms_on:
-                await self.bot.boundaries.set_dms_allowed(self.user_id, True)
-        await self.refresh(interaction, logic.saved_features(chosen, dms_on))
+        line = await self.cog.save_features(self._guild(), self.user_id, values)
+        await self.refresh(interaction, line)
 
     async def act(self, interaction: discord.Interaction[Any], action: str) -> None:
-        b = self.bot.boundaries
         if action == "quiet":
-            person = await b.person(self.user_id)
+            person = await self.cog.bot.boundaries.person(self.user_id)
             await interaction.response.send_modal(QuietHoursModal(self, person))
             return
         if action == "timezone":
-            zone = await b.timezone_of(self.user_id)
-            await interaction.response.send_modal(
-                TimezoneModal(self.bot, current=zone, on_saved=self.refresh)
-            )
+            await self.cog.ask_timezone(interaction, on_saved=self.refresh)
             return
-        line: str
-        async with b.acting(self.guild_id, self.user_id):
-            if action == "no_quiet":
-                await b.clear_quiet_hours(self.user_id)
-                line = logic.SAVED_NO_QUIET
-            elif action in ("dms_on", "dms_off"):
-                await b.set_dms_allowed(self.user_id, action == "dms_on")
-                line = logic.saved_dms(action == "dms_on")
-            elif action == "resume":
-                await b.resume(self.user_id)
-                line = logic.SAVED_RESUME
-            elif action.startswith("pause:") and action.removeprefix("pause:") in PAUSES:
-                until = await b.pause_for(self.user_id, action.removeprefix("pause:"))
-                line = logic.saved_pause(until)
-            else:  # pragma: no cover - buttons are built from the actions above
-                raise HearthError("That button doesn't do anything yet, sorry.")
+        line = await self.cog.panel_action(self.guild_id, self.user_id, action)
         await self.refresh(interaction, line)
 
 
@@ -332,44 +295,20 @@ class QuietHoursModal(ui.HearthModal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         panel = self.panel
-        b = panel.bot.boundaries
         start, end = _read_time(self.start, "Quiet from"), _read_time(self.end, "Until")
-        with kindly():
-            check_quiet_hours(start, end)
-            zone = timeutil.resolve_timezone(self.zone.value) if self.zone is not None else None
-            zone = zone or await b.timezone_of(panel.user_id)
-            if zone is None:  # set between opening the modal and now? ask plainly
-                raise BoundaryError(
-                    "I need your time zone first — set it with `/boundaries timezone`."
-                )
-        async with b.acting(panel.guild_id, panel.user_id):
-            await b.set_quiet_hours(panel.user_id, start, end, timezone=zone)
-        await panel.refresh(interaction, logic.saved_quiet(start, end, zone))
-
-
-async def save_timezone(
-    interaction: discord.Interaction[Any], zone: str, on_saved: Saved | None
-) -> None:
-    bot = _bot(interaction)
-    with kindly():
-        canonical = timeutil.resolve_timezone(zone)
-    async with bot.boundaries.acting(interaction.guild_id, interaction.user.id):
-        await bot.boundaries.set_timezone(interaction.user.id, canonical)
-    line = logic.saved_timezone(canonical, bot.clock.now())
-    if on_saved is not None:
-        await on_saved(interaction, line)
-    else:
-        await ui.reply(interaction, line)
+        zone = self.zone.value if self.zone is not None else None
+        line = await panel.cog.save_quiet_hours(panel.guild_id, panel.user_id, start, end, zone)
+        await panel.refresh(interaction, line)
 
 
 class TimezoneModal(ui.HearthModal):
     """Type a city or zone; an unclear answer gets a short list to pick from."""
 
     def __init__(
-        self, bot: HearthBot, *, current: str | None = None, on_saved: Saved | None = None
+        self, cog: BoundariesCog, *, current: str | None = None, on_saved: Saved | None = None
     ) -> None:
         super().__init__(title="Your time zone")
-        self.bot = bot
+        self.cog = cog
         self.on_saved = on_saved
         self.zone = _ask(
             self,
@@ -382,15 +321,16 @@ class TimezoneModal(ui.HearthModal):
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         text = self.zone.value
         if _resolves(text):
-            await save_timezone(interaction, text, self.on_saved)
+            await self.cog.save_timezone(interaction, text, self.on_saved)
             return
-        matches = timeutil.timezone_choices(text, textfit.SELECT_OPTIONS, at=self.bot.clock.now())
+        now = self.cog.bot.clock.now()
+        matches = timeutil.timezone_choices(text, textfit.SELECT_OPTIONS, at=now)
         if not matches:
             raise HearthError(str(timeutil.UnknownTimezone(text)))
         await ui.reply(
             interaction,
             "A few places match — which one is yours?",
-            view=TimezonePickView(interaction.user.id, matches),
+            view=TimezonePickView(self.cog, interaction.user.id, matches),
         )
 
 
@@ -414,17 +354,19 @@ class TimezonePickSelect(discord.ui.Select["TimezonePickView"]):
         async def edit(inter: discord.Interaction[Any], line: str) -> None:
             await inter.response.edit_message(content=line, view=None)
 
-        await save_timezone(interaction, self.values[0], edit)
+        assert self.view is not None
+        await self.view.cog.save_timezone(interaction, self.values[0], edit)
 
 
 class TimezonePickView(ui.HearthView):
-    def __init__(self, owner_id: int, matches: list[tuple[str, str]]) -> None:
+    def __init__(self, cog: BoundariesCog, owner_id: int, matches: list[tuple[str, str]]) -> None:
         super().__init__(owner_id=owner_id, timeout=600)
+        self.cog = cog
         self.add_item(TimezonePickSelect(matches))
 
 
 class TimezoneAskButton(
-    HearthItem,
+    HearthItem["BoundariesCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.escape(TIMEZONE_BUTTON_ID),
 ):
@@ -451,9 +393,7 @@ class TimezoneAskButton(
         return cls()
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        current = await bot.boundaries.timezone_of(interaction.user.id)
-        await interaction.response.send_modal(TimezoneModal(bot, current=current))
+        await self.cog(interaction).ask_timezone(interaction)
 
 
 # --------------------------------------------------------------------------- group pace
@@ -493,7 +433,7 @@ def parse_vote(rest: str) -> tuple[int, bool] | None:
 
 
 class VoteButton(
-    IdItem,
+    IdItem["BoundariesCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     # Anything under the prefix reaches us, so a malformed id gets a kind word, not silence.
     template=re.compile(re.escape(VOTE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
@@ -518,6 +458,7 @@ class VoteButton(
         self.in_favour = in_favour
 
     tail_arity = 2
+    example_tail = "1:yes"
 
     @classmethod
     def parse_tail(cls, rest: str) -> tuple[int, bool] | None:
@@ -526,29 +467,10 @@ class VoteButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         # Refusals are answered directly: the common error path logs user ids, and
         # nothing about a vote may reach a log line.
-        bot = _bot(interaction)
         if self.proposal_id is None or self.in_favour is None:
             await send_ephemeral(interaction, logic.VOTE_NOT_FOUND)
             return
-        proposal = await store.get(bot.db, self.proposal_id)
-        if proposal is None or interaction.guild_id != proposal.guild_id:
-            await send_ephemeral(interaction, logic.VOTE_NOT_FOUND)
-            return
-        now = bot.clock.now()
-        if not proposal.is_open or now >= proposal.closes_at:
-            await send_ephemeral(interaction, logic.VOTE_CLOSED)
-            return
-        user_id = interaction.user.id
-        async with bot.boundaries.acting(proposal.guild_id, user_id):
-            await store.record_vote(bot.db, proposal.proposal_id, user_id, self.in_favour, now)
-        own_cap = None
-        if self.in_favour:
-            member = await bot.boundaries.member(proposal.guild_id, user_id)
-            own_cap = member.comfort_depth if member is not None else None
-        await ui.reply(
-            interaction,
-            logic.vote_ack(self.in_favour, proposal.closes_at, own_cap, proposal.to_depth),
-        )
+        await self.cog(interaction).on_vote(interaction, self.proposal_id, self.in_favour)
 
 
 def vote_view(proposal_id: int) -> discord.ui.View:

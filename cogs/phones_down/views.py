@@ -1,7 +1,7 @@
 """What people see and click: the lobby, the running card, the results, the answer modal.
 
-Buttons on channel posts are one `DynamicItem` (`hearth:pd:<action>:<challenge id>`), so
-they keep working after a restart. The item only parses its id; the cog decides, after
+Buttons on channel posts are one `IdItem` (`hearth:pd:<action>:<challenge id>`), so they
+keep working after a restart. The item only parses its id; the cog decides, after
 re-reading the challenge, whether the click may do anything.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from cogs.phones_down.cog import PhonesDownCog
 
 PRACTICE = "phones_down"
-COG_NAME = "PhonesDownCog"
 PREFIX = "hearth:pd:"
 ACTIONS = ("join", "leave", "go", "away", "answer")
 _ID = re.compile(r"(join|leave|go|away|answer):(.*)", re.DOTALL)
@@ -58,7 +57,7 @@ def parse_custom_id(rest: str) -> tuple[str, int] | None:
 
 
 class ChallengeButton(
-    IdItem,
+    IdItem["PhonesDownCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     # Everything under the prefix reaches us, so a forged or broken id gets a kind word.
     template=re.compile(re.escape(PREFIX) + r"(?P<rest>.*)", re.DOTALL),
@@ -89,17 +88,17 @@ class ChallengeButton(
         self.challenge_id = challenge_id
 
     tail_arity = 2
+    example_tail = "join:1"
 
     @classmethod
     def parse_tail(cls, rest: str) -> tuple[str, int] | None:
         return parse_custom_id(rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        cog = cast("PhonesDownCog | None", interaction.client.get_cog(COG_NAME))
-        if cog is None or self.action is None or self.challenge_id is None:
+        if self.action is None or self.challenge_id is None:
             await send_ephemeral(interaction, NOT_FOUND)
             return
-        await cog.on_button(interaction, self.action, self.challenge_id)
+        await self.cog(interaction).on_button(interaction, self.action, self.challenge_id)
 
 
 def _view(*items: discord.ui.Item[Any]) -> discord.ui.View:

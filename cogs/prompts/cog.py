@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as wall_time
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
@@ -629,6 +629,160 @@ class PromptsCog(HearthCog):
             self.bot.dispatch("hearth_retention_due", now, policy.default_days, policy.custom or {})
         finally:
             self.arm_retention()
+
+    # ------------------------------------------------------------------ clicks on a prompt
+    # The buttons, panel and modal in views.py only parse and show; these act.
+
+    async def _round_for(self, interaction: discord.Interaction[Any], round_id: int) -> store.Round:
+        """The round a click points at, re-checked: it exists and belongs to this server."""
+        found = await store.get_round(self.bot.db, round_id)
+        if found is None:
+            raise HearthError(views.GONE)
+        if interaction.guild_id != found.guild_id:
+            raise HearthError(views.FORGED)
+        return found
+
+    def _prompt_of(self, found: store.Round) -> Prompt:
+        prompt = self.bot.decks.get(found.prompt_id)
+        if prompt is None:
+            raise HearthError(
+                "That prompt has been retired from Hearth's deck, so it's closed now."
+            )
+        return prompt
+
+    async def closed_note(self, found: store.Round, user_id: int) -> str:
+        """What someone reads when they click on a prompt that has closed."""
+        if found.status == logic.REVEALED:
+            return "This one's been revealed: the answers are in the thread under the prompt."
+        if found.status == logic.QUIET:
+            mine = await store.answer_of(self.bot.db, found.round_id, user_id)
+            if mine is not None and not mine.skipped:
+                return (
+                    "Only your answer came in for this one, so I kept it private: nothing was "
+                    "shown to anyone. Thank you for answering. It matters, even when it's quiet."
+                )
+            return "This prompt has closed. A new one comes with the next weekly post."
+        return views.GONE
+
+    async def _refuse_closed(
+        self, interaction: discord.Interaction[Any], found: store.Round
+    ) -> None:
+        fresh = await store.get_round(self.bot.db, found.round_id)
+        if fresh is not None and fresh.live:
+            await ui.reply(interaction, "There's no answer of yours here to change.")
+            return
+        await ui.reply(interaction, await self.closed_note(fresh or found, interaction.user.id))
+
+    async def show_panel(
+        self, interaction: discord.Interaction[Any], found: store.Round, *, edit: bool = False
+    ) -> None:
+        mine = await store.answer_of(self.bot.db, found.round_id, interaction.user.id)
+        answer = mine if mine is not None and not mine.skipped else None
+        embed, view = views.panel(self, found, self._prompt_of(found), interaction.user.id, answer)
+        if edit:
+            await interaction.response.edit_message(embed=textfit.fit_embed(embed), view=view)
+        else:
+            await ui.reply(interaction, embed=embed, view=view)
+
+    async def on_answer_button(self, interaction: discord.Interaction[Any], round_id: int) -> None:
+        """ "Answer privately" under a prompt: the private panel (or what became of it)."""
+        found = await self._round_for(interaction, round_id)
+        if not found.live:
+            await ui.reply(interaction, await self.closed_note(found, interaction.user.id))
+            return
+        await self.show_panel(interaction, found)
+
+    async def on_skip_button(self, interaction: discord.Interaction[Any], round_id: int) -> None:
+        """ "Skip this one": no reason asked, nothing shown to anyone."""
+        found = await self._round_for(interaction, round_id)
+        user_id = interaction.user.id
+        if not found.live:
+            await ui.reply(interaction, await self.closed_note(found, user_id))
+            return
+        async with self.bot.boundaries.acting(found.guild_id, user_id):
+            result = await store.save_skip(
+                self.bot.db, found.round_id, found.guild_id, user_id, self.bot.clock.now()
+            )
+        if result == "closed":
+            fresh = await store.get_round(self.bot.db, found.round_id)
+            await ui.reply(interaction, await self.closed_note(fresh or found, user_id))
+            return
+        if result == "answered":
+            await ui.reply(
+                interaction,
+                "You've already answered this one, so I kept your answer as it is. To take it "
+                f"back, use **{render.ANSWER_LABEL}** → **Withdraw**.",
+            )
+            return
+        log.info("prompt skipped round=%s guild=%s", found.round_id, found.guild_id)
+        await ui.reply(interaction, "Skipped. No reason needed, and nobody sees who skips. 🌿")
+        await self.after_response(found)
+
+    async def on_switch_name(
+        self, interaction: discord.Interaction[Any], found: store.Round, anonymous: bool
+    ) -> None:
+        """Show or hide the person's name on their answer, from the panel."""
+        user_id = interaction.user.id
+        async with self.bot.boundaries.acting(found.guild_id, user_id):
+            changed = await store.set_anonymous(self.bot.db, found.round_id, user_id, anonymous)
+        if not changed:
+            await self._refuse_closed(interaction, found)
+            return
+        await self.show_panel(interaction, found, edit=True)
+
+    async def on_withdraw(
+        self, interaction: discord.Interaction[Any], found: store.Round, prompt: Prompt
+    ) -> None:
+        user_id = interaction.user.id
+        async with self.bot.boundaries.acting(found.guild_id, user_id):
+            body = await store.withdraw(self.bot.db, found.round_id, user_id)
+        if body is None:
+            await self._refuse_closed(interaction, found)
+            return
+        log.info("prompt answer withdrawn round=%s", found.round_id)
+        _, view = views.panel(self, found, prompt, user_id, None)
+        await interaction.response.edit_message(
+            embed=views.withdrawn_embed(prompt, body), view=view
+        )
+
+    async def on_answer(
+        self, interaction: discord.Interaction[Any], found: store.Round, anonymous: bool, raw: str
+    ) -> None:
+        """The answer modal, submitted: checked, saved privately until the reveal."""
+        try:
+            body = logic.check_answer(raw)
+        except logic.AnswerProblem as problem:
+            back = f"\n\nHere's what you wrote:\n{render.quoted_back(raw)}" if raw.strip() else ""
+            await ui.reply(interaction, f"{problem}{back}")
+            return
+        user_id = interaction.user.id
+        async with self.bot.boundaries.acting(found.guild_id, user_id):
+            saved = await store.save_answer(
+                self.bot.db,
+                found.round_id,
+                found.guild_id,
+                user_id,
+                body,
+                anonymous,
+                self.bot.clock.now(),
+            )
+        if not saved:
+            fresh = await store.get_round(self.bot.db, found.round_id)
+            note = await self.closed_note(fresh or found, user_id)
+            await ui.reply(
+                interaction,
+                f"{note}\n\nIt closed while you were writing, so here's your answer back:\n"
+                f"{render.quoted_back(body)}",
+            )
+            return
+        log.info("prompt answer saved round=%s guild=%s", found.round_id, found.guild_id)
+        shown = "without your name" if anonymous else "with your name"
+        await ui.reply(
+            interaction,
+            f"Saved, privately. Nobody sees it until the reveal, when it'll be shown {shown}. "
+            f"Until then you can edit or withdraw it from **{render.ANSWER_LABEL}**.",
+        )
+        await self.after_response(found)
 
     # ------------------------------------------------------------------ events
 

@@ -1,11 +1,11 @@
 """What people click on a weekly prompt: the two buttons on the post (they work after a
-restart), the private answer panel, and the answer modal."""
+restart), the private answer panel, and the answer modal. They only parse and show; each
+click is one call to a method of `PromptsCog`, which re-checks the round and saves."""
 
 from __future__ import annotations
 
-import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -16,10 +16,7 @@ from bot.errors import HearthError
 from cogs.prompts import logic, render, store
 
 if TYPE_CHECKING:
-    from bot.app import HearthBot
     from cogs.prompts.cog import PromptsCog
-
-log = logging.getLogger(__name__)
 
 ANSWER_PREFIX = "hearth:prompt:answer:"
 SKIP_PREFIX = "hearth:prompt:skip:"
@@ -36,56 +33,11 @@ def skip_custom_id(round_id: int) -> str:
     return f"{SKIP_PREFIX}{round_id}"
 
 
-def _bot(interaction: discord.Interaction[Any]) -> HearthBot:
-    return cast("HearthBot", interaction.client)
-
-
-def _cog(interaction: discord.Interaction[Any]) -> PromptsCog:
-    cog = _bot(interaction).get_cog("PromptsCog")
-    if cog is None:  # pragma: no cover - the cog is always loaded with its buttons
-        raise HearthError("Prompts are resting right now. Please try again in a moment.")
-    return cast("PromptsCog", cog)
-
-
-async def _round_for(interaction: discord.Interaction[Any], round_id: int | None) -> store.Round:
-    """The round a click points at, re-checked: it exists and belongs to this server."""
-    if round_id is None:
-        raise HearthError(FORGED)
-    found = await store.get_round(_bot(interaction).db, round_id)
-    if found is None:
-        raise HearthError(GONE)
-    if interaction.guild_id != found.guild_id:
-        raise HearthError(FORGED)
-    return found
-
-
-def _prompt(bot: HearthBot, found: store.Round) -> Prompt:
-    prompt = bot.decks.get(found.prompt_id)
-    if prompt is None:
-        raise HearthError("That prompt has been retired from Hearth's deck, so it's closed now.")
-    return prompt
-
-
-async def closed_note(bot: HearthBot, found: store.Round, user_id: int) -> str:
-    """What someone reads when they click on a prompt that has closed."""
-    if found.status == logic.REVEALED:
-        return "This one's been revealed: the answers are in the thread under the prompt."
-    if found.status == logic.QUIET:
-        mine = await store.answer_of(bot.db, found.round_id, user_id)
-        if mine is not None and not mine.skipped:
-            return (
-                "Only your answer came in for this one, so I kept it private: nothing was "
-                "shown to anyone. Thank you for answering. It matters, even when it's quiet."
-            )
-        return "This prompt has closed. A new one comes with the next weekly post."
-    return GONE
-
-
 # --------------------------------------------------------------------------- the post
 
 
 class AnswerButton(
-    IdItem,
+    IdItem["PromptsCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(ANSWER_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -105,16 +57,13 @@ class AnswerButton(
         self.round_id = round_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        found = await _round_for(interaction, self.round_id)
-        if not found.live:
-            await ui.reply(interaction, await closed_note(bot, found, interaction.user.id))
-            return
-        await show_panel(interaction, found)
+        if self.round_id is None:
+            raise HearthError(FORGED)
+        await self.cog(interaction).on_answer_button(interaction, self.round_id)
 
 
 class SkipButton(
-    IdItem,
+    IdItem["PromptsCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(SKIP_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -131,30 +80,9 @@ class SkipButton(
         self.round_id = round_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        found = await _round_for(interaction, self.round_id)
-        if not found.live:
-            await ui.reply(interaction, await closed_note(bot, found, interaction.user.id))
-            return
-        user_id = interaction.user.id
-        async with bot.boundaries.acting(found.guild_id, user_id):
-            result = await store.save_skip(
-                bot.db, found.round_id, found.guild_id, user_id, bot.clock.now()
-            )
-        if result == "closed":
-            fresh = await store.get_round(bot.db, found.round_id)
-            await ui.reply(interaction, await closed_note(bot, fresh or found, user_id))
-            return
-        if result == "answered":
-            await ui.reply(
-                interaction,
-                "You've already answered this one, so I kept your answer as it is. To take it "
-                f"back, use **{render.ANSWER_LABEL}** → **Withdraw**.",
-            )
-            return
-        log.info("prompt skipped round=%s guild=%s", found.round_id, found.guild_id)
-        await ui.reply(interaction, "Skipped. No reason needed, and nobody sees who skips. 🌿")
-        await _cog(interaction).after_response(found)
+        if self.round_id is None:
+            raise HearthError(FORGED)
+        await self.cog(interaction).on_skip_button(interaction, self.round_id)
 
 
 def post_view(round_id: int) -> discord.ui.View:
@@ -175,33 +103,32 @@ def quiet_view(round_id: int) -> discord.ui.View:
 # --------------------------------------------------------------------------- the panel
 
 
-async def show_panel(
-    interaction: discord.Interaction[Any], found: store.Round, *, edit: bool = False
-) -> None:
-    bot = _bot(interaction)
-    prompt = _prompt(bot, found)
-    mine = await store.answer_of(bot.db, found.round_id, interaction.user.id)
-    answer = mine if mine is not None and not mine.skipped else None
+def panel(
+    cog: PromptsCog, found: store.Round, prompt: Prompt, user_id: int, answer: store.Answer | None
+) -> tuple[discord.Embed, PanelView]:
+    """The private panel for `answer` (None: not answered yet)."""
     embed = render.panel_embed(
         prompt,
         closes_at=found.closes_at,
         body=answer.body if answer else None,
         anonymous=bool(answer and answer.anonymous),
     )
-    view = PanelView(found, prompt, interaction.user.id, answer)
-    if edit:
-        await interaction.response.edit_message(embed=textfit.fit_embed(embed), view=view)
-    else:
-        await ui.reply(interaction, embed=embed, view=view)
+    return embed, PanelView(cog, found, prompt, user_id, answer)
 
 
 class PanelView(ui.HearthView):
     """The private panel: answer with a name or anonymously; later edit, switch, withdraw."""
 
     def __init__(
-        self, found: store.Round, prompt: Prompt, owner_id: int, answer: store.Answer | None
+        self,
+        cog: PromptsCog,
+        found: store.Round,
+        prompt: Prompt,
+        owner_id: int,
+        answer: store.Answer | None,
     ) -> None:
         super().__init__(owner_id=owner_id, timeout=900)
+        self.cog = cog
         self.found = found
         self.prompt = prompt
         self.answer = answer
@@ -223,64 +150,49 @@ class PanelView(ui.HearthView):
         button.callback = callback  # type: ignore[method-assign]
         self.add_item(button)
 
+    def _modal(self, anonymous: bool, current: str | None) -> AnswerModal:
+        return AnswerModal(self.cog, self.found, self.prompt, anonymous, current)
+
     async def _named(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(AnswerModal(self.found, self.prompt, False, None))
+        await interaction.response.send_modal(self._modal(False, None))
 
     async def _anon(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(AnswerModal(self.found, self.prompt, True, None))
+        await interaction.response.send_modal(self._modal(True, None))
 
     async def _edit(self, interaction: discord.Interaction[Any]) -> None:
         assert self.answer is not None
-        await interaction.response.send_modal(
-            AnswerModal(self.found, self.prompt, self.answer.anonymous, self.answer.body)
-        )
+        await interaction.response.send_modal(self._modal(self.answer.anonymous, self.answer.body))
 
     async def _toggle(self, interaction: discord.Interaction[Any]) -> None:
         assert self.answer is not None
-        bot = _bot(interaction)
-        async with bot.boundaries.acting(self.found.guild_id, interaction.user.id):
-            changed = await store.set_anonymous(
-                bot.db, self.found.round_id, interaction.user.id, not self.answer.anonymous
-            )
-        if not changed:
-            await _refuse_closed(interaction, self.found)
-            return
-        await show_panel(interaction, self.found, edit=True)
+        await self.cog.on_switch_name(interaction, self.found, not self.answer.anonymous)
 
     async def _withdraw(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        async with bot.boundaries.acting(self.found.guild_id, interaction.user.id):
-            body = await store.withdraw(bot.db, self.found.round_id, interaction.user.id)
-        if body is None:
-            await _refuse_closed(interaction, self.found)
-            return
-        log.info("prompt answer withdrawn round=%s", self.found.round_id)
-        embed = ui.embed(
-            "Withdrawn",
-            "Your answer is gone from Hearth; nobody will see it. Here's what you wrote, in "
-            f"case you'd like to keep it:\n\n{render.quoted_back(body)}\n\n"
-            "You can still answer again before the reveal.",
-            practice=self.prompt.practice,
-        )
-        view = PanelView(self.found, self.prompt, interaction.user.id, None)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await self.cog.on_withdraw(interaction, self.found, self.prompt)
 
 
-async def _refuse_closed(interaction: discord.Interaction[Any], found: store.Round) -> None:
-    bot = _bot(interaction)
-    fresh = await store.get_round(bot.db, found.round_id)
-    if fresh is not None and fresh.live:
-        await ui.reply(interaction, "There's no answer of yours here to change.")
-        return
-    await ui.reply(interaction, await closed_note(bot, fresh or found, interaction.user.id))
+def withdrawn_embed(prompt: Prompt, body: str) -> discord.Embed:
+    return ui.embed(
+        "Withdrawn",
+        "Your answer is gone from Hearth; nobody will see it. Here's what you wrote, in "
+        f"case you'd like to keep it:\n\n{render.quoted_back(body)}\n\n"
+        "You can still answer again before the reveal.",
+        practice=prompt.practice,
+    )
 
 
 class AnswerModal(ui.HearthModal):
     def __init__(
-        self, found: store.Round, prompt: Prompt, anonymous: bool, current: str | None
+        self,
+        cog: PromptsCog,
+        found: store.Round,
+        prompt: Prompt,
+        anonymous: bool,
+        current: str | None,
     ) -> None:
         title = "Answer anonymously" if anonymous else "Answer with your name"
         super().__init__(title=title)
+        self.cog = cog
         self.found = found
         self.prompt = prompt
         self.anonymous = anonymous
@@ -295,39 +207,4 @@ class AnswerModal(ui.HearthModal):
         self.add_item(self.body)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        raw = self.body.value or ""
-        try:
-            body = logic.check_answer(raw)
-        except logic.AnswerProblem as problem:
-            back = f"\n\nHere's what you wrote:\n{render.quoted_back(raw)}" if raw.strip() else ""
-            await ui.reply(interaction, f"{problem}{back}")
-            return
-        user_id = interaction.user.id
-        async with bot.boundaries.acting(self.found.guild_id, user_id):
-            saved = await store.save_answer(
-                bot.db,
-                self.found.round_id,
-                self.found.guild_id,
-                user_id,
-                body,
-                self.anonymous,
-                bot.clock.now(),
-            )
-        if not saved:
-            fresh = await store.get_round(bot.db, self.found.round_id)
-            note = await closed_note(bot, fresh or self.found, user_id)
-            await ui.reply(
-                interaction,
-                f"{note}\n\nIt closed while you were writing, so here's your answer back:\n"
-                f"{render.quoted_back(body)}",
-            )
-            return
-        log.info("prompt answer saved round=%s guild=%s", self.found.round_id, self.found.guild_id)
-        shown = "without your name" if self.anonymous else "with your name"
-        await ui.reply(
-            interaction,
-            f"Saved, privately. Nobody sees it until the reveal, when it'll be shown {shown}. "
-            f"Until then you can edit or withdraw it from **{render.ANSWER_LABEL}**.",
-        )
-        await _cog(interaction).after_response(self.found)
+        await self.cog.on_answer(interaction, self.found, self.anonymous, self.body.value or "")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.sharing.cog import SharingCog
-
 if TYPE_CHECKING:
     from bot.app import HearthBot
 
 
 async def setup(bot: HearthBot) -> None:
+    # Imported here, not above: importing `cogs.sharing.logic` (pure rules) then
+    # never pulls in the cog, nor discord with it (tests/unit/test_architecture.py).
+    from cogs.sharing.cog import SharingCog
+
     await bot.add_cog(SharingCog(bot))

@@ -116,7 +116,7 @@ class SharingCog(HearthCog):
             )
         if prompt:
             draft = replace(draft, prompt_text=await self._suggest(draft))
-        await interaction.response.send_modal(ShareModal(draft))
+        await interaction.response.send_modal(ShareModal(self, draft))
 
     def _breath(self, user_id: int) -> str:
         when = self.bot.clock.now() + self.share_limit.retry_after(user_id)
@@ -391,7 +391,9 @@ class SharingCog(HearthCog):
         )
         shown = f"{why}{offer}\n\n{self._kept_note(draft.body)}"
         shown = textfit.fit(shown, textfit.CONTENT - 100)
-        await ui.reply(interaction, shown, view=InsteadView(draft, group_ok=group_ok, shown=shown))
+        await ui.reply(
+            interaction, shown, view=InsteadView(self, draft, group_ok=group_ok, shown=shown)
+        )
 
     # ------------------------------------------------------------------ start-up
 

@@ -4,7 +4,7 @@ share can't reach its friend."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -12,7 +12,6 @@ from bot import textfit, ui
 from cogs.sharing import logic
 
 if TYPE_CHECKING:
-    from bot.app import HearthBot
     from cogs.sharing.cog import SharingCog
 
 
@@ -32,11 +31,6 @@ class Draft:
     @property
     def in_group(self) -> bool:
         return self.visibility in (logic.NAMED, logic.ANONYMOUS)
-
-
-def _cog(interaction: discord.Interaction[Any]) -> SharingCog:
-    bot = cast("HearthBot", interaction.client)
-    return cast("SharingCog", bot.get_cog("SharingCog"))
 
 
 def share_embed(draft: Draft, *, guild_name: str | None = None) -> discord.Embed:
@@ -74,8 +68,9 @@ def modal_title(draft: Draft) -> str:
 
 
 class ShareModal(ui.HearthModal):
-    def __init__(self, draft: Draft) -> None:
+    def __init__(self, cog: SharingCog, draft: Draft) -> None:
         super().__init__(title=modal_title(draft))
+        self.cog = cog
         self.draft = draft
         self.prompt: discord.ui.TextInput[ShareModal] | None = None
         if draft.prompt_text:
@@ -107,7 +102,7 @@ class ShareModal(ui.HearthModal):
         prompt_text = self.draft.prompt_text
         if self.prompt is not None:
             prompt_text = logic.clean_prompt(self.prompt.value)
-        await _cog(interaction).send_share(
+        await self.cog.send_share(
             interaction, replace(self.draft, body=body, prompt_text=prompt_text)
         )
 
@@ -120,8 +115,9 @@ class InsteadView(ui.HearthView):
     """When a private share can't reach its friend: post it in the group instead, or keep it.
     Their words are in the message above the buttons either way, so nothing is lost."""
 
-    def __init__(self, draft: Draft, *, group_ok: bool, shown: str) -> None:
+    def __init__(self, cog: SharingCog, draft: Draft, *, group_ok: bool, shown: str) -> None:
         super().__init__(owner_id=draft.user_id, timeout=900)
+        self.cog = cog
         self.draft = draft
         self.shown = shown
         if group_ok:
@@ -139,7 +135,7 @@ class InsteadView(ui.HearthView):
         async def post(interaction: discord.Interaction[Any]) -> None:
             visibility = logic.NAMED if named else logic.ANONYMOUS
             draft = replace(self.draft, visibility=visibility, friend_id=None, friend_name=None)
-            await _cog(interaction).send_share(interaction, draft)
+            await self.cog.send_share(interaction, draft)
             self.stop()  # after answering: a stopped view no longer counts as a handler
 
         button.callback = post  # type: ignore[method-assign]

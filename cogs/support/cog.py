@@ -510,7 +510,7 @@ class SupportCog(HearthCog):
         current = await store.get_resources(self.bot.db, interaction.guild_id)
         await interaction.response.send_modal(
             views.ResourcesModal(
-                textfit.fit(current or logic.DEFAULT_RESOURCES, logic.RESOURCES_MAX)
+                self, textfit.fit(current or logic.DEFAULT_RESOURCES, logic.RESOURCES_MAX)
             )
         )
 
@@ -578,7 +578,7 @@ class SupportCog(HearthCog):
 
     async def on_note_button(self, interaction: discord.Interaction[Any], checkin_id: int) -> None:
         checkin = await self._own_checkin(interaction, checkin_id)
-        await interaction.response.send_modal(views.NoteModal(checkin_id, checkin.note))
+        await interaction.response.send_modal(views.NoteModal(self, checkin_id, checkin.note))
 
     async def on_note(
         self, interaction: discord.Interaction[Any], checkin_id: int, text: str
@@ -687,7 +687,7 @@ class SupportCog(HearthCog):
         if not await store.is_accepted(self.bot.db, owner_id, interaction.user.id):
             raise HearthError("That button is for the friends in their support circle.")
         self.bot.reach.check(interaction.user.id, owner_id)
-        await interaction.response.send_modal(views.HereModal(owner_id))
+        await interaction.response.send_modal(views.HereModal(self, owner_id))
 
     async def on_here(
         self, interaction: discord.Interaction[Any], owner_id: int, text: str

@@ -1,34 +1,28 @@
 """What people see and click: the check-in DM, the circle's DMs, and their modals.
 
-Buttons on DMs are `DynamicItem`s (they keep working after a restart). Each one parses
-its custom id strictly and hands the click to the cog, which re-checks who clicked and
-whether the thing still exists. A forged or malformed id gets a kind refusal.
+Buttons on DMs are `IdItem`s (they keep working after a restart). Each one only parses
+its custom id and hands the click to one method of the cog, which re-checks who clicked
+and whether the thing still exists. A forged or malformed id gets a kind refusal. Modals
+are given the cog by the method that opens them.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import textfit, ui
-from bot.cog import HearthItem, IdItem
+from bot.cog import IdItem, parse_id
 from bot.errors import HearthError
 from cogs.support import logic
 
 if TYPE_CHECKING:
     from cogs.support.cog import SupportCog
 
-_MOOD = re.compile(r"([1-9][0-9]{0,19}):([1-5])")
+_MOOD_TAIL = re.compile(r"(.*):([1-5])", re.DOTALL)
 FORGED = "That button doesn't look right, so I left everything as it was."
-
-
-def _cog(interaction: discord.Interaction[Any]) -> SupportCog:
-    cog = interaction.client.get_cog("SupportCog")
-    if cog is None:
-        raise HearthError("Support is taking a short break — please try again in a moment.")
-    return cast("SupportCog", cog)
 
 
 def _button(
@@ -59,10 +53,15 @@ KEEP_PREFIX = "hearth:ci:keep:"
 
 
 class MoodButton(
-    HearthItem,
+    IdItem["SupportCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(MOOD_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
+    """One of the five moods: `hearth:ci:mood:<check-in id>:<mood>`."""
+
+    tail_arity = 2
+    example_tail = "1:3"
+
     def __init__(
         self,
         checkin_id: int | None,
@@ -85,25 +84,20 @@ class MoodButton(
         self.mood = mood
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> MoodButton:
-        parsed = _MOOD.fullmatch(match["rest"])
-        if parsed is None:
-            return cls(None, None, custom_id=match[0])
-        return cls(int(parsed[1]), int(parsed[2]))
+    def parse_tail(cls, rest: str) -> tuple[int, int] | None:
+        match = _MOOD_TAIL.fullmatch(rest)
+        checkin_id = None if match is None else parse_id(match[1])
+        if match is None or checkin_id is None:
+            return None
+        return checkin_id, int(match[2])
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.checkin_id is None or self.mood is None:
             raise HearthError(FORGED)
-        await _cog(interaction).on_mood(interaction, self.checkin_id, self.mood)
+        await self.cog(interaction).on_mood(interaction, self.checkin_id, self.mood)
 
 
-class _CheckinAction(IdItem):
+class _CheckinAction(IdItem["SupportCog"]):
     """The buttons that carry only a check-in id: one refusal for forgeries."""
 
     checkin_id: int | None
@@ -126,7 +120,7 @@ class NoteButton(
         self.checkin_id = checkin_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        await _cog(interaction).on_note_button(interaction, self.checked_id())
+        await self.cog(interaction).on_note_button(interaction, self.checked_id())
 
 
 class SkipButton(
@@ -141,7 +135,7 @@ class SkipButton(
         self.checkin_id = checkin_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        await _cog(interaction).on_skip(interaction, self.checked_id())
+        await self.cog(interaction).on_skip(interaction, self.checked_id())
 
 
 class StopButton(
@@ -156,7 +150,7 @@ class StopButton(
         self.checkin_id = checkin_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        await _cog(interaction).on_stop_button(interaction, self.checked_id())
+        await self.cog(interaction).on_stop_button(interaction, self.checked_id())
 
 
 class TellButton(
@@ -176,7 +170,7 @@ class TellButton(
         self.checkin_id = checkin_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        await _cog(interaction).on_tell(interaction, self.checked_id())
+        await self.cog(interaction).on_tell(interaction, self.checked_id())
 
 
 class KeepButton(
@@ -189,7 +183,7 @@ class KeepButton(
         self.checkin_id = checkin_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        await _cog(interaction).on_keep(interaction, self.checked_id())
+        await self.cog(interaction).on_keep(interaction, self.checked_id())
 
 
 def checkin_view(checkin_id: int, selected: int | None = None) -> discord.ui.View:
@@ -224,8 +218,9 @@ def offer_view(checkin_id: int) -> discord.ui.View:
 class NoteModal(ui.HearthModal):
     """A few words for the person's own check-in; only they will ever read them."""
 
-    def __init__(self, checkin_id: int, current: str | None) -> None:
+    def __init__(self, cog: SupportCog, checkin_id: int, current: str | None) -> None:
         super().__init__(title="A few words, just for you")
+        self.cog = cog
         self.checkin_id = checkin_id
         self.words: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
             label="What's on your mind?",
@@ -238,7 +233,7 @@ class NoteModal(ui.HearthModal):
         self.add_item(self.words)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await _cog(interaction).on_note(interaction, self.checkin_id, self.words.value)
+        await self.cog.on_note(interaction, self.checkin_id, self.words.value)
 
 
 # --------------------------------------------------------------------------- the circle's DMs
@@ -249,7 +244,7 @@ HERE_PREFIX = "hearth:sc:here:"
 
 
 class AcceptButton(
-    IdItem,
+    IdItem["SupportCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(ACCEPT_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -269,11 +264,11 @@ class AcceptButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.owner_id is None:
             raise HearthError(FORGED)
-        await _cog(interaction).on_invite_answer(interaction, self.owner_id, accept=True)
+        await self.cog(interaction).on_invite_answer(interaction, self.owner_id, accept=True)
 
 
 class DeclineButton(
-    IdItem,
+    IdItem["SupportCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(DECLINE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -284,11 +279,11 @@ class DeclineButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.owner_id is None:
             raise HearthError(FORGED)
-        await _cog(interaction).on_invite_answer(interaction, self.owner_id, accept=False)
+        await self.cog(interaction).on_invite_answer(interaction, self.owner_id, accept=False)
 
 
 class HereButton(
-    IdItem,
+    IdItem["SupportCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(HERE_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
@@ -308,7 +303,7 @@ class HereButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.owner_id is None:
             raise HearthError(FORGED)
-        await _cog(interaction).on_here_button(interaction, self.owner_id)
+        await self.cog(interaction).on_here_button(interaction, self.owner_id)
 
 
 def invite_view(owner_id: int) -> discord.ui.View:
@@ -327,8 +322,9 @@ def here_view(owner_id: int) -> discord.ui.View:
 class HereModal(ui.HearthModal):
     """An optional short note to go with an "I'm here"."""
 
-    def __init__(self, owner_id: int) -> None:
+    def __init__(self, cog: SupportCog, owner_id: int) -> None:
         super().__init__(title="Send an “I'm here”")
+        self.cog = cog
         self.owner_id = owner_id
         self.note: discord.ui.TextInput[HereModal] = discord.ui.TextInput(
             label="A short note (optional)",
@@ -340,14 +336,15 @@ class HereModal(ui.HearthModal):
         self.add_item(self.note)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await _cog(interaction).on_here(interaction, self.owner_id, self.note.value)
+        await self.cog.on_here(interaction, self.owner_id, self.note.value)
 
 
 class ResourcesModal(ui.HearthModal):
     """Admins write where people here can find help; empty goes back to Hearth's text."""
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, cog: SupportCog, current: str) -> None:
         super().__init__(title="Where to find help")
+        self.cog = cog
         self.text: discord.ui.TextInput[ResourcesModal] = discord.ui.TextInput(
             label="Shown privately at the lowest mood",
             style=discord.TextStyle.paragraph,
@@ -359,7 +356,7 @@ class ResourcesModal(ui.HearthModal):
         self.add_item(self.text)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        await _cog(interaction).on_resources(interaction, self.text.value)
+        await self.cog.on_resources(interaction, self.text.value)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

@@ -1,5 +1,5 @@
-"""Discord's global limit kept before requests leave (`bot.rest_limit`), never by 429s —
-and never in the way of answering someone."""
+"""Discord's global limit kept as requests leave (`bot.rest_limit`), never by 429s — and
+never in the way of answering someone."""
 
 from __future__ import annotations
 
@@ -43,13 +43,13 @@ async def test_answers_go_out_while_posts_wait_for_the_limit(
     bot = hearth_unstarted.bot
     welcome = await fake_discord.wait_for_message(channel)  # a new server: Hearth says hi
     opened = asyncio.Event()
-    waiting = bot.rest_limit.wait
+    waiting = bot.rest_limit.acquire
 
     async def spent() -> None:  # the second's budget is gone until `opened`
         await opened.wait()
         await waiting()
 
-    bot.rest_limit.wait = spent  # type: ignore[method-assign]
+    bot.rest_limit.acquire = spent  # type: ignore[method-assign]
     post = asyncio.create_task(bot.get_partial_messageable(channel.id).send("weekly prompt"))
 
     answer = await member.slash("hearth help")  # an interaction response: not held
@@ -64,5 +64,5 @@ async def test_answers_go_out_while_posts_wait_for_the_limit(
 
 
 async def test_the_limit_is_below_discords_with_room_to_spare() -> None:
-    # 48 in any 1.02 s: under 50 in every one-second window Discord might count.
+    # 48 arriving in any second: under 50 in every one-second window Discord might count.
     assert limits.GLOBAL_LIMIT / limits.GLOBAL_WINDOW < 50

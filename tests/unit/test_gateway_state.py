@@ -1,4 +1,5 @@
-"""bot.gateway: the gateway reader hands the loop back while thousands of servers arrive."""
+"""`bot.discord_internals.GatewayState`: the gateway reader hands the loop back while
+thousands of servers arrive."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot import gateway
+from bot import discord_internals
 from bot.app import FREEZE_EVERY, HearthBot
 from bot.config import Settings
-from bot.gateway import GatewayState
+from bot.discord_internals import GatewayState
 from tests.fakediscord.harness import TEST_DATA_KEY
 
 
@@ -70,7 +71,7 @@ async def test_a_full_buffer_of_events_still_lets_the_loop_run_between_slices(
     clock = [0.0]
     state.now = lambda: clock[0]
     log: list[str] = []
-    socket = BufferedSocket(clock, log, cost=gateway.SLICE / 3)
+    socket = BufferedSocket(clock, log, cost=discord_internals.SLICE / 3)
     state._get_websocket = lambda *a, **k: socket
     state._take_turns()
 
@@ -86,7 +87,7 @@ async def test_without_taking_turns_the_same_buffer_holds_the_loop(tmp_path: Pat
     # The measure above can fail: discord.py's own reader runs the whole buffer in one go.
     clock = [0.0]
     log: list[str] = []
-    socket = BufferedSocket(clock, log, cost=gateway.SLICE / 3)
+    socket = BufferedSocket(clock, log, cost=discord_internals.SLICE / 3)
     await _read_with_a_ticker(_state(tmp_path), socket, events=30)
     assert _longest_run(log) == 30
 
@@ -130,7 +131,7 @@ async def test_servers_arriving_after_ready_are_frozen_in_batches(
 ) -> None:
     freezes: list[int] = []
     state = _state(tmp_path, freeze_gc=True)
-    monkeypatch.setattr(gateway.gc, "freeze", lambda: freezes.append(len(state.guilds)))
+    monkeypatch.setattr(discord_internals.gc, "freeze", lambda: freezes.append(len(state.guilds)))
     state.parse_ready(_ready([]))
     try:
         for guild_id in range(1, FREEZE_EVERY * 2 + 2):

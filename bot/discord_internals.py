@@ -1,0 +1,227 @@
+"""discord.py's private API: the only module in `bot/` and `cogs/` that touches it.
+
+discord.py has no public way to do what these do. Each patch says what it touches and why
+it's needed. They were checked against discord.py `CHECKED_VERSION`'s source;
+`tests/unit/test_discord_internals.py` fails loudly when the installed discord.py is any
+other version, or a private name a patch relies on is gone. Then reread each patch against
+the new source before moving `CHECKED_VERSION`.
+
+1. `GatewayState` — the connection state (a `ConnectionState` subclass) reading the
+   gateway in turns, so thousands of servers arriving at once never stall the loop.
+2. `StateClient._get_state` — the only way to give the client that state.
+3. `has_handler` — whether a click or modal will reach anything (the view store).
+4. `cog_app_commands` — a cog's own app commands, before the cog is added.
+
+Not here because it's public: Discord's global limit rides on discord.py's `http_trace`
+option (`bot.app.rest_trace`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.state import ConnectionState
+
+CHECKED_VERSION = "2.7.1"
+
+# What the patches below rely on, for the version test: (owner, private name). Instance
+# attributes (`_get_websocket`, `_handlers`, `_hooks`, `_connection`, the view store's
+# dicts) are checked on a real bot there.
+RELIED_ON: tuple[tuple[type[Any], str], ...] = (
+    (ConnectionState, "parse_ready"),
+    (ConnectionState, "parse_resumed"),
+    (ConnectionState, "parse_guild_create"),
+    (ConnectionState, "parse_guild_delete"),
+    (ConnectionState, "_delay_ready"),
+    (ConnectionState, "_get_guild"),
+    (ConnectionState, "_add_guild_from_data"),
+    (DiscordWebSocket, "poll_event"),
+    (discord.Client, "_get_state"),
+)
+
+
+# --------------------------------------------------------------------------- 1. the state
+
+# Seconds of gateway reading before the loop gets a turn. Benchmark 4's longest stall
+# while 5,000 servers arrive: 44 ms at 15 ms slices, 22 ms at 8 (the target is 50).
+SLICE = 0.008
+
+
+class GatewayState(ConnectionState[Any]):
+    """discord.py's connection state, kept responsive when thousands of servers arrive at
+    once. discord.py reads gateway events in a loop that only hands the event loop back
+    when the socket's buffer is empty; right after connecting, that buffer holds the
+    GUILD_CREATE of every server, and heartbeats, timers and interactions wait behind all
+    of them. Three changes keep every stretch short (benchmark 4: the longest stall from
+    120 ms to about 22):
+
+    - READY's list of servers is not turned into a stub `Guild` each (5,000 in one
+      callback at 5,000 servers); each server is built from its own GUILD_CREATE moments
+      later, and its `guild_available` event is the same as before (`parse_ready`).
+    - Reading takes turns: once `SLICE` seconds have gone on gateway events without the
+      loop getting a turn, the reader yields before the next event (`_take_turns`).
+    - With `freeze_every` set (`python -m bot run`), while the servers arrive after READY
+      the objects of every `freeze_every` of them are frozen out of the garbage
+      collector's sight, so a full collection never walks thousands of servers in one go
+      (`parse_guild_create`).
+
+    Private API: the class itself (`discord.state` isn't documented), its `parse_*`
+    handlers and `_delay_ready` (overridden: discord.py has no hook inside them), and
+    `_get_websocket`, `_get_guild`, `_add_guild_from_data` (called).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._turn_started: float | None = None
+        self.now: Callable[[], float] = time.perf_counter  # tests inject their own
+        self._reader: object = None  # the websocket whose reader takes turns
+        self.freeze_every = 0
+        # Every server READY listed, available or not: the servers Hearth is in.
+        self.ready_guild_ids: frozenset[int] | None = None
+        self._new_servers = 0
+        self._arriving = False  # from READY until discord.py dispatches ready
+        super().__init__(*args, **kwargs)
+
+    def parse_ready(self, data: Any) -> None:
+        # Private: overridden to drop the stub per server (see the class docstring).
+        self._take_turns()
+        listed = data.get("guilds", ())
+        self.ready_guild_ids = frozenset(int(g["id"]) for g in listed)
+        # Unavailable stubs are skipped; the real server follows in its GUILD_CREATE.
+        servers = [g for g in listed if g.get("unavailable") is not True]
+        ready: Any = {**data, "guilds": servers}
+        self._arriving = True
+        self._new_servers = 0
+        super().parse_ready(ready)
+
+    async def _delay_ready(self) -> None:
+        # Private: the only place that knows when the start-up flood of servers is over.
+        try:
+            await super()._delay_ready()
+        finally:
+            self._arriving = False
+
+    def parse_resumed(self, data: Any) -> None:
+        self._take_turns()  # a resumed session replays what it missed, all at once
+        super().parse_resumed(data)
+
+    def parse_guild_delete(self, data: Any) -> None:
+        guild_id = int(data["id"])
+        listed = self.ready_guild_ids or frozenset()
+        if not data.get("unavailable") and guild_id in listed and self._get_guild(guild_id) is None:
+            # Removed from a server READY listed but that never became available: without
+            # the stub READY would have made, discord.py would drop this and nobody would
+            # hear that Hearth left. A stub lets it go the usual way (guild_remove).
+            stub: Any = {"id": str(guild_id), "unavailable": True}
+            self._add_guild_from_data(stub)
+        super().parse_guild_delete(data)
+
+    def parse_guild_create(self, data: Any) -> None:
+        super().parse_guild_create(data)
+        # Only in the start-up flood: freezing later would also freeze short-lived objects
+        # of the moment (panels, interactions), and any cycle among them would never go.
+        if self.freeze_every and self._arriving:
+            self._new_servers += 1
+            if self._new_servers % self.freeze_every == 0:
+                gc.freeze()
+
+    # ------------------------------------------------------------------ turns
+
+    def _take_turns(self) -> None:
+        """Make the current websocket's reader yield between slices (once per connection).
+
+        Private: discord.py's connect loop calls `ws.poll_event()` for each event and never
+        yields while the socket's buffer has more; wrapping that bound method on the
+        websocket instance is the one place a turn can be taken between events."""
+        ws = self._get_websocket()
+        if ws is None or ws is self._reader:
+            return
+        self._reader = ws
+        read_one = ws.poll_event
+
+        async def poll_event() -> None:
+            self._turn_used_up()  # starts the turn's clock if the loop just had a turn
+            await read_one()
+            if self._turn_used_up():
+                await asyncio.sleep(0)
+
+        # discord.py's connect loop calls `self.ws.poll_event()` for every event.
+        setattr(ws, "poll_event", poll_event)  # noqa: B010 (assigning a method for mypy)
+
+    def _turn_used_up(self) -> bool:
+        now = self.now()
+        if self._turn_started is None:
+            self._turn_started = now
+            # Runs at the loop's next turn, i.e. once it has had control back.
+            asyncio.get_running_loop().call_soon(self._end_turn)
+            return False
+        return now - self._turn_started >= SLICE
+
+    def _end_turn(self) -> None:
+        self._turn_started = None
+
+
+# --------------------------------------------------------------------------- 2. the client
+
+
+class StateClient(commands.Bot):
+    """A `commands.Bot` whose connection state is a `GatewayState`."""
+
+    def _get_state(self, **options: Any) -> GatewayState:
+        # Private: discord.py builds its state here (from the client's private `_handlers`
+        # and `_hooks`), in `Client.__init__`; no option chooses the class.
+        return GatewayState(
+            dispatch=self.dispatch,
+            handlers=self._handlers,
+            hooks=self._hooks,
+            http=self.http,
+            **options,
+        )
+
+    @property
+    def gateway_state(self) -> GatewayState | None:
+        # Private: the client's state lives in `_connection`, with no public accessor.
+        state = self._connection
+        return state if isinstance(state, GatewayState) else None
+
+
+# --------------------------------------------------------------------------- 3. handlers
+
+
+def has_handler(client: discord.Client, interaction: discord.Interaction[Any]) -> bool:
+    """Whether discord.py will route this click or modal to a view, modal or dynamic item.
+
+    Private: discord.py keeps no public "is this routed?" API; this reads its view store
+    (`_connection._view_store` and its `_modals`, `_dynamic_items`, `_views`)."""
+    store = client._connection._view_store
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
+    if interaction.type == discord.InteractionType.modal_submit:
+        return custom_id in store._modals
+    if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+        return True
+    key = (data.get("component_type"), custom_id)
+    message_id = interaction.message.id if interaction.message else None
+    return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
+
+
+# --------------------------------------------------------------------------- 4. commands
+
+AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
+
+
+def cog_app_commands(cog: commands.Cog) -> list[AppCommand]:
+    """The list of app commands the cog will add to the tree when it's added, to edit in
+    place (e.g. moving `/hearth …` subcommands into the core's shared group).
+
+    Private: discord.py keeps them in `__cog_app_commands__`; the public
+    `Cog.get_app_commands()` returns a copy, and editing it changes nothing."""
+    found: list[AppCommand] = cog.__cog_app_commands__
+    return found
