@@ -39,7 +39,7 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -47,7 +47,7 @@ import aiosqlite
 import discord
 from discord.http import Route
 
-from bot import crashpoints, crypto, textfit
+from bot import crashpoints, crypto, textfit, timeutil
 from bot.db import Database
 from bot.outbox_store import Op, Status, Tx, Unsaid, forget_words, prune, ts
 from bot.timeutil import UTC
@@ -298,7 +298,9 @@ class Outbox:
         return await self._add(
             tx,
             Op.DM,
-            lane=lane or f"dm:{user_id}",
+            # DMs that may wait for quiet hours keep their own order, and never hold up
+            # one the person asked for just now.
+            lane=lane or f"dm:{user_id}:{'wait' if consent else 'now'}",
             guild_id=guild_id,
             recipient=user_id,
             body=_seal(message),
@@ -486,6 +488,20 @@ class Outbox:
         await self._pick_up()
         if self._runner is None:
             self._runner = asyncio.get_running_loop().create_task(self._run(), name="outbox")
+        self._arm_prune()
+
+    def _arm_prune(self) -> None:
+        when = timeutil.next_daily(self.bot.clock.now(), PRUNE_AT, "UTC")
+        self.bot.scheduler.at(PRUNE_JOB, when, self._prune_job)
+
+    async def _prune_job(self) -> None:
+        """Settled intents keep only ids, and only for a week (what later intents of their
+        lane may still point at); then they go."""
+        try:
+            removed = await prune(self.db, self.bot.clock.now() - KEEP_SETTLED)
+            log.info("outbox pruned intents=%d", removed)
+        finally:
+            self._arm_prune()
 
     async def close(self, timeout: float = 5.0) -> None:
         """Stop starting deliveries; give those in flight `timeout` seconds to finish and
@@ -1020,6 +1036,9 @@ class Outbox:
 
 
 WAKE_JOB = "outbox:wake"
+PRUNE_JOB = "outbox:prune"
+PRUNE_AT = time(4, 10)  # UTC, a quiet hour for most of the world
+KEEP_SETTLED = timedelta(days=7)
 
 
 def _why(exc: BaseException) -> str:

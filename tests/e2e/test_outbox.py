@@ -279,3 +279,42 @@ async def test_closed_dms_mark_the_person_and_are_never_retried(room: Room) -> N
     await room.hearth.deliver()
     sends = [r for r in room.fake.requests if r.code == 50007]
     assert len(sends) == 1  # the second never reached Discord
+
+
+async def test_settled_intents_keep_ids_only_a_week(room: Room) -> None:
+    intent = await room.post("a week ago")
+    assert await room.bot.outbox.wait(intent, 2.0) is not None
+    body = await room.bot.db.fetchval("SELECT body FROM outbox WHERE intent_id = ?", (intent,))
+    assert body is None  # the words went with the message; only ids stay
+    room.hearth.advance(days=6)
+    assert await room.hearth.fire("outbox:prune")
+    assert await room.bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE intent_id = ?", (intent,))
+    room.hearth.advance(days=2)
+    assert await room.hearth.fire("outbox:prune")
+    assert not await room.bot.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE intent_id = ?", (intent,)
+    )
+    assert room.bot.scheduler.due("outbox:prune") is not None  # tomorrow too
+
+
+async def test_a_dm_waiting_for_quiet_hours_never_holds_up_one_asked_for_now(room: Room) -> None:
+    from datetime import time
+
+    bot, ana = room.bot, room.ana
+    await bot.boundaries.set_dms_allowed(ana.id, True)
+    hour = room.hearth.clock.now().hour
+    await bot.boundaries.set_quiet_hours(
+        ana.id, time((hour + 23) % 24, 0), time((hour + 2) % 24, 0), timezone="UTC"
+    )
+    async with bot.db.transaction() as tx:
+        await bot.outbox.dm(tx, user_id=ana.id, message=Message("a friend's note, later"))
+        await bot.outbox.dm(
+            tx, user_id=ana.id, message=Message("the check-in you asked for"), consent=False
+        )
+    await room.hearth.deliver()
+    assert [m.text for m in room.fake.dms_to(ana)] == ["the check-in you asked for"]
+    await room.hearth.deliver(hours=3)
+    assert [m.text for m in room.fake.dms_to(ana)] == [
+        "the check-in you asked for",
+        "a friend's note, later",
+    ]
