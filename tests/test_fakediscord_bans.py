@@ -6,27 +6,13 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
+from tests.fakediscord import FakeChannel, FakeDiscord
 from tests.fakediscord.example_bot import ExampleBot
+from tests.fakediscord.example_world import World, bot, world
 
-World = tuple[FakeGuild, FakeChannel, FakeMember, FakeMember]
+__all__ = ["bot", "world"]  # fixtures shared by the emulator's tests
+
 POST = "POST /channels/{channel_id}/messages"
-
-
-@pytest.fixture
-def world(fake_discord: FakeDiscord) -> World:
-    guild = fake_discord.add_guild("Friends")
-    chan = guild.add_text_channel("hearth")
-    alice = guild.add_member("alice", admin=True)
-    bob = guild.add_member("bob")
-    return guild, chan, alice, bob
-
-
-@pytest.fixture
-async def bot(fake_discord: FakeDiscord, world: World) -> ExampleBot:
-    client = ExampleBot()
-    await fake_discord.start_bot(client)
-    return client
 
 
 def text_channel(bot: ExampleBot, chan: FakeChannel) -> discord.TextChannel:

@@ -7,28 +7,11 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, NotPermitted
+from tests.fakediscord import FakeChannel, FakeDiscord, NotPermitted
 from tests.fakediscord.example_bot import ExampleBot
+from tests.fakediscord.example_world import World, bot, world
 
-World = tuple[FakeGuild, FakeChannel, FakeMember, FakeMember]
-
-
-@pytest.fixture
-def world(fake_discord: FakeDiscord) -> World:
-    guild = fake_discord.add_guild("Friends")
-    chan = guild.add_text_channel("hearth")
-    mods = guild.add_role("mods", manage_threads=True)
-    alice = guild.add_member("alice", roles=[mods])
-    bob = guild.add_member("bob")
-    return guild, chan, alice, bob
-
-
-@pytest.fixture
-async def bot(fake_discord: FakeDiscord, world: World) -> ExampleBot:
-    fake_discord.ratelimits.configure(message_window=0.01)
-    client = ExampleBot()
-    await fake_discord.start_bot(client)
-    return client
+__all__ = ["bot", "world"]  # fixtures shared by the emulator's tests
 
 
 async def bot_thread(
