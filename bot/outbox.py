@@ -95,6 +95,7 @@ CONCURRENCY = 16  # lanes delivering at once (Discord's global limit paces reque
 RETRY_FOR = timedelta(hours=24)
 _BACKOFF_CAP = 600.0
 _AMBIGUOUS_CAP = 60.0
+RESCAN_SECONDS = 60.0  # how often the worker looks for intents it wasn't told about
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +224,7 @@ class Outbox:
         self._lanes: dict[str, _Lane] = {}
         self._heap: list[tuple[datetime, int, str]] = []  # (due, intent, lane) of idle heads
         self._high = 0  # the highest intent id picked up
+        self._indexed: set[int] = set()  # pending intents in the lanes
         self._wake = asyncio.Event()
         self._busy = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -594,29 +596,41 @@ class Outbox:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def pick_up(self) -> None:
+    async def pick_up(self, *, everything: bool = False) -> None:
         """Look for intents written without telling the outbox (`forget_words`)."""
-        await self._pick_up()
+        await self._pick_up(everything=everything)
 
-    async def _pick_up(self) -> None:
-        """Index intents written since the last look (ids only grow)."""
+    async def _pick_up(self, *, everything: bool = False) -> None:
+        """Index intents written since the last look. Ids grow in commit order on SQLite;
+        `everything` also finds any that committed behind a later one (a database where
+        ids are handed out before commit), and runs now and then."""
         rows = await self.db.fetchall(
             "SELECT intent_id, lane, due_at FROM outbox"
             " WHERE status = 'pending' AND intent_id > ? ORDER BY intent_id",
-            (self._high,),
+            (0 if everything else self._high,),
         )
+        changed: set[str] = set()
         for row in rows:
             intent_id = int(row[0])
-            if intent_id <= self._high:
-                continue  # two pick-ups raced: the first has it
-            self._high = intent_id
-            lane = self._lanes.get(row[1])
+            if intent_id in self._indexed:
+                continue  # two pick-ups raced, or an earlier look has it
+            self._indexed.add(intent_id)
+            self._high = max(self._high, intent_id)
+            name = row[1]
+            lane = self._lanes.get(name)
             if lane is None:
-                lane = self._lanes[row[1]] = _Lane()
-            due = _dt(row[2])
-            lane.queue.append((intent_id, due))
+                lane = self._lanes[name] = _Lane()
+            if lane.queue and lane.queue[-1][0] > intent_id:
+                changed.add(name)  # found behind a later one: put it in its place below
+            lane.queue.append((intent_id, _dt(row[2])))
             if len(lane.queue) == 1 and not lane.busy:
-                heapq.heappush(self._heap, (due, intent_id, row[1]))
+                heapq.heappush(self._heap, (lane.queue[0][1], intent_id, name))
+        for name in changed:
+            lane = self._lanes[name]
+            head = [lane.queue.popleft()] if lane.busy else []
+            lane.queue = deque(head + sorted(lane.queue))
+            if not lane.busy:
+                heapq.heappush(self._heap, (lane.queue[0][1], lane.queue[0][0], name))
         if rows:
             self._wake.set()
 
@@ -644,7 +658,10 @@ class Outbox:
             if self._heap and self._busy < self.concurrency:
                 self._arm(self._heap[0][0])
             self._wake.clear()
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), RESCAN_SECONDS)
+            except TimeoutError:
+                await self._pick_up(everything=True)
 
     def _arm(self, due: datetime) -> None:
         """Wake at `due` on the bot's clock (the scheduler knows real and test time)."""
@@ -672,6 +689,7 @@ class Outbox:
             if later is None:
                 if lane.queue and lane.queue[0][0] == intent_id:
                     lane.queue.popleft()
+                self._indexed.discard(intent_id)
             elif lane.queue and lane.queue[0][0] == intent_id:
                 lane.queue[0] = (intent_id, later)
             if lane.queue:
