@@ -1,0 +1,15 @@
+"""`/repair` (practice 7, apologize and repair): a guided, private apology, a way back into
+the conversation, a pause when it's too much, and kind words to validate feelings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.repair.cog import RepairCog
+
+if TYPE_CHECKING:
+    from bot.app import HearthBot
+
+
+async def setup(bot: HearthBot) -> None:
+    await bot.add_cog(RepairCog(bot))
