@@ -71,6 +71,10 @@ def _pings(*user_ids: int) -> discord.AllowedMentions:
     return discord.AllowedMentions(users=[discord.Object(u) for u in user_ids])
 
 
+class _LimitReached(Exception):
+    """Another apology to the same friend got in first: roll this one back."""
+
+
 class RepairCog(HearthCog):
     """Practice 7: a guided, private apology; a way back into the conversation; a pause."""
 
@@ -294,11 +298,18 @@ class RepairCog(HearthCog):
         when = await bot.boundaries.next_dm_time(friend, now) or now
         held = when - now > HELD_AFTER
         guild = bot.get_guild(draft.guild_id)
-        # Taken before the write, so two quick Sends can't both slip under the limit;
-        # given back if this one never reaches the friend.
+        # Checked and taken with no pause in between, so two quick Sends can't both slip
+        # under the limit; given back if this one never reaches the friend.
+        refusal = bot.reach.refusal(sender, friend)
+        if refusal is not None:
+            return f"{refusal}\n\n{self._kept(parts)}"
         bot.reach.take(sender, friend)
         try:
             async with bot.boundaries.acting(draft.guild_id, sender) as tx:
+                # The weekly count again, inside the one write: two Sends at once queue here.
+                sent = await store.sent_between(bot.db, sender, friend)
+                if logic.next_apology_at(sent, now) is not None:
+                    raise _LimitReached
                 await bot.boundaries.set_dms_allowed(sender, True)
                 apology_id = await store.add_apology(
                     tx,
@@ -326,6 +337,10 @@ class RepairCog(HearthCog):
                     handler=DELIVERED,
                     ref=apology_id,
                 )
+        except _LimitReached:
+            bot.reach.give_back(sender, friend)
+            refusal = await self._limit_refusal(sender, friend)
+            return f"{refusal}\n\n{self._kept(parts)}"
         except BaseException:
             bot.reach.give_back(sender, friend)
             raise
@@ -337,16 +352,16 @@ class RepairCog(HearthCog):
                 "DM — and only to you. Thank you for owning it. 💛"
             )
         outcome = await bot.outbox.wait(intent, ANSWER_WAIT)
-        if outcome is None and not await store.mark_held(bot.db, apology_id):
-            outcome = await bot.outbox.wait(intent, 0)  # it settled meanwhile
-        if outcome is not None and not outcome.ok:
-            bot.reach.give_back(sender, friend)
-            return undelivered
-        if outcome is None:
+        if outcome is None and await store.mark_held(bot.db, apology_id):
             return (
                 f"Your apology is on its way to <@{friend}>, privately. If it can't be "
                 "delivered, I'll tell you by DM, with your words. Thank you for owning it. 💛"
             )
+        # Settled: the row says how (an apology that never arrived, or was stopped, is gone).
+        now_stored = await store.get_apology(bot.db, apology_id)
+        if now_stored is None or now_stored.status == logic.SENDING:
+            bot.reach.give_back(sender, friend)
+            return undelivered
         return (
             f"Delivered to <@{friend}>, privately. Their answer, if they give one, comes to "
             "you by DM — and only to you. Whatever they say, owning it took courage. 💛"

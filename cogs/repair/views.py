@@ -389,8 +389,10 @@ def reminder_message(sender_id: int) -> str:
 
 
 def follow_up_message(friend_id: int, change: str | None) -> discord.Embed:
-    body = f"It's been a week since you and {_name(friend_id)} found your way back to each other. "
-    body += "How's it going between you?"
+    body = (
+        f"It's been a week since {_name(friend_id)} answered your apology. How are things "
+        "between you?"
+    )
     if change:
         body += (
             "\n\nYou said you'd do this differently:\n"

@@ -307,17 +307,20 @@ async def test_a_block_looks_exactly_like_closed_dms_to_the_sender(world: World)
     # Ben chose not to receive Ana's apologies; Cosima's DMs are closed (Discord refuses).
     cat.close_dms()
     fake.expect_errors(50007)
-    seen: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    b = world.bot.boundaries
+    seen: dict[int, tuple[str, list[tuple[str, str]], bool]] = {}
     for attempt in range(2):  # the first time, and once Cosima is known to be unreachable
         for friend in (ben, cat):
+            await b.set_dms_allowed(ana.id, False)  # her own side changes alike, too
             preview = await world.write(ana, friend)  # the form opens alike: nothing said yet
             assert [b["label"] for b in preview.buttons] == ["Edit", "Send", "Not now"]
             start = len(fake.requests)
             said = await world.send(ana, preview)
             text = said.replace(str(friend.id), "FRIEND")
-            seen[friend.id] = (text, interaction_pattern(fake.requests[start:], friend))
+            pattern = interaction_pattern(fake.requests[start:], friend)
+            seen[friend.id] = (text, pattern, (await b.person(ana.id)).dms_allowed)
         assert seen[ben.id] == seen[cat.id], attempt
-        text, pattern = seen[ben.id]
+        text, pattern, _ = seen[ben.id]
         assert "I couldn't deliver your apology to <@FRIEND>" in text
         assert SINCERE[HAPPENED] in text  # their words come back
         assert [route for route, _ in pattern] == [
@@ -367,6 +370,54 @@ async def test_at_most_two_apologies_a_week_to_the_same_friend(world: World) -> 
     world.hearth.advance(days=7, minutes=1)
     assert "Delivered to" in await world.apologize(ana, ben)
     assert len(ben.dms()) == 3
+
+
+async def test_two_sends_at_once_cant_slip_past_the_weekly_limit(world: World) -> None:
+    import asyncio
+
+    ana, ben = world.ana, world.ben
+    assert "Delivered to" in await world.apologize(ana, ben)
+    first, second = [await world.write(ana, ben) for _ in range(2)]  # both open at once
+    said = await asyncio.gather(world.send(ana, first), world.send(ana, second))
+    assert sorted("Delivered to" in text for text in said) == [False, True]
+    [refused] = [text for text in said if "Delivered to" not in text]
+    assert "two apologies this week" in refused
+    assert SINCERE[CHANGE] in refused  # their words, back
+    assert len(ben.dms()) == 2
+    assert len(await world.apologies()) == 2
+
+
+async def test_the_reach_limit_is_shared_with_every_practice(world: World) -> None:
+    ana, cat = world.ana, world.cat
+    for _ in range(3):
+        sent = await ana.slash("support send", friend=cat)
+        assert "Sent" in (await sent.wait_followup()).text
+    refused = await ana.slash("repair apologize", friend=cat)
+    assert refused.modal is None
+    assert "a few times today already" in refused.text
+    world.hearth.advance(days=1, minutes=1)
+    assert "Delivered to" in await world.apologize(ana, cat)
+
+
+async def test_an_unfinished_apology_keeps_every_word_and_sends_nothing(world: World) -> None:
+    ana, ben = world.ana, world.ben
+    preview = await world.write(ana, ben, {**SINCERE, CHANGE: "   "})
+    assert "Could you add a few words to “what i'll do differently”" in preview.text
+    [send] = [b for b in preview.buttons if b["label"] == "Send"]
+    assert send.get("disabled") is True
+    assert SINCERE[HAPPENED] in preview.text  # what they wrote is right there
+    opened = await ana.click(preview, "Edit")
+    assert opened.modal is not None
+    assert opened.modal.field(IMPACT).value == SINCERE[IMPACT]
+    fixed = await ana.submit_modal(opened, {CHANGE: SINCERE[CHANGE]})
+    assert fixed.type == 7
+    kept = await ana.click(preview, "Not now")
+    assert kept.type == 7
+    assert "nothing was sent" in kept.text
+    assert SINCERE[CHANGE] in kept.text
+    assert not kept.buttons
+    assert ben.dms() == []
+    assert await world.apologies() == []
 
 
 async def test_who_can_receive_an_apology(world: World) -> None:
