@@ -364,7 +364,10 @@ THREAD_FAILED = (
 
 
 def guide_message(sender_id: int, friend_id: int) -> tuple[str, discord.Embed]:
-    content = f"{_name(sender_id)} {_name(friend_id)} — this thread is just for the two of you."
+    content = (
+        f"{_name(sender_id)} {_name(friend_id)} — a private thread for the two of you: only "
+        "you were added to it."
+    )
     embed = ui.embed(
         "A calm talk",
         "A few things that help:\n\n"
