@@ -1,10 +1,10 @@
 """The outbox: what Hearth says on Discord moves together with Hearth's state.
 
-Every post, DM, edit, delete, thread and reaction that follows from a change of state
-is an *intent*: a row in `outbox`, written in the same transaction as the change
-(`Outbox.post(tx, …)` and friends, inside `async with bot.db.transaction() as tx`). If
-the transaction rolls back, nothing is said; once it commits, the worker delivers it,
-whatever happens to the process meanwhile.
+Every post, DM, edit, delete, thread, reaction and thread member added that follows from
+a change of state is an *intent*: a row in `outbox`, written in the same transaction as
+the change (`Outbox.post(tx, …)` and friends, inside `async with bot.db.transaction() as
+tx`). If the transaction rolls back, nothing is said; once it commits, the worker
+delivers it, whatever happens to the process meanwhile.
 
 - **In order, per lane.** Intents of one lane (by default one channel, or one person's
   DMs) go one at a time in the order they were written; lanes run side by side.
@@ -423,6 +423,30 @@ class Outbox:
             body=crypto.seal(json.dumps({"emoji": emoji}, ensure_ascii=False)),
         )
 
+    async def add_to_thread(
+        self,
+        tx: Tx,
+        *,
+        thread_id: int,
+        user_id: int,
+        guild_id: int | None,
+        lane: str | None = None,
+        handler: str | None = None,
+        ref: int | None = None,
+    ) -> int:
+        """Add someone to a thread (a private one shows only to its members). Idempotent on
+        Discord's side; the person is the intent's recipient, so forgetting them forgets it."""
+        return await self._add(
+            tx,
+            Op.MEMBER,
+            lane=lane or f"ch:{thread_id}",
+            guild_id=guild_id,
+            channel_id=thread_id,
+            recipient=user_id,
+            handler=handler,
+            ref=ref,
+        )
+
     async def _add(
         self,
         tx: Tx,
@@ -578,6 +602,23 @@ class Outbox:
             (handler, ref),
         )
         return found is not None
+
+    async def cancel(self, tx: Tx, handler: str, ref: int) -> int:
+        """Inside a transaction: intents for this handler and id that haven't gone yet never
+        will (their handler isn't told; the caller decides what that means, in the same
+        transaction). A message made while this happened is deleted when it is recorded."""
+        now = self.bot.clock.now()
+        cur = await tx.execute(
+            "UPDATE outbox SET status = 'cancelled', body = NULL, settled_at = ?,"
+            " version = version + 1 WHERE handler = ? AND ref = ? AND status = 'pending'"
+            " RETURNING intent_id",
+            (_ts(now), handler, ref),
+        )
+        stopped = [int(row[0]) for row in await cur.fetchall()]
+        await cur.close()
+        for intent_id in stopped:
+            await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))
+        return len(stopped)
 
     def pending(self) -> int:
         return sum(len(lane.queue) for lane in self._lanes.values())
@@ -778,6 +819,15 @@ class Outbox:
                 Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), body
             )
             return int(made["id"]), channel_id
+        if op is Op.MEMBER:
+            route = Route(
+                "PUT",
+                "/channels/{channel_id}/thread-members/{user_id}",
+                channel_id=channel_id,
+                user_id=int(row["recipient_user_id"]),
+            )
+            await self._unarchived(channel_id, lambda: self._request(route))
+            return None, channel_id
         if op is not Op.THREAD:
             assert message_id is not None
             return await self._act_on(op, channel_id, message_id, body), channel_id

@@ -26,6 +26,7 @@ class Op(StrEnum):
     DELETE = "delete"
     THREAD = "thread"
     REACT = "react"
+    MEMBER = "member"  # someone added to a (private) thread
 
 
 class Status(StrEnum):
