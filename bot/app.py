@@ -29,6 +29,7 @@ from bot.errors import HearthTree, send_ephemeral
 from bot.gateway import GatewayState
 from bot.limits import GlobalRestLimit, Pacer, ReachLimiter
 from bot.outbox import Outbox
+from bot.post_actions import PostActions
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
@@ -125,6 +126,8 @@ class HearthBot(commands.Bot):
         self.reach = ReachLimiter(self.clock)
         # Everything Hearth says because its state changed goes through here (bot.outbox).
         self.outbox = Outbox(self, timeout=send_timeout)
+        # One practice's buttons under another's posts (providers register in __init__).
+        self.post_actions = PostActions(self)
         # Every practice's personal data (bot.privacy); filled once the cogs are loaded.
         self.personal_data = Registry(())
         # Owned by the core so several cogs can add `/hearth …` subcommands.
