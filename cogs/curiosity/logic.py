@@ -66,12 +66,16 @@ _SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*")
 _WORDS = re.compile(r"[^\W\d_][\w'-]*")
 
 
-def normalize(text: str) -> str:
-    """One apostrophe, no control characters, single spaces; at most MAX_CHARS."""
+def _tidy(text: str) -> str:
+    """No control characters, single spaces, at most MAX_CHARS; quotes as typed."""
     text = unicodedata.normalize("NFC", text[: MAX_CHARS * 2])
-    text = _CONTROL.sub("", text.translate(_APOSTROPHES))
-    text = _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
     return text[:MAX_CHARS]
+
+
+def normalize(text: str) -> str:
+    """`_tidy`, with one apostrophe ("don’t" → "don't"): what patterns and rewrites see."""
+    return _tidy(text).translate(_APOSTROPHES)
 
 
 def mask_quotes(text: str) -> str:
@@ -79,10 +83,11 @@ def mask_quotes(text: str) -> str:
     return _QUOTED.sub(lambda m: " " * len(m[0]), text)
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Where each sentence of `text` starts and ends (at most MAX_SENTENCES)."""
+def sentences(masked: str) -> list[tuple[int, int]]:
+    """Where each sentence starts and ends (at most MAX_SENTENCES), in a text whose quotes
+    are masked (`mask_quotes`), so a "?" inside a quote ends nothing."""
     spans: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(mask_quotes(text)):
+    for match in _SENTENCE.finditer(masked):
         if match[0].strip():
             start = match.start() + len(match[0]) - len(match[0].lstrip())
             spans.append((start, match.end()))
@@ -251,6 +256,7 @@ class Phrasing:
     noticed: str
     rewrites: tuple[str, ...]
     bare: tuple[str, ...]
+    unless: re.Pattern[str] | None = None  # right after the phrase: not critical after all
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,13 +284,37 @@ class Language:
     already: tuple[str, ...]
     deeper: Mapping[str, tuple[str, ...]]
     _words: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
+    _sets: dict[str, tuple[frozenset[str], ...]] = field(default_factory=dict, compare=False)
 
     def words(self, name: str) -> re.Pattern[str]:
-        """One of the word lists as a whole-word, any-case matcher."""
+        """One of the word lists as a whole-word, any-case matcher (for taking words out)."""
         found = self._words.get(name)
         if found is None:
             found = self._words[name] = re.compile(_choice(getattr(self, name)), re.IGNORECASE)
         return found
+
+    def count(self, name: str, text: str) -> int:
+        """How many times words of a list appear in `text` (whole words, any case).
+
+        By sets of one- to three-word runs rather than one long alternation: linear in the
+        text, whatever the list's length."""
+        sets = self._sets.get(name)
+        if sets is None:
+            entries = [tuple(e.lower().split()) for e in getattr(self, name)]
+            sets = self._sets[name] = tuple(
+                frozenset(" ".join(e) for e in entries if len(e) == n) for n in (1, 2, 3)
+            )
+        words = [w.lower() for w in _LIST_WORDS.findall(text)]
+        found = 0
+        for n, wanted in enumerate(sets, 1):
+            if wanted:
+                found += sum(
+                    1 for i in range(len(words) - n + 1) if " ".join(words[i : i + n]) in wanted
+                )
+        return found
+
+
+_LIST_WORDS = re.compile(r"[\w']+|[^\w\s]")
 
 
 def _strings(data: Mapping[str, Any], key: str, where: str, *, least: int = 1) -> tuple[str, ...]:
@@ -366,6 +396,11 @@ def load_language(path: Path) -> Language:
                 noticed=_text(entry, "noticed", where, MAX_NOTE_CHARS),
                 rewrites=_templates(entry, "rewrites", where, ("rest",)),
                 bare=_templates(entry, "bare", where, ()),
+                unless=(
+                    re.compile(r"[\s,]*" + _choice(_strings(entry, "unless", where)), re.I)
+                    if "unless" in entry
+                    else None
+                ),
             )
         )
     vocatives: list[re.Pattern[str]] = []
@@ -442,13 +477,13 @@ class WordListTone:
 
     def _counts(self, sentence: str) -> tuple[int, int]:
         lang = self.language
-        return len(lang.words("harsh").findall(sentence)), len(lang.words("warm").findall(sentence))
+        return lang.count("harsh", sentence), lang.count("warm", sentence)
 
     def harsh(self, sentence: str) -> bool:
         harsh, warm = self._counts(sentence)
         if harsh == 0 or warm >= harsh:
             return False
-        return harsh >= 2 or bool(self.language.words("addressed").search(sentence))
+        return harsh >= 2 or self.language.count("addressed", sentence) > 0
 
     def warm(self, sentence: str) -> bool:
         harsh, warm = self._counts(sentence)
@@ -517,7 +552,8 @@ def _strip_heat(text: str, lang: Language) -> str:
 def shape_tail(raw: str, tail: str, lang: Language, *, shouted: bool) -> str | None:
     """The words after a phrase, shaped for the templates: "" when nothing meaningful
     follows, None when they don't fit the phrasing (`ing` without an -ing word)."""
-    text = _strip_heat(raw, lang)
+    # More than a tail's worth of words is never used: don't spend work on it.
+    text = _strip_heat(raw[: MAX_TAIL_WORDS * 12], lang)
     text = _CLAUSE_BREAK.sub("", text)
     text = _LEADING.sub("", text)
     text = _TRAILING.sub("", text)
@@ -547,7 +583,7 @@ def shape_tail(raw: str, tail: str, lang: Language, *, shouted: bool) -> str | N
 
 
 def _softened(text: str, lang: Language) -> bool:
-    return bool(lang.words("softeners").search(text))
+    return lang.count("softeners", text) > 0
 
 
 def _lower_first(text: str) -> str:
@@ -563,6 +599,7 @@ def _find(
 ) -> tuple[Finding | None, bool]:
     """The strongest finding in one sentence (or None), and whether it shouts."""
     shouted = is_shouting(masked)
+    asked = "?" in masked
     best: Finding | None = None
     best_at = len(masked) + 1
     for phrasing in lang.phrasings:
@@ -571,6 +608,8 @@ def _find(
             if match is None:
                 continue
             raw = sentence[match.start("rest") :] if "rest" in pattern.groupindex else ""
+            if phrasing.unless is not None and phrasing.unless.match(raw):
+                continue
             slot = shape_tail(raw, phrasing.tail, lang, shouted=shouted) if raw else ""
             if slot is None:
                 continue  # the words after it don't fit this phrasing
@@ -581,7 +620,11 @@ def _find(
             weight = phrasing.weight
             if best is None or (weight, -match.start()) > (best.weight, -best_at):
                 templates = phrasing.rewrites if slot else phrasing.bare
-                lead = "" if slot else _lead(sentence[: match.start()], lang, shouted=shouted)
+                lead = (
+                    ""
+                    if slot
+                    else _lead(sentence[: match.start()], lang, shouted=shouted, asked=asked)
+                )
                 best = Finding(phrasing.id, phrasing.noticed, index, weight, templates, slot, lead)
                 best_at = match.start()
             break
@@ -604,21 +647,15 @@ def _find(
     return None, shouted
 
 
-_ASKING = re.compile(
-    r"(?:can|could|would|will|do|did|does|is|are|was|were|why|what|how|when|where|who)\b",
-    re.IGNORECASE,
-)
-
-
-def _lead(before: str, lang: Language, *, shouted: bool) -> str:
+def _lead(before: str, lang: Language, *, shouted: bool, asked: bool) -> str:
     """The words before a phrase that has nothing after it ("Do it now, you idiot" →
     "Do it now."), when they say something (two words or more); else ""."""
-    text = _TRAILING.sub("", _strip_heat(before, lang))
+    text = _TRAILING.sub("", _strip_heat(before[-MAX_TAIL_WORDS * 12 :], lang))
     words = [w for w in text.split() if w.lower().strip(",") not in lang.fillers]
     if len(words) < 2:
         return ""
     text = calm(text) if shouted else text[:1].upper() + text[1:]
-    return text + ("?" if _ASKING.match(text) else ".")
+    return text + ("?" if asked else ".")
 
 
 def _fill(finding: Finding, k: int) -> str:
@@ -635,13 +672,14 @@ def _stable(text: str) -> int:
 def read(text: str, lang: Language, tone: Tone | None = None) -> Reading:
     """What Hearth notices in `text`, and curious ways to say it."""
     tone = tone or WordListTone(lang)
-    clean = normalize(text)
+    typed = _tidy(text)
+    clean = typed.translate(_APOSTROPHES)  # one to one: positions still match
     cut = len(text.strip()) > len(clean) + 1 and len(clean) >= MAX_CHARS
-    masked_all = mask_quotes(clean)
+    masked_all = mask_quotes(typed).translate(_APOSTROPHES)
     soft = _softened(masked_all, lang)
     parts: list[tuple[str, Finding | None, bool]] = []
     findings: list[Finding] = []
-    for index, (start, end) in enumerate(sentences(clean)):
+    for index, (start, end) in enumerate(sentences(masked_all)):
         sentence, masked = clean[start:end], masked_all[start:end]
         found, shouted = _find(sentence, masked, index, lang, tone, soft)
         if found is not None:
@@ -677,7 +715,7 @@ def read(text: str, lang: Language, tone: Tone | None = None) -> Reading:
 
 def _deeper(text: str, masked: str, lang: Language) -> str | None:
     """One way to go deeper, where it fits: words to someone, with somewhere to go."""
-    if len(_WORDS.findall(text)) < 3 or not lang.words("addressed").search(masked):
+    if len(_WORDS.findall(text)) < 3 or not lang.count("addressed", masked):
         return None
     kind = "question" if "?" in text else "statement"
     options = lang.deeper[kind]
