@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import crypto
 from bot.db import Database
-from bot.privacy import Person, PersonalData, Table
+from bot.privacy import Forget, Person, PersonalData, Table
 from bot.timeutil import UTC
 
 SAME, HEAR = "same", "hear"
@@ -171,7 +171,7 @@ async def reactors(db: Database, post_id: int) -> dict[str, list[int]]:
     )
     found: dict[str, list[int]] = {r: [] for r in REACTIONS}
     for row in rows:
-        found[str(row[0])].append(int(row[1]))
+        found[str(row[0])].append(int(row[1]))  # 0: someone who has since deleted their data
     return found
 
 
@@ -284,7 +284,8 @@ PERSONAL_DATA = PersonalData(
     statement=(
         "Under revealed answers and group shares: who wrote each post (never shown, even to "
         "those who reply; kept so the writer can be told privately about a reply and see "
-        "who said “Same here” or “I hear you”), and your own “Same here” and “I hear you”. "
+        "who said “Same here” or “I hear you”), and your own “Same here” and “I hear you” "
+        "(deleting your data takes your name off them; the count under the post stays). "
         "The replies you write are posted under the post and not stored here; Hearth only "
         "remembers which messages carry your words (“Messages with your words”). A "
         "rephrasing from /curious rephrase (encrypted) is kept for a quarter of an hour so "
@@ -304,8 +305,11 @@ PERSONAL_DATA = PersonalData(
             "curiosity_reactions",
             "Your “Same here” or “I hear you” under someone's post.",
             people={
+                # The group has seen the tally: the row stays, without the person.
                 "user_id": Person(
-                    "“Same here” or “I hear you” you gave", "“Same here”s and “I hear you”s"
+                    "“Same here” or “I hear you” you gave",
+                    "“Same here”s and “I hear you”s",
+                    Forget.ANONYMISE,
                 )
             },
             when="reacted_at",

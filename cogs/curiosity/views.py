@@ -145,11 +145,17 @@ def who_text(found: dict[str, list[int]]) -> str:
     """Who is with the author, for their eyes only."""
     lines = []
     for action in REACTING:
-        people = found.get(action, [])
-        if people:
-            names = ", ".join(f"<@{p}>" for p in people[:40])
-            more = f" and {len(people) - 40} more" if len(people) > 40 else ""
-            lines.append(f"{_LOOK[action][1]} **{_LOOK[action][0]}**: {names}{more}")
+        everyone = found.get(action, [])
+        people = [p for p in everyone if p]  # 0: someone who has since deleted their data
+        if everyone:
+            shown = [f"<@{p}>" for p in people[:40]]
+            hidden = len(everyone) - len(shown)
+            if hidden:
+                shown.append(
+                    f"{hidden} more" if shown else f"{hidden} friend{'s' if hidden > 1 else ''}"
+                )
+            names = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
+            lines.append(f"{_LOOK[action][1]} **{_LOOK[action][0]}**: {names}")
     if not lines:
         return (
             "Nobody has added a “Same here” or “I hear you” yet. When someone does, you'll "

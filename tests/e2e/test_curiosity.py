@@ -199,7 +199,8 @@ async def test_curious_replies_under_a_share_thread_tallies_and_who(world: World
     await ben.click(post, "Same here · 2")
     await world.fake.until(lambda: "Same here · 1" in labels(post), what="taken back")
     assert "nervous" in post.text  # the edits touched the buttons only
-    assert post.embeds and post.embeds[0]["title"].endswith("Something shared")
+    assert post.embeds
+    assert post.embeds[0]["title"].endswith("Something shared")
 
     # Only the writer sees who: clicking a tally on your own post shows it, privately.
     who = await ana.click(post, "I hear you · 1")
@@ -336,3 +337,32 @@ async def test_help_lists_the_practice(world: World) -> None:
     assert "/curious rephrase" in helped.text
     assert "/curious card" in helped.text
     assert "Rephrase with curiosity" in helped.text
+
+
+async def test_deleting_your_data_takes_your_replies_and_name_off_the_tally(
+    world: World,
+) -> None:
+    bot = world.hearth.bot
+    post = await world.share(world.ana, "I finally booked the trip to see my gran.")
+    opened = await world.ben.click(post, "Tell me more")
+    await world.ben.submit_modal(opened, {"Your question": "Where does your gran live?"})
+    await world.fake.until(lambda: post.thread is not None, what="the thread")
+    assert post.thread is not None
+    reply = await world.fake.wait_for_message(post.thread, lambda m: "gran live" in m.text)
+    await world.ben.click(post, "Same here")
+    await world.fake.until(lambda: "Same here · 1" in labels(post), what="the tally")
+
+    asked = await world.ben.slash("privacy delete")
+    await world.ben.click(asked, "Delete everything")
+    await world.fake.until(lambda: reply.deleted, what="Ben's reply to be deleted")
+    assert (
+        await bot.db.fetchval(
+            "SELECT COUNT(*) FROM curiosity_reactions WHERE user_id = ?", (world.ben.id,)
+        )
+        == 0
+    )
+    # The group saw the tally: it still adds up, with nobody's name behind it.
+    assert labels(post)[2] == "Same here · 1"
+    who = await world.ana.click(post, "Same here · 1")
+    assert f"<@{world.ben.id}>" not in who.text
+    assert "1 friend" in who.text

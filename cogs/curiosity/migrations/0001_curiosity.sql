@@ -20,14 +20,18 @@ CREATE INDEX curiosity_posts_author ON curiosity_posts (author_user_id);
 CREATE INDEX curiosity_posts_age ON curiosity_posts (guild_id, created_at);
 
 -- "Same here" and "I hear you": one of each per person and post; a second click takes it back.
+-- Someone who deletes their data leaves a nameless row (user_id 0), so the tally under the
+-- post, which the group has seen, still adds up.
 CREATE TABLE curiosity_reactions (
-    post_id    INTEGER NOT NULL REFERENCES curiosity_posts (post_id) ON DELETE CASCADE,
-    user_id    INTEGER NOT NULL,
-    reaction   TEXT    NOT NULL CHECK (reaction IN ('same', 'hear')),
-    reacted_at TEXT    NOT NULL,
-    PRIMARY KEY (post_id, user_id, reaction)
+    reaction_id INTEGER PRIMARY KEY,
+    post_id     INTEGER NOT NULL REFERENCES curiosity_posts (post_id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL,
+    reaction    TEXT    NOT NULL CHECK (reaction IN ('same', 'hear')),
+    reacted_at  TEXT    NOT NULL
 );
 
+CREATE UNIQUE INDEX curiosity_reactions_once
+    ON curiosity_reactions (post_id, user_id, reaction) WHERE user_id != 0;
 CREATE INDEX curiosity_reactions_user ON curiosity_reactions (user_id);
 
 -- The curious rewrites of one /curious rephrase, until one is sent as a question (once) or
