@@ -232,3 +232,22 @@ def test_hostile_word_soup_reads_without_error(text: str) -> None:
     reading = logic.read(text, LANG)
     for rewrite in reading.rewrites:
         assert len(rewrite) <= logic.MAX_REWRITE_CHARS
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=3000) | _HOSTILE)
+def test_whatever_is_typed_the_panel_and_the_question_fit_discord(text: str) -> None:
+    from bot import textfit
+    from cogs.curiosity import views
+
+    reading = logic.read(text, LANG)
+    embed, view = views.panel(reading, 123456789 if reading.critical else None)
+    assert len(embed.description or "") <= textfit.EMBED_DESCRIPTION
+    assert textfit.embed_length(embed) <= textfit.EMBED_TOTAL
+    assert (view is not None) == reading.critical
+    if view is not None:
+        assert len(view.children) == len(reading.rewrites)
+    for rewrite in reading.rewrites:
+        said = views.question_message(2**63 - 1, rewrite)
+        assert len(said) <= textfit.CONTENT
+        assert rewrite in said  # fits whole: nothing cut from what they chose
