@@ -107,17 +107,21 @@ class Message:
     view: discord.ui.View | None = None  # persistent items only (DynamicItem)
     mentions: discord.AllowedMentions | None = None  # only where a ping is the point
     reply_to: int | None = None  # a message in the same channel
+    # An edit that changes only what it carries (another practice's buttons on a post,
+    # `bot.post_actions`): Discord keeps the content, embeds or components it leaves out.
+    partial: bool = False
 
     def payload(self, *, edit: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {}
+        whole = edit and not self.partial
         if self.content is not None:
             body["content"] = textfit.fit(self.content, textfit.CONTENT)
         embeds = textfit.fit_embeds(self.embeds) if self.embeds else []
-        if embeds or edit:
+        if embeds or whole:
             body["embeds"] = [e.to_dict() for e in embeds]
         if self.view is not None:
             body["components"] = self.view.to_components()
-        elif edit:
+        elif whole:
             body["components"] = []
         # Always explicit: an edit without it is re-parsed with Discord's defaults.
         allowed = discord.AllowedMentions.none()
