@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import discord
 
-from bot.cog import IdItem, parse_id
+from bot.cog import CogT, IdItem, parse_id
 from bot.outbox import Message, Tx
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def action_custom_id(prefix: str, action: str, post_id: int) -> str:
     return f"{prefix}{action}:{post_id}"
 
 
-class PostActionItem(IdItem):
+class PostActionItem(IdItem[CogT]):
     """A provider's button on a post. The custom id's tail is `<action>:<post id>`; a
     subclass names its `actions` and its template (`re.escape(prefix) + (?P<rest>.*)`), and
     takes `(action, post_id, *, custom_id=None)`. A tail that isn't one of its actions and
@@ -186,6 +186,13 @@ class PostActionItem(IdItem):
 
     tail_arity: ClassVar[int] = 2
     actions: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.actions:  # a well-formed tail, for the forgery test
+            cls.example_tail = f"{cls.actions[0]}:1"
+
     _TAIL: ClassVar[re.Pattern[str]] = re.compile(r"([a-z]{1,16}):(.*)", re.DOTALL)
 
     @classmethod

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.curiosity.cog import CuriosityCog
-
 if TYPE_CHECKING:
     from bot.app import HearthBot
 
 
 async def setup(bot: HearthBot) -> None:
+    # Imported here, not above: importing `cogs.curiosity.logic` (pure rules) then never
+    # pulls in the cog, nor discord with it (tests/unit/test_architecture.py).
+    from cogs.curiosity.cog import CuriosityCog
+
     await bot.add_cog(CuriosityCog(bot))

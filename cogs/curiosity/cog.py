@@ -245,6 +245,7 @@ class CuriosityCog(HearthCog):
             )
             await interaction.response.send_modal(
                 views.ReplyModal(
+                    self,
                     action,
                     post.post_id,
                     channel_id=message.channel.id,

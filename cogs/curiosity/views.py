@@ -9,7 +9,7 @@ its ids with the core parser, and the cog re-reads everything and decides.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
@@ -55,13 +55,6 @@ REPLY_LINES: dict[str, str] = {
 MAX_REPLY_CHARS = 1000
 
 
-def _cog(interaction: discord.Interaction[Any]) -> CuriosityCog:
-    cog = interaction.client.get_cog(COG_NAME)
-    if cog is None:  # pragma: no cover - the cog is always loaded with its buttons
-        raise HearthError("Curious replies are resting right now. Please try again shortly.")
-    return cast("CuriosityCog", cog)
-
-
 def label(action: str, count: int = 0) -> str:
     """A reply button's words; a tally shows as a small count beside them."""
     words = _LOOK[action][0]
@@ -72,7 +65,7 @@ def label(action: str, count: int = 0) -> str:
 
 
 class ReplyButton(
-    PostActionItem,
+    PostActionItem["CuriosityCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     # Everything under the prefix reaches us, so a forged or broken id gets a kind word.
     template=re.compile(re.escape(REPLY_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
@@ -104,7 +97,7 @@ class ReplyButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.action is None or self.post_id is None:
             raise HearthError(FORGED)
-        await _cog(interaction).on_reply_button(interaction, self.action, self.post_id)
+        await self.cog(interaction).on_reply_button(interaction, self.action, self.post_id)
 
 
 def reply_items(post_id: int, counts: dict[str, int]) -> list[discord.ui.Item[Any]]:
@@ -115,9 +108,17 @@ class ReplyModal(ui.HearthModal):
     """A curious reply, opened with a starter the person can keep, change or replace."""
 
     def __init__(
-        self, action: str, post_id: int, *, channel_id: int, message_id: int, in_thread: bool
+        self,
+        cog: CuriosityCog,
+        action: str,
+        post_id: int,
+        *,
+        channel_id: int,
+        message_id: int,
+        in_thread: bool,
     ) -> None:
         super().__init__(title=_LOOK[action][0])
+        self.cog = cog
         self.action = action
         self.post_id = post_id
         self.channel_id = channel_id
@@ -133,7 +134,7 @@ class ReplyModal(ui.HearthModal):
         self.add_item(self.body)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await _cog(interaction).send_reply(interaction, self, self.body.value or "")
+        await self.cog.send_reply(interaction, self, self.body.value or "")
 
 
 def reply_message(action: str, user_id: int, text: str) -> str:
@@ -167,15 +168,18 @@ def who_text(found: dict[str, list[int]]) -> str:
 # --------------------------------------------------------------------------- rephrasing
 
 
+_SEND_TAIL = re.compile(r"([1-3]):(.*)", re.DOTALL)
+
+
 class SendButton(
-    IdItem,
+    IdItem["CuriosityCog"],
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(re.escape(SEND_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
 ):
     """ "Send #n as a question" on the private rephrasing panel."""
 
     tail_arity = 2
-    _TAIL = re.compile(r"([1-3]):(.*)", re.DOTALL)
+    example_tail = "1:1"
 
     def __init__(
         self, number: int | None, draft_id: int | None, *, custom_id: str | None = None
@@ -193,7 +197,7 @@ class SendButton(
 
     @classmethod
     def parse_tail(cls, rest: str) -> tuple[int, int] | None:
-        match = cls._TAIL.fullmatch(rest)
+        match = _SEND_TAIL.fullmatch(rest)
         draft_id = None if match is None else parse_id(match[2])
         if match is None or draft_id is None:
             return None
@@ -202,7 +206,7 @@ class SendButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.number is None or self.draft_id is None:
             raise HearthError(FORGED)
-        await _cog(interaction).send_draft(interaction, self.draft_id, self.number)
+        await self.cog(interaction).send_draft(interaction, self.draft_id, self.number)
 
 
 def panel(
