@@ -12,7 +12,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,25 +21,32 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Size:
-    """How big each benchmark runs. `FULL` is the issue's; `TINY` keeps the smoke test fast."""
+    """How big and how long each benchmark runs. `FULL` is the issue's (`make bench`);
+    `SHORT` the same at a minute a row, for a quick look; `TINY` keeps the smoke test fast."""
 
     name: str
-    # 1. interaction latency
-    latency_guilds: int
-    latency_interactions: int
-    latency_in_flight: int
-    latency_steady: int  # interactions in the open-loop run
-    latency_rate: float  # ...arriving this many a second
-    # 2. weekly prompt fan-out
+    # 1–4. interactions arriving at a rate (bench/load.py), each after a warm-up
+    sustained_rate: float
+    sustained_seconds: float
+    capacity_rate: float  # on one core
+    capacity_seconds: float
+    cpu_rate: float  # Hearth's mix against a plain bot's /ping
+    cpu_seconds: float
+    uptime_rate: float
+    uptime_seconds: float
+    load_warmup: float  # seconds at the rate before measuring
+    load_window: float  # seconds per reading of the bot's memory, collections and stalls
+    load_guilds: int  # at least this many servers of 20 people
+    # weekly prompt fan-out
     fanout_guilds: int
-    # 3. check-in burst
+    # check-in burst
     checkin_people: int
     checkin_quiet_people: int
-    # 4. start-up at scale
+    # start-up at scale
     startup_guilds: int
     startup_people: int
     startup_sessions: int
-    # 5. memory against a plain bot
+    # memory against a plain bot
     memory_guilds: int
     memory_small_guilds: int
     memory_members: int
@@ -50,15 +57,23 @@ class Size:
     checkin_max_spread: float | None = None
     # How long the bot idles between ready and the moment the prompts / check-ins fall due.
     lead_seconds: float = 4.0
+    # discord.py's wait for GUILD_CREATEs after READY: its default (production's) 2 s.
+    guild_ready_timeout: float = 2.0
 
 
 FULL = Size(
     name="full",
-    latency_guilds=100,
-    latency_interactions=2000,
-    latency_in_flight=50,
-    latency_steady=500,
-    latency_rate=100.0,
+    sustained_rate=50.0,
+    sustained_seconds=900.0,
+    capacity_rate=200.0,
+    capacity_seconds=900.0,
+    cpu_rate=50.0,
+    cpu_seconds=120.0,
+    uptime_rate=20.0,
+    uptime_seconds=900.0,
+    load_warmup=30.0,
+    load_window=60.0,
+    load_guilds=100,
     fanout_guilds=1000,
     checkin_people=1000,
     checkin_quiet_people=100,
@@ -72,11 +87,17 @@ FULL = Size(
 
 TINY = Size(
     name="tiny",
-    latency_guilds=4,
-    latency_interactions=40,
-    latency_in_flight=10,
-    latency_steady=10,
-    latency_rate=50.0,
+    sustained_rate=10.0,
+    sustained_seconds=3.0,
+    capacity_rate=10.0,
+    capacity_seconds=3.0,
+    cpu_rate=10.0,
+    cpu_seconds=3.0,
+    uptime_rate=10.0,
+    uptime_seconds=3.0,
+    load_warmup=1.0,
+    load_window=1.0,
+    load_guilds=2,
     fanout_guilds=12,
     checkin_people=12,
     checkin_quiet_people=3,
@@ -90,6 +111,20 @@ TINY = Size(
     dm_open_burst=5,
     checkin_max_spread=1.0,
     lead_seconds=1.5,
+    guild_ready_timeout=0.02,
+)
+
+# The full size's servers and people, a minute per row of load: a quick look, not figures
+# to compare with the targets (those are for 15 minutes).
+SHORT = replace(
+    FULL,
+    name="short",
+    sustained_seconds=60.0,
+    capacity_seconds=60.0,
+    cpu_seconds=30.0,
+    uptime_seconds=60.0,
+    load_warmup=10.0,
+    load_window=10.0,
 )
 
 # --------------------------------------------------------------------------- rows

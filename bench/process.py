@@ -43,6 +43,9 @@ class BotProcess:
         log_path: Path | None = None,
         data_key: str | None = None,
         count_writes: bool = False,
+        intents: str = "default",
+        guild_ready_timeout: float = 2.0,
+        cpus: set[int] | None = None,
     ) -> None:
         self.fake = fake
         self.kind = kind
@@ -54,6 +57,9 @@ class BotProcess:
         self.log_path = log_path
         self.data_key = data_key or new_data_key()
         self.count_writes = count_writes
+        self.intents = intents
+        self.guild_ready_timeout = guild_ready_timeout
+        self.cpus = cpus  # pinned to these cores (the bench's own process stays off them)
         self.proc: asyncio.subprocess.Process | None = None
         self.spawned_at = 0.0
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -83,6 +89,10 @@ class BotProcess:
             fake.token,
             "--expect-guilds",
             str(self.expect_guilds),
+            "--intents",
+            self.intents,
+            "--guild-ready-timeout",
+            repr(self.guild_ready_timeout),
         ]
         if self.database is not None:
             argv += ["--database", str(self.database)]
@@ -112,6 +122,8 @@ class BotProcess:
             env=env,
             limit=16 * 1024 * 1024,
         )
+        if self.cpus:
+            os.sched_setaffinity(self.proc.pid, self.cpus)
         self._reader = asyncio.create_task(self._read())
         self.logged_in = await self.wait_for("logged_in", timeout)
         self.ready = await self.wait_for("ready", timeout)
@@ -152,8 +164,10 @@ class BotProcess:
         await self.proc.stdin.drain()
         return await self.wait_for(reply or cmd)
 
-    async def stats(self, *, gc: bool = False) -> dict[str, Any]:
-        return await self.request("stats", gc=gc)
+    async def stats(self, *, gc: bool = False, reset: bool = False) -> dict[str, Any]:
+        """The bot's figures now; `reset` starts the next reading's stalls and collections
+        afresh (per-window figures)."""
+        return await self.request("stats", gc=gc, reset=reset)
 
     async def probe_reset(self) -> None:
         await self.request("probe_reset")

@@ -2,12 +2,17 @@
 discord.py bot with the library's default settings.
 
 Its own process so that resident memory, event-loop stalls and CPU belong to the bot
-alone (the emulator runs in the benchmark's process). It starts the bot the way the
-test harness does (`tests/fakediscord/harness.py`: `HearthBot(settings, clock=…)`, no
-5 s wait before IDENTIFY, a short `guild_ready_timeout`), then speaks JSON lines:
+alone (the emulator runs in the benchmark's process). It starts Hearth as `python -m bot
+run` does (`HearthBot(settings, freeze_gc=True)`, discord.py's own 2 s
+`guild_ready_timeout` unless told otherwise), on the benchmark's clock, then speaks JSON
+lines:
 
 - stdout: {"ev": "logged_in" | "ready" | "stats" | "closed", ...}
-- stdin: {"cmd": "stats", "gc": bool} · {"cmd": "probe_reset"} · {"cmd": "quit"}
+- stdin: {"cmd": "stats", "gc": bool, "reset": bool} · {"cmd": "probe_reset"} ·
+  {"cmd": "quit"}
+
+The plain bot (`--kind plain`) is a minimal discord.py bot as its documentation starts
+one, with one slash command, `/ping`, answered with "pong" (benchmark 3's yardstick).
 
 Nothing from tests/ is imported here: it would be counted in the bot's memory.
 """
@@ -51,6 +56,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dm-open-burst", type=int, default=None)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--count-writes", action="store_true")
+    p.add_argument(
+        "--intents",
+        choices=("default", "hearth"),
+        default="default",
+        help="the plain bot's intents: the library's defaults, or exactly Hearth's",
+    )
+    p.add_argument(
+        "--guild-ready-timeout",
+        type=float,
+        default=2.0,
+        help="seconds discord.py waits for GUILD_CREATEs after READY (its default: 2)",
+    )
     return p.parse_args(argv)
 
 
@@ -58,13 +75,7 @@ def build(args: argparse.Namespace) -> Any:
     import discord
 
     if args.kind == "plain":
-        from discord.ext import commands
-
-        # A minimal bot as the library's documentation starts one: default intents,
-        # default caches (1,000 messages, members as the intents allow).
-        return commands.Bot(
-            command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.02
-        )
+        return plain_bot(args)
 
     import importlib
     import pkgutil
@@ -93,7 +104,41 @@ def build(args: argparse.Namespace) -> Any:
         values["dm_open_burst"] = args.dm_open_burst
     clock = ShiftedClock(timedelta(seconds=args.offset)) if args.offset is not None else None
     # As `python -m bot run` starts it (bot/__main__.py).
-    return HearthBot(Settings(**values), clock=clock, freeze_gc=True, guild_ready_timeout=0.02)
+    return HearthBot(
+        Settings(**values),
+        clock=clock,
+        freeze_gc=True,
+        guild_ready_timeout=args.guild_ready_timeout,
+    )
+
+
+def plain_bot(args: argparse.Namespace) -> Any:
+    """A minimal bot as the library's documentation starts one: default caches (1,000
+    messages, members as the intents allow), the library's default intents or Hearth's,
+    and `/ping`, synced at start."""
+    import discord
+    from discord.ext import commands
+
+    if args.intents == "hearth":
+        from bot.app import intents
+
+        chosen = intents()
+    else:
+        chosen = discord.Intents.default()
+
+    class Plain(commands.Bot):
+        async def setup_hook(self) -> None:
+            await self.tree.sync()
+
+    bot = Plain(
+        command_prefix="!", intents=chosen, guild_ready_timeout=args.guild_ready_timeout
+    )
+
+    @bot.tree.command(name="ping", description="Is the bot there?")
+    async def ping(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("pong", ephemeral=True)
+
+    return bot
 
 
 class WriteCounter:
@@ -172,7 +217,7 @@ def stats(client: Any, probe: LoopProbe, writes: WriteCounter | None = None) -> 
     return data
 
 
-def object_census(top: int = 40) -> str:
+def object_census(top: int = 60) -> str:
     """Objects the collector tracks (frozen ones too), by type: count and shallow bytes."""
     counts: dict[str, list[int]] = {}
     gc.unfreeze()  # frozen objects are out of get_objects()' sight
@@ -187,6 +232,29 @@ def object_census(top: int = 40) -> str:
     lines = [f"{size / 1e6:8.2f} MB {count:9,d}  {name}" for name, (count, size) in rows]
     total = sum(size for _, size in counts.values())
     return f"{total / 1e6:.1f} MB in tracked objects (shallow)\n" + "\n".join(lines) + "\n"
+
+
+def traced_growth(baseline: Any, top: int = 25) -> str:
+    """Diagnosis (`HEARTH_BENCH_TRACEMALLOC`): the memory allocated since `baseline` that is
+    still alive, grouped by the stack that allocated it, biggest first."""
+    import tracemalloc
+
+    gc.collect()
+    import linecache
+
+    snapshot = tracemalloc.take_snapshot().filter_traces(
+        (
+            tracemalloc.Filter(False, tracemalloc.__file__),
+            tracemalloc.Filter(False, linecache.__file__),  # our own formatting, below
+        )
+    )
+    stats = snapshot.compare_to(baseline, "traceback")
+    lines = []
+    for stat in stats[:top]:
+        lines.append(f"{stat.size_diff / 1e3:10.1f} KB {stat.count_diff:+9,d} blocks")
+        lines += [f"        {line}" for line in stat.traceback.format(most_recent_first=True)]
+    total = sum(s.size_diff for s in stats)
+    return f"{total / 1e6:.2f} MB more than at ready\n" + "\n".join(lines) + "\n"
 
 
 def _write(path: str, text: str) -> None:
@@ -215,12 +283,6 @@ async def main(args: argparse.Namespace) -> None:
     if os.environ.get("HEARTH_BENCH_SLOW"):  # diagnosis only: name callbacks that stall
         asyncio.get_running_loop().slow_callback_duration = float(os.environ["HEARTH_BENCH_SLOW"])
 
-    async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
-        return None
-
-    # As the harness's `fast_startup`: no 5 s sleep before IDENTIFY, and (given to the
-    # client in `build`) a 20 ms wait for GUILD_CREATEs.
-    client.before_identify_hook = no_wait
     reader = await commands_from_stdin()
     writes = WriteCounter(client.db) if args.count_writes and args.kind == "hearth" else None
 
@@ -238,6 +300,11 @@ async def main(args: argparse.Namespace) -> None:
         connection.result()
     emit("ready", **stats(client, probe, writes))
 
+    # Diagnosis: where memory allocated since "trace_start" (after a load's warm-up) still
+    # lives, by the code that made it.
+    traced = os.environ.get("HEARTH_BENCH_TRACEMALLOC")
+    baseline: Any = None
+    census = 0
     profiler: Any = None
     while True:
         line = await reader.readline()
@@ -249,9 +316,23 @@ async def main(args: argparse.Namespace) -> None:
             if command.get("gc"):
                 gc.collect()
             emit("stats", **stats(client, probe, writes))
+            if command.get("reset"):  # the next reading covers only what comes after
+                probe.reset()
+                GC.reset()
+            census += 1
             if os.environ.get("HEARTH_BENCH_OBJECTS"):  # diagnosis: what fills the memory
                 where = f"{os.environ['HEARTH_BENCH_OBJECTS']}.{args.kind}-{len(client.guilds)}"
-                _write(where, object_census())
+                _write(f"{where}.{census}", object_census())
+            if baseline is not None:
+                _write(f"{traced}.{census}", traced_growth(baseline))
+        elif name == "trace_start":
+            if traced:
+                import tracemalloc
+
+                tracemalloc.start(int(os.environ.get("HEARTH_BENCH_TRACEMALLOC_FRAMES", "8")))
+                gc.collect()
+                baseline = tracemalloc.take_snapshot()
+            emit("trace_start")
         elif name == "probe_reset":
             probe.reset()
             GC.reset()

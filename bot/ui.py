@@ -17,6 +17,8 @@ from bot.errors import report_error
 from bot.practices import BY_KEY, HEARTH_COLOUR
 
 EMPTY = "—"
+# What someone hears when they press a control on a panel that isn't theirs.
+NOT_YOURS = "These buttons belong to someone else — use the command yourself to get your own."
 
 
 def colour_for(practice: str | None) -> int:
@@ -79,6 +81,19 @@ async def reply(
         await interaction.response.send_message(**kwargs)
 
 
+def stateless_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A panel made only of persistent items (`bot.cog.IdItem`s whose ids say whose panel
+    it is), which discord.py needn't keep: stopped before it is sent, so sending it stores
+    nothing and starts no timer — an ephemeral view would otherwise be held, with all it
+    refers to, for 15 minutes. Clicks reach the items' classes through the patterns
+    registered at start, after a restart too."""
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
 class HearthView(discord.ui.View):
     """A view whose errors reach the common handler.
 
@@ -92,10 +107,7 @@ class HearthView(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if self.owner_id is not None and interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These buttons belong to someone else — use the command yourself to get your own.",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return False
         return True
 

@@ -1,15 +1,17 @@
-"""One aiosqlite connection for the whole bot's writes, one plain connection for reads.
+"""One aiosqlite connection for the whole bot's writes; read-only connections for reads.
 
-Every write goes through `transaction()` (BEGIN IMMEDIATE). An asyncio lock
-serialises use of the write connection, so two writers never meet "database is
-locked", and a read waits for the writes queued before it.
+Every write goes through `transaction()` (BEGIN IMMEDIATE). An asyncio lock serialises
+use of the write connection, held for the transaction itself, so two writers never meet
+"database is locked".
 
-When nobody holds or waits for the lock, a read outside a transaction doesn't queue at
-all: it runs on a second, read-only connection on the event loop's own thread, which in
-WAL mode sees exactly the committed state the locked read would have seen — without
-hopping to aiosqlite's thread (a point read costs ~5 µs instead of ~190 µs and ~120 µs
-of CPU). (An in-memory database has no second connection; everything goes through the
-lock, as before.)
+Reads never queue behind writers they don't depend on. A read inside the task's own
+transaction goes through that transaction (it must see its own writes); any other read
+sees the committed state (WAL gives every connection the last commit) on a read-only
+connection, whoever is writing or waiting to: a point read (`fetchone`, `fetchval`) on
+a plain connection on the event loop's own thread (~5 µs, instead of ~190 µs hopping to
+aiosqlite's thread), a list (`fetchall`, `fetch_as`) on a second aiosqlite connection,
+so a big one never stalls the gateway. (An in-memory database has no second connection;
+everything goes through the lock.)
 """
 
 from __future__ import annotations
@@ -75,9 +77,9 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
-        self._reader: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None  # point reads, on the loop's thread
+        self._lister: aiosqlite.Connection | None = None  # lists, on a thread of its own
         self._lock = asyncio.Lock()
-        self._queued = 0  # tasks holding or waiting for the lock
         self.transactions = 0  # commits so far; benchmarks count writes per interaction
         # Run after the current transaction commits (nothing runs if it rolls back).
         self._after_commit: list[Callable[[], object]] = []
@@ -98,6 +100,7 @@ class Database:
         # isolation_level=None: we issue BEGIN ourselves, so nothing opens implicitly.
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         reader: sqlite3.Connection | None = None
+        lister: aiosqlite.Connection | None = None
         try:
             conn.row_factory = aiosqlite.Row
             for pragma in _PRAGMAS:
@@ -107,15 +110,22 @@ class Database:
                 reader.row_factory = sqlite3.Row  # the same Row class aiosqlite returns
                 for pragma in (*_PRAGMAS, "PRAGMA query_only=ON"):
                     reader.execute(pragma)
+                lister = await aiosqlite.connect(self.path, isolation_level=None)
+                lister.row_factory = aiosqlite.Row
+                for pragma in (*_PRAGMAS, "PRAGMA query_only=ON"):
+                    await lister.execute(pragma)
         except BaseException:
             # A read-only folder or a full disk fails a PRAGMA: close what was opened, or
-            # aiosqlite's thread keeps the process alive after the error.
+            # aiosqlite's threads keep the process alive after the error.
             if reader is not None:
                 reader.close()
+            if lister is not None:
+                await lister.close()
             await conn.close()
             raise
         self._conn = conn
         self._reader = reader
+        self._lister = lister
 
     async def close(self) -> None:
         if self._conn is None:
@@ -126,13 +136,25 @@ class Database:
         async with self._lock:
             conn, self._conn = self._conn, None
             reader, self._reader = self._reader, None
+            lister, self._lister = self._lister, None
             if reader is not None:
                 reader.close()
+            if lister is not None:
+                await lister.close()
             await conn.close()
 
     def in_transaction(self) -> bool:
         """Whether the current task is inside one of this database's transactions."""
         return _holder.get() == _me(self)
+
+    async def writes_settled(self) -> None:
+        """Wait until every write transaction already under way or waiting has committed.
+        Reads don't wait for other tasks' writes; a caller that must see them (a test
+        comparing the whole database before and after) waits here first."""
+        if _holder.get() == _me(self):
+            return
+        async with self._lock:
+            pass
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Call `callback` once the current transaction has committed (never if it rolls
@@ -146,16 +168,12 @@ class Database:
         if _holder.get() == _me(self):
             yield self.conn
             return
-        self._queued += 1
-        try:
-            async with self._lock:
-                token = _holder.set(_me(self))
-                try:
-                    yield self.conn
-                finally:
-                    _holder.reset(token)
-        finally:
-            self._queued -= 1
+        async with self._lock:
+            token = _holder.set(_me(self))
+            try:
+                yield self.conn
+            finally:
+                _holder.reset(token)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -182,17 +200,14 @@ class Database:
             except Exception:
                 log.exception("after-commit callback failed")
 
-    def _committed_reader(self) -> sqlite3.Connection | None:
-        """The read connection when a read needn't queue: no transaction of this task (it
-        must see its own writes) and nobody holding or waiting for the lock (a read waits
-        for the writes queued before it, as it always has)."""
-        if self._reader is None or self._queued or _holder.get() == _me(self):
-            return None
-        return self._reader
+    def _outside_my_transaction(self) -> bool:
+        """Whether a read may see the committed state: this task isn't inside one of its
+        own transactions (there it must see its own writes, so it reads through it)."""
+        return _holder.get() != _me(self)
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        reader = self._committed_reader()
-        if reader is not None:
+        reader = self._reader
+        if reader is not None and self._outside_my_transaction():
             cursor = reader.execute(sql, params)
             try:
                 return cast("aiosqlite.Row | None", cursor.fetchone())
@@ -202,8 +217,12 @@ class Database:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        # Always on aiosqlite's thread: a list can be thousands of rows (every schedule at
+        # Always on an aiosqlite thread: a list can be thousands of rows (every schedule at
         # start), and reading it on the event loop's thread would stall the gateway.
+        lister = self._lister
+        if lister is not None and self._outside_my_transaction():
+            async with lister.execute(sql, params) as cur:
+                return list(await cur.fetchall())
         async with self._use() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
@@ -242,7 +261,8 @@ class Database:
         log. Call it after the deleting transaction has committed.
 
         The checkpoint can't finish while another connection holds an older snapshot (our
-        read connection never does across an await; another process might — a backup, a
+        read connections hold one only while a read runs: the point reader never across an
+        await, the list reader for one `fetchall`; another process might — a backup, a
         `sqlite3` shell). It waits SCRUB_WAIT_MS for that, then returns False, logs a
         warning and keeps retrying in the background (SCRUB_RETRY_SECONDS, then every
         minute) until it finishes or the database closes (SQLite checkpoints on close too).

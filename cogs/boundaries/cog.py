@@ -17,12 +17,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, timeutil, ui
+from bot import guilds, textfit, timeutil, ui
 from bot.boundaries_rules import (
     DEPTH_LEVELS,
     FEATURES,
     PAUSES,
     BoundaryError,
+    MemberPrefs,
     check_quiet_hours,
     depth_label,
 )
@@ -33,12 +34,14 @@ from bot.privacy import PersonalData
 from cogs.boundaries import logic, store
 from cogs.boundaries.views import (
     GroupView,
+    PanelControl,
+    QuietHoursModal,
     Saved,
     TimezoneAskButton,
     TimezoneModal,
     VoteButton,
-    build_panel,
     kindly,
+    panel,
     vote_view,
 )
 
@@ -60,7 +63,7 @@ def close_job_id(proposal_id: int) -> str:
 
 class BoundariesCog(HearthCog):
     practice = "boundaries"
-    dynamic_items = (VoteButton, TimezoneAskButton)
+    dynamic_items = (VoteButton, TimezoneAskButton, PanelControl)
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     boundaries_group = app_commands.Group(
@@ -80,8 +83,80 @@ class BoundariesCog(HearthCog):
     )
     async def mine(self, interaction: discord.Interaction[HearthBot]) -> None:
         await self.bot.boundaries.touch(interaction.guild_id, interaction.user.id)
-        embed, view = await build_panel(self, interaction.user.id, interaction.guild_id)
+        embed, view = await self._panel(interaction.user.id, interaction.guild_id)
         await ui.reply(interaction, embed=embed, view=view)
+
+    async def _panel(
+        self, user_id: int, guild_id: int | None
+    ) -> tuple[discord.Embed, discord.ui.View]:
+        b = self.bot.boundaries
+        person = await b.person(user_id)
+        member: MemberPrefs | None = None
+        if guild_id is not None:
+            # The caller touched them, so the row exists; the defaults cover a lost race.
+            member = await b.member(guild_id, user_id) or MemberPrefs(guild_id, user_id)
+        return panel(guild_id, person, member, self.bot.clock.now())
+
+    async def refresh_panel(
+        self, interaction: discord.Interaction[Any], guild_id: int | None, line: str
+    ) -> None:
+        """Show someone's saved boundaries in place, with one line saying what changed."""
+        embed, view = await self._panel(interaction.user.id, guild_id)
+        await interaction.response.edit_message(
+            content=textfit.fit(line, textfit.CONTENT), embed=embed, view=view
+        )
+
+    async def on_panel(
+        self,
+        interaction: discord.Interaction[Any],
+        action: str,
+        guild_id: int | None,
+        values: list[str],
+    ) -> None:
+        """A control on a boundaries panel. The panel keeps nothing: which server it belongs
+        to comes from its id and must be where it was pressed; it changes the boundaries of
+        whoever pressed it."""
+        if interaction.guild_id != guild_id:
+            await send_ephemeral(interaction, ui.NOT_YOURS)
+            return
+        owner_id = interaction.user.id
+
+        async def saved(inter: discord.Interaction[Any], line: str) -> None:
+            await self.refresh_panel(inter, guild_id, line)
+
+        if action == "quiet":
+            person = await self.bot.boundaries.person(owner_id)
+            await interaction.response.send_modal(QuietHoursModal(self, guild_id, person))
+            return
+        if action == "timezone":
+            await self.ask_timezone(interaction, on_saved=saved)
+            return
+        if action in ("depth", "topics", "features"):
+            if guild_id is None:  # the per-server controls only exist in a server panel
+                raise HearthError(
+                    "That one is set inside a server — open `/boundaries mine` there."
+                )
+            if action == "depth":
+                line = await self.save_comfort(guild_id, owner_id, values[0] if values else "")
+            elif action == "topics":
+                line = await self.save_topics(guild_id, owner_id, values)
+            else:
+                line = await self.save_features(guild_id, owner_id, values)
+        else:
+            line = await self.panel_action(guild_id, owner_id, action)
+        await saved(interaction, line)
+
+    async def on_quiet_hours(
+        self,
+        interaction: discord.Interaction[Any],
+        guild_id: int | None,
+        start: time,
+        end: time,
+        zone_text: str | None,
+    ) -> None:
+        """The quiet-hours form from the panel, submitted: saved, and the panel shown."""
+        line = await self.save_quiet_hours(guild_id, interaction.user.id, start, end, zone_text)
+        await self.refresh_panel(interaction, guild_id, line)
 
     @boundaries_group.command(
         name="timezone", description="Tell Hearth your time zone, so quiet hours follow your clock"
@@ -133,7 +208,7 @@ class BoundariesCog(HearthCog):
     async def panel_action(self, guild_id: int | None, user_id: int, action: str) -> str:
         """A button on the panel that saves at once; the line that confirms it."""
         b = self.bot.boundaries
-        pause = action.removeprefix("pause:") if action.startswith("pause:") else None
+        pause = action.removeprefix("pause.") if action.startswith("pause.") else None
         if action not in ("no_quiet", "dms_on", "dms_off", "resume") and pause not in PAUSES:
             # The panel's buttons are built from these actions; anything else changes nothing.
             raise HearthError("That button doesn't do anything yet, sorry.")

@@ -1,8 +1,10 @@
 """What people click: the private boundaries panel, its modals, and the consent buttons.
 
 Everything here shows and parses; every change is one call to a method of the cog
-(`BoundariesCog`), which owns the write. The panel and modals are handed the cog by
-whoever opens them; persistent buttons find it with `self.cog(interaction)`.
+(`BoundariesCog`), which owns the write. The panel's controls are persistent items whose
+ids say whose panel it is (`PanelControl`), so no view is kept per panel; modals are
+handed the cog by whoever opens them; persistent buttons find it with
+`self.cog(interaction)`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import time
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -49,28 +51,164 @@ def kindly() -> Iterator[None]:
         raise HearthError(str(exc)) from None
 
 
-def _option(label: str, value: str, description: str, *, default: bool) -> discord.SelectOption:
-    return discord.SelectOption(
-        label=textfit.one_line(label, textfit.OPTION_LABEL),
-        value=value,
-        description=textfit.one_line(description, textfit.OPTION_DESCRIPTION),
-        default=default,
+# --------------------------------------------------------------------------- the panel
+
+# hearth:bd:panel:<action>[:<server id>] — what a control does and in which server, so the
+# panel holds nothing between clicks (and keeps working after a restart). It always acts on
+# the boundaries of whoever presses it, so no person's id is needed, and none is sent:
+# nothing Hearth sends may tie a person to a setting (or a vote) but their own screen.
+PANEL_PREFIX = "hearth:bd:panel:"
+_PANEL_ID = re.compile(r"([a-z_]+(?:\.[a-z_]+)?)(?::(.*))?", re.DOTALL)
+
+
+def panel_custom_id(action: str, guild_id: int | None) -> str:
+    where = f":{guild_id}" if guild_id is not None else ""
+    return f"{PANEL_PREFIX}{action}{where}"
+
+
+def parse_panel_id(rest: str) -> tuple[str, int | None] | None:
+    """(action, server id or None in DMs) from what follows the prefix; None if it's
+    malformed."""
+    match = _PANEL_ID.fullmatch(rest)
+    if match is None:
+        return None
+    guild_id = parse_id(match[2]) if match[2] is not None else None
+    if match[2] is not None and guild_id is None:
+        return None
+    return match[1], guild_id
+
+
+class PanelControl(
+    IdItem["BoundariesCog"],
+    discord.ui.DynamicItem[discord.ui.Item[Any]],
+    # Everything under the prefix reaches us, so a forged id gets a kind word.
+    template=re.compile(re.escape(PANEL_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
+):
+    """A button or select on someone's boundaries panel. Its id says what it does and in
+    which server; the cog checks the server against where it was pressed, and changes the
+    boundaries of whoever pressed it. No view is kept per panel: one that was answered or
+    left open holds nothing."""
+
+    tail_arity = 2
+    example_tail = "dms_off:1"
+
+    def __init__(
+        self,
+        action: str | None,
+        guild_id: int | None,
+        *,
+        custom_id: str | None = None,
+        item: discord.ui.Item[Any] | None = None,
+    ) -> None:
+        if item is None:
+            item = discord.ui.Button(label="Boundaries", custom_id=custom_id)
+        super().__init__(item)
+        self.action = action
+        self.guild_id = guild_id
+
+    @classmethod
+    def parse_tail(cls, rest: str) -> tuple[str, int | None] | None:
+        return parse_panel_id(rest)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PanelControl:
+        parsed = cls.parse_tail(match["rest"]) or (None, None)
+        custom_id = match[0][: textfit.CUSTOM_ID]
+        # A fresh item of the clicked kind; the select's chosen values arrive on it.
+        clicked: discord.ui.Item[Any] = (
+            discord.ui.Select(custom_id=custom_id)
+            if isinstance(item, discord.ui.Select)
+            else discord.ui.Button(label="Boundaries", custom_id=custom_id)
+        )
+        return cls(*parsed, item=clicked)
+
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+        if self.action is None:
+            await send_ephemeral(interaction, ui.NOT_YOURS)
+            return
+        values = list(self.item.values) if isinstance(self.item, discord.ui.Select) else []
+        await self.cog(interaction).on_panel(interaction, self.action, self.guild_id, values)
+
+
+def _option(label: str, value: str, description: str) -> tuple[str, str, str]:
+    """A select option's words, fitted once: they are the same for everyone."""
+    return (
+        textfit.one_line(label, textfit.OPTION_LABEL),
+        value,
+        textfit.one_line(description, textfit.OPTION_DESCRIPTION),
     )
 
 
-# --------------------------------------------------------------------------- the panel
+_DEPTHS = (
+    _option(logic.FOLLOW_LABEL, logic.FOLLOW, logic.FOLLOW_HINT),
+    *(_option(depth_label(d), str(d), level.hint) for d, level in DEPTH_LEVELS.items()),
+)
+_FEATURES = tuple(_option(label, key, FEATURE_HINTS[key]) for key, label in FEATURES.items())
+_TOPICS = tuple((label, key) for key, label in SENSITIVE_TOPICS.items())
 
 
-async def build_panel(
-    cog: BoundariesCog, user_id: int, guild_id: int | None
-) -> tuple[discord.Embed, PanelView]:
-    bot = cog.bot
-    person = await bot.boundaries.person(user_id)
-    member: MemberPrefs | None = None
-    if guild_id is not None:
-        # The caller touched them, so the row exists; the defaults cover a lost race.
-        member = await bot.boundaries.member(guild_id, user_id) or MemberPrefs(guild_id, user_id)
-    now = bot.clock.now()
+def _options(
+    fitted: tuple[tuple[str, str, str], ...], chosen: frozenset[str]
+) -> list[discord.SelectOption]:
+    return [
+        discord.SelectOption(label=label, value=value, description=hint, default=value in chosen)
+        for label, value, hint in fitted
+    ]
+
+
+def _select(
+    action: str,
+    guild_id: int,
+    options: list[discord.SelectOption],
+    placeholder: str,
+    *,
+    row: int,
+    many: bool,
+) -> PanelControl:
+    select: discord.ui.Select[Any] = discord.ui.Select(
+        custom_id=panel_custom_id(action, guild_id),
+        placeholder=placeholder,
+        options=options,
+        min_values=0 if many else 1,
+        max_values=len(options) if many else 1,
+        row=row,
+    )
+    return PanelControl(action, guild_id, item=select)
+
+
+def _button(
+    action: str,
+    guild_id: int | None,
+    label: str,
+    *,
+    row: int,
+    style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    emoji: str | None = None,
+) -> PanelControl:
+    button: discord.ui.Button[Any] = discord.ui.Button(
+        label=label,
+        style=style,
+        emoji=emoji,
+        row=row,
+        custom_id=panel_custom_id(action, guild_id),
+    )
+    return PanelControl(action, guild_id, item=button)
+
+
+def panel(
+    guild_id: int | None,
+    person: PersonPrefs,
+    member: MemberPrefs | None,
+    now: datetime,
+) -> tuple[discord.Embed, discord.ui.View]:
+    """Someone's own boundaries: ephemeral, and every control saves at once. In a server
+    (`member` given) it has that server's depth, topics and features too."""
     embed = ui.embed(
         logic.PANEL_TITLE,
         logic.PANEL_INTRO,
@@ -78,155 +216,64 @@ async def build_panel(
         fields=logic.panel_fields(person, member, now),
         footer=logic.PANEL_FOOTER_GUILD if member is not None else logic.PANEL_FOOTER_DM,
     )
-    return embed, PanelView(cog, user_id, guild_id, person, member)
-
-
-class DepthSelect(discord.ui.Select["PanelView"]):
-    def __init__(self, current: int | None) -> None:
-        options = [
-            _option(logic.FOLLOW_LABEL, logic.FOLLOW, logic.FOLLOW_HINT, default=current is None)
+    items: list[discord.ui.Item[Any]] = []
+    if member is not None and guild_id is not None:
+        depth = logic.FOLLOW if member.comfort_depth is None else str(member.comfort_depth)
+        topics = [
+            discord.SelectOption(label=label, value=key, default=key in member.skip_topics)
+            for label, key in _TOPICS
         ]
-        options += [
-            _option(depth_label(d), str(d), level.hint, default=current == d)
-            for d, level in DEPTH_LEVELS.items()
+        items += [
+            _select(
+                "depth",
+                guild_id,
+                _options(_DEPTHS, frozenset((depth,))),
+                "Your comfort depth here",
+                row=0,
+                many=False,
+            ),
+            _select(
+                "topics",
+                guild_id,
+                topics,
+                "Topics to skip here (none chosen)",
+                row=1,
+                many=True,
+            ),
+            _select(
+                "features",
+                guild_id,
+                _options(_FEATURES, member.opt_ins),
+                "What you take part in here (nothing chosen)",
+                row=2,
+                many=True,
+            ),
         ]
-        super().__init__(placeholder="Your comfort depth here", options=options, row=0)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.view is not None
-        await self.view.set_comfort(interaction, self.values[0])
-
-
-class TopicsSelect(discord.ui.Select["PanelView"]):
-    def __init__(self, current: frozenset[str]) -> None:
-        options = [
-            discord.SelectOption(label=label, value=key, default=key in current)
-            for key, label in SENSITIVE_TOPICS.items()
-        ]
-        super().__init__(
-            placeholder="Topics to skip here (none chosen)",
-            options=options,
-            min_values=0,
-            max_values=len(options),
-            row=1,
-        )
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.view is not None
-        await self.view.set_topics(interaction, self.values)
-
-
-class FeaturesSelect(discord.ui.Select["PanelView"]):
-    def __init__(self, current: frozenset[str]) -> None:
-        options = [
-            _option(label, key, FEATURE_HINTS[key], default=key in current)
-            for key, label in FEATURES.items()
-        ]
-        super().__init__(
-            placeholder="What you take part in here (nothing chosen)",
-            options=options,
-            min_values=0,
-            max_values=len(options),
-            row=2,
-        )
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.view is not None
-        await self.view.set_features(interaction, self.values)
-
-
-class PanelButton(discord.ui.Button["PanelView"]):
-    def __init__(
-        self,
-        label: str,
-        action: str,
-        *,
-        row: int,
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-        emoji: str | None = None,
-    ) -> None:
-        super().__init__(
-            label=textfit.one_line(label, textfit.BUTTON_LABEL), style=style, emoji=emoji, row=row
-        )
-        self.action = action
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.view is not None
-        await self.view.act(interaction, self.action)
-
-
-class PanelView(ui.HearthView):
-    """Someone's own boundaries. Ephemeral and owner-only; every control saves at once."""
-
-    def __init__(
-        self,
-        cog: BoundariesCog,
-        user_id: int,
-        guild_id: int | None,
-        person: PersonPrefs,
-        member: MemberPrefs | None,
-    ) -> None:
-        super().__init__(owner_id=user_id, timeout=900)
-        self.cog = cog
-        self.user_id = user_id
-        self.guild_id = guild_id
-        self.person = person
-        if member is not None:
-            self.add_item(DepthSelect(member.comfort_depth))
-            self.add_item(TopicsSelect(member.skip_topics))
-            self.add_item(FeaturesSelect(member.opt_ins))
-        self.add_item(PanelButton("Quiet hours…", "quiet", row=3, emoji="🌙"))
-        if person.quiet_hours is not None:
-            self.add_item(PanelButton("No quiet hours", "no_quiet", row=3))
-        if person.dms_allowed:
-            self.add_item(PanelButton("Stop DMs", "dms_off", row=3, emoji="✉️"))
-        else:
-            self.add_item(
-                PanelButton(
-                    "Allow DMs", "dms_on", row=3, emoji="✉️", style=discord.ButtonStyle.primary
-                )
+    items.append(_button("quiet", guild_id, "Quiet hours…", row=3, emoji="🌙"))
+    if person.quiet_hours is not None:
+        items.append(_button("no_quiet", guild_id, "No quiet hours", row=3))
+    if person.dms_allowed:
+        items.append(_button("dms_off", guild_id, "Stop DMs", row=3, emoji="✉️"))
+    else:
+        items.append(
+            _button(
+                "dms_on",
+                guild_id,
+                "Allow DMs",
+                row=3,
+                emoji="✉️",
+                style=discord.ButtonStyle.primary,
             )
-        self.add_item(PanelButton("Time zone…", "timezone", row=3, emoji="🕰️"))
-        if is_paused(person, cog.bot.clock.now()):
-            self.add_item(PanelButton("Resume", "resume", row=4, style=discord.ButtonStyle.success))
-        else:
-            for key, (label, _) in PAUSES.items():
-                self.add_item(PanelButton(label, f"pause:{key}", row=4, emoji="⏸️"))
-
-    async def refresh(self, interaction: discord.Interaction[Any], line: str) -> None:
-        """Show the saved state in place, with one line saying what changed."""
-        embed, view = await build_panel(self.cog, self.user_id, self.guild_id)
-        await interaction.response.edit_message(
-            content=textfit.fit(line, textfit.CONTENT), embed=embed, view=view
         )
-
-    def _guild(self) -> int:
-        if self.guild_id is None:  # the per-server controls only exist in a server panel
-            raise HearthError("That one is set inside a server — open `/boundaries mine` there.")
-        return self.guild_id
-
-    async def set_comfort(self, interaction: discord.Interaction[Any], value: str) -> None:
-        line = await self.cog.save_comfort(self._guild(), self.user_id, value)
-        await self.refresh(interaction, line)
-
-    async def set_topics(self, interaction: discord.Interaction[Any], values: list[str]) -> None:
-        line = await self.cog.save_topics(self._guild(), self.user_id, values)
-        await self.refresh(interaction, line)
-
-    async def set_features(self, interaction: discord.Interaction[Any], values: list[str]) -> None:
-        line = await self.cog.save_features(self._guild(), self.user_id, values)
-        await self.refresh(interaction, line)
-
-    async def act(self, interaction: discord.Interaction[Any], action: str) -> None:
-        if action == "quiet":
-            person = await self.cog.bot.boundaries.person(self.user_id)
-            await interaction.response.send_modal(QuietHoursModal(self, person))
-            return
-        if action == "timezone":
-            await self.cog.ask_timezone(interaction, on_saved=self.refresh)
-            return
-        line = await self.cog.panel_action(self.guild_id, self.user_id, action)
-        await self.refresh(interaction, line)
+    items.append(_button("timezone", guild_id, "Time zone…", row=3, emoji="🕰️"))
+    if is_paused(person, now):
+        items.append(
+            _button("resume", guild_id, "Resume", row=4, style=discord.ButtonStyle.success)
+        )
+    else:
+        for key, (label, _) in PAUSES.items():
+            items.append(_button(f"pause.{key}", guild_id, label, row=4, emoji="⏸️"))
+    return embed, ui.stateless_view(*items)
 
 
 # --------------------------------------------------------------------------- modals
@@ -266,9 +313,10 @@ def _read_time(box: discord.ui.TextInput[Any], name: str) -> time:
 class QuietHoursModal(ui.HearthModal):
     """A local window when Hearth won't DM; asks for the time zone too if it's missing."""
 
-    def __init__(self, panel: PanelView, person: PersonPrefs) -> None:
+    def __init__(self, cog: BoundariesCog, guild_id: int | None, person: PersonPrefs) -> None:
         super().__init__(title="Quiet hours")
-        self.panel = panel
+        self.cog = cog
+        self.guild_id = guild_id
         window = person.quiet_hours
         self.start = _ask(
             self,
@@ -294,11 +342,9 @@ class QuietHoursModal(ui.HearthModal):
             )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        panel = self.panel
         start, end = _read_time(self.start, "Quiet from"), _read_time(self.end, "Until")
         zone = self.zone.value if self.zone is not None else None
-        line = await panel.cog.save_quiet_hours(panel.guild_id, panel.user_id, start, end, zone)
-        await panel.refresh(interaction, line)
+        await self.cog.on_quiet_hours(interaction, self.guild_id, start, end, zone)
 
 
 class TimezoneModal(ui.HearthModal):

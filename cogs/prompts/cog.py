@@ -101,7 +101,7 @@ def early_job_id(round_id: int) -> str:
 
 class PromptsCog(HearthCog):
     practice = PRACTICE
-    dynamic_items = (views.AnswerButton, views.SkipButton)
+    dynamic_items = (views.AnswerButton, views.SkipButton, views.PanelButton)
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
 
     prompt_group = app_commands.Group(
@@ -688,7 +688,7 @@ class PromptsCog(HearthCog):
     ) -> None:
         mine = await store.answer_of(self.bot.db, found.round_id, interaction.user.id)
         answer = mine if mine is not None and not mine.skipped else None
-        embed, view = views.panel(self, found, self._prompt_of(found), interaction.user.id, answer)
+        embed, view = views.panel(found, self._prompt_of(found), answer)
         if edit:
             await interaction.response.edit_message(embed=textfit.fit_embed(embed), view=view)
         else:
@@ -728,6 +728,31 @@ class PromptsCog(HearthCog):
         await ui.reply(interaction, "Skipped. No reason needed, and nobody sees who skips. 🌿")
         await self.after_response(found)
 
+    async def on_panel(
+        self, interaction: discord.Interaction[Any], action: str, round_id: int
+    ) -> None:
+        """A button on an answer panel. The panel keeps nothing: the prompt comes from its
+        id, re-checked, and it acts on the answer of whoever pressed it."""
+        owner_id = interaction.user.id
+        found = await self._round_for(interaction, round_id)
+        prompt = self._prompt_of(found)
+        if action in ("named", "anon"):
+            modal = views.AnswerModal(self, found, prompt, action == "anon", None)
+        elif action == "edit":
+            mine = await store.answer_of(self.bot.db, found.round_id, owner_id)
+            answer = mine if mine is not None and not mine.skipped else None
+            anonymous = bool(answer and answer.anonymous)
+            modal = views.AnswerModal(
+                self, found, prompt, anonymous, answer.body if answer else None
+            )
+        elif action in ("name_on", "name_off"):
+            await self.on_switch_name(interaction, found, action == "name_off")
+            return
+        else:
+            await self.on_withdraw(interaction, found, prompt)
+            return
+        await interaction.response.send_modal(modal)
+
     async def on_switch_name(
         self, interaction: discord.Interaction[Any], found: store.Round, anonymous: bool
     ) -> None:
@@ -750,7 +775,7 @@ class PromptsCog(HearthCog):
             await self._refuse_closed(interaction, found)
             return
         log.info("prompt answer withdrawn round=%s", found.round_id)
-        _, view = views.panel(self, found, prompt, user_id, None)
+        _, view = views.panel(found, prompt, None)
         await interaction.response.edit_message(
             embed=views.withdrawn_embed(prompt, body), view=view
         )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import textfit, ui
-from bot.cog import IdItem
+from bot.cog import IdItem, parse_id
 from bot.decks import Prompt
 from bot.errors import HearthError
 from cogs.prompts import logic, render, store
@@ -103,72 +103,90 @@ def quiet_view(round_id: int) -> discord.ui.View:
 # --------------------------------------------------------------------------- the panel
 
 
+PANEL_PREFIX = "hearth:prompt:panel:"
+# hearth:prompt:panel:<action>:<round id>. The panel keeps nothing between clicks, and its
+# buttons always act on the answer of whoever presses them: no person's id is needed, and
+# none is sent (an anonymous answer's panel must not name its writer anywhere).
+_PANEL_ID = re.compile(r"([a-z_]+):(.*)", re.DOTALL)
+_PANEL_LOOK: dict[str, tuple[str, str, discord.ButtonStyle]] = {
+    "named": ("Answer with my name", "✍️", discord.ButtonStyle.primary),
+    "anon": ("Answer anonymously", "🕶️", discord.ButtonStyle.secondary),
+    "edit": ("Edit my answer", "✏️", discord.ButtonStyle.primary),
+    "name_on": ("Show my name", "🙂", discord.ButtonStyle.secondary),
+    "name_off": ("Make it anonymous", "🕶️", discord.ButtonStyle.secondary),
+    "withdraw": ("Withdraw", "↩️", discord.ButtonStyle.danger),
+}
+
+
+def panel_custom_id(action: str, round_id: int) -> str:
+    return f"{PANEL_PREFIX}{action}:{round_id}"
+
+
+def parse_panel_id(rest: str) -> tuple[str, int] | None:
+    """(action, round id) from what follows the prefix; None if it's malformed."""
+    match = _PANEL_ID.fullmatch(rest)
+    round_id = None if match is None else parse_id(match[2])
+    if match is None or match[1] not in _PANEL_LOOK or round_id is None:
+        return None
+    return match[1], round_id
+
+
+class PanelButton(
+    IdItem["PromptsCog"],
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(re.escape(PANEL_PREFIX) + r"(?P<rest>.*)", re.DOTALL),
+):
+    """A button on someone's private answer panel: what it does, and for which prompt. It
+    acts on the answer of whoever presses it; the cog re-checks the prompt and the server.
+    No view is kept per panel."""
+
+    def __init__(
+        self, action: str | None, round_id: int | None, *, custom_id: str | None = None
+    ) -> None:
+        label, emoji, style = _PANEL_LOOK.get(
+            action or "", ("Answer", "✍️", discord.ButtonStyle.secondary)
+        )
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji=emoji,
+                style=style,
+                custom_id=custom_id or panel_custom_id(action or "named", round_id or 0),
+            )
+        )
+        self.action = action
+        self.round_id = round_id
+
+    tail_arity = 2
+    example_tail = "edit:1"
+
+    @classmethod
+    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
+        return parse_panel_id(rest)
+
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
+        if self.action is None or self.round_id is None:
+            raise HearthError(FORGED)
+        await self.cog(interaction).on_panel(interaction, self.action, self.round_id)
+
+
 def panel(
-    cog: PromptsCog, found: store.Round, prompt: Prompt, user_id: int, answer: store.Answer | None
-) -> tuple[discord.Embed, PanelView]:
-    """The private panel for `answer` (None: not answered yet)."""
+    found: store.Round, prompt: Prompt, answer: store.Answer | None
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The private panel for `answer` (None: not answered yet): answer with a name or
+    anonymously; later edit, switch, withdraw."""
     embed = render.panel_embed(
         prompt,
         closes_at=found.closes_at,
         body=answer.body if answer else None,
         anonymous=bool(answer and answer.anonymous),
     )
-    return embed, PanelView(cog, found, prompt, user_id, answer)
-
-
-class PanelView(ui.HearthView):
-    """The private panel: answer with a name or anonymously; later edit, switch, withdraw."""
-
-    def __init__(
-        self,
-        cog: PromptsCog,
-        found: store.Round,
-        prompt: Prompt,
-        owner_id: int,
-        answer: store.Answer | None,
-    ) -> None:
-        super().__init__(owner_id=owner_id, timeout=900)
-        self.cog = cog
-        self.found = found
-        self.prompt = prompt
-        self.answer = answer
-        if answer is None:
-            self._button("Answer with my name", "✍️", discord.ButtonStyle.primary, self._named)
-            self._button("Answer anonymously", "🕶️", discord.ButtonStyle.secondary, self._anon)
-        else:
-            self._button("Edit my answer", "✏️", discord.ButtonStyle.primary, self._edit)
-            if answer.anonymous:
-                self._button("Show my name", "🙂", discord.ButtonStyle.secondary, self._toggle)
-            else:
-                self._button("Make it anonymous", "🕶️", discord.ButtonStyle.secondary, self._toggle)
-            self._button("Withdraw", "↩️", discord.ButtonStyle.danger, self._withdraw)
-
-    def _button(self, label: str, emoji: str, style: discord.ButtonStyle, callback: Any) -> None:
-        button: discord.ui.Button[PanelView] = discord.ui.Button(
-            label=label, emoji=emoji, style=style
-        )
-        button.callback = callback  # type: ignore[method-assign]
-        self.add_item(button)
-
-    def _modal(self, anonymous: bool, current: str | None) -> AnswerModal:
-        return AnswerModal(self.cog, self.found, self.prompt, anonymous, current)
-
-    async def _named(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(self._modal(False, None))
-
-    async def _anon(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(self._modal(True, None))
-
-    async def _edit(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.answer is not None
-        await interaction.response.send_modal(self._modal(self.answer.anonymous, self.answer.body))
-
-    async def _toggle(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.answer is not None
-        await self.cog.on_switch_name(interaction, self.found, not self.answer.anonymous)
-
-    async def _withdraw(self, interaction: discord.Interaction[Any]) -> None:
-        await self.cog.on_withdraw(interaction, self.found, self.prompt)
+    actions: tuple[str, ...]
+    if answer is None:
+        actions = ("named", "anon")
+    else:
+        actions = ("edit", "name_on" if answer.anonymous else "name_off", "withdraw")
+    return embed, ui.stateless_view(*(PanelButton(a, found.round_id) for a in actions))
 
 
 def withdrawn_embed(prompt: Prompt, body: str) -> discord.Embed:

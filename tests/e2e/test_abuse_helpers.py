@@ -190,7 +190,9 @@ async def settle(fake: FakeDiscord, *, quiet: float = 0.02, limit: float = 3.0) 
 
 
 async def snapshot(db: Any) -> str:
-    """Every row of every table, as text: equal snapshots mean nothing changed."""
+    """Every row of every table, as text: equal snapshots mean nothing changed. Taken once
+    the writes already under way have committed (reads don't wait for them)."""
+    await db.writes_settled()
     parts: dict[str, Any] = {}
     for table in await db.tables():
         rows = await db.fetchall(f"SELECT * FROM {table}")

@@ -4,6 +4,7 @@ pause, and kind answers to bad input."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -309,3 +310,47 @@ async def test_each_interaction_costs_at_most_one_write(friends: Friends) -> Non
     assert max(writes) == 1
     assert writes[0] == 1  # the first use creates her row; later opens are free
     assert writes[-2:] == [0, 0]
+
+
+def _live_views() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, discord.ui.View))
+
+
+async def test_a_panel_holds_nothing_and_still_works_after_a_restart(friends: Friends) -> None:
+    # A panel is its ids: Hearth keeps no view per person while it sits on their screen
+    # (hundreds a minute used to stay for 15 minutes each), and a restart doesn't break it.
+    ana, hearth = friends.ana, friends.hearth
+    await ana.slash("boundaries mine")  # the first use records her; later ones write nothing
+    before = _live_views()
+    panels = [await ana.slash("boundaries mine") for _ in range(5)]
+    r = await ana.select(panels[0], "Your comfort depth here", ["2"])
+    r = await ana.click(r, "Allow DMs")
+    assert "may DM you" in r.content
+    assert _live_views() - before <= 0
+
+    await hearth.restart()
+    r = await ana.click(panels[-1], "Pause for a day")  # opened before the restart
+    assert r.content.startswith("Paused until <t:")
+    r = await ana.select(r, "Topics to skip here (none chosen)", ["Money"])
+    assert "money" in r.content
+    assert "Money" in (await ana.slash("boundaries mine")).text
+
+
+async def test_a_panel_only_works_in_the_server_it_was_opened_in(friends: Friends) -> None:
+    ana, fake = friends.ana, friends.fake
+    elsewhere = fake.add_guild("Elsewhere", owner="Mallory")
+    lounge = elsewhere.add_text_channel("lounge")
+    await fake.sync()
+    elsewhere.add_member(ana.user)
+    here = await ana.slash("boundaries mine")
+    there = await ana.slash("boundaries mine", channel=lounge)
+    # A tampered client moves this server's control to the other server's panel.
+    assert here.message is not None
+    assert there.message is not None
+    allow = here.message.button("Allow DMs")["custom_id"]
+    there.message.button("Allow DMs")["custom_id"] = allow
+    r = await ana.click(there, "Allow DMs")
+    assert r.ephemeral
+    assert "belong to someone else" in r.text
+    assert (await friends.hearth.bot.boundaries.person(ana.id)).dms_allowed is False

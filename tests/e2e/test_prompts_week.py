@@ -4,12 +4,14 @@ unattributable in every payload the bot sent."""
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import discord
 import pytest
 
 from bot.boundaries_rules import depth_label
@@ -301,3 +303,34 @@ async def test_a_single_answer_is_never_revealed(world: World) -> None:
     assert (
         "Only your answer came in" in (await ben.click(post2, "What happened to my answer?")).text
     )
+
+
+async def test_an_answer_panel_holds_nothing_and_works_after_a_restart(world: World) -> None:
+    # The private panel is its ids: no view is kept per person while it's open, and one
+    # opened before a restart still edits, switches and withdraws their own answer.
+    ana, ben = world["A"], world["B"]
+    post = await world.post()
+    await world.answer(ana, post, "A long walk with my sister.")
+    gc.collect()
+    before = sum(1 for o in gc.get_objects() if isinstance(o, discord.ui.View))
+    panels = [await ana.click(post, "Answer privately") for _ in range(5)]
+    gc.collect()
+    assert sum(1 for o in gc.get_objects() if isinstance(o, discord.ui.View)) <= before
+
+    await world.hearth.restart()
+    switched = await ana.click(panels[0], "Make it anonymous")
+    assert "Show my name" in [b["label"] for b in switched.buttons]
+    found = await store.answer_of(world.hearth.bot.db, round_id(post), ana.id)
+    assert found is not None
+    assert found.anonymous
+    opened = await ana.click(panels[1], "Edit my answer")
+    assert opened.modal is not None
+    assert opened.modal.field("Your answer").value == "A long walk with my sister."
+    # Ben can't reach Ana's answer through her panel's ids: they act on his own (none).
+    withdraw = next(b for b in panels[2].buttons if b["label"] == "Withdraw")
+    ben_panel = await ben.click(post, "Answer privately")
+    ben_panel.message.buttons[0]["custom_id"] = withdraw["custom_id"]  # type: ignore[union-attr]
+    r = await ben.click(ben_panel, withdraw["custom_id"])
+    assert r.ephemeral
+    assert r.text == "There's no answer of yours here to change."
+    assert await store.answer_of(world.hearth.bot.db, round_id(post), ana.id) is not None

@@ -140,27 +140,32 @@ def test_migration_files_must_be_numbered_without_gaps(tmp_path: Path) -> None:
         discover_migrations(tmp_path)
 
 
-async def test_a_read_waits_for_the_write_already_under_way_and_sees_it(db: Database) -> None:
-    # Reads skip the queue only when nobody is writing: one issued while a transaction is
-    # open still sees that transaction's result, as it always has.
+async def test_reads_never_wait_for_another_tasks_write(db: Database) -> None:
+    # A read that doesn't depend on a write under way sees the last commit at once, however
+    # many writers hold or wait for the lock; the write's result shows once it commits.
     await db.execute("CREATE TABLE seen (n INTEGER)")
+    await db.execute("INSERT INTO seen VALUES (1)")
     inside = asyncio.Event()
     release = asyncio.Event()
 
     async def writer() -> None:
         async with db.transaction() as conn:
-            await conn.execute("INSERT INTO seen VALUES (1)")
+            await conn.execute("INSERT INTO seen VALUES (2)")
             inside.set()
             await release.wait()
 
     task = asyncio.create_task(writer())
     await inside.wait()
-    read = asyncio.create_task(db.fetchval("SELECT COUNT(*) FROM seen"))
-    await asyncio.sleep(0)
-    assert not read.done()  # queued behind the open transaction
+    queued = asyncio.create_task(db.execute("INSERT INTO seen VALUES (3)"))
+    await asyncio.sleep(0)  # a second writer waits for the lock
+    assert await asyncio.wait_for(db.fetchval("SELECT COUNT(*) FROM seen"), 1) == 1
+    rows = await asyncio.wait_for(db.fetchall("SELECT n FROM seen"), 1)
+    assert [r["n"] for r in rows] == [1]
     release.set()
-    assert await read == 1
     await task
+    await queued
+    assert await db.fetchval("SELECT COUNT(*) FROM seen") == 3
+    assert [r["n"] for r in await db.fetchall("SELECT n FROM seen ORDER BY n")] == [1, 2, 3]
 
 
 async def test_inside_a_transaction_reads_see_its_own_writes_and_others_see_commits(
@@ -176,10 +181,12 @@ async def test_inside_a_transaction_reads_see_its_own_writes_and_others_see_comm
     assert rows[0]["n"] == 1  # rows by name, as before
 
 
-async def test_the_read_connection_cannot_write(db: Database) -> None:
+async def test_the_read_connections_cannot_write(db: Database) -> None:
     await db.execute("CREATE TABLE seen (n INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await db.fetchone("INSERT INTO seen VALUES (2) RETURNING n")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchall("INSERT INTO seen VALUES (2) RETURNING n")
 
 
 async def test_a_task_made_inside_a_transaction_does_not_write_through_it(db: Database) -> None:
