@@ -1,4 +1,4 @@
-"""Benchmark 3 — check-in burst.
+"""Benchmark 8 — check-in burst.
 
 1,000 people whose daily DM check-ins are at 09:00 on their own clocks (five zones that
 are all at UTC+1 in January, so 09:00 is one instant), plus people in quiet hours at
@@ -30,7 +30,7 @@ from bench.populate import (
 from bench.process import BotProcess, new_data_key
 from bench.world import emulator, fresh, ready_late, unexpected
 
-NAME = "3. check-in burst"
+NAME = "8. check-in burst"
 NINE = datetime(2026, 1, 14, 8, 0, tzinfo=UTC)  # 09:00 at UTC+1
 ZONES = ("Europe/Berlin", "Europe/Paris", "Europe/Madrid", "Europe/Rome", "Africa/Lagos")
 QUIET = (wall(22, 30), wall(9, 30))  # local; 09:00 is inside
@@ -70,7 +70,7 @@ async def run(size: Size, work: Path) -> Outcome:
     out = Outcome()
     started = time.perf_counter()
     guilds = -(-(size.checkin_people + size.checkin_quiet_people) // PER_SERVER)
-    lead = size.lead_seconds + guilds / 500
+    lead = size.lead_seconds + size.guild_ready_timeout + guilds / 500
     clock = ShiftedClock.at(NINE - timedelta(minutes=10))
     rate, burst = size.dm_open_rate, size.dm_open_burst
     async with emulator(clock=clock) as fake:
@@ -94,6 +94,7 @@ async def run(size: Size, work: Path) -> Outcome:
             dm_open_burst=burst,
             log_path=work / "checkins-bot.log",
             data_key=key,
+            guild_ready_timeout=size.guild_ready_timeout,
         )
         floor = max(len(due) - burst, 0) / rate
         users = {p.user_id: fake.users[p.user_id] for p in due + quiet}

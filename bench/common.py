@@ -55,6 +55,10 @@ class Size:
     dm_open_burst: int = 5
     # A tiny run picks people whose check-in spread (cogs/support JITTER) is this short.
     checkin_max_spread: float | None = None
+    # Seconds between one person's steps in the load (reading, then clicking), and how many
+    # people have a DM check-in (they pick a mood now and then).
+    load_think: float = 1.0
+    load_mood_people: int = 200
     # How long the bot idles between ready and the moment the prompts / check-ins fall due.
     lead_seconds: float = 4.0
     # discord.py's wait for GUILD_CREATEs after READY: its default (production's) 2 s.
@@ -88,16 +92,18 @@ FULL = Size(
 TINY = Size(
     name="tiny",
     sustained_rate=10.0,
-    sustained_seconds=3.0,
+    sustained_seconds=1.5,
     capacity_rate=10.0,
-    capacity_seconds=3.0,
+    capacity_seconds=1.5,
     cpu_rate=10.0,
-    cpu_seconds=3.0,
+    cpu_seconds=1.5,
     uptime_rate=10.0,
-    uptime_seconds=3.0,
-    load_warmup=1.0,
-    load_window=1.0,
+    uptime_seconds=1.5,
+    load_warmup=0.5,
+    load_window=0.5,
     load_guilds=2,
+    load_think=0.1,
+    load_mood_people=4,
     fanout_guilds=12,
     checkin_people=12,
     checkin_quiet_people=3,

@@ -1,4 +1,4 @@
-"""Benchmark 2 — weekly prompt fan-out.
+"""Benchmark 7 — weekly prompt fan-out.
 
 1,000 servers (in eight time zones) whose weekly prompts fall due at the same instant,
 the emulator enforcing Discord's limits (50 requests/s global, 5 messages / 5 s per
@@ -21,7 +21,7 @@ from bench.populate import Setup, configure_servers, data_key, open_database
 from bench.process import BotProcess, new_data_key
 from bench.world import build_servers, emulator, fresh, ready_late, unexpected
 
-NAME = "2. weekly prompt fan-out"
+NAME = "7. weekly prompt fan-out"
 GLOBAL_RATE = 50.0
 # Wednesday 14 January 2026, 18:00 UTC: 19:00 in Berlin, 13:00 in New York, 03:00 on
 # Thursday in Tokyo… each server's own local weekday and time.
@@ -49,7 +49,8 @@ async def run(size: Size, work: Path) -> Outcome:
     out = Outcome()
     started = time.perf_counter()
     n = size.fanout_guilds
-    lead = size.lead_seconds + n / 500  # the bot is up and idle before the prompts fall due
+    # The bot is up and idle before the prompts fall due.
+    lead = size.lead_seconds + size.guild_ready_timeout + n / 500
     clock = ShiftedClock.at(DUE - timedelta(minutes=10))
     async with emulator(clock=clock) as fake:
         servers = build_servers(fake, n, 3)
@@ -73,6 +74,7 @@ async def run(size: Size, work: Path) -> Outcome:
             expect_guilds=n,
             log_path=work / "fanout-bot.log",
             data_key=key,
+            guild_ready_timeout=size.guild_ready_timeout,
         )
         try:
             await bot.start(timeout=120)

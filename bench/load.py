@@ -5,7 +5,7 @@ would: `/hearth setup`, a weekly prompt posted now, a phones-down lobby open for
 minutes, and some people with a DM check-in. Then **flows** start at fixed times, whether or
 not earlier ones were answered (an open loop, as people arrive), each one person's short
 visit; a flow's next step follows its previous answer after a second, as a person reads and
-clicks:
+clicks (a second at full size):
 
 - answer: "Answer privately" on the prompt → the private panel's first button (answer, or
   edit the answer) → the answer form submitted (3 interactions)
@@ -47,12 +47,10 @@ from bench.world import BASE, LATE, Server, build_servers, emulator, fresh, too_
 KINDS = ("answer", "share", "boundaries", "mood", "join")
 STEPS = {"answer": 3, "share": 2, "boundaries": 2, "mood": 1, "join": 1}
 MEAN_STEPS = sum(STEPS.values()) / len(STEPS)
-THINK = 1.0  # seconds between a flow's steps: reading the answer, then clicking
 DEADLINE_MS = 3000.0  # Discord's 3 s for the first response
 ANSWER_TEXT = "Honestly? A long walk with my sister on Sunday. We talked the whole way."
 SHARE_TEXT = "I finally told my boss I need a lighter month. It went better than I feared."
 SHARES_PER_HOUR = 6  # cogs/sharing: SHARE_RATE per SHARE_PER
-MOOD_PEOPLE = 200  # people with a DM check-in (each picks a mood now and then)
 PER_SERVER = 20
 
 
@@ -134,7 +132,10 @@ async def build_world(fake: Any, servers: list[Server], mood_people: int) -> Wor
 
     async def checkin(p: Person) -> None:
         r = await p.member.slash(
-            "checkin start", frequency="Every day", timezone="Europe/Berlin", channel=p.server.channel
+            "checkin start",
+            frequency="Every day",
+            timezone="Europe/Berlin",
+            channel=p.server.channel,
         )
         assert r.responded, r
         r = await p.member.slash("checkin now", channel=p.server.channel)
@@ -242,8 +243,11 @@ class Load:
     """Flows started at a steady rate; every interaction's latency recorded while
     `recording`, in the window it started in."""
 
-    def __init__(self, world: World, stamps: Stamps, *, kinds: tuple[str, ...] = KINDS) -> None:
+    def __init__(
+        self, world: World, stamps: Stamps, *, kinds: tuple[str, ...] = KINDS, think: float = 1.0
+    ) -> None:
         self.world = world
+        self.think = think
         self.stamps = stamps
         self.kinds = kinds
         self.tally = Tally(latencies={k: [] for k in kinds})
@@ -328,7 +332,7 @@ class Load:
             r = await self.step(kind, lambda: m.click(post, answer_id))
             if r is None:
                 return
-            await asyncio.sleep(THINK)
+            await asyncio.sleep(self.think)
             first = r.message.buttons[0]["custom_id"]  # "Answer with my name" / "Edit my answer"
             r = await self.step(kind, lambda: m.click(r, first))
             if r is None:
@@ -336,7 +340,7 @@ class Load:
             modal = r.modal
             if modal is None:
                 raise LookupError(f"no answer form: {r.text[:80]!r}")
-            await asyncio.sleep(THINK)
+            await asyncio.sleep(self.think)
             await self.step(kind, lambda: m.submit_modal(modal, {"Your answer": ANSWER_TEXT}))
         elif kind == "share":
             r = await self.step(
@@ -349,7 +353,7 @@ class Load:
             if modal is None:
                 raise LookupError(f"no share form: {r.text[:80]!r}")
             box = next(f for f in modal.fields if not f.value)
-            await asyncio.sleep(THINK)
+            await asyncio.sleep(self.think)
             await self.step(kind, lambda: m.submit_modal(modal, {box.custom_id: SHARE_TEXT}))
         elif kind == "boundaries":
             r = await self.step(kind, lambda: m.slash("boundaries mine", channel=p.server.channel))
@@ -357,7 +361,7 @@ class Load:
                 return
             p.turn += 1
             depth = ("follow", "1", "2")[p.turn % 3]
-            await asyncio.sleep(THINK)
+            await asyncio.sleep(self.think)
             await self.step(kind, lambda: m.select(r, "Your comfort depth here", [depth]))
         elif kind == "mood":
             p.turn += 1
@@ -436,7 +440,8 @@ class Run:
 
     def bot_cpu_ms(self) -> float:
         """The bot's CPU per measured interaction (ms)."""
-        return (self.after["cpu"] - self.before["cpu"]) / max(self.interactions, 1) * 1000
+        cpu = float(self.after["cpu"]) - float(self.before["cpu"])
+        return cpu / max(self.interactions, 1) * 1000
 
     def emulator_cpu_ms(self) -> float:
         return self.emulator_cpu / max(self.interactions, 1) * 1000
@@ -530,7 +535,7 @@ async def run_load(
                 ready = await bot.stats(gc=True)
                 t = time.perf_counter()
                 if kind == "hearth":
-                    world = await build_world(fake, servers, min(MOOD_PEOPLE, guilds * 5))
+                    world = await build_world(fake, servers, min(size.load_mood_people, guilds * 5))
                     kinds: tuple[str, ...] = KINDS
                 else:
                     people = [Person(s, m) for s in servers for m in s.members[1:]]
@@ -539,7 +544,7 @@ async def run_load(
                 set_up = time.perf_counter() - t
                 stamps = Stamps(fake)
                 trim = Trim(fake)
-                load = Load(world, stamps, kinds=kinds)
+                load = Load(world, stamps, kinds=kinds, think=size.load_think)
                 # The emulator's world is built: keep its own collections out of the way.
                 gc.collect()
                 gc.freeze()

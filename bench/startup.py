@@ -1,10 +1,12 @@
-"""Benchmark 4 — start-up at scale.
+"""Benchmark 6 — start-up at scale.
 
 5,000 servers (GUILD_CREATE), 20,000 people with check-ins, 5,000 weekly prompts (each
 server's schedule, with last week's prompt still open) and 500 weekly phones-down sessions
-in the database. Hearth starts in its own process: process start → ready with every job
-rebuilt. Target: ready ≤ 3 s after the gateway sent the last GUILD_CREATE, resident memory
-after ready ≤ 150 MB.
+in the database. Hearth starts in its own process with production settings (discord.py's
+2 s `guild_ready_timeout`): process start → ready with every job rebuilt. Targets: ready
+≤ `guild_ready_timeout` + 1 s after the gateway sent the last GUILD_CREATE, process start
+→ ready ≤ 6 s. (5,000 servers on one connection: twice what Discord lets one shard hold,
+so a shard's start is at most this.)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bench.populate import (
 from bench.process import BotProcess, new_data_key
 from bench.world import BASE, build_servers, emulator, fresh, unexpected
 
-NAME = "4. start-up at scale"
+NAME = "6. start-up at scale"
 
 # Time zones of the servers and people; none has a check-in (09:00 local) or a weekly
 # prompt falling due while the benchmark runs.
@@ -137,6 +139,7 @@ async def run(size: Size, work: Path) -> Outcome:
             expect_guilds=size.startup_guilds,
             log_path=work / "startup-bot.log",
             data_key=key,
+            guild_ready_timeout=size.guild_ready_timeout,
         )
         watcher = asyncio.create_task(_last_guild_create_sent(fake, size.startup_guilds))
         try:
@@ -165,18 +168,28 @@ async def run(size: Size, work: Path) -> Outcome:
         f"{counts['servers']:,} servers, {counts['people']:,} people with check-ins, "
         f"{counts['rounds']:,} open prompts, {counts['sessions']:,} sessions"
     )
+    wait = size.guild_ready_timeout
     out.rows += [
-        Row(NAME, "last GUILD_CREATE → ready", after_create, "s", 3.0, digits=2, note=note),
+        Row(
+            NAME,
+            "last GUILD_CREATE → ready",
+            after_create,
+            "s",
+            wait + 1.0,
+            digits=2,
+            note=f"{note}; discord.py waits {wait:g} s (guild_ready_timeout) after the last",
+        ),
         Row(
             NAME,
             "process start → ready",
             total,
             "s",
+            6.0,
             note=f"setup_hook (database, cogs, jobs) done {logged_in - bot.spawned_at:.2f} s "
             "after start",
             digits=2,
         ),
-        Row(NAME, "resident memory after ready", ready["rss"], "MB", 150.0),
+        Row(NAME, "resident memory after ready", ready["rss"], "MB"),
         Row(
             NAME,
             "jobs rebuilt",

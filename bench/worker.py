@@ -72,7 +72,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build(args: argparse.Namespace) -> Any:
-    import discord
 
     if args.kind == "plain":
         return plain_bot(args)
@@ -130,9 +129,7 @@ def plain_bot(args: argparse.Namespace) -> Any:
         async def setup_hook(self) -> None:
             await self.tree.sync()
 
-    bot = Plain(
-        command_prefix="!", intents=chosen, guild_ready_timeout=args.guild_ready_timeout
-    )
+    bot = Plain(command_prefix="!", intents=chosen, guild_ready_timeout=args.guild_ready_timeout)
 
     @bot.tree.command(name="ping", description="Is the bot there?")
     async def ping(interaction: discord.Interaction) -> None:

@@ -1,0 +1,220 @@
+"""Benchmarks 1–4 — interactions arriving at a stated rate for a stated time
+(`bench/load.py`), each from a fresh bot process and after a warm-up.
+
+1. Sustained load: the mix at 50 a second for 15 minutes.
+2. Capacity on one core: the mix at 200 a second for 15 minutes, the bot pinned to one
+   core and the emulator to the other.
+3. CPU per interaction against a plain discord.py bot answering `/ping` at the same rate.
+4. Uptime: after 15 minutes at 20 a second, memory and garbage-collection pauses against
+   their values at ready.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bench.common import Outcome, Row, Size
+from bench.load import DEADLINE_MS, Run, run_load
+
+SUSTAINED = "1. sustained load"
+CAPACITY = "2. capacity on one core"
+CPU = "3. CPU against a plain bot"
+UPTIME = "4. memory and pauses over time"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} s"
+
+
+def _where(run: Run) -> str:
+    return (
+        f"{run.interactions:,} interactions in {run.wall:.0f} s ({run.achieved:.1f}/s), "
+        f"{run.guilds} servers, {run.people:,} people; p50/p99 ms by kind: {run.by_kind()}"
+    )
+
+
+def _late(run: Run) -> str:
+    t = run.tally
+    return f"{t.late_unmeasured} with no answer at all" if t.late_unmeasured else "all answered"
+
+
+async def sustained(size: Size, work: Path) -> Outcome:
+    rate, seconds = size.sustained_rate, size.sustained_seconds
+    run = await run_load(
+        size, work, name="sustained", rate=rate, seconds=seconds, count_writes=True
+    )
+    writes = run.after["interaction_writes"]
+    commits = run.after["transactions"] - run.before["transactions"]
+    out = Outcome(problems=run.problems, timing=run.timing)
+    out.rows += [
+        Row(
+            SUSTAINED,
+            f"p50 at {rate:g}/s for {_minutes(seconds)}",
+            run.percentile(50),
+            "ms",
+            5.0,
+            digits=1,
+            note=_where(run),
+        ),
+        Row(
+            SUSTAINED,
+            "p99",
+            run.percentile(99),
+            "ms",
+            25.0,
+            digits=1,
+            note=f"{run.cpu_note()}; {run.trend()}",
+        ),
+        Row(
+            SUSTAINED,
+            "p99.9",
+            run.percentile(99.9),
+            "ms",
+            100.0,
+            digits=1,
+            note=f"slowest {max(run.tally.every, default=float('nan')):.0f} ms",
+        ),
+        Row(
+            SUSTAINED,
+            "answered after 3 s, or not at all",
+            run.tally.late,
+            "",
+            0,
+            digits=0,
+            note=_late(run),
+        ),
+        Row(
+            SUSTAINED,
+            "write transactions per interaction (most)",
+            writes["worst"],
+            "",
+            1,
+            digits=0,
+            note=f"{commits / max(run.interactions, 1):.2f} commits per interaction on average; "
+            f"handlers by commits: {writes['histogram']}"
+            + (f"; more than one: {', '.join(writes['who'])}" if writes["who"] else ""),
+        ),
+        Row(
+            SUSTAINED,
+            "longest loop stall",
+            run.stall_longest(),
+            "ms",
+            50.0,
+            digits=0,
+            note=f"longest garbage collection {run.gc_longest():.0f} ms",
+        ),
+    ]
+    out.stall_ms = run.stall_longest()
+    out.seconds = run.wall
+    return out
+
+
+async def capacity(size: Size, work: Path) -> Outcome:
+    rate, seconds = size.capacity_rate, size.capacity_seconds
+    cores = sorted(os.sched_getaffinity(0))
+    bot_core, bench_cores = ({cores[-1]}, set(cores[:-1])) if len(cores) > 1 else (None, None)
+    run = await run_load(
+        size,
+        work,
+        name="capacity",
+        rate=rate,
+        seconds=seconds,
+        cpus=bot_core,
+        emulator_cpus=bench_cores,
+    )
+    busy = (run.after["cpu"] - run.before["cpu"]) / run.wall * 100 if run.wall else 0.0
+    answered = [ms for ms in run.tally.every if ms <= DEADLINE_MS]
+    out = Outcome(problems=run.problems, timing=run.timing)
+    pinned = f"the bot on core {min(bot_core)}" if bot_core else "one core only: not pinned"
+    out.rows += [
+        Row(
+            CAPACITY,
+            f"interactions a second, {_minutes(seconds)}",
+            len(answered) / run.wall if run.wall else 0.0,
+            "/s",
+            rate,
+            better="higher",
+            digits=1,
+            note=f"{_where(run)}; {pinned}, its core {busy:.0f} % busy",
+        ),
+        Row(
+            CAPACITY,
+            f"p99 at {rate:g}/s",
+            run.percentile(99),
+            "ms",
+            100.0,
+            digits=1,
+            note=f"p50 {run.percentile(50):.1f} ms, p99.9 {run.percentile(99.9):.1f} ms; "
+            f"{run.cpu_note()}; {run.trend()}; {_late(run)}",
+        ),
+    ]
+    out.seconds = run.wall
+    return out
+
+
+async def cpu(size: Size, work: Path) -> Outcome:
+    rate, seconds = size.cpu_rate, size.cpu_seconds
+    plain = await run_load(size, work, name="cpu", rate=rate, seconds=seconds, kind="plain")
+    hearth = await run_load(size, work, name="cpu", rate=rate, seconds=seconds)
+    ratio = hearth.bot_cpu_ms() / plain.bot_cpu_ms() if plain.bot_cpu_ms() else float("nan")
+    out = Outcome(problems=plain.problems + hearth.problems, timing=plain.timing + hearth.timing)
+    out.rows += [
+        Row(
+            CPU,
+            f"plain bot, /ping at {rate:g}/s",
+            plain.bot_cpu_ms(),
+            "ms",
+            digits=2,
+            note=f"CPU per interaction; {plain.interactions:,} interactions, p50/p99 "
+            f"{plain.percentile(50):.1f}/{plain.percentile(99):.1f} ms; the same intents as "
+            "Hearth",
+        ),
+        Row(
+            CPU,
+            f"Hearth, the mix at {rate:g}/s",
+            hearth.bot_cpu_ms(),
+            "ms",
+            digits=2,
+            note=f"CPU per interaction; {hearth.interactions:,} interactions, p50/p99 "
+            f"{hearth.percentile(50):.1f}/{hearth.percentile(99):.1f} ms",
+        ),
+        Row(CPU, "Hearth ÷ plain bot", ratio, "×", 2.0, digits=2),
+    ]
+    out.seconds = plain.wall + hearth.wall
+    return out
+
+
+async def uptime(size: Size, work: Path) -> Outcome:
+    rate, seconds = size.uptime_rate, size.uptime_seconds
+    run = await run_load(size, work, name="uptime", rate=rate, seconds=seconds)
+    ready_gc = run.ready["gc"]["longest_ms"]
+    last = run.windows[-1] if run.windows else None
+    last_gc = last.gc_longest_ms if last else float("nan")
+    window = f"the last {size.load_window:g} s"
+    out = Outcome(problems=run.problems, timing=run.timing)
+    out.rows += [
+        Row(
+            UPTIME,
+            f"resident memory after {_minutes(seconds)} at {rate:g}/s − at ready",
+            run.end["rss"] - run.ready["rss"],
+            "MB",
+            10.0,
+            digits=1,
+            note=f"at ready {run.ready['rss']:.1f} MB, after setting up {run.guilds} servers "
+            f"and warming up {run.warmed['rss']:.1f} MB, at the end {run.end['rss']:.1f} MB "
+            f"(each after a collection); {run.interactions:,} interactions",
+        ),
+        Row(
+            UPTIME,
+            f"longest collection in {window} − up to ready",
+            last_gc - ready_gc,
+            "ms",
+            50.0,
+            digits=0,
+            note=f"up to ready {ready_gc:.0f} ms, in {window} {last_gc:.0f} ms; "
+            f"{run.trend()}; p99 {run.percentile(99):.1f} ms",
+        ),
+    ]
+    out.seconds = run.wall
+    return out
