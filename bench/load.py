@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ShiftedClock, Size, percentile
-from bench.populate import data_key, open_database, register_servers
+from bench.populate import data_key, members_seen, open_database, register_servers
 from bench.process import BotProcess, new_data_key
 from bench.world import BASE, LATE, Server, build_servers, emulator, fresh, too_late, unexpected
 
@@ -513,6 +513,9 @@ async def run_load(
                     db = await open_database(database)
                     try:
                         await register_servers(db, [s.guild.id for s in servers], BASE)
+                        # Regulars of their groups: their first visit today writes nothing.
+                        pairs = [(s.guild.id, m.id) for s in servers for m in s.members]
+                        await members_seen(db, pairs, BASE)
                     finally:
                         await db.close()
             bot = BotProcess(
@@ -556,6 +559,9 @@ async def run_load(
                 windows: list[Window] = []
                 loop = asyncio.get_running_loop()
                 load.recording = True
+                profile = os.environ.get("HEARTH_BENCH_LOAD_PROFILE")  # diagnosis
+                if profile:
+                    await bot.request("profile_start")
                 before = await bot.stats(reset=True)
                 t0, cpu0 = loop.time(), time.process_time()
                 run_task = asyncio.create_task(load.run(rate, seconds))
@@ -577,6 +583,8 @@ async def run_load(
                     windows.append(_window(load, reading, wall, last_cpu))
                 emulator_cpu = time.process_time() - cpu0
                 after = await bot.stats()
+                if profile:
+                    await bot.request("profile_stop", path=f"{profile}.{kind}", all=False)
                 load.recording = False
                 end = await bot.stats(gc=True)
             finally:

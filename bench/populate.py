@@ -4,6 +4,7 @@ cog's own store functions — never hand-written INSERTs that guess at columns.
 
 Used:
 - servers Hearth is in: `bot.guilds.mark_joined`; set up: `bot.guilds.save_setup`
+- people who used Hearth in a server before: `Boundaries.touch`
 - last week's prompt, still open: `cogs.prompts.store.claim_week` + `mark_posted`
 - people with check-ins: `Boundaries.set_timezone` / `set_dms_allowed` / `set_opt_in` /
   `set_quiet_hours`, then `cogs.support.store.save_schedule` (+ `set_quiet` for some),
@@ -76,6 +77,15 @@ async def register_servers(db: Database, guild_ids: Sequence[int], now: datetime
     async with db.transaction():
         for guild_id in guild_ids:
             await guilds.mark_joined(db, guild_id, now - timedelta(days=1))
+
+
+async def members_seen(db: Database, members: Sequence[tuple[int, int]], now: datetime) -> None:
+    """(server, person) pairs who used Hearth there an hour ago: regulars of the group,
+    as on an evening of a bot that has been running for a while."""
+    boundaries = Boundaries(db, FakeClock(now - timedelta(hours=1)))
+    async with db.transaction():
+        for guild_id, user_id in members:
+            await boundaries.touch(guild_id, user_id)
 
 
 @dataclass(frozen=True)

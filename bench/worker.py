@@ -337,15 +337,25 @@ async def main(args: argparse.Namespace) -> None:
                 writes.reset()
             emit("probe_reset", t=time.monotonic())
         elif name == "profile_start":  # diagnosis: profile just one phase
-            from pyinstrument import Profiler
+            if os.environ.get("HEARTH_BENCH_CPROFILE"):  # per function, in CPU time
+                import cProfile
 
-            profiler = Profiler(interval=0.0005, async_mode="disabled")
-            profiler.start()
+                profiler = cProfile.Profile(time.process_time)
+                profiler.enable()
+            else:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.0005, async_mode="disabled")
+                profiler.start()
             emit("profile_start")
         elif name == "profile_stop":
-            profiler.stop()
-            everything = bool(command.get("all"))
-            _write(command["path"], profiler.output_text(unicode=True, show_all=everything))
+            if os.environ.get("HEARTH_BENCH_CPROFILE"):
+                profiler.disable()
+                profiler.dump_stats(command["path"] + ".pstats")
+            else:
+                profiler.stop()
+                everything = bool(command.get("all"))
+                _write(command["path"], profiler.output_text(unicode=True, show_all=everything))
             emit("profile_stop")
         elif name == "quit":
             break

@@ -36,10 +36,9 @@ def embed(
     """An embed in Hearth's style, fitted to Discord's limits whatever the text."""
     if practice in BY_KEY and title is not None:
         title = f"{BY_KEY[practice].emoji} {title}"
+    # fit_embed fits every part below, title and description too: once is enough.
     e = discord.Embed(
-        title=textfit.one_line(title, textfit.EMBED_TITLE) if title else None,
-        description=textfit.fit(description, textfit.EMBED_DESCRIPTION) if description else None,
-        colour=colour_for(practice),
+        title=title or None, description=description or None, colour=colour_for(practice)
     )
     for field in fields:
         name, value = field[0], field[1]

@@ -192,6 +192,15 @@ def test_clean_is_idempotent_and_safe(text: str) -> None:
     assert all(c in "\n\t" or unicodedata.category(c) != "Cc" for c in once)
 
 
+@given(st.one_of(texts, st.text()))
+def test_text_that_needs_no_cleaning_is_recognised_without_cleaning_it(text: str) -> None:
+    # Most text is already clean and is kept as it is without the full passes; that
+    # shortcut must never change what cleaning gives, whatever the text.
+    assert clean(text) == textfit._clean_slowly(text)
+    once = clean(text)
+    assert clean(once) is once  # clean text comes back untouched
+
+
 def test_clean_removes_lone_surrogates_anywhere() -> None:
     assert clean("\udc80a\ud83d") == "a"
     assert clean("😀\ud83d") == "😀"
