@@ -126,6 +126,12 @@ def rest_trace(limit_of: Callable[[], GlobalRestLimit]) -> aiohttp.TraceConfig:
     return trace
 
 
+# Discord's deadline for an interaction's first answer; one still unanswered then is logged.
+ANSWER_DEADLINE = 3.0
+# Set on each click and form as it arrives: whether discord.py routed it to a handler.
+ROUTED = "hearth_routed"
+
+
 # With freeze_gc, servers' objects are frozen out of the collector's sight this many at a
 # time as they arrive (bot.discord_internals), so no collection walks thousands at once.
 FREEZE_EVERY = 500
@@ -297,6 +303,25 @@ class HearthBot(StateClient):
         await check_data_key(self.db, cipher)
         crypto.activate(cipher)
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction" and args:
+            self._arrived(args[0])
+        super().dispatch(event_name, *args, **kwargs)
+
+    def _arrived(self, interaction: discord.Interaction[Any]) -> None:
+        """An interaction, just routed by discord.py (this runs in the same step, before any
+        handler). Whether a click or form reached a handler is read now: read later, a
+        panel stored a moment after (its reply still on the way back) would make a click
+        look handled that never was — and nobody would answer it. And whatever happens
+        next, one still unanswered at Discord's deadline is logged."""
+        if interaction.type in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
+            interaction.extras[ROUTED] = has_handler(self, interaction)
+        if interaction.type != discord.InteractionType.autocomplete:
+            asyncio.get_running_loop().call_later(ANSWER_DEADLINE, _unanswered, interaction)
+
     async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
         """A click or modal nobody handles (an expired panel, a finished flow) gets a kind
         word instead of Discord's "This interaction failed"."""
@@ -305,7 +330,10 @@ class HearthBot(StateClient):
             discord.InteractionType.modal_submit,
         ):
             return
-        if interaction.response.is_done() or has_handler(self, interaction):
+        routed = interaction.extras.get(ROUTED)
+        if routed is None:  # not seen arriving (a test dispatching by hand)
+            routed = has_handler(self, interaction)
+        if interaction.response.is_done() or routed:
             return
         if interaction.type == discord.InteractionType.modal_submit:
             # A form opened before a restart: nothing could be saved, but nothing typed
@@ -407,6 +435,24 @@ class HearthBot(StateClient):
         await self.outbox.close()
         await super().close()
         await self.db.close()
+
+
+def _unanswered(interaction: discord.Interaction[Any]) -> None:
+    """Logged when an interaction has no first answer at Discord's deadline: every one gets
+    an answer or a line saying it didn't (ids only: never who, never their words)."""
+    if interaction.response.is_done():
+        return
+    data: Any = interaction.data or {}
+    # A command's name, or a component's kind (`hearth:ci:mood`): never an object's id.
+    what = data.get("name") or ":".join(str(data.get("custom_id", "")).split(":")[:3]) or "?"
+    log.warning(
+        "interaction unanswered after %.0f s id=%s type=%s what=%s guild=%s",
+        ANSWER_DEADLINE,
+        interaction.id,
+        interaction.type.name,
+        what,
+        interaction.guild_id,
+    )
 
 
 async def offline_command_payload() -> list[dict[str, Any]]:

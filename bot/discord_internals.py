@@ -196,7 +196,8 @@ class StateClient(commands.Bot):
 
 
 def has_handler(client: discord.Client, interaction: discord.Interaction[Any]) -> bool:
-    """Whether discord.py will route this click or modal to a view, modal or dynamic item.
+    """Whether discord.py will route this click or modal to a view, modal or dynamic item
+    that still listens (a stopped view or finished modal drops it without a word).
 
     Private: discord.py keeps no public "is this routed?" API; this reads its view store
     (`_connection._view_store` and its `_modals`, `_dynamic_items`, `_views`)."""
@@ -204,12 +205,14 @@ def has_handler(client: discord.Client, interaction: discord.Interaction[Any]) -
     data: Any = interaction.data or {}
     custom_id = str(data.get("custom_id", ""))
     if interaction.type == discord.InteractionType.modal_submit:
-        return custom_id in store._modals
+        modal = store._modals.get(custom_id)
+        return modal is not None and not modal.is_finished()
     if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
         return True
     key = (data.get("component_type"), custom_id)
     message_id = interaction.message.id if interaction.message else None
-    return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
+    item = store._views.get(message_id, {}).get(key) or store._views.get(None, {}).get(key)
+    return item is not None and item.view is not None and not item.view.is_finished()
 
 
 # --------------------------------------------------------------------------- 4. commands

@@ -17,6 +17,8 @@ from bot.errors import report_error
 from bot.practices import BY_KEY, HEARTH_COLOUR
 
 EMPTY = "—"
+# A second press of a question already answered.
+ANSWERED = "Already done — that one's answered."
 # What someone hears when they press a control on a panel that isn't theirs.
 NOT_YOURS = "These buttons belong to someone else — use the command yourself to get your own."
 
@@ -164,7 +166,8 @@ class ConfirmView(HearthView):
         self.add_item(no)
 
     async def _finish(self, interaction: discord.Interaction[Any], value: bool) -> None:
-        if self._done.is_set():
+        if self._done.is_set():  # a second click that arrived before the first stopped it
+            await interaction.response.send_message(ANSWERED, ephemeral=True)
             return
         # Acknowledge the click before the view stops listening: the caller answers by
         # editing (`edit_original_response`), and the bot's "nobody handles this" fallback

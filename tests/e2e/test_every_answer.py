@@ -1,0 +1,45 @@
+"""Every interaction gets an answer, or a line in the log saying it didn't."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import pytest
+
+from bot import app
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.harness import HearthHarness
+
+
+async def test_an_interaction_left_unanswered_is_logged_without_who(
+    fake_discord: FakeDiscord,
+    hearth_unstarted: HearthHarness,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app, "ANSWER_DEADLINE", 0.05)
+    caplog.set_level(logging.INFO)
+    guild = fake_discord.add_guild("Friends", owner="Olwen")
+    guild.add_text_channel("general")
+    ana = guild.add_member("Aurelia")
+    bot = await hearth_unstarted.start()
+
+    # Stands in for a bug: a handler that returns without answering.
+    @discord.app_commands.command(name="forgetful", description="Never answers")
+    async def forgetful(interaction: discord.Interaction) -> None:
+        return None
+
+    bot.tree.add_command(forgetful)
+    await bot.tree.sync()
+    r = await ana.slash("forgetful", timeout=0.3)
+    assert not r.responded
+
+    def logged() -> list[str]:
+        return [m for m in caplog.messages if "interaction unanswered" in m]
+
+    await fake_discord.until(lambda: bool(logged()), timeout=2, what="the log line")
+    (line,) = logged()
+    assert f"id={r.interaction.id}" in line
+    assert "what=forgetful" in line
+    assert str(ana.id) not in line
