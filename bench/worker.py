@@ -202,6 +202,7 @@ def stats(client: Any, probe: LoopProbe, writes: WriteCounter | None = None) -> 
         "stalls": [(t, lag * 1000) for t, lag in probe.stalls[-200:]],
         "probe_samples": probe.samples,
         "cpu": time.process_time(),
+        "loop_cpu": time.thread_time(),  # the event loop's thread alone
         "gc": GC.summary(),
     }
     db = getattr(client, "db", None)
