@@ -25,7 +25,7 @@ from yarl import URL
 import cogs
 from bot import commandcheck, crypto, guilds, textfit, timeutil
 from bot.boundaries import Boundaries
-from bot.config import Settings, old_keys
+from bot.config import Settings, old_keys, parse_shard_ids
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
@@ -36,6 +36,7 @@ from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
 from bot.outbox import Outbox
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
+from bot.shards import IdentifyGate, ShardPlan, shard_of
 from bot.timeutil import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -207,12 +208,47 @@ class HearthBot(StateClient):
         self.setup_started = False  # login is retried only before this (bot.connection)
         self._sync_when_connected = False
         self._announced_ready = False
+        # Which shards this process runs, of how many: from the settings, or Discord's
+        # recommendation (GET /gateway/bot) at the start of setup_hook.
+        self.shard_plan = ShardPlan()
+        self.identify_gate = IdentifyGate()  # paced by session_start_limit.max_concurrency
 
-    def servers_at_connect(self) -> frozenset[int] | None:
-        """Every server the last READY listed (including any still unavailable), or None
-        before the first READY."""
+    def servers_at_connect(self, shard_id: int) -> frozenset[int] | None:
+        """Every server the shard's last READY listed (including any still unavailable),
+        or None before its first READY."""
         state = self.gateway_state
-        return state.ready_guild_ids if state is not None else None
+        return state.ready_guild_ids.get(shard_id) if state is not None else None
+
+    # -- shards ---------------------------------------------------------------------
+
+    async def plan_shards(self) -> ShardPlan:
+        """How many shards, and which here: HEARTH_SHARD_COUNT / HEARTH_SHARD_IDS, or
+        Discord's recommendation (GET /gateway/bot, which also says how many shards may
+        IDENTIFY at once). A small bot gets one shard, and nothing changes for it."""
+        settings = self.settings
+        ids = parse_shard_ids(settings.shard_ids) if settings.shard_ids else None
+        recommended = 1
+        if self.http.token is not None:  # not logged in: an offline tool or test
+            recommended, _, limits = await self.http.get_bot_gateway()
+            self.identify_gate.concurrency = max(1, int(limits.get("max_concurrency", 1)))
+        count = settings.shard_count or int(recommended)
+        self.shard_plan = ShardPlan.of(count, ids)
+        self.shard_count = count
+        self.shard_ids = list(self.shard_plan.ids)
+        log.info(
+            "shards %s%s, identify concurrency %d",
+            self.shard_plan.describe(),
+            "" if settings.shard_count else " (Discord's recommendation)",
+            self.identify_gate.concurrency,
+        )
+        return self.shard_plan
+
+    def shard_of_guild(self, guild_id: int) -> int:
+        return shard_of(guild_id, self.shard_plan.count)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Shards of different buckets IDENTIFY at once (bot.shards.IdentifyGate).
+        await self.identify_gate.wait(shard_id or 0)
 
     @property
     def decks(self) -> Decks:
@@ -221,6 +257,8 @@ class HearthBot(StateClient):
         return self._decks
 
     async def setup_hook(self) -> None:
+        # First, while a failure still means "try logging in again" (bot.connection).
+        await self.plan_shards()
         self.setup_started = True
         _ = self.decks  # a broken deck stops the start, naming its file and line
         await timeutil.load_zone_names()
@@ -261,6 +299,11 @@ class HearthBot(StateClient):
             # re-execute every cog module for each new bot: slow restarts, same result.)
             await importlib.import_module(name).setup(self)
 
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # Again after a shard's new session (not after a RESUME): its servers, from its READY.
+        servers = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        log.info("shard %d of %d ready servers=%d", shard_id, self.shard_plan.count, servers)
+
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
         if self._sync_when_connected:
@@ -268,7 +311,14 @@ class HearthBot(StateClient):
         if not self._announced_ready:  # on_ready comes again after every reconnect
             self._announced_ready = True
             count = len(self.guilds)
-            log.info("ready in %d %s", count, "server" if count == 1 else "servers")
+            shards = "" if self.shard_plan.count == 1 else f" (shards {self.shard_plan.describe()})"
+            log.info("ready in %d %s%s", count, "server" if count == 1 else "servers", shards)
+
+    async def launch_shards(self) -> None:
+        # The plan was made in setup_hook; discord.py launches exactly those shards.
+        self.shard_count = self.shard_plan.count
+        self.shard_ids = list(self.shard_plan.ids)
+        await super().launch_shards()
 
     def _freeze_gc(self) -> None:
         """Move everything loaded so far out of the garbage collector's sight.
