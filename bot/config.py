@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=_alias("DISCORD_TOKEN", "discord_token")
     )
-    database: Path = Field(
+    # A SQLite file (the default; `make run` needs nothing else) or a PostgreSQL URL
+    # (`postgresql://user:password@host/db`: several processes, docs/scaling.md).
+    database: Path | str = Field(
         default=Path("data/hearth.sqlite3"),
         validation_alias=_alias("HEARTH_DATABASE", "database"),
     )
@@ -103,6 +105,13 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
+    @field_validator("database")
+    @classmethod
+    def _path_or_url(cls, value: Path | str) -> Path | str:
+        if isinstance(value, str) and not is_postgres_url(value):
+            return Path(value)
+        return value
+
     @field_validator("shard_ids")
     @classmethod
     def _shard_ids(cls, value: str | None) -> str | None:
@@ -132,6 +141,24 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def is_postgres_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(settings: Settings) -> Path | None:
+    """The SQLite file Hearth uses, or None when HEARTH_DATABASE is PostgreSQL."""
+    return settings.database if isinstance(settings.database, Path) else None
+
+
+def shown_database(settings: Settings) -> str:
+    """HEARTH_DATABASE as messages may show it: a PostgreSQL URL without its password."""
+    if isinstance(settings.database, Path):
+        return str(settings.database)
+    from bot.db.postgres import safe_url
+
+    return safe_url(settings.database)
 
 
 def parse_shard_ids(text: str) -> list[int]:

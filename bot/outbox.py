@@ -43,13 +43,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import aiosqlite
 import discord
 from discord.http import Route
 
 from bot import crashpoints, crypto, textfit
-from bot.db import Database
-from bot.outbox_store import Op, Status, Tx, Unsaid, forget_words, prune, ts
+from bot.db import Database, Row, Tx
+from bot.outbox_store import Op, Status, Unsaid, forget_words, prune, ts
 from bot.timeutil import UTC
 
 if TYPE_CHECKING:
@@ -729,7 +728,7 @@ class Outbox:
         self,
         op: Op,
         intent_id: int,
-        row: aiosqlite.Row,
+        row: Row,
         channel_id: int | None,
         message_id: int | None,
         body: dict[str, Any],
@@ -839,9 +838,7 @@ class Outbox:
 
     # ------------------------------------------------------------------ settling
 
-    async def _failed_attempt(
-        self, row: aiosqlite.Row, exc: BaseException, now: datetime
-    ) -> datetime | None:
+    async def _failed_attempt(self, row: Row, exc: BaseException, now: datetime) -> datetime | None:
         intent_id = int(row["intent_id"])
         if _transient(exc):
             attempts = int(row["attempts"]) + 1
@@ -883,7 +880,7 @@ class Outbox:
         return None
 
     async def _settle_done(
-        self, row: aiosqlite.Row, version: int, made_id: int | None, landed: int | None
+        self, row: Row, version: int, made_id: int | None, landed: int | None
     ) -> None:
         intent_id = int(row["intent_id"])
         op = Op(row["op"])
@@ -911,7 +908,7 @@ class Outbox:
     async def _changed_in_flight(
         self,
         tx: Tx,
-        row: aiosqlite.Row,
+        row: Row,
         made_id: int | None,
         landed: int | None,
         now: datetime,
@@ -955,7 +952,7 @@ class Outbox:
             )
         log.info("outbox cancelled in flight intent=%s", intent_id)
 
-    async def _settle_failed(self, row: aiosqlite.Row, code: int) -> None:
+    async def _settle_failed(self, row: Row, code: int) -> None:
         intent_id = int(row["intent_id"])
         now = self.bot.clock.now()
         outcome = self._outcome(row, code=code)
@@ -993,7 +990,7 @@ class Outbox:
 
     def _outcome(
         self,
-        row: aiosqlite.Row,
+        row: Row,
         *,
         channel_id: int | None = None,
         message_id: int | None = None,

@@ -17,12 +17,12 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 import discord
 
 from bot import textfit, timeutil, ui
+from bot.db import Tx
 from bot.limits import Breather
-from bot.outbox import DM_CLOSED, Message, Outcome, Tx, Words
+from bot.outbox import DM_CLOSED, Message, Outcome, Words
 from cogs.support import logic, store, views
 from cogs.support.logic import Later, Schedule
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Claim = Callable[[aiosqlite.Connection], Awaitable[bool]]
+Claim = Callable[[Tx], Awaitable[bool]]
 
 
 def checkin_job_id(user_id: int) -> str:
@@ -264,7 +264,7 @@ class SupportService:
         members = await store.accepted_members(bot.db, user_id)
         days = schedule.quiet_days
 
-        async def claim(conn: aiosqlite.Connection) -> bool:
+        async def claim(conn: Tx) -> bool:
             return await store.claim_quiet_alert(conn, user_id, now)
 
         result = await self.tell_circle(
@@ -331,7 +331,7 @@ class SupportService:
         sender_name: str | None = None,
         note: str | None = None,
         outer: AbstractAsyncContextManager[Any] | None = None,
-        before: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+        before: Callable[[Tx], Awaitable[None]] | None = None,
     ) -> tuple[str, datetime | None]:
         """Send one friend DM now, or queue it for after their quiet hours.
 
