@@ -11,6 +11,7 @@ import json
 import logging
 import pkgutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,8 @@ from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.discord_internals import StateClient, has_handler
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
-from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
+from bot.leases import Leases
+from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter, global_share
 from bot.outbox import Outbox
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
@@ -211,6 +213,8 @@ class HearthBot(StateClient):
         # Which shards this process runs, of how many: from the settings, or Discord's
         # recommendation (GET /gateway/bot) at the start of setup_hook.
         self.shard_plan = ShardPlan()
+        # With PostgreSQL (several processes): which shards' jobs and outbox run here.
+        self.leases: Leases | None = None
         self.identify_gate = IdentifyGate()  # paced by session_start_limit.max_concurrency
 
     def servers_at_connect(self, shard_id: int) -> frozenset[int] | None:
@@ -234,6 +238,9 @@ class HearthBot(StateClient):
         count = settings.shard_count or int(recommended)
         self.shard_plan = ShardPlan.of(count, ids)
         self.shard_count = count
+        # Several processes share the bot's global limit: each its shards' share of it
+        # (set in place: what already left, like this very request, stays counted).
+        self.rest_limit.window.limit = global_share(len(self.shard_plan.ids), count)
         self.shard_ids = list(self.shard_plan.ids)
         log.info(
             "shards %s%s, identify concurrency %d",
@@ -242,6 +249,34 @@ class HearthBot(StateClient):
             self.identify_gate.concurrency,
         )
         return self.shard_plan
+
+    async def _take_leases(self) -> None:
+        """Several processes may share this database: run only the shards whose lease
+        this process holds (bot.leases); the others' jobs wait, parked, for a takeover."""
+        ttl = timedelta(seconds=self.settings.lease_seconds)
+        self.leases = Leases(self.db, self.clock, self.shard_plan, ttl=ttl, beat=ttl / 3)
+        held = await self.leases.start()
+        self.scheduler.own(self.shard_plan.count, held)
+        self.outbox.own(self.shard_plan.count, held)
+        self.leases.gained = self._shard_gained
+        self.leases.lost = self._shard_lost
+
+    async def _shard_gained(self, shard_id: int) -> None:
+        """A shard taken over from a process that stopped renewing: its jobs come back
+        from the database (what fell due meanwhile runs at once), its intents go out."""
+        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
+
+        self.scheduler.hold(shard_id)
+        for cog in self.cogs.values():
+            if isinstance(cog, HearthCog):
+                await cog.rebuild_jobs()
+        await self.outbox.hold(shard_id)
+        log.info("shard %d taken over: jobs rebuilt, outbox picked up", shard_id)
+
+    async def _shard_lost(self, shard_id: int) -> None:
+        parked = self.scheduler.release(shard_id)
+        self.outbox.release(shard_id)
+        log.warning("shard %d given up: %d jobs stopped here", shard_id, parked)
 
     def shard_of_guild(self, guild_id: int) -> int:
         return shard_of(guild_id, self.shard_plan.count)
@@ -267,6 +302,8 @@ class HearthBot(StateClient):
         await self.db.migrate(discover_migrations())
         await self._open_data_key()
         self.scheduler.start()
+        if self.db.backend == "postgresql":
+            await self._take_leases()
         self._invalid_report = asyncio.create_task(
             self.invalid_responses.report_every(INVALID_REPORT_SECONDS), name="invalid-responses"
         )
@@ -453,6 +490,11 @@ class HearthBot(StateClient):
         await self.scheduler.shutdown()
         await self.outbox.close()
         await super().close()
+        if self.leases is not None:
+            try:
+                await self.leases.close()  # given back: a restart takes them at once
+            except Exception:
+                log.exception("shard leases not released (they expire by themselves)")
         await self.db.close()
 
 

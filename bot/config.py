@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     shard_ids: str | None = Field(
         default=None, validation_alias=_alias("HEARTH_SHARD_IDS", "shard_ids")
     )
+    # With PostgreSQL and several processes: how long a shard's lease (bot.leases) lasts
+    # without a heartbeat — how soon a replacement takes over a process that died.
+    lease_seconds: float = Field(
+        default=30.0, ge=1.0, validation_alias=_alias("HEARTH_LEASE_SECONDS", "lease_seconds")
+    )
     # Encrypts the words people write, at rest (bot.crypto). `make run` creates it in .env.
     data_key: SecretStr | None = Field(
         default=None, validation_alias=_alias("HEARTH_DATA_KEY", "data_key")

@@ -228,6 +228,13 @@ class Outbox:
         self._runner: asyncio.Task[None] | None = None
         self._closing = False
         self._waiters: dict[int, list[asyncio.Future[Outcome]]] = {}
+        # Ownership (bot.shards): with several processes, each delivers only the intents
+        # of the shards it holds (a server's by its guild, a DM by its recipient, a
+        # deletion naming neither by its channel). None: everything (one process).
+        self._count = 1
+        self._held: set[int] | None = None
+        self._inflight: set[int] = set()
+        self._owned_ids: dict[int, int] = {}  # queued intent → its shard (when owning)
         self._rng = random.Random()
         self.delivered = 0  # counters for logs, tests and benchmarks
         self.retried = 0
@@ -581,18 +588,78 @@ class Outbox:
         """Look for intents written without telling the outbox (`forget_words`)."""
         await self._pick_up()
 
+    # ------------------------------------------------------------------ shards
+
+    def own(self, count: int, held: set[int]) -> None:
+        """From now on deliver only the intents of `held` shards (of `count`)."""
+        self._count, self._held = count, set(held)
+
+    async def hold(self, shard_id: int) -> None:
+        """A shard's lease was taken over: its pending intents (the old holder's
+        unfinished ones too) are picked up here."""
+        if self._held is None or shard_id in self._held:
+            return
+        self._held.add(shard_id)
+        await self._index(
+            f"SELECT intent_id, lane, due_at, {_OWNER} % ? FROM outbox WHERE status = 'pending'"
+            f" AND intent_id <= ? AND {_OWNER} % ? = ? ORDER BY intent_id",
+            (self._count, self._high, self._count, shard_id),
+            raise_high=False,
+        )
+
+    def release(self, shard_id: int) -> None:
+        """A shard's lease is gone: nothing more of its intents starts here (one already
+        being sent finishes; its nonce makes the new holder's resend harmless)."""
+        if self._held is None:
+            return
+        self._held.discard(shard_id)
+        for lane in self._lanes.values():
+            lane.queue = deque(
+                (i, due)
+                for i, due in lane.queue
+                if i in self._inflight or self._owned_ids.get(i, shard_id) != shard_id
+            )
+        for i in [i for i, shard in self._owned_ids.items() if shard == shard_id]:
+            if i not in self._inflight:
+                del self._owned_ids[i]
+        for name, lane in list(self._lanes.items()):
+            if lane.busy:
+                continue
+            if lane.queue:
+                head_id, head_due = lane.queue[0]
+                heapq.heappush(self._heap, (head_due, head_id, name))
+            else:
+                del self._lanes[name]
+
+    def _where_owned(self) -> tuple[str, tuple[int, ...]]:
+        if self._held is None:
+            return "", ()
+        if not self._held:
+            return " AND 0 = 1", ()
+        marks = ", ".join("?" for _ in self._held)
+        return f" AND {_OWNER} % ? IN ({marks})", (self._count, *sorted(self._held))
+
     async def _pick_up(self) -> None:
         """Index intents written since the last look (ids only grow)."""
-        rows = await self.db.fetchall(
-            "SELECT intent_id, lane, due_at FROM outbox"
-            " WHERE status = 'pending' AND intent_id > ? ORDER BY intent_id",
-            (self._high,),
+        owned, params = self._where_owned()
+        await self._index(
+            f"SELECT intent_id, lane, due_at, {_OWNER} % ? FROM outbox"
+            f" WHERE status = 'pending' AND intent_id > ?{owned} ORDER BY intent_id",
+            (self._count, self._high, *params),
         )
+
+    async def _index(self, sql: str, params: tuple[Any, ...], *, raise_high: bool = True) -> None:
+        rows = await self.db.fetchall(sql, params)
         for row in rows:
             intent_id = int(row[0])
-            if intent_id <= self._high:
-                continue  # two pick-ups raced: the first has it
-            self._high = intent_id
+            if raise_high:
+                if intent_id <= self._high:
+                    continue  # two pick-ups raced: the first has it
+                self._high = intent_id
+            elif intent_id in self._inflight:
+                continue
+            if self._held is not None:
+                self._owned_ids[intent_id] = int(row[3] or 0)
             lane = self._lanes.get(row[1])
             if lane is None:
                 lane = self._lanes[row[1]] = _Lane()
@@ -619,6 +686,7 @@ class Outbox:
                 heapq.heappop(self._heap)
                 lane.busy = True
                 self._busy += 1
+                self._inflight.add(intent_id)
                 task = asyncio.get_running_loop().create_task(
                     self._deliver_head(name, lane, intent_id), name=f"outbox:{intent_id}"
                 )
@@ -652,7 +720,9 @@ class Outbox:
         finally:
             lane.busy = False
             self._busy -= 1
+            self._inflight.discard(intent_id)
             if later is None:
+                self._owned_ids.pop(intent_id, None)
                 if lane.queue and lane.queue[0][0] == intent_id:
                     lane.queue.popleft()
             elif lane.queue and lane.queue[0][0] == intent_id:
@@ -660,7 +730,7 @@ class Outbox:
             if lane.queue:
                 head_id, head_due = lane.queue[0]
                 heapq.heappush(self._heap, (head_due, head_id, name))
-            else:
+            elif self._lanes.get(name) is lane:
                 self._lanes.pop(name, None)
             self._wake.set()
 
@@ -1017,6 +1087,12 @@ class Outbox:
 
 
 WAKE_JOB = "outbox:wake"
+
+# Whose an intent is, as a snowflake (bot.shards): a DM's recipient, else its server, else
+# (a deletion that names nobody) its channel. `(… >> 22) % count` is its shard.
+_OWNER = (
+    "((CASE WHEN op = 'dm' THEN recipient_user_id ELSE COALESCE(guild_id, channel_id) END) >> 22)"
+)
 
 
 def _why(exc: BaseException) -> str:

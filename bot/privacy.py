@@ -123,6 +123,7 @@ CORE = PersonalData(
             "Facts about this install (a key check, the command list's fingerprint).",
         ),
         Table("schema_migrations", "Which database changes have been applied."),
+        Table("shard_leases", "Which Hearth process runs each shard's jobs, and until when."),
         Table(
             "guilds",
             "Each server's set-up: channel, time zone, weekly time, practices.",

@@ -39,6 +39,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.limits import Breather
+from bot.shards import HOUSEKEEPING_SHARD, shard_of
 from bot.timeutil import UTC, Clock, FakeClock
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class _Entry:
     seq: int = 0
     handed: bool = False  # APScheduler holds it
     slot: int = field(default=0)  # the run-time slot it was given (for the slot counts)
+    shard: int | None = None  # whose it is (None: this process's own, like a wake-up)
 
 
 class Scheduler:
@@ -91,6 +93,58 @@ class Scheduler:
         )
         self._aps.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self._manual = isinstance(clock, FakeClock)
+        # Jobs belong to shards (bot.shards): only the shards this process holds run here.
+        # None: every shard (one process, the usual Hearth). Jobs of other shards are
+        # parked, and armed the moment their shard's lease is taken over (bot.leases).
+        self._count = 1
+        self._held: set[int] | None = None
+        self._parked: dict[str, _Entry] = {}
+
+    # -- shards -------------------------------------------------------------------
+
+    def own(self, count: int, held: set[int]) -> None:
+        """From now on run only the jobs of `held` shards (of `count`)."""
+        self._count = count
+        self._held = set()
+        for shard_id in held:
+            self.hold(shard_id)
+        for entry in [e for e in self._entries.values() if e.shard is not None]:
+            if entry.shard not in self._held:
+                self._park(entry)
+
+    def hold(self, shard_id: int) -> int:
+        """This process now runs `shard_id`'s jobs (its lease was taken): those parked are
+        armed. Returns how many."""
+        if self._held is None:
+            return 0
+        self._held.add(shard_id)
+        mine = [e for e in self._parked.values() if e.shard == shard_id]
+        for entry in mine:
+            del self._parked[entry.job_id]
+            self._arm(entry.job_id, entry.due, entry.func, entry.args, entry.shard)
+        return len(mine)
+
+    def release(self, shard_id: int) -> int:
+        """`shard_id`'s lease is gone: its jobs stop here (parked, for a later hold)."""
+        if self._held is None:
+            return 0
+        self._held.discard(shard_id)
+        theirs = [e for e in self._entries.values() if e.shard == shard_id]
+        for entry in theirs:
+            self._park(entry)
+        return len(theirs)
+
+    def _park(self, entry: _Entry) -> None:
+        self._entries.pop(entry.job_id, None)
+        self._unhand(entry)
+        self._parked[entry.job_id] = entry
+
+    def _shard(self, guild: int | None, person: int | None, housekeeping: bool) -> int | None:
+        if guild is not None:
+            return shard_of(guild, self._count)
+        if person is not None:
+            return shard_of(person, self._count)
+        return HOUSEKEEPING_SHARD if housekeeping else None
 
     # -- life cycle -------------------------------------------------------------
 
@@ -120,17 +174,42 @@ class Scheduler:
 
     # -- jobs -------------------------------------------------------------------
 
-    def at(self, job_id: str, when: datetime, func: JobFunc, *args: Any) -> None:
+    def at(
+        self,
+        job_id: str,
+        when: datetime,
+        func: JobFunc,
+        *args: Any,
+        guild: int | None = None,
+        person: int | None = None,
+        housekeeping: bool = False,
+    ) -> None:
         """Run `func(*args)` at `when` (aware). A time already past runs at once.
 
-        Re-adding an id replaces the job, so rebuilding from the database is idempotent.
+        Whose job it is decides where it runs (bot.shards): a server's (`guild=`), a
+        person's (`person=`), or a tidy-up of shard 0's (`housekeeping=True`); none of
+        these: this process's own. Re-adding an id replaces the job, so rebuilding from the
+        database is idempotent.
         """
         if when.tzinfo is None:
             raise ValueError("job times must be timezone-aware")
+        shard = self._shard(guild, person, housekeeping)
+        self._parked.pop(job_id, None)
+        if shard is not None and self._held is not None and shard not in self._held:
+            old = self._entries.pop(job_id, None)
+            if old is not None:
+                self._unhand(old)
+            self._parked[job_id] = _Entry(job_id, when.astimezone(UTC), func, args, 0, shard=shard)
+            return
+        self._arm(job_id, when, func, args, shard)
+
+    def _arm(
+        self, job_id: str, when: datetime, func: JobFunc, args: tuple[Any, ...], shard: int | None
+    ) -> None:
         old = self._entries.get(job_id)
         if old is not None:
             self._unhand(old)
-        entry = _Entry(job_id, when.astimezone(UTC), func, args, next(self._seq))
+        entry = _Entry(job_id, when.astimezone(UTC), func, args, next(self._seq), shard=shard)
         self._entries[job_id] = entry
         item = (entry.due, job_id, entry.seq, entry)
         heapq.heappush(self._heap, item)
@@ -141,14 +220,15 @@ class Scheduler:
             self._hand_soon()
 
     def cancel(self, job_id: str) -> bool:
+        parked = self._parked.pop(job_id, None) is not None
         entry = self._entries.pop(job_id, None)
         if entry is None:
-            return False
+            return parked
         self._unhand(entry)
         return True
 
     def cancel_prefix(self, prefix: str) -> int:
-        ids = [j for j in self._entries if j.startswith(prefix)]
+        ids = [j for j in {*self._entries, *self._parked} if j.startswith(prefix)]
         for job_id in ids:
             self.cancel(job_id)
         return len(ids)
@@ -158,7 +238,11 @@ class Scheduler:
         return None if entry is None else entry.due
 
     def job_ids(self, prefix: str = "") -> list[str]:
+        """The jobs that run here (not those parked for shards another process holds)."""
         return sorted(j for j in self._entries if j.startswith(prefix))
+
+    def parked_ids(self, prefix: str = "") -> list[str]:
+        return sorted(j for j in self._parked if j.startswith(prefix))
 
     def jobs(self) -> list[Any]:
         """What will run soon: APScheduler's own jobs (each under its stable id), without

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.scheduler import HORIZON, PER_SLOT, REFILL_ID, SLOT, Scheduler
+from bot.scheduler import HORIZON, PER_SLOT, REFILL_ID, Scheduler
 from bot.timeutil import UTC, FakeClock, SystemClock
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -168,8 +168,7 @@ async def test_a_burst_due_at_once_is_handed_over_in_short_slots() -> None:
         for t in times:
             per_time[t] = per_time.get(t, 0) + 1
         assert max(per_time.values()) <= PER_SLOT
-        spread = max(times) - min(times)
-        assert spread <= SLOT * (500 // PER_SLOT + 1)  # a fraction of a second in all
+        assert len(per_time) >= 500 // PER_SLOT  # spread over that many slots at least
     finally:
         await s.shutdown()
 
