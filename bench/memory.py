@@ -1,7 +1,7 @@
 """Benchmark 5 — memory against a plain bot.
 
 The same servers (5,000, 20 members each) for Hearth and for a minimal discord.py bot
-with the library's default settings (`commands.Bot(intents=Intents.default())`), each in
+with the library's default settings (`commands.AutoShardedBot(intents=Intents.default())`), each in
 its own process against the emulator, measured in one run. After ready, two members of
 every server say something (the messages every bot sees with the default intents), then
 each process reports its resident memory. Target: Hearth lower than the plain bot, and

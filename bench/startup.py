@@ -49,13 +49,17 @@ ZONES = (
 
 
 async def _last_guild_create_sent(fake: object, guilds: int) -> float:
-    """The moment the emulator wrote the last GUILD_CREATE to the bot's socket."""
+    """The moment the emulator wrote the last GUILD_CREATE to the bot's sockets (one per
+    shard: Hearth shards itself by Discord's recommendation, a shard per 1,000 servers)."""
     gateway = fake.gateway  # type: ignore[attr-defined]
-    frames = guilds + 1  # READY, then one GUILD_CREATE per server
     while True:
-        for session in list(gateway.sessions.values()):
-            conn = session.conn
-            if session.valid and conn is not None and conn.sent >= frames:
+        live = [s for s in list(gateway.sessions.values()) if s.valid and s.conn is not None]
+        # READY, then one GUILD_CREATE per server, on each shard's own connection.
+        if sum(s.conn.sent for s in live) >= guilds + len(live) and all(
+            s.conn.sent >= s.seq for s in live
+        ):
+            shards = {tuple(s.shard or (0, 1)) for s in live}
+            if shards and len(shards) == next(iter(shards))[1]:
                 return time.monotonic()
         await asyncio.sleep(0.0005)
 

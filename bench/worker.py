@@ -61,8 +61,9 @@ def build(args: argparse.Namespace) -> Any:
         from discord.ext import commands
 
         # A minimal bot as the library's documentation starts one: default intents,
-        # default caches (1,000 messages, members as the intents allow).
-        return commands.Bot(
+        # default caches (1,000 messages, members as the intents allow) — sharded by
+        # Discord's recommendation, as any bot past 2,500 servers must be (and Hearth is).
+        return commands.AutoShardedBot(
             command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.02
         )
 

@@ -43,13 +43,12 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import aiosqlite
 import discord
 from discord.http import Route
 
 from bot import crashpoints, crypto, textfit, timeutil
-from bot.db import Database
-from bot.outbox_store import Op, Status, Tx, Unsaid, forget_words, prune, ts
+from bot.db import Database, Row, Tx
+from bot.outbox_store import Op, Status, Unsaid, forget_words, prune, ts
 from bot.timeutil import UTC
 
 if TYPE_CHECKING:
@@ -235,6 +234,13 @@ class Outbox:
         self._runner: asyncio.Task[None] | None = None
         self._closing = False
         self._waiters: dict[int, list[asyncio.Future[Outcome]]] = {}
+        # Ownership (bot.shards): with several processes, each delivers only the intents
+        # of the shards it holds (a server's by its guild, a DM by its recipient, a
+        # deletion naming neither by its channel). None: everything (one process).
+        self._count = 1
+        self._held: set[int] | None = None
+        self._inflight: set[int] = set()
+        self._owned_ids: dict[int, int] = {}  # queued intent → its shard (when owning)
         self._rng = random.Random()
         self.delivered = 0  # counters for logs, tests and benchmarks
         self.retried = 0
@@ -645,22 +651,80 @@ class Outbox:
         """Look for intents written without telling the outbox (`forget_words`)."""
         await self._pick_up(everything=everything)
 
+    # ------------------------------------------------------------------ shards
+
+    def own(self, count: int, held: set[int]) -> None:
+        """From now on deliver only the intents of `held` shards (of `count`)."""
+        self._count, self._held = count, set(held)
+
+    async def hold(self, shard_id: int) -> None:
+        """A shard's lease was taken over: its pending intents (the old holder's
+        unfinished ones too) are picked up here."""
+        if self._held is None or shard_id in self._held:
+            return
+        self._held.add(shard_id)
+        await self._index(
+            f"SELECT intent_id, lane, due_at, {_OWNER} % ? FROM outbox WHERE status = 'pending'"
+            f" AND {_OWNER} % ? = ? ORDER BY intent_id",
+            (self._count, self._count, shard_id),
+        )
+
+    def release(self, shard_id: int) -> None:
+        """A shard's lease is gone: nothing more of its intents starts here (one already
+        being sent finishes; its nonce makes the new holder's resend harmless)."""
+        if self._held is None:
+            return
+        self._held.discard(shard_id)
+        for lane in self._lanes.values():
+            kept = deque(
+                (i, due)
+                for i, due in lane.queue
+                if i in self._inflight or self._owned_ids.get(i, shard_id) != shard_id
+            )
+            self._indexed -= {i for i, _due in lane.queue} - {i for i, _due in kept}
+            lane.queue = kept
+        for i in [i for i, shard in self._owned_ids.items() if shard == shard_id]:
+            if i not in self._inflight:
+                del self._owned_ids[i]
+        for name, lane in list(self._lanes.items()):
+            if lane.busy:
+                continue
+            if lane.queue:
+                head_id, head_due = lane.queue[0]
+                heapq.heappush(self._heap, (head_due, head_id, name))
+            else:
+                del self._lanes[name]
+
+    def _where_owned(self) -> tuple[str, tuple[int, ...]]:
+        if self._held is None:
+            return "", ()
+        if not self._held:
+            return " AND 0 = 1", ()
+        marks = ", ".join("?" for _ in self._held)
+        return f" AND {_OWNER} % ? IN ({marks})", (self._count, *sorted(self._held))
+
     async def _pick_up(self, *, everything: bool = False) -> None:
         """Index intents written since the last look. Ids grow in commit order on SQLite;
         `everything` also finds any that committed behind a later one (a database where
-        ids are handed out before commit), and runs now and then."""
-        rows = await self.db.fetchall(
-            "SELECT intent_id, lane, due_at FROM outbox"
-            " WHERE status = 'pending' AND intent_id > ? ORDER BY intent_id",
-            (0 if everything else self._high,),
+        ids are handed out before commit, PostgreSQL's sequences), and runs now and then."""
+        owned, params = self._where_owned()
+        await self._index(
+            f"SELECT intent_id, lane, due_at, {_OWNER} % ? FROM outbox"
+            f" WHERE status = 'pending' AND intent_id > ?{owned} ORDER BY intent_id",
+            (self._count, 0 if everything else self._high, *params),
         )
+
+    async def _index(self, sql: str, params: tuple[Any, ...]) -> None:
+        rows = await self.db.fetchall(sql, params)
         changed: set[str] = set()
         for row in rows:
             intent_id = int(row[0])
-            if intent_id in self._indexed:
-                continue  # two pick-ups raced, or an earlier look has it
+            if intent_id in self._indexed or intent_id in self._inflight:
+                continue  # two looks raced, or an earlier one has it
             self._indexed.add(intent_id)
             self._high = max(self._high, intent_id)
+            if self._held is not None:
+                self._owned_ids[intent_id] = int(row[3] or 0)
             name = row[1]
             lane = self._lanes.get(name)
             if lane is None:
@@ -695,6 +759,7 @@ class Outbox:
                 heapq.heappop(self._heap)
                 lane.busy = True
                 self._busy += 1
+                self._inflight.add(intent_id)
                 task = asyncio.get_running_loop().create_task(
                     self._deliver_head(name, lane, intent_id), name=f"outbox:{intent_id}"
                 )
@@ -731,7 +796,9 @@ class Outbox:
         finally:
             lane.busy = False
             self._busy -= 1
+            self._inflight.discard(intent_id)
             if later is None:
+                self._owned_ids.pop(intent_id, None)
                 if lane.queue and lane.queue[0][0] == intent_id:
                     lane.queue.popleft()
                 self._indexed.discard(intent_id)
@@ -740,7 +807,7 @@ class Outbox:
             if lane.queue:
                 head_id, head_due = lane.queue[0]
                 heapq.heappush(self._heap, (head_due, head_id, name))
-            else:
+            elif self._lanes.get(name) is lane:
                 self._lanes.pop(name, None)
             self._wake.set()
 
@@ -808,7 +875,7 @@ class Outbox:
         self,
         op: Op,
         intent_id: int,
-        row: aiosqlite.Row,
+        row: Row,
         channel_id: int | None,
         message_id: int | None,
         body: dict[str, Any],
@@ -927,9 +994,7 @@ class Outbox:
 
     # ------------------------------------------------------------------ settling
 
-    async def _failed_attempt(
-        self, row: aiosqlite.Row, exc: BaseException, now: datetime
-    ) -> datetime | None:
+    async def _failed_attempt(self, row: Row, exc: BaseException, now: datetime) -> datetime | None:
         intent_id = int(row["intent_id"])
         if _transient(exc):
             attempts = int(row["attempts"]) + 1
@@ -971,7 +1036,7 @@ class Outbox:
         return None
 
     async def _settle_done(
-        self, row: aiosqlite.Row, version: int, made_id: int | None, landed: int | None
+        self, row: Row, version: int, made_id: int | None, landed: int | None
     ) -> None:
         intent_id = int(row["intent_id"])
         op = Op(row["op"])
@@ -999,7 +1064,7 @@ class Outbox:
     async def _changed_in_flight(
         self,
         tx: Tx,
-        row: aiosqlite.Row,
+        row: Row,
         made_id: int | None,
         landed: int | None,
         now: datetime,
@@ -1043,7 +1108,7 @@ class Outbox:
             )
         log.info("outbox cancelled in flight intent=%s", intent_id)
 
-    async def _settle_failed(self, row: aiosqlite.Row, code: int) -> None:
+    async def _settle_failed(self, row: Row, code: int) -> None:
         intent_id = int(row["intent_id"])
         now = self.bot.clock.now()
         outcome = self._outcome(row, code=code)
@@ -1081,7 +1146,7 @@ class Outbox:
 
     def _outcome(
         self,
-        row: aiosqlite.Row,
+        row: Row,
         *,
         channel_id: int | None = None,
         message_id: int | None = None,
@@ -1111,6 +1176,12 @@ WAKE_JOB = "outbox:wake"
 PRUNE_JOB = "outbox:prune"
 PRUNE_AT = time(4, 10)  # UTC, a quiet hour for most of the world
 KEEP_SETTLED = timedelta(days=7)
+
+# Whose an intent is, as a snowflake (bot.shards): a DM's recipient, else its server, else
+# (a deletion that names nobody) its channel. `(… >> 22) % count` is its shard.
+_OWNER = (
+    "((CASE WHEN op = 'dm' THEN recipient_user_id ELSE COALESCE(guild_id, channel_id) END) >> 22)"
+)
 
 
 def _why(exc: BaseException) -> str:

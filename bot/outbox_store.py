@@ -10,13 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot import crypto
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.timeutil import UTC
-
-Tx = aiosqlite.Connection
 
 
 class Op(StrEnum):

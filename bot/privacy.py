@@ -28,15 +28,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import crypto
-from bot.db import Database
+from bot.db import Database, Tx
+from bot.db.dialect import ROWID
 from bot.outbox_store import Unsaid, forget_words
 from bot.timeutil import UTC
-
-if TYPE_CHECKING:
-    import aiosqlite
 
 # Set once every stored value has been checked by opening it (see `seal_plaintext`).
 LOOKALIKES_META = "sealed_lookalikes_checked"
@@ -125,6 +123,7 @@ CORE = PersonalData(
             "Facts about this install (a key check, the command list's fingerprint).",
         ),
         Table("schema_migrations", "Which database changes have been applied."),
+        Table("shard_leases", "Which Hearth process runs each shard's jobs, and until when."),
         Table(
             "guilds",
             "Each server's set-up: channel, time zone, weekly time, practices.",
@@ -345,6 +344,7 @@ class Registry:
                 out: list[dict[str, Any]] = []
                 for row in rows:
                     item = dict(row)
+                    item.pop(ROWID, None)  # PostgreSQL's stand-in for SQLite's row id
                     for column in table.sealed:
                         if column in item:
                             item[column] = crypto.unseal(item[column])
@@ -438,8 +438,10 @@ class Registry:
         async with db.transaction() as conn:
             for table, column in self.sealed_columns():
                 if lookalikes_done:
-                    where = f"{column} IS NOT NULL AND substr({column}, 1, ?) != ?"
-                    params: tuple[Any, ...] = (len(crypto.PREFIX), crypto.PREFIX)
+                    where = (
+                        f"{column} IS NOT NULL AND substr({column}, 1, {len(crypto.PREFIX)}) != ?"
+                    )
+                    params: tuple[Any, ...] = (crypto.PREFIX,)
                 else:
                     where, params = f"{column} IS NOT NULL", ()
                 cur = await conn.execute(
@@ -463,13 +465,11 @@ class Registry:
         if sealed:
             # Push the old pages out of the write-ahead log too (secure_delete zeroes them
             # in the main file), so the plaintext is gone from disk, not just unreachable.
-            await db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            await db.scrub()
         return sealed
 
 
-async def _forget_column(
-    conn: aiosqlite.Connection, table: Table, column: str, person: Person, user_id: int
-) -> int:
+async def _forget_column(conn: Tx, table: Table, column: str, person: Person, user_id: int) -> int:
     if person.forget is Forget.DELETE:
         cur = await conn.execute(f"DELETE FROM {table.name} WHERE {column} = ?", (user_id,))
         return max(cur.rowcount, 0)
@@ -501,20 +501,15 @@ _SQLITE_INTERNAL = ("sqlite_",)
 async def coverage_problems(db: Database, registry: Registry) -> list[str]:
     """Everything in the live schema that the declarations don't cover, in plain words.
 
-    Walks every table (sqlite_master) and column (PRAGMA table_info) after all
-    migrations. Empty means: every table is declared, every person column is exported
+    Walks every table and column of the live schema after all migrations (SQLite's
+    `sqlite_master` and `PRAGMA table_info`, or PostgreSQL's catalogue: `db.tables()`).
+    Empty means: every table is declared, every person column is exported
     and forgotten, every server-keyed table is purged with its server.
     """
     problems: list[str] = []
-    names = [
-        row[0]
-        for row in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        )
-        if not str(row[0]).startswith(_SQLITE_INTERNAL)
-    ]
+    names = [name for name in await db.tables() if not name.startswith(_SQLITE_INTERNAL)]
     for name in names:
-        columns = [row[1] for row in await db.fetchall(f"PRAGMA table_info({name})")]
+        columns = [column for column, _ in await db.columns(name)]
         declared = registry.tables.get(name)
         people = sorted(c for c in columns if is_person_column(c))
         if declared is None:
@@ -553,8 +548,8 @@ async def coverage_problems(db: Database, registry: Registry) -> list[str]:
         if "guild_id" in columns and table.server is None and table.server_via is None:
             problems.append(f"{where} has a guild_id but isn't purged with its server")
         if table.server_via is not None:
-            fks = await db.fetchall(f"PRAGMA foreign_key_list({name})")
-            if not any(fk[2] == table.server_via and fk[6] == "CASCADE" for fk in fks):
+            fks = await db.foreign_keys(name)
+            if not any(parent == table.server_via and rule == "CASCADE" for parent, rule in fks):
                 problems.append(
                     f"{where} says it goes with {table.server_via}, but has no ON DELETE"
                     " CASCADE reference to it"

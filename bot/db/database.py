@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from bot.db.migrate import Migration
+from bot.db.types import Tx
 from bot.limits import Breather
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,30 @@ SCRUB_WAIT_MS = 200
 SCRUB_RETRY_SECONDS = (1.0, 5.0, 30.0, 60.0)
 
 
+# A unique key, check or reference said no — on either engine (bot.db.postgres raises the
+# same class, worded as SQLite words it).
+IntegrityError = sqlite3.IntegrityError
+
+
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer Hearth than this one."""
 
 
 class Database:
+    """SQLite (a path); `Database("postgresql://…")` makes a `PostgresDatabase` instead,
+    with the same methods (bot.db.postgres)."""
+
+    def __new__(cls, path: Path | str) -> Database:
+        if (
+            cls is Database
+            and isinstance(path, str)
+            and path.startswith(("postgresql://", "postgres://"))
+        ):
+            from bot.db.postgres import PostgresDatabase
+
+            return super().__new__(PostgresDatabase)
+        return super().__new__(cls)
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
@@ -83,6 +103,10 @@ class Database:
         self._after_commit: list[Callable[[], object]] = []
         self._scrub_retry: asyncio.Task[None] | None = None
         self.scrub_retry_seconds = SCRUB_RETRY_SECONDS
+
+    @property
+    def backend(self) -> str:
+        return "sqlite"
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -158,7 +182,7 @@ class Database:
             self._queued -= 1
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction: committed on success, rolled back on any error."""
         if _holder.get() == _me(self):
             # Nested in the same task: join the outer transaction; the outer block commits.
@@ -283,12 +307,33 @@ class Database:
                 log.info("write-ahead log emptied after %d retries", attempt)
                 return
 
+    # -- the schema (the privacy coverage test and key rotation walk it) -------------
+
     async def tables(self) -> list[str]:
         rows = await self.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name"
         )
         return [r[0] for r in rows]
+
+    async def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, declared type) of each column, in order."""
+        return [
+            (str(r[1]), str(r[2]).upper())
+            for r in await self.fetchall(f"PRAGMA table_info({table})")
+        ]
+
+    async def foreign_keys(self, table: str) -> list[tuple[str, str]]:
+        """(referenced table, ON DELETE rule) of each foreign key."""
+        return [
+            (str(r[2]), str(r[6])) for r in await self.fetchall(f"PRAGMA foreign_key_list({table})")
+        ]
+
+    def _migration_statements(self, statements: Sequence[str]) -> list[str]:
+        return list(statements)
+
+    async def _after_migrations(self) -> None:
+        return None
 
     # -- migrations -------------------------------------------------------------
 
@@ -299,11 +344,14 @@ class Database:
         code doesn't know: running old code on a newer schema could corrupt it.
         """
         async with self.transaction() as conn:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
-                " applied_at TEXT NOT NULL, PRIMARY KEY (component, version))"
-            )
+            for statement in self._migration_statements(
+                [
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+                    " applied_at TEXT NOT NULL, PRIMARY KEY (component, version))"
+                ]
+            ):
+                await conn.execute(statement)
         known: dict[str, int] = {}
         for m in migrations:
             known[m.component] = max(known.get(m.component, 0), m.version)
@@ -325,7 +373,7 @@ class Database:
             if m.version <= applied.get(m.component, 0):
                 continue
             async with self.transaction() as conn:
-                for statement in m.statements():
+                for statement in self._migration_statements(list(m.statements())):
                     await conn.execute(statement)
                 await conn.execute(
                     "INSERT INTO schema_migrations (component, version, name, applied_at)"
@@ -334,4 +382,6 @@ class Database:
                 )
             log.info("migration applied component=%s version=%d", m.component, m.version)
             done.append(m)
+        if done:
+            await self._after_migrations()
         return done

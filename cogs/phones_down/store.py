@@ -12,10 +12,8 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
-import aiosqlite
-
 from bot import crypto
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.privacy import Forget, Person, PersonalData, Table
 from bot.timeutil import UTC
 from cogs.phones_down import logic
@@ -171,7 +169,7 @@ def _taking(row: Any) -> logic.Taking:
     )
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> Any:
+async def _one(conn: Tx, sql: str, params: Iterable[Any]) -> Any:
     async with conn.execute(sql, tuple(params)) as cur:
         return await cur.fetchone()
 

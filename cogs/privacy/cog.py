@@ -175,7 +175,9 @@ class PrivacyCog(HearthCog):
             self._arm_purge(guild_id, logic.purge_due(left_at))
 
     def _arm_purge(self, guild_id: int, when: datetime) -> None:
-        self.bot.scheduler.at(purge_job_id(guild_id), when, self.purge_job, guild_id)
+        self.bot.scheduler.at(
+            purge_job_id(guild_id), when, self.purge_job, guild_id, guild=guild_id
+        )
 
     @commands.Cog.listener()
     async def on_hearth_guild_left(self, guild_id: int) -> None:

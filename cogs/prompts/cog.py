@@ -134,6 +134,7 @@ class PromptsCog(HearthCog):
             self.weekly_job,
             settings.guild_id,
             occurrence.isoformat(),
+            guild=settings.guild_id,
         )
 
     def next_occurrence(self, settings: GuildSettings, after: datetime) -> datetime:
@@ -149,7 +150,7 @@ class PromptsCog(HearthCog):
 
     def arm_retention(self) -> None:
         when = timeutil.next_daily(self.bot.clock.now(), RETENTION_AT, "UTC")
-        self.bot.scheduler.at(RETENTION_JOB, when, self.retention_job)
+        self.bot.scheduler.at(RETENTION_JOB, when, self.retention_job, housekeeping=True)
 
     async def rebuild_jobs(self) -> None:
         await self._arm_from_database()

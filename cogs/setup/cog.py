@@ -154,7 +154,12 @@ class SetupCog(HearthCog):
         settings = await guilds.get(self.bot.db, guild.id)
         assert settings is not None
         self.bot.dispatch("hearth_settings_changed", guild.id)
-        log.info("guild configured guild=%s user=%s", guild.id, interaction.user.id)
+        log.info(
+            "guild configured guild=%s shard=%d user=%s",
+            guild.id,
+            self.bot.shard_of_guild(guild.id),
+            interaction.user.id,
+        )
 
         target = guild.get_channel(channel.id)
         missing = missing_in(target, guild.me) if target is not None else []
@@ -193,6 +198,12 @@ class SetupCog(HearthCog):
     @hearth_subcommand(name="settings", description="See how Hearth is set up in this server")
     async def settings_command(self, interaction: discord.Interaction[HearthBot]) -> None:
         assert interaction.guild is not None
+        # Which shard (and so which process) serves this server is for operators: logs only.
+        log.info(
+            "settings shown guild=%s shard=%d",
+            interaction.guild.id,
+            self.bot.shard_of_guild(interaction.guild.id),
+        )
         settings = await guilds.get(self.bot.db, interaction.guild.id)
         if settings is None or not settings.configured:
             raise HearthError(
@@ -285,23 +296,33 @@ class SetupCog(HearthCog):
         await self.arrived(guild)
 
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        # Servers that added Hearth while it was offline arrive as "available", not "join".
-        known = await guilds.known_ids(self.bot.db)
-        here = {guild.id for guild in self.bot.guilds}
-        for guild in list(self.bot.guilds):
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Each shard, from its own READY (again after each new session of it): its servers
+        that added Hearth while it was offline arrive as "available", not "join" — and its
+        servers that removed Hearth meanwhile are simply missing from the list: they leave
+        now, as if Hearth had seen it happen (their data goes in 14 days)."""
+        bot = self.bot
+        mine = [g for g in bot.guilds if g.shard_id == shard_id]
+        known = {
+            guild_id
+            for guild_id in await guilds.known_ids(bot.db)
+            if bot.shard_of_guild(guild_id) == shard_id
+        }
+        for guild in mine:
             if guild.id not in known:
                 await self.arrived(guild)
-        # ...and servers that removed it meanwhile are simply missing from READY's list:
-        # they leave now, as if Hearth had seen it happen (their data goes in 14 days).
-        listed = self.bot.servers_at_connect()
-        # One connection sees every server; a shard's READY would list only its own.
-        if listed is not None and (self.bot.shard_count or 1) == 1:
-            gone = known - listed - here
-            for guild_id in sorted(gone):
-                await self.left(guild_id)
-            if gone:
-                log.info("servers that removed Hearth while it was offline count=%d", len(gone))
+        listed = bot.servers_at_connect(shard_id)
+        if listed is None:
+            return
+        gone = known - listed - {g.id for g in mine}
+        for guild_id in sorted(gone):
+            await self.left(guild_id)
+        if gone:
+            log.info(
+                "servers that removed Hearth while it was offline shard=%d count=%d",
+                shard_id,
+                len(gone),
+            )
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -310,7 +331,7 @@ class SetupCog(HearthCog):
     async def left(self, guild_id: int) -> None:
         await guilds.mark_left(self.bot.db, guild_id, self.bot.clock.now())
         self.bot.dispatch("hearth_guild_left", guild_id)
-        log.info("left guild=%s", guild_id)
+        log.info("left guild=%s shard=%d", guild_id, self.bot.shard_of_guild(guild_id))
 
     def welcome_channel(self, guild: discord.Guild) -> discord.TextChannel | None:
         me = guild.me
@@ -337,7 +358,7 @@ class SetupCog(HearthCog):
                     await cog.rebuild_guild_jobs(guild.id)
                 except Exception:  # one practice's trouble mustn't keep the others away
                     log.exception("jobs not rebuilt guild=%s cog=%s", guild.id, cog.qualified_name)
-            log.info("back in guild=%s", guild.id)
+            log.info("back in guild=%s shard=%d", guild.id, self.bot.shard_of_guild(guild.id))
 
     async def _record_arrival(self, guild: discord.Guild) -> bool:
         async with self.bot.db.transaction() as tx:

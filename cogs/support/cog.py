@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import aiosqlite
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -18,6 +17,7 @@ from discord.ext import commands
 from bot import guilds, textfit, timeutil, ui
 from bot.boundaries import ensure_timezone
 from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.db import Tx
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS
 from bot.privacy import PersonalData
@@ -72,9 +72,7 @@ class SupportCog(HearthCog):
         self.svc.handle()
 
     @asynccontextmanager
-    async def _writing(
-        self, guild_id: int | None, user_id: int
-    ) -> AsyncIterator[aiosqlite.Connection]:
+    async def _writing(self, guild_id: int | None, user_id: int) -> AsyncIterator[Tx]:
         """The one write transaction of an interaction, with the person touched first."""
         async with self.bot.boundaries.acting(guild_id, user_id), self.bot.db.transaction() as conn:
             yield conn
@@ -347,7 +345,7 @@ class SupportCog(HearthCog):
         self.bot.reach.take(user_id, friend.id)
         now = self.bot.clock.now()
 
-        async def record(conn: aiosqlite.Connection) -> None:
+        async def record(conn: Tx) -> None:
             await store.add_invite(conn, user_id, friend.id, guild_id, now)
 
         outcome, when = await self.svc.reach(
@@ -643,7 +641,7 @@ class SupportCog(HearthCog):
         schedule = await store.get_schedule(self.bot.db, user_id)
         now = self.bot.clock.now()
 
-        async def claim(conn: aiosqlite.Connection) -> bool:
+        async def claim(conn: Tx) -> bool:
             return await store.claim_circle_told(conn, checkin_id, now)
 
         result = await self.svc.tell_circle(

@@ -17,12 +17,12 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 import discord
 
 from bot import textfit, timeutil, ui
+from bot.db import Tx
 from bot.limits import Breather
-from bot.outbox import DM_CLOSED, Message, Outcome, Tx, Words
+from bot.outbox import DM_CLOSED, Message, Outcome, Words
 from cogs.support import logic, store, views
 from cogs.support.logic import Later, Schedule
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Claim = Callable[[aiosqlite.Connection], Awaitable[bool]]
+Claim = Callable[[Tx], Awaitable[bool]]
 
 
 def checkin_job_id(user_id: int) -> str:
@@ -78,7 +78,11 @@ class SupportService:
         outgoing = await store.all_outgoing(self.bot.db)
         for out in outgoing:
             self.bot.scheduler.at(
-                outbox_job_id(out.outbox_id), out.due_at, self.deliver_job, out.outbox_id
+                outbox_job_id(out.outbox_id),
+                out.due_at,
+                self.deliver_job,
+                out.outbox_id,
+                person=out.recipient_user_id,
             )
         self.notices = await store.dm_notices(self.bot.db)
         self.arm_prune()
@@ -86,7 +90,7 @@ class SupportService:
 
     def arm_prune(self) -> None:
         when = timeutil.next_daily(self.bot.clock.now(), PRUNE_AT, "UTC")
-        self.bot.scheduler.at(PRUNE_JOB, when, self.prune_job)
+        self.bot.scheduler.at(PRUNE_JOB, when, self.prune_job, housekeeping=True)
 
     async def prune_job(self) -> None:
         """Answers aren't kept forever: once a day, anything older than a year goes."""
@@ -163,6 +167,7 @@ class SupportService:
             schedule.next_send_at,
             self.checkin_job,
             schedule.user_id,
+            person=schedule.user_id,
         )
 
     async def checkin_job(self, user_id: int) -> None:
@@ -199,7 +204,9 @@ class SupportService:
         log.info("checkin queued user=%s checkin=%s", user_id, checkin_id)
 
     def _arm_at(self, user_id: int, when: datetime) -> None:
-        self.bot.scheduler.at(checkin_job_id(user_id), when, self.checkin_job, user_id)
+        self.bot.scheduler.at(
+            checkin_job_id(user_id), when, self.checkin_job, user_id, person=user_id
+        )
 
     async def queue_checkin(self, tx: Tx, user_id: int, checkin_id: int) -> int:
         """The check-in DM, in the transaction that records it (`decide` has already asked
@@ -221,7 +228,9 @@ class SupportService:
         if due is None:
             self.bot.scheduler.cancel(job_id)
             return
-        self.bot.scheduler.at(job_id, at or due, self.quiet_job, schedule.user_id)
+        self.bot.scheduler.at(
+            job_id, at or due, self.quiet_job, schedule.user_id, person=schedule.user_id
+        )
 
     async def rearm_quiet(self, user_id: int) -> None:
         schedule = await store.get_schedule(self.bot.db, user_id)
@@ -264,7 +273,7 @@ class SupportService:
         members = await store.accepted_members(bot.db, user_id)
         days = schedule.quiet_days
 
-        async def claim(conn: aiosqlite.Connection) -> bool:
+        async def claim(conn: Tx) -> bool:
             return await store.claim_quiet_alert(conn, user_id, now)
 
         result = await self.tell_circle(
@@ -331,7 +340,7 @@ class SupportService:
         sender_name: str | None = None,
         note: str | None = None,
         outer: AbstractAsyncContextManager[Any] | None = None,
-        before: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+        before: Callable[[Tx], Awaitable[None]] | None = None,
     ) -> tuple[str, datetime | None]:
         """Send one friend DM now, or queue it for after their quiet hours.
 

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-import aiosqlite
-
 from bot import crypto
-from bot.db import Database
+from bot.db import Database, Tx
 from bot.privacy import Person, PersonalData, Table
 from bot.timeutil import UTC
 from cogs.support.logic import HistoryRow, Schedule
@@ -84,7 +82,7 @@ async def active_schedules(db: Database) -> list[Schedule]:
 
 
 async def save_schedule(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     *,
     user_id: int,
     guild_id: int,
@@ -121,7 +119,7 @@ async def save_schedule(
 
 
 async def move_next(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     user_id: int,
     next_slot: datetime,
     next_send_at: datetime,
@@ -141,7 +139,7 @@ async def set_next(
         await move_next(conn, user_id, next_slot, next_send_at, now)
 
 
-async def stop_schedule(conn: aiosqlite.Connection, user_id: int, now: datetime) -> bool:
+async def stop_schedule(conn: Tx, user_id: int, now: datetime) -> bool:
     cur = await conn.execute(
         "UPDATE checkin_schedules SET active = 0, next_slot = NULL, next_send_at = NULL,"
         " updated_at = ? WHERE user_id = ? AND active = 1",
@@ -150,9 +148,7 @@ async def stop_schedule(conn: aiosqlite.Connection, user_id: int, now: datetime)
     return cur.rowcount > 0
 
 
-async def set_quiet(
-    conn: aiosqlite.Connection, user_id: int, days: int | None, now: datetime
-) -> bool:
+async def set_quiet(conn: Tx, user_id: int, days: int | None, now: datetime) -> bool:
     """Turn the quiet watch on (counting from now) or off; False without a schedule."""
     cur = await conn.execute(
         "UPDATE checkin_schedules SET quiet_days = ?, quiet_since = ?, quiet_alerted_at = NULL,"
@@ -162,7 +158,7 @@ async def set_quiet(
     return cur.rowcount > 0
 
 
-async def mark_alive(conn: aiosqlite.Connection, user_id: int, now: datetime) -> None:
+async def mark_alive(conn: Tx, user_id: int, now: datetime) -> None:
     """They answered: a new quiet spell may start counting from now."""
     await conn.execute(
         "UPDATE checkin_schedules SET quiet_since = ?, quiet_alerted_at = NULL WHERE user_id = ?",
@@ -179,7 +175,7 @@ async def bump_quiet(db: Database, user_id: int, now: datetime) -> None:
     )
 
 
-async def claim_quiet_alert(conn: aiosqlite.Connection, user_id: int, now: datetime) -> bool:
+async def claim_quiet_alert(conn: Tx, user_id: int, now: datetime) -> bool:
     """Mark this quiet spell as told; False if it already was (so it fires once)."""
     cur = await conn.execute(
         "UPDATE checkin_schedules SET quiet_alerted_at = ?"
@@ -233,9 +229,7 @@ def _checkin(row: Any) -> CheckIn:
     )
 
 
-async def create_checkin(
-    conn: aiosqlite.Connection, user_id: int, slot: str, now: datetime
-) -> int | None:
+async def create_checkin(conn: Tx, user_id: int, slot: str, now: datetime) -> int | None:
     """The ledger row for one check-in DM, written before it goes out; None when this
     slot already has one (a repeated job), so nobody gets the same check-in twice."""
     cur = await conn.execute(
@@ -263,25 +257,21 @@ async def get_checkin(db: Database, checkin_id: int) -> CheckIn | None:
     return None if row is None else _checkin(row)
 
 
-async def record_mood(
-    conn: aiosqlite.Connection, checkin_id: int, mood: int, now: datetime
-) -> None:
+async def record_mood(conn: Tx, checkin_id: int, mood: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE checkins SET mood = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
         (mood, _ts(now), checkin_id),
     )
 
 
-async def record_note(
-    conn: aiosqlite.Connection, checkin_id: int, note: str | None, now: datetime
-) -> None:
+async def record_note(conn: Tx, checkin_id: int, note: str | None, now: datetime) -> None:
     await conn.execute(
         "UPDATE checkins SET note = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
         (crypto.seal(note), _ts(now), checkin_id),
     )
 
 
-async def record_skip(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> None:
+async def record_skip(conn: Tx, checkin_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE checkins SET status = 'skipped', answered_at = ?"
         " WHERE checkin_id = ? AND mood IS NULL AND note IS NULL",
@@ -289,7 +279,7 @@ async def record_skip(conn: aiosqlite.Connection, checkin_id: int, now: datetime
     )
 
 
-async def claim_circle_told(conn: aiosqlite.Connection, checkin_id: int, now: datetime) -> bool:
+async def claim_circle_told(conn: Tx, checkin_id: int, now: datetime) -> bool:
     cur = await conn.execute(
         "UPDATE checkins SET circle_told_at = ? WHERE checkin_id = ? AND circle_told_at IS NULL",
         (_ts(now), checkin_id),
@@ -385,7 +375,7 @@ async def is_accepted(db: Database, user_id: int, member_user_id: int) -> bool:
 
 
 async def add_invite(
-    conn: aiosqlite.Connection, user_id: int, member_user_id: int, guild_id: int, now: datetime
+    conn: Tx, user_id: int, member_user_id: int, guild_id: int, now: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO support_circle (user_id, member_user_id, guild_id, status, invited_at)"
@@ -395,7 +385,7 @@ async def add_invite(
 
 
 async def answer_invite(
-    conn: aiosqlite.Connection, user_id: int, member_user_id: int, accept: bool, now: datetime
+    conn: Tx, user_id: int, member_user_id: int, accept: bool, now: datetime
 ) -> bool:
     cur = await conn.execute(
         "UPDATE support_circle SET status = ?, answered_at = ?"
@@ -405,7 +395,7 @@ async def answer_invite(
     return cur.rowcount > 0
 
 
-async def remove_from_circle(conn: aiosqlite.Connection, user_id: int, member_user_id: int) -> bool:
+async def remove_from_circle(conn: Tx, user_id: int, member_user_id: int) -> bool:
     cur = await conn.execute(
         "DELETE FROM support_circle WHERE user_id = ? AND member_user_id = ?",
         (user_id, member_user_id),
@@ -419,7 +409,7 @@ async def remove_from_circle(conn: aiosqlite.Connection, user_id: int, member_us
     return cur.rowcount > 0
 
 
-async def invite_ref(conn: aiosqlite.Connection, user_id: int, member_user_id: int) -> int | None:
+async def invite_ref(conn: Tx, user_id: int, member_user_id: int) -> int | None:
     """A pending invitation's row, as a reference that names nobody."""
     cur = await conn.execute(
         "SELECT rowid FROM support_circle"
@@ -431,7 +421,7 @@ async def invite_ref(conn: aiosqlite.Connection, user_id: int, member_user_id: i
     return None if row is None else int(row[0])
 
 
-async def forget_invite_ref(conn: aiosqlite.Connection, ref: int) -> None:
+async def forget_invite_ref(conn: Tx, ref: int) -> None:
     await conn.execute("DELETE FROM support_circle WHERE rowid = ? AND status = 'pending'", (ref,))
 
 
@@ -460,7 +450,7 @@ class Outgoing:
 
 
 async def add_outgoing(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     *,
     kind: str,
     sender_user_id: int,

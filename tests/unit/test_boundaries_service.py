@@ -21,8 +21,8 @@ ANA, BEN, CAT = 1, 2, 3
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "b.sqlite3")
+async def db(database_at: Path | str) -> AsyncIterator[Database]:
+    database = Database(database_at)  # once on SQLite, once on PostgreSQL (tests/pg.py)
     await database.connect()
     await database.migrate(discover_migrations())
     yield database

@@ -16,7 +16,17 @@ def _m(component: str, version: int, sql: str) -> Migration:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):
+async def db(database_at: Path | str):
+    """Once on SQLite, once on PostgreSQL (tests/pg.py): the same behaviour on both."""
+    database = Database(database_at)
+    await database.connect()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path):
+    """What only SQLite has: its PRAGMAs, the read connection, the write-ahead log."""
     database = Database(tmp_path / "t.sqlite3")
     await database.connect()
     yield database
@@ -106,7 +116,8 @@ async def test_nested_transaction_joins_the_outer_one(db: Database) -> None:
     assert await db.fetchval("SELECT COUNT(*) FROM a") == 0
 
 
-async def test_pragmas_are_set(db: Database) -> None:
+async def test_pragmas_are_set(sqlite_db: Database) -> None:
+    db = sqlite_db
     assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
     assert await db.fetchval("PRAGMA foreign_keys") == 1
     assert await db.fetchval("PRAGMA synchronous") == 1  # NORMAL
@@ -176,7 +187,8 @@ async def test_inside_a_transaction_reads_see_its_own_writes_and_others_see_comm
     assert rows[0]["n"] == 1  # rows by name, as before
 
 
-async def test_the_read_connection_cannot_write(db: Database) -> None:
+async def test_the_read_connection_cannot_write(sqlite_db: Database) -> None:
+    db = sqlite_db
     await db.execute("CREATE TABLE seen (n INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await db.fetchone("INSERT INTO seen VALUES (2) RETURNING n")
@@ -225,7 +237,8 @@ def _wal_size(path: Path) -> int:
     return Path(f"{path}-wal").stat().st_size
 
 
-async def test_scrub_leaves_deleted_rows_nowhere_on_disk(db: Database) -> None:
+async def test_scrub_leaves_deleted_rows_nowhere_on_disk(sqlite_db: Database) -> None:
+    db = sqlite_db
     secret = "the-words-someone-asked-us-to-forget " * 40  # overflow pages too
     await db.execute("CREATE TABLE notes (user_id INTEGER, body TEXT)")
     await db.execute("INSERT INTO notes VALUES (?, ?), (2, 'kept')", (987654321987, secret))
@@ -243,8 +256,9 @@ async def test_scrub_leaves_deleted_rows_nowhere_on_disk(db: Database) -> None:
 
 
 async def test_a_scrub_an_open_reader_blocks_finishes_once_it_lets_go(
-    db: Database, caplog: pytest.LogCaptureFixture
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
+    db = sqlite_db
     secret = "a sentence that must not survive"
     await db.execute("CREATE TABLE notes (body TEXT)")
     await db.execute("INSERT INTO notes VALUES (?)", (secret,))
@@ -265,3 +279,40 @@ async def test_a_scrub_an_open_reader_blocks_finishes_once_it_lets_go(
         await asyncio.sleep(0.01)
     assert secret.encode() not in _on_disk(db.path)
     assert _wal_size(db.path) == 0
+
+
+async def test_postgres_speaks_what_the_stores_say(postgres_url: str) -> None:
+    """The few differences, kept in the database layer: `?` placeholders, a snowflake in
+    a select list, `lastrowid` from an INSERT, SQLite's integrity error, no scrub needed."""
+    db = Database(postgres_url)
+    await db.connect()
+    try:
+        await db.migrate(
+            [
+                _m(
+                    "core",
+                    1,
+                    "CREATE TABLE a (id INTEGER PRIMARY KEY, guild_id INTEGER NOT NULL,"
+                    " note TEXT, UNIQUE (guild_id));\n"
+                    "CREATE TABLE b (guild_id INTEGER NOT NULL, label TEXT);",
+                )
+            ]
+        )
+        async with db.transaction() as tx:
+            cur = await tx.execute(
+                "INSERT INTO a (guild_id, note) VALUES (?, ?)", (1457780686841708545, "x")
+            )
+            assert cur.lastrowid == 1
+            cur = await tx.execute(
+                "INSERT INTO b (guild_id, label) SELECT ?, 'ch:' || ? FROM a", (7, 9)
+            )
+            assert cur.rowcount == 1
+            assert cur.lastrowid is not None  # b's stand-in for SQLite's row id
+        assert await db.fetchval("SELECT label FROM b WHERE guild_id = ?", (7,)) == "ch:9"
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed"):
+            await db.execute("INSERT INTO a (guild_id) VALUES (?)", (1457780686841708545,))
+        assert [c for c, _ in await db.columns("b")] == ["guild_id", "label"]
+        assert await db.scrub()  # nothing on PostgreSQL: see bot.db.postgres
+        assert "password" not in repr(db)
+    finally:
+        await db.close()

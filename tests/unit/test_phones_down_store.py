@@ -19,8 +19,8 @@ GUILD, CHANNEL, ALICE = 100, 200, 1
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "pd.sqlite3")
+async def db(database_at: Path | str) -> AsyncIterator[Database]:
+    database = Database(database_at)  # once on SQLite, once on PostgreSQL (tests/pg.py)
     await database.connect()
     await database.migrate(
         [m for m in discover_migrations() if m.component in ("core", "phones_down")]
@@ -265,14 +265,12 @@ async def test_the_same_occurrence_of_a_session_gets_one_challenge(db: Database)
 
 async def test_every_person_column_is_named_for_the_privacy_sweep(db: Database) -> None:
     for table in ("pd_sessions", "pd_challenges", "pd_participants"):
-        rows = await db.fetchall(f"PRAGMA table_info({table})")
-        names = {r["name"] for r in rows}
+        names = {name for name, _ in await db.columns(table)}
         people = {n for n in names if n == "user_id" or n.endswith("_user_id")}
         assert people, table
     declared = {t.name: t for t in store.PERSONAL_DATA.tables}
     for table in ("pd_sessions", "pd_challenges", "pd_participants"):
-        rows = await db.fetchall(f"PRAGMA table_info({table})")
-        people = {r["name"] for r in rows if r["name"].endswith("user_id")}
+        people = {name for name, _ in await db.columns(table) if name.endswith("user_id")}
         assert set(declared[table].people) == people, table
 
 

@@ -83,8 +83,8 @@ def test_nothing_is_sealed_without_an_active_key() -> None:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "p.sqlite3")
+async def db(database_at: Path | str) -> AsyncIterator[Database]:
+    database = Database(database_at)  # once on SQLite, once on PostgreSQL (tests/pg.py)
     await database.connect()
     await database.migrate(discover_migrations())
     yield database
@@ -302,7 +302,9 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
         "Messages with your words": ["1 message of yours Hearth posted"],
         "Notes": ["1 note", "1 note about you"],
     }
-    left = await db.fetchall("SELECT note_id, user_id, about_user_id, body FROM notes")
+    left = await db.fetchall(
+        "SELECT note_id, user_id, about_user_id, body FROM notes ORDER BY note_id"
+    )
     assert [tuple(r) for r in left] == [(1, 0, 8, None), (3, 8, 9, left[1][3])]
     # The message is deleted by the outbox: an intent that names nobody.
     deletion = await db.fetchone("SELECT * FROM outbox")

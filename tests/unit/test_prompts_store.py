@@ -21,8 +21,8 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "prompts.sqlite3")
+async def db(database_at: Path | str) -> AsyncIterator[Database]:
+    database = Database(database_at)  # once on SQLite, once on PostgreSQL (tests/pg.py)
     await database.connect()
     await database.migrate(discover_migrations())
     yield database

@@ -19,8 +19,8 @@ G = 900
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "s.sqlite3")
+async def db(database_at: Path | str) -> AsyncIterator[Database]:
+    database = Database(database_at)  # once on SQLite, once on PostgreSQL (tests/pg.py)
     await database.connect()
     await database.migrate(discover_migrations())
     yield database
@@ -226,7 +226,7 @@ async def test_every_person_column_is_known_and_a_person_can_be_forgotten(db: Da
         "support_dm_notices",
         "support_resources",
     ):
-        columns = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
+        columns = [name for name, _ in await db.columns(table)]
         people = {c for c in columns if c == "user_id" or c.endswith("_user_id")}
         assert set(declared[table].people) == people, table
 
