@@ -187,6 +187,14 @@ def _dt(text: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _lane_of(lane: str | None, channel_id: int | None) -> str:
+    if lane is not None:
+        return lane
+    if channel_id is None:
+        raise ValueError("an intent with no channel of its own needs a lane")
+    return f"ch:{channel_id}"
+
+
 def nonce(intent_id: int) -> str:
     """Discord's nonce for an intent's message (≤ 25 characters)."""
     return f"h{intent_id}"
@@ -254,7 +262,7 @@ class Outbox:
         self,
         tx: Tx,
         *,
-        channel_id: int,
+        channel_id: int | None,
         message: Message,
         guild_id: int | None,
         channel_of: int | None = None,
@@ -264,11 +272,12 @@ class Outbox:
         ref: int | None = None,
     ) -> int:
         """A message in a channel (or in the thread intent `channel_of` opens, falling back
-        to `channel_id` if that failed)."""
+        to `channel_id` if that failed; with `channel_id` None, only in that thread — for
+        words meant for a private thread alone — and `lane` says where it queues)."""
         return await self._add(
             tx,
             Op.POST,
-            lane=lane or f"ch:{channel_id}",
+            lane=_lane_of(lane, channel_id),
             guild_id=guild_id,
             channel_id=channel_id,
             channel_of=channel_of,
@@ -419,6 +428,32 @@ class Outbox:
             channel_id=channel_id,
             message_id=message_id,
             body=crypto.seal(json.dumps({"emoji": emoji}, ensure_ascii=False)),
+        )
+
+    async def add_to_thread(
+        self,
+        tx: Tx,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None = None,
+        channel_of: int | None = None,
+        lane: str | None = None,
+        handler: str | None = None,
+        ref: int | None = None,
+    ) -> int:
+        """Add someone to a (private) thread: `channel_id`, or the one intent `channel_of`
+        opens (nothing happens if that failed). Idempotent on Discord's side."""
+        return await self._add(
+            tx,
+            Op.ADD_MEMBER,
+            lane=_lane_of(lane, channel_id),
+            guild_id=guild_id,
+            channel_id=channel_id,
+            channel_of=channel_of,
+            recipient=user_id,
+            handler=handler,
+            ref=ref,
         )
 
     async def _add(
@@ -760,6 +795,15 @@ class Outbox:
                 Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), body
             )
             return int(made["id"]), channel_id
+        if op is Op.ADD_MEMBER:
+            route = Route(
+                "PUT",
+                "/channels/{channel_id}/thread-members/{user_id}",
+                channel_id=channel_id,
+                user_id=int(row["recipient_user_id"]),
+            )
+            await self._unarchived(channel_id, lambda: self._request(route))
+            return None, channel_id
         if op is not Op.THREAD:
             assert message_id is not None
             return await self._act_on(op, channel_id, message_id, body), channel_id
