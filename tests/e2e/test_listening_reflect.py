@@ -27,6 +27,8 @@ class World:
 
 @pytest.fixture
 async def world(hearth: HearthHarness, fake_discord: FakeDiscord) -> World:
+    # Discord's 5 messages per 5 s per channel, sped up: a circle says a lot in seconds.
+    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
     guild = fake_discord.add_guild("Friends")
     chan = guild.add_text_channel("hearth")
     alice = guild.add_member("alice")
