@@ -939,6 +939,8 @@ class ListeningCog(HearthCog):
         now = self.now()
         if pair_id is not None and await store.mark_spoke(self.db, pair_id, message.author.id, now):
             self._pair_threads.pop(channel_id, None)
+            # Talking with their partner is taking part: it keeps them in the pool.
+            await self.bot.boundaries.touch(message.guild.id, message.author.id)
             log.info("pair spoke guild=%s pair=%s", message.guild.id, pair_id)
         if circle_id is not None:
             await self._heard_in_circle(message, circle_id, now)

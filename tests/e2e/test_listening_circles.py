@@ -122,7 +122,9 @@ async def test_a_circle_of_three_passes_the_stick_by_button_and_by_timer(
     # The pause ends by timer: bob's turn; his own turn ends by timer too.
     hearth.advance(minutes=1)
     assert await hearth.fire(f"listening:circle:{c.circle_id}")
-    bobs = await fake_discord.wait_for_message(c.thread, lambda m: "talking stick is with you" in m.content)
+    bobs = await fake_discord.wait_for_message(
+        c.thread, lambda m: "talking stick is with you" in m.content
+    )
     assert f"<@{world.bob.id}>" in bobs.content
     again = await world.bob.say(c.thread, "my turn now")
     alice_now = await world.alice.say(c.thread, "out of turn, me")
@@ -131,12 +133,16 @@ async def test_a_circle_of_three_passes_the_stick_by_button_and_by_timer(
     assert marks(again) == set()
     hearth.advance(minutes=5)
     assert await hearth.fire(f"listening:circle:{c.circle_id}")
-    await fake_discord.wait_for_message(c.thread, lambda m: f"<@{world.cara.id}> is next" in m.content)
+    await fake_discord.wait_for_message(
+        c.thread, lambda m: f"<@{world.cara.id}> is next" in m.content
+    )
     ready = [m for m in c.thread.bot_messages if f"<@{world.cara.id}> is next" in m.content][-1]
     not_you = await world.alice.click(ready, "I'm ready")
     assert "next speaker taps this" in not_you.text
     await world.cara.click(ready, "I'm ready")
-    caras = await fake_discord.wait_for_message(c.thread, lambda m: "talking stick is with you" in m.content)
+    caras = await fake_discord.wait_for_message(
+        c.thread, lambda m: "talking stick is with you" in m.content
+    )
     assert f"<@{world.cara.id}>" in caras.content
 
     # Ending: only the starter or an admin; the summary says who spoke and how long, no words.
