@@ -39,7 +39,7 @@ from bot.cog import HearthCog, admin_only
 from bot.db import Database
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
-from bot.outbox import Message, Outcome, Tx, Words
+from bot.outbox import CHANNEL_LOST, Message, Outcome, Tx, Words
 from bot.privacy import PersonalData
 from cogs.listening import logic, store, views
 from cogs.listening.logic import (
@@ -65,6 +65,7 @@ CARD = "listening.card"
 THREAD = "listening.thread"
 TURN = "listening.turn"
 PAIR_THREAD = "listening.pair_thread"
+ANNOUNCE = "listening.announce"  # a round's start or totals, in the group channel
 ANSWER_WAIT = 2.5  # how long a command waits to say whether its message made it
 DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
 CADENCE_CHOICES = [
@@ -167,6 +168,7 @@ class ListeningCog(HearthCog):
         bot.outbox.handle(
             PAIR_THREAD, delivered=self._pair_thread_opened, failed=self._pair_thread_failed
         )
+        bot.outbox.handle(ANNOUNCE, failed=self._announce_failed)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.reflect_menu.name, type=self.reflect_menu.type)
@@ -1349,6 +1351,8 @@ class ListeningCog(HearthCog):
                     any(len(g) == 3 for g in plan.groups),
                     threads_ok,
                 ),
+                handler=ANNOUNCE,
+                ref=found.round_id,
             )
             fresh = await store.get_round(self.db, found.round_id)
             assert fresh is not None
@@ -1444,6 +1448,21 @@ class ListeningCog(HearthCog):
         await self._dm_pair(tx, pair.guild_id, pair.people, prompt, found.ends_at, name)
         log.info("pair thread failed, DMs instead pair=%s code=%s", pair.pair_id, outcome.code)
 
+    async def _announce_failed(self, tx: Tx, outcome: Outcome) -> None:
+        """The group channel is gone or closed to Hearth: rounds pause until an admin fixes
+        it (`/hearth settings` says so; `/listen pairs resume` brings them back)."""
+        guild_id = outcome.guild_id
+        if guild_id is None or outcome.code not in CHANNEL_LOST:
+            return
+        s = await store.get_schedule(self.db, guild_id)
+        if s is None or s.status is ScheduleStatus.PAUSED:
+            return
+        await store.set_schedule_status(
+            self.db, guild_id, ScheduleStatus.PAUSED, s.next_at, self.now()
+        )
+        self.db.after_commit(lambda: self.bot.scheduler.cancel(pairs_job_id(guild_id)))
+        log.info("pairs paused, channel lost guild=%s code=%s", guild_id, outcome.code)
+
     def _arm_round(self, r: Round) -> None:
         sched = self.bot.scheduler
         if not r.nudged:
@@ -1533,6 +1552,8 @@ class ListeningCog(HearthCog):
                 channel_id=r.channel_id,
                 guild_id=r.guild_id,
                 message=views.round_totals(r.number, met, r.pair_count),
+                handler=ANNOUNCE,
+                ref=round_id,
             )
             threads = {p.thread_id for p in pairs if p.thread_id is not None}
 

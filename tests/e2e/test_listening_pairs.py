@@ -282,3 +282,21 @@ async def test_pairs_commands_refuse_kindly(
     assert hearth_unstarted.bot.scheduler.due(w.job) is not None
     left = await f["ben"].slash("listen pairs leave")
     assert "won't be paired" in left.text
+
+
+async def test_a_lost_group_channel_pauses_the_rounds(
+    hearth_unstarted: HearthHarness, fake_discord: FakeDiscord
+) -> None:
+    w = await make_world(fake_discord, hearth_unstarted, names=("ana", "ben"))
+    fake_discord.expect_errors(10003)
+    await w.chan.delete()
+    due = hearth_unstarted.bot.scheduler.due(w.job)
+    assert due is not None
+    hearth_unstarted.clock.set(due)
+    assert await hearth_unstarted.fire(w.job)
+    s = await store.get_schedule(hearth_unstarted.bot.db, w.guild.id)
+    assert s is not None
+    assert s.status.value == "paused"
+    assert hearth_unstarted.bot.scheduler.due(w.job) is None
+    shown = await w.admin.slash("hearth settings", channel=w.guild.add_text_channel("other"))
+    assert "paused" in shown.text

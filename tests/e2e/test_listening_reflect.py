@@ -224,3 +224,24 @@ async def test_a_phones_down_debrief_answer_can_be_reflected(
     assert "Only the person" in not_mine.text
     ok = await world.bob.click(reply, "Yes, that's it")
     assert "heard you right" in ok.text
+
+
+async def test_help_lists_listening_and_setup_checks_the_quiet_mark_permission(
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+) -> None:
+    admin = world.guild.add_member("mae", admin=True)
+    await fake_discord.sync()
+    shown = await world.alice.slash("hearth help")
+    for command in (
+        "/listen circle",
+        "/listen pairs join",
+        "/listen pairs schedule",
+        "Reflect back",
+    ):
+        assert command in shown.text, command
+    world.chan.deny_bot(add_reactions=True)
+    await fake_discord.sync()
+    done = await admin.slash("hearth setup", {"channel": world.chan}, timezone="Europe/Berlin")
+    assert "missing some permissions" in done.text
+    assert "Add Reactions" in done.text
+    assert "out of turn in a listening circle" in done.text
