@@ -4,8 +4,10 @@ with no content, a restart mid-turn, and the circle's thread archived or deleted
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -256,3 +258,35 @@ async def test_a_circle_inside_a_circle_is_refused_kindly(
     assert "circle going here already" in again.text
     bad = await world.bob.slash("listen circle", topic="   ")
     assert "few words of topic" in bad.text
+
+
+async def test_ended_circles_and_old_reflections_go_with_the_daily_sweep(
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+) -> None:
+    c = await open_circle(fake_discord, world, world.bob)
+    await world.alice.click(c.card, "End circle")
+    await fake_discord.wait_for_message(c.thread, lambda m: "Circle closed" in m.text)
+    said = await world.bob.say(world.chan, "a thought")
+    opened = await world.alice.message_command("Reflect back", said)
+    done = await world.alice.submit_modal(opened, {"What I heard": "a thought, heard"})
+    await done.wait_original()
+    db = hearth.bot.db
+
+    async def counts() -> tuple[int, int]:
+        circles = await db.fetchval("SELECT COUNT(*) FROM listening_circles")
+        reflections = await db.fetchval("SELECT COUNT(*) FROM listening_reflections")
+        return int(circles), int(reflections)
+
+    assert await counts() == (1, 1)
+
+    async def swept(now: datetime, wanted: tuple[int, int]) -> None:
+        hearth.bot.dispatch("hearth_retention_due", now, 90, {})
+        for _ in range(200):
+            if await counts() == wanted:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"still {await counts()}, not {wanted}")
+
+    # Reflections go after 90 days; ended circles are kept a year.
+    await swept(hearth.clock.now() + timedelta(days=91), (1, 0))
+    await swept(hearth.clock.now() + timedelta(days=366), (0, 0))
