@@ -290,3 +290,35 @@ async def test_ended_circles_and_old_reflections_go_with_the_daily_sweep(
     # Reflections go after 90 days; ended circles are kept a year.
     await swept(hearth.clock.now() + timedelta(days=91), (1, 0))
     await swept(hearth.clock.now() + timedelta(days=366), (0, 0))
+
+
+async def test_a_circle_started_inside_a_thread_happens_right_there(
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+) -> None:
+    thread = world.chan.add_thread(
+        "sunday", owner=world.alice, members=[world.bob, fake_discord.bot_user]
+    )
+    await fake_discord.sync()
+    started = await world.alice.slash("listen circle", {"topic": TOPIC}, channel=thread)
+    await started.wait_followup()
+    card = await fake_discord.wait_for_message(thread, lambda m: "Listening circle" in m.text)
+    assert card.thread is None  # no thread in a thread
+    await world.bob.click(card, "Join")
+    await world.alice.click(card, "Begin")
+    await fake_discord.wait_for_message(thread, lambda m: "talking stick is with you" in m.content)
+    out_of_turn = await world.bob.say(thread, "oh!")
+    await hearth.bot.outbox.idle()
+    await fake_discord.until(lambda: bool(marks(out_of_turn)), what="the quiet mark")
+    thread.archive()
+    await fake_discord.sync()
+    found = None
+    for _ in range(100):
+        found = await store.get_circle(hearth.bot.db, circle_id_of(card))
+        if found is not None and not found.live:
+            break
+        await asyncio.sleep(0.01)
+    assert found is not None
+    assert not found.live
+    await hearth.bot.outbox.idle()
+    assert thread.archived  # nothing reopened it
+    assert not [m for m in world.chan.bot_messages if "circle" in m.text.lower()]

@@ -5,6 +5,7 @@ only, "Did you two get to talk?", totals that name nobody, the private avoid lis
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -238,6 +239,20 @@ async def test_the_private_avoid_list_and_privacy_delete(
             assert frozenset(pair.people) != frozenset((f["ana"].id, f["ben"].id))
             seen.add(frozenset(pair.people))
     assert len(seen) == 4
+
+    # The list is ana's alone: in her export, never in ben's.
+    registry, db, now = (
+        hearth_unstarted.bot.personal_data,
+        hearth_unstarted.bot.db,
+        hearth_unstarted.clock.now(),
+    )
+    hers = json.dumps(await registry.export(db, f["ana"].id, now))
+    assert "listening_pair_avoid" in hers
+    assert str(f["ben"].id) in hers
+    his = await registry.export(db, f["ben"].id, now)
+    assert "listening_pair_avoid" not in json.dumps(his)
+    assert "listening_pair_people" in json.dumps(his)  # his own pairing history
+    assert str(f["ana"].id) not in json.dumps(his)
 
     # Cal deletes everything: his pairing history goes, and he's not paired again…
     asked = await f["cal"].slash("privacy delete")

@@ -5,6 +5,7 @@ a weekly prompt's reveal thread and a phones-down debrief thread."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -245,3 +246,26 @@ async def test_help_lists_listening_and_setup_checks_the_quiet_mark_permission(
     assert "missing some permissions" in done.text
     assert "Add Reactions" in done.text
     assert "out of turn in a listening circle" in done.text
+
+
+async def test_pings_on_someones_behalf_keep_to_the_shared_reach_limit(
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+) -> None:
+    from bot.limits import REACH_PER_PAIR
+
+    replies = []
+    for n in range(REACH_PER_PAIR + 1):
+        said = await world.bob.say(world.chan, f"thought number {n}")
+        replies.append(await reflect(fake_discord, world.alice, said, heard=f"heard {n}"))
+    assert [r.pings(world.bob) for r in replies] == [True] * REACH_PER_PAIR + [False]
+    # Past the limit the reflection still goes up, quietly: reflecting is never refused.
+    assert [b["label"] for b in replies[-1].buttons] == ["Yes, that's it", "Not quite"]
+    # Quiet hours: no ping either.
+    await hearth.bot.boundaries.set_timezone(world.cara.id, "UTC")
+    now = hearth.clock.now()
+    start = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    end = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    await hearth.bot.boundaries.set_quiet_hours(world.cara.id, start, end)
+    said = await world.cara.say(world.chan, "late one")
+    quiet = await reflect(fake_discord, world.bob, said)
+    assert not quiet.pings(world.cara)
