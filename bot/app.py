@@ -34,6 +34,7 @@ from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
 from bot.outbox import Outbox
+from bot.post_actions import PostActions
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.timeutil import Clock, SystemClock
@@ -185,6 +186,8 @@ class HearthBot(StateClient):
         self.reach = ReachLimiter(self.clock)
         # Everything Hearth says because its state changed goes through here (bot.outbox).
         self.outbox = Outbox(self, timeout=send_timeout)
+        # One practice's buttons under another's posts (providers register in __init__).
+        self.post_actions = PostActions(self)
         # Every practice's personal data (bot.privacy); filled once the cogs are loaded.
         self.personal_data = Registry(())
         # Which cog answers each persistent component class; filled with `personal_data`.

@@ -58,6 +58,7 @@ GENERAL_TAGS: frozenset[str] = frozenset(
         "gratitude",
         "conflict",
         "communication",
+        "validation",  # ways to let someone know their feeling makes sense (/repair validate)
     }
 )
 

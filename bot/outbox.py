@@ -1,10 +1,10 @@
 """The outbox: what Hearth says on Discord moves together with Hearth's state.
 
-Every post, DM, edit, delete, thread and reaction that follows from a change of state
-is an *intent*: a row in `outbox`, written in the same transaction as the change
-(`Outbox.post(tx, …)` and friends, inside `async with bot.db.transaction() as tx`). If
-the transaction rolls back, nothing is said; once it commits, the worker delivers it,
-whatever happens to the process meanwhile.
+Every post, DM, edit, delete, thread, reaction and thread member added that follows from
+a change of state is an *intent*: a row in `outbox`, written in the same transaction as
+the change (`Outbox.post(tx, …)` and friends, inside `async with bot.db.transaction() as
+tx`). If the transaction rolls back, nothing is said; once it commits, the worker
+delivers it, whatever happens to the process meanwhile.
 
 - **In order, per lane.** Intents of one lane (by default one channel, or one person's
   DMs) go one at a time in the order they were written; lanes run side by side.
@@ -95,6 +95,7 @@ CONCURRENCY = 16  # lanes delivering at once (Discord's global limit paces reque
 RETRY_FOR = timedelta(hours=24)
 _BACKOFF_CAP = 600.0
 _AMBIGUOUS_CAP = 60.0
+RESCAN_SECONDS = 60.0  # how often the worker looks for intents it wasn't told about
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +107,21 @@ class Message:
     view: discord.ui.View | None = None  # persistent items only (DynamicItem)
     mentions: discord.AllowedMentions | None = None  # only where a ping is the point
     reply_to: int | None = None  # a message in the same channel
+    # An edit that changes only what it carries (another practice's buttons on a post,
+    # `bot.post_actions`): Discord keeps the content, embeds or components it leaves out.
+    partial: bool = False
 
     def payload(self, *, edit: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {}
+        whole = edit and not self.partial
         if self.content is not None:
             body["content"] = textfit.fit(self.content, textfit.CONTENT)
         embeds = textfit.fit_embeds(self.embeds) if self.embeds else []
-        if embeds or edit:
+        if embeds or whole:
             body["embeds"] = [e.to_dict() for e in embeds]
         if self.view is not None:
             body["components"] = self.view.to_components()
-        elif edit:
+        elif whole:
             body["components"] = []
         # Always explicit: an edit without it is re-parsed with Discord's defaults.
         allowed = discord.AllowedMentions.none()
@@ -231,6 +236,7 @@ class Outbox:
         self._lanes: dict[str, _Lane] = {}
         self._heap: list[tuple[datetime, int, str]] = []  # (due, intent, lane) of idle heads
         self._high = 0  # the highest intent id picked up
+        self._indexed: set[int] = set()  # pending intents in the lanes
         self._wake = asyncio.Event()
         self._busy = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -436,20 +442,22 @@ class Outbox:
         *,
         user_id: int,
         guild_id: int | None,
-        channel_id: int | None = None,
+        thread_id: int | None = None,
         channel_of: int | None = None,
         lane: str | None = None,
         handler: str | None = None,
         ref: int | None = None,
     ) -> int:
-        """Add someone to a (private) thread: `channel_id`, or the one intent `channel_of`
-        opens (nothing happens if that failed). Idempotent on Discord's side."""
+        """Add someone to a thread (a private one shows only to its members): `thread_id`, or
+        the one an earlier intent `channel_of` opens (nothing happens if that failed).
+        Idempotent on Discord's side; the person is the intent's recipient, so forgetting
+        them forgets it."""
         return await self._add(
             tx,
-            Op.ADD_MEMBER,
-            lane=_lane_of(lane, channel_id),
+            Op.MEMBER,
+            lane=_lane_of(lane, thread_id),
             guild_id=guild_id,
-            channel_id=channel_id,
+            channel_id=thread_id,
             channel_of=channel_of,
             recipient=user_id,
             handler=handler,
@@ -612,6 +620,23 @@ class Outbox:
         )
         return found is not None
 
+    async def cancel(self, tx: Tx, handler: str, ref: int) -> int:
+        """Inside a transaction: intents for this handler and id that haven't gone yet never
+        will (their handler isn't told; the caller decides what that means, in the same
+        transaction). A message made while this happened is deleted when it is recorded."""
+        now = self.bot.clock.now()
+        cur = await tx.execute(
+            "UPDATE outbox SET status = 'cancelled', body = NULL, settled_at = ?,"
+            " version = version + 1 WHERE handler = ? AND ref = ? AND status = 'pending'"
+            " RETURNING intent_id",
+            (_ts(now), handler, ref),
+        )
+        stopped = [int(row[0]) for row in await cur.fetchall()]
+        await cur.close()
+        for intent_id in stopped:
+            await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))
+        return len(stopped)
+
     def pending(self) -> int:
         return sum(len(lane.queue) for lane in self._lanes.values())
 
@@ -629,29 +654,41 @@ class Outbox:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def pick_up(self) -> None:
+    async def pick_up(self, *, everything: bool = False) -> None:
         """Look for intents written without telling the outbox (`forget_words`)."""
-        await self._pick_up()
+        await self._pick_up(everything=everything)
 
-    async def _pick_up(self) -> None:
-        """Index intents written since the last look (ids only grow)."""
+    async def _pick_up(self, *, everything: bool = False) -> None:
+        """Index intents written since the last look. Ids grow in commit order on SQLite;
+        `everything` also finds any that committed behind a later one (a database where
+        ids are handed out before commit), and runs now and then."""
         rows = await self.db.fetchall(
             "SELECT intent_id, lane, due_at FROM outbox"
             " WHERE status = 'pending' AND intent_id > ? ORDER BY intent_id",
-            (self._high,),
+            (0 if everything else self._high,),
         )
+        changed: set[str] = set()
         for row in rows:
             intent_id = int(row[0])
-            if intent_id <= self._high:
-                continue  # two pick-ups raced: the first has it
-            self._high = intent_id
-            lane = self._lanes.get(row[1])
+            if intent_id in self._indexed:
+                continue  # two pick-ups raced, or an earlier look has it
+            self._indexed.add(intent_id)
+            self._high = max(self._high, intent_id)
+            name = row[1]
+            lane = self._lanes.get(name)
             if lane is None:
-                lane = self._lanes[row[1]] = _Lane()
-            due = _dt(row[2])
-            lane.queue.append((intent_id, due))
+                lane = self._lanes[name] = _Lane()
+            if lane.queue and lane.queue[-1][0] > intent_id:
+                changed.add(name)  # found behind a later one: put it in its place below
+            lane.queue.append((intent_id, _dt(row[2])))
             if len(lane.queue) == 1 and not lane.busy:
-                heapq.heappush(self._heap, (due, intent_id, row[1]))
+                heapq.heappush(self._heap, (lane.queue[0][1], intent_id, name))
+        for name in changed:
+            lane = self._lanes[name]
+            head = [lane.queue.popleft()] if lane.busy else []
+            lane.queue = deque(head + sorted(lane.queue))
+            if not lane.busy:
+                heapq.heappush(self._heap, (lane.queue[0][1], lane.queue[0][0], name))
         if rows:
             self._wake.set()
 
@@ -679,7 +716,10 @@ class Outbox:
             if self._heap and self._busy < self.concurrency:
                 self._arm(self._heap[0][0])
             self._wake.clear()
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), RESCAN_SECONDS)
+            except TimeoutError:
+                await self._pick_up(everything=True)
 
     def _arm(self, due: datetime) -> None:
         """Wake at `due` on the bot's clock (the scheduler knows real and test time)."""
@@ -707,6 +747,7 @@ class Outbox:
             if later is None:
                 if lane.queue and lane.queue[0][0] == intent_id:
                     lane.queue.popleft()
+                self._indexed.discard(intent_id)
             elif lane.queue and lane.queue[0][0] == intent_id:
                 lane.queue[0] = (intent_id, later)
             if lane.queue:
@@ -795,7 +836,7 @@ class Outbox:
                 Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), body
             )
             return int(made["id"]), channel_id
-        if op is Op.ADD_MEMBER:
+        if op is Op.MEMBER:
             route = Route(
                 "PUT",
                 "/channels/{channel_id}/thread-members/{user_id}",

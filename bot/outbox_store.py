@@ -26,7 +26,7 @@ class Op(StrEnum):
     DELETE = "delete"
     THREAD = "thread"
     REACT = "react"
-    ADD_MEMBER = "add_member"  # someone into a private thread (recipient_user_id)
+    MEMBER = "member"  # someone added to a (private) thread
 
 
 class Status(StrEnum):

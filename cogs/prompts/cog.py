@@ -32,6 +32,7 @@ from bot.errors import HearthError
 from bot.guilds import GuildSettings
 from bot.limits import Breather
 from bot.outbox import CHANNEL_LOST, Message, Op, Outcome, Tx, Words
+from bot.post_actions import ANSWER
 from bot.practices import BY_KEY, PRACTICES
 from bot.privacy import PersonalData
 from cogs.prompts import logic, render, store, views
@@ -559,12 +560,21 @@ class PromptsCog(HearthCog):
                 practice=prompt.practice,
                 user_id=None if answer.anonymous else answer.user_id,
             )
+            # Other practices' buttons under it (bot.post_actions); they never carry its writer.
+            actions = await self.bot.post_actions.attach(
+                tx,
+                ANSWER,
+                guild_id=found.guild_id,
+                channel_id=found.channel_id,
+                author_id=answer.user_id,
+                anonymous=answer.anonymous,
+            )
             await outbox.post(
                 tx,
                 channel_id=found.channel_id,
                 channel_of=thread,
                 guild_id=found.guild_id,
-                message=Message(embeds=[embed]),
+                message=Message(embeds=[embed], view=actions),
                 lane=lane,
                 words=[Words(answer.user_id, PRACTICE)],
                 handler=REVEAL_STEP,

@@ -24,6 +24,7 @@ from bot.cog import HearthCog
 from bot.errors import HearthError
 from bot.limits import RateLimiter
 from bot.outbox import Message, Op, Outcome, Tx, Words
+from bot.post_actions import SHARE
 from bot.privacy import PersonalData
 from cogs.sharing import logic, store
 from cogs.sharing.views import Draft, InsteadView, ShareModal, quoted_back, share_embed
@@ -225,11 +226,20 @@ class SharingCog(HearthCog):
         # next, and records which message carries the sharer's words before it exists.
         async with self.bot.boundaries.acting(draft.guild_id, draft.user_id) as tx:
             await store.insert(self.bot.db, row)
+            # Other practices' buttons under it (bot.post_actions); they never carry its writer.
+            actions = await self.bot.post_actions.attach(
+                tx,
+                SHARE,
+                guild_id=draft.guild_id,
+                channel_id=settings.channel_id,
+                author_id=draft.user_id,
+                anonymous=draft.visibility == logic.ANONYMOUS,
+            )
             intent = await self.bot.outbox.post(
                 tx,
                 channel_id=settings.channel_id,
                 guild_id=draft.guild_id,
-                message=Message(embeds=[share_embed(draft)]),
+                message=Message(embeds=[share_embed(draft)], view=actions),
                 words=[Words(draft.user_id, PRACTICE)],
                 handler=DELIVERED,
                 ref=row.share_id,

@@ -7,11 +7,13 @@ Discord made the message, a request that hangs, a restart — and counts what fr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from bot import crypto
 from bot.outbox import GAVE_UP, UNWELCOME, Message, Outcome, Words
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
 from tests.fakediscord.harness import HearthHarness
@@ -318,3 +320,28 @@ async def test_a_dm_waiting_for_quiet_hours_never_holds_up_one_asked_for_now(roo
         "the check-in you asked for",
         "a friend's note, later",
     ]
+
+
+async def test_an_intent_committed_behind_a_later_one_is_still_found(room: Room) -> None:
+    """Where ids are handed out before commit (PostgreSQL's sequences), an intent can
+    commit after one with a higher id; the worker's periodic look finds it anyway."""
+    now = room.hearth.clock.now().isoformat()
+
+    async def commit(intent_id: int, text: str) -> None:
+        body = crypto.seal(json.dumps(Message(text).payload()))
+        await room.bot.db.execute(
+            "INSERT INTO outbox (intent_id, lane, op, guild_id, channel_id, body, due_at,"
+            " created_at) VALUES (?, ?, 'post', ?, ?, ?, ?, ?)",
+            (intent_id, f"ch:{room.channel.id}", room.guild.id, room.channel.id, body, now, now),
+        )
+        await room.bot.outbox.pick_up()
+
+    await commit(1_000, "the later one")
+    await room.hearth.deliver()
+    await commit(500, "the earlier one")  # committed second, with the lower id
+    await room.hearth.deliver()
+    assert room.said("the earlier one") == []  # a plain look only reads past 1,000
+    await room.bot.outbox.pick_up(everything=True)  # the worker does this every minute
+    await room.hearth.deliver()
+    assert len(room.said("the earlier one")) == 1
+    assert len(room.said("the later one")) == 1
