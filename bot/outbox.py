@@ -191,6 +191,14 @@ def _dt(text: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _lane_of(lane: str | None, channel_id: int | None) -> str:
+    if lane is not None:
+        return lane
+    if channel_id is None:
+        raise ValueError("an intent with no channel of its own needs a lane")
+    return f"ch:{channel_id}"
+
+
 def nonce(intent_id: int) -> str:
     """Discord's nonce for an intent's message (≤ 25 characters)."""
     return f"h{intent_id}"
@@ -266,7 +274,7 @@ class Outbox:
         self,
         tx: Tx,
         *,
-        channel_id: int,
+        channel_id: int | None,
         message: Message,
         guild_id: int | None,
         channel_of: int | None = None,
@@ -276,11 +284,12 @@ class Outbox:
         ref: int | None = None,
     ) -> int:
         """A message in a channel (or in the thread intent `channel_of` opens, falling back
-        to `channel_id` if that failed)."""
+        to `channel_id` if that failed; with `channel_id` None, only in that thread — for
+        words meant for a private thread alone — and `lane` says where it queues)."""
         return await self._add(
             tx,
             Op.POST,
-            lane=lane or f"ch:{channel_id}",
+            lane=_lane_of(lane, channel_id),
             guild_id=guild_id,
             channel_id=channel_id,
             channel_of=channel_of,
@@ -437,21 +446,25 @@ class Outbox:
         self,
         tx: Tx,
         *,
-        thread_id: int,
         user_id: int,
         guild_id: int | None,
+        thread_id: int | None = None,
+        channel_of: int | None = None,
         lane: str | None = None,
         handler: str | None = None,
         ref: int | None = None,
     ) -> int:
-        """Add someone to a thread (a private one shows only to its members). Idempotent on
-        Discord's side; the person is the intent's recipient, so forgetting them forgets it."""
+        """Add someone to a thread (a private one shows only to its members): `thread_id`, or
+        the one an earlier intent `channel_of` opens (nothing happens if that failed).
+        Idempotent on Discord's side; the person is the intent's recipient, so forgetting
+        them forgets it."""
         return await self._add(
             tx,
             Op.MEMBER,
-            lane=lane or f"ch:{thread_id}",
+            lane=_lane_of(lane, thread_id),
             guild_id=guild_id,
             channel_id=thread_id,
+            channel_of=channel_of,
             recipient=user_id,
             handler=handler,
             ref=ref,

@@ -40,6 +40,17 @@ def reseal(sealed: str | None) -> str | None:
     return None if sealed is None else crypto.seal(crypto.unseal(sealed))
 
 
+async def writers_of(db: Database, message_id: int) -> list[int]:
+    """Whose words one of Hearth's messages is (a revealed answer, a share, a debrief
+    answer): the people it carries no redacted form for. A card kept for the group with
+    someone's words in it (a challenge's title) is nobody's words in this sense."""
+    rows = await db.fetchall(
+        "SELECT user_id FROM posted_words WHERE message_id = ? AND redact IS NULL ORDER BY user_id",
+        (message_id,),
+    )
+    return [int(row[0]) for row in rows]
+
+
 # ---------------------------------------------------------------------- forgetting
 
 
