@@ -47,10 +47,10 @@ import aiosqlite
 import discord
 from discord.http import Route
 
-from bot import crashpoints, crypto, textfit
-from bot.db import Database
-from bot.outbox_store import Op, Status, Tx, Unsaid, forget_words, prune, ts
-from bot.timeutil import UTC
+from bot import crashpoints, textfit
+from bot.db import Database, Tx
+from bot.db.codec import need_dt, opened, sealed, ts
+from bot.outbox_store import Op, Status, Unsaid, forget_words, prune
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -179,14 +179,6 @@ class Retry(Exception):
     """A transient failure: try again later."""
 
 
-_ts = ts
-
-
-def _dt(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 def nonce(intent_id: int) -> str:
     """Discord's nonce for an intent's message (≤ 25 characters)."""
     return f"h{intent_id}"
@@ -195,7 +187,7 @@ def nonce(intent_id: int) -> str:
 def _seal(message: Message | None, *, edit: bool = False) -> str | None:
     if message is None:
         return None
-    return crypto.seal(json.dumps(message.payload(edit=edit), ensure_ascii=False))
+    return sealed(json.dumps(message.payload(edit=edit), ensure_ascii=False))
 
 
 def _transient(exc: BaseException) -> bool:
@@ -394,7 +386,7 @@ class Outbox:
             channel_id=channel_id,
             message_id=message_id,
             message_of=message_of,
-            body=crypto.seal(json.dumps(body, ensure_ascii=False)),
+            body=sealed(json.dumps(body, ensure_ascii=False)),
             handler=handler,
             ref=ref,
         )
@@ -416,7 +408,7 @@ class Outbox:
             guild_id=guild_id,
             channel_id=channel_id,
             message_id=message_id,
-            body=crypto.seal(json.dumps({"emoji": emoji}, ensure_ascii=False)),
+            body=sealed(json.dumps({"emoji": emoji}, ensure_ascii=False)),
         )
 
     async def _add(
@@ -458,8 +450,8 @@ class Outbox:
                 handler,
                 ref,
                 int(consent),
-                _ts(due or now),
-                _ts(now),
+                ts(due or now),
+                ts(now),
             ),
         )
         row = await cur.fetchone()
@@ -597,7 +589,7 @@ class Outbox:
             lane = self._lanes.get(row[1])
             if lane is None:
                 lane = self._lanes[row[1]] = _Lane()
-            due = _dt(row[2])
+            due = need_dt(row[2])
             lane.queue.append((intent_id, due))
             if len(lane.queue) == 1 and not lane.busy:
                 heapq.heappush(self._heap, (due, intent_id, row[1]))
@@ -696,13 +688,13 @@ class Outbox:
                     return None
                 if when > now:
                     await self.db.execute(
-                        "UPDATE outbox SET due_at = ? WHERE intent_id = ?", (_ts(when), intent_id)
+                        "UPDATE outbox SET due_at = ? WHERE intent_id = ?", (ts(when), intent_id)
                     )
                     return when
         elif channel_id is None:
             await self._settle_failed(row, NO_TARGET)
             return None
-        body = json.loads(crypto.unseal(row["body"]) or "{}")
+        body = json.loads(opened(row["body"]) or "{}")
         version = int(row["version"])
         try:
             crashpoints.hit("outbox.before_send")
@@ -845,7 +837,7 @@ class Outbox:
         intent_id = int(row["intent_id"])
         if _transient(exc):
             attempts = int(row["attempts"]) + 1
-            if now - _dt(row["created_at"]) > RETRY_FOR:
+            if now - need_dt(row["created_at"]) > RETRY_FOR:
                 log.warning(
                     "outbox gave up intent=%s op=%s attempts=%d", intent_id, row["op"], attempts
                 )
@@ -861,7 +853,7 @@ class Outbox:
             later = now + timedelta(seconds=delay)
             await self.db.execute(
                 "UPDATE outbox SET attempts = ?, due_at = ? WHERE intent_id = ? AND status = ?",
-                (attempts, _ts(later), intent_id, Status.PENDING),
+                (attempts, ts(later), intent_id, Status.PENDING),
             )
             self.retried += 1
             log.info(
@@ -874,12 +866,13 @@ class Outbox:
             )
             return later
         code = exc.code if isinstance(exc, discord.HTTPException) else 0
+        closed: int | None = None
         if isinstance(exc, discord.HTTPException) and row["op"] == Op.DM and code in DM_CLOSED:
-            await self.bot.boundaries.mark_dm_unreachable(int(row["recipient_user_id"]))
-            self.bot.dm_channels.forget(int(row["recipient_user_id"]))
+            closed = int(row["recipient_user_id"])
+            self.bot.dm_channels.forget(closed)
         if not isinstance(exc, discord.HTTPException):
             log.exception("outbox intent failed intent=%s", intent_id, exc_info=exc)
-        await self._settle_failed(row, code or 0)
+        await self._settle_failed(row, code or 0, unreachable=closed)
         return None
 
     async def _settle_done(
@@ -894,7 +887,7 @@ class Outbox:
                 "UPDATE outbox SET status = 'done', result_id = ?, result_channel_id = ?,"
                 " body = NULL, settled_at = ?, error = NULL"
                 " WHERE intent_id = ? AND status = 'pending' AND version = ?",
-                (made_id, landed, _ts(now), intent_id, version),
+                (made_id, landed, ts(now), intent_id, version),
             )
             if cur.rowcount == 0:
                 await self._changed_in_flight(tx, row, made_id, landed, now)
@@ -930,7 +923,7 @@ class Outbox:
             await tx.execute(
                 "UPDATE outbox SET status = 'done', result_id = ?, result_channel_id = ?,"
                 " body = NULL, settled_at = ? WHERE intent_id = ?",
-                (made_id, landed, _ts(now), intent_id),
+                (made_id, landed, ts(now), intent_id),
             )
             if made_message and landed is not None and fresh["body"] is not None:
                 await self._add(
@@ -955,15 +948,21 @@ class Outbox:
             )
         log.info("outbox cancelled in flight intent=%s", intent_id)
 
-    async def _settle_failed(self, row: aiosqlite.Row, code: int) -> None:
+    async def _settle_failed(
+        self, row: aiosqlite.Row, code: int, *, unreachable: int | None = None
+    ) -> None:
+        """Settle an intent as failed (and tell its handler), in one transaction with
+        marking the person `unreachable` when their DMs turned out closed."""
         intent_id = int(row["intent_id"])
         now = self.bot.clock.now()
         outcome = self._outcome(row, code=code)
         async with self.db.transaction() as tx:
+            if unreachable is not None:
+                await self.bot.boundaries.mark_dm_unreachable(tx, unreachable)
             cur = await tx.execute(
                 "UPDATE outbox SET status = 'failed', error = ?, body = NULL, settled_at = ?"
                 " WHERE intent_id = ? AND status = 'pending'",
-                (code, _ts(now), intent_id),
+                (code, ts(now), intent_id),
             )
             if cur.rowcount:
                 await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))
@@ -1028,12 +1027,12 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _reseal_as_edit(sealed: str) -> str:
-    body = json.loads(crypto.unseal(sealed) or "{}")
+def _reseal_as_edit(value: str) -> str:
+    body = json.loads(opened(value) or "{}")
     body.pop("message_reference", None)
     body.setdefault("embeds", [])
     body.setdefault("components", [])
-    return crypto.seal(json.dumps(body, ensure_ascii=False)) or ""
+    return sealed(json.dumps(body, ensure_ascii=False)) or ""
 
 
 async def _words_posted(
@@ -1046,6 +1045,6 @@ async def _words_posted(
         " SELECT ?, ?, guild_id, user_id, practice, ?, redact FROM outbox_words"
         " WHERE intent_id = ?"
         " ON CONFLICT (message_id, user_id) DO UPDATE SET redact = excluded.redact",
-        (message_id, channel_id, _ts(now), intent_id),
+        (message_id, channel_id, ts(now), intent_id),
     )
     await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))

@@ -10,13 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
-from bot import crypto
-from bot.db import Database
-from bot.timeutil import UTC
-
-Tx = aiosqlite.Connection
+from bot.db import Tx
+from bot.db.codec import opened, sealed, ts
 
 
 class Op(StrEnum):
@@ -35,12 +30,8 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
-def ts(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def reseal(sealed: str | None) -> str | None:
-    return None if sealed is None else crypto.seal(crypto.unseal(sealed))
+def reseal(value: str | None) -> str | None:
+    return None if value is None else sealed(opened(value))
 
 
 # ---------------------------------------------------------------------- forgetting
@@ -138,10 +129,10 @@ async def _raw_add(
     return int(row[0])
 
 
-async def prune(db: Database, before: datetime) -> int:
+async def prune(tx: Tx, before: datetime) -> int:
     """Settled intents older than `before` go (pending ones never do, nor anything a
     pending intent still depends on)."""
-    return await db.execute(
+    cur = await tx.execute(
         "DELETE FROM outbox WHERE status != 'pending' AND settled_at < ?"
         " AND intent_id NOT IN (SELECT channel_of FROM outbox WHERE status = 'pending'"
         " AND channel_of IS NOT NULL)"
@@ -149,3 +140,4 @@ async def prune(db: Database, before: datetime) -> int:
         " AND message_of IS NOT NULL)",
         (ts(before),),
     )
+    return max(cur.rowcount, 0)

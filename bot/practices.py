@@ -82,3 +82,9 @@ HEARTH_COLOUR = 0xE07A5F
 def practice(key: str) -> Practice:
     """The practice with this key; KeyError for an unknown one."""
     return BY_KEY[key]
+
+
+def practice_order(key: str | None) -> int:
+    """Where a practice comes in the seven (unknown or none: after them)."""
+    found = BY_KEY.get(key or "")
+    return found.number if found is not None else len(PRACTICES) + 1

@@ -23,7 +23,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit, ui
+from bot import events, guilds, textfit, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
 from bot.errors import IN_SERVERS_AND_DMS
 from bot.outbox import Op, Unsaid
@@ -125,7 +125,9 @@ class PrivacyCog(HearthCog):
     async def forget_person(self, user_id: int) -> discord.Embed:
         """Every row about this person, gone in one transaction; then their messages."""
         now = self.bot.clock.now()
-        result = await self.bot.personal_data.forget(self.bot.db, user_id, now)
+        async with self.bot.db.transaction() as tx:
+            result = await self.bot.personal_data.forget(tx, user_id, now)
+        await self.bot.db.scrub()  # gone from the file and its log too, before they're told
         self.bot.boundaries.forgotten(user_id)
         self.bot.dm_channels.forget(user_id)
         for cog in list(self.bot.cogs.values()):
@@ -209,19 +211,19 @@ class PrivacyCog(HearthCog):
         carrying people's words there are deleted."""
         db = self.bot.db
         now = self.bot.clock.now()
-        async with db.transaction():
+        async with db.transaction() as tx:
             rows, unsaid = await self.bot.personal_data.forget_server(
-                db, guild_id, now, delete_messages=still_here
+                tx, guild_id, now, delete_messages=still_here
             )
             if still_here:
-                await guilds.mark_joined(db, guild_id, now)
+                await guilds.mark_joined(tx, guild_id, now)
         await db.scrub()
         self.bot.scheduler.cancel(purge_job_id(guild_id))
         for cog in list(self.bot.cogs.values()):
             if isinstance(cog, HearthCog):
                 await cog.server_forgotten(guild_id)
         if still_here:
-            self.bot.dispatch("hearth_settings_changed", guild_id)
+            events.settings_changed(self.bot, guild_id)
         gone = await self.messages_gone(unsaid)
         return rows, gone.deleted, gone.unreachable, gone.waiting
 

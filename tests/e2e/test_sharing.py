@@ -103,8 +103,8 @@ async def test_sharing_with_the_group_named_and_anonymously(world: World) -> Non
 
     kinds = sorted((s.visibility, s.wants, s.status) for s in await world.shares())
     assert kinds == [
-        ("anonymous", "listening", logic.POSTED),
-        ("named", "encouragement", logic.POSTED),
+        ("anonymous", "listening", logic.ShareStatus.POSTED),
+        ("named", "encouragement", logic.ShareStatus.POSTED),
     ]
 
 
@@ -217,7 +217,7 @@ async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -
     assert "quiet time" in (await done.wait_original()).text
     assert world.fake.dms_to(world.friend) == []
     [held] = await world.shares()
-    assert held.status == logic.PENDING
+    assert held.status == logic.ShareStatus.PENDING
 
     await world.hearth.restart()  # the wait survives a restart
     bot = world.hearth.bot
@@ -230,7 +230,7 @@ async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -
     dm = await world.fake.wait_for_message(world.friend, lambda m: "last night" in m.text)
     assert "shared this with you privately" in dm.text
     [delivered] = await world.shares()
-    assert delivered.status == logic.DELIVERED
+    assert delivered.status == logic.ShareStatus.DELIVERED
 
 
 async def test_share_follows_the_servers_setup(world: World) -> None:

@@ -53,7 +53,7 @@ def test_a_suggested_prompt_goes_no_deeper_than_the_reader_agreed() -> None:
 
 
 def test_what_readers_see() -> None:
-    draft = Draft(G, 42, logic.ANONYMOUS, "advice", prompt_text="A prompt", body="My words")
+    draft = Draft(G, 42, logic.Visibility.ANONYMOUS, "advice", prompt_text="A prompt", body="My words")
     anonymous = share_embed(draft).to_dict()
     blob = str(anonymous)
     assert "42" not in blob
@@ -61,9 +61,9 @@ def test_what_readers_see() -> None:
     assert "Advice welcome" in blob
     assert anonymous["footer"]["text"] == "Shared anonymously"
     assert "author" not in anonymous
-    named = str(share_embed(Draft(G, 42, logic.NAMED, "listening", body="Hi")).to_dict())
+    named = str(share_embed(Draft(G, 42, logic.Visibility.NAMED, "listening", body="Hi")).to_dict())
     assert "From <@42>" in named
-    private = Draft(G, 42, logic.FRIEND, "encouragement", friend_id=7, body="Just you")
+    private = Draft(G, 42, logic.Visibility.FRIEND, "encouragement", friend_id=7, body="Just you")
     dm = str(share_embed(private, guild_name="Friends").to_dict())
     assert "<@42> shared this with you privately in **Friends**" in dm
     assert "Reply to them directly" in dm
@@ -84,14 +84,14 @@ def share(
     *,
     at: datetime = NOW,
     friend: int | None = None,
-    status: str = logic.POSTED,
+    status: str = logic.ShareStatus.POSTED,
 ) -> store.Share:
     return store.Share(
         share_id=store.new_id(),
         guild_id=guild_id,
         user_id=user_id,
         friend_user_id=friend,
-        visibility=logic.FRIEND if friend else logic.NAMED,
+        visibility=logic.Visibility.FRIEND if friend else logic.Visibility.NAMED,
         wants="listening",
         prompt_text=None,
         body="words",
@@ -99,7 +99,7 @@ def share(
         channel_id=None,
         message_id=None,
         created_at=at,
-        deliver_at=NOW if status == logic.PENDING else None,
+        deliver_at=NOW if status == logic.ShareStatus.PENDING else None,
     )
 
 
@@ -114,17 +114,17 @@ async def test_shares_expire_with_each_servers_period(db: Database) -> None:
 
 
 async def test_a_held_share_settles_once(db: Database) -> None:
-    held = share(friend=7, status=logic.PENDING)
+    held = share(friend=7, status=logic.ShareStatus.PENDING)
     await store.insert(db, held)
     assert [s.share_id for s in await store.pending(db)] == [held.share_id]
-    assert await store.settle(db, held.share_id, logic.DELIVERED)
-    assert not await store.settle(db, held.share_id, logic.UNDELIVERED)
+    assert await store.settle(db, held.share_id, logic.ShareStatus.DELIVERED)
+    assert not await store.settle(db, held.share_id, logic.ShareStatus.UNDELIVERED)
     assert await store.pending(db) == []
 
 
 async def test_shares_are_sealed_exported_and_forgotten(db: Database) -> None:
     mine = share(user_id=1)
-    to_me = share(user_id=2, friend=1, status=logic.DELIVERED)
+    to_me = share(user_id=2, friend=1, status=logic.ShareStatus.DELIVERED)
     theirs = share(user_id=2)
     for row in (mine, to_me, theirs):
         await store.insert(db, row)
