@@ -131,9 +131,12 @@ async def _raw_add(
 
 async def prune(tx: Tx, before: datetime) -> int:
     """Settled intents older than `before` go (pending ones never do, nor anything a
-    pending intent still depends on)."""
+    pending intent still depends on). The newest row always stays: SQLite numbers a new
+    row after the highest one left, and the worker picks up only ids above those it has
+    seen — a pruned top would hand new intents old numbers it skips."""
     cur = await tx.execute(
         "DELETE FROM outbox WHERE status != 'pending' AND settled_at < ?"
+        " AND intent_id < (SELECT MAX(intent_id) FROM outbox)"
         " AND intent_id NOT IN (SELECT channel_of FROM outbox WHERE status = 'pending'"
         " AND channel_of IS NOT NULL)"
         " AND intent_id NOT IN (SELECT message_of FROM outbox WHERE status = 'pending'"

@@ -24,6 +24,7 @@ from tests.fakediscord import (
     NotPermitted,
 )
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 # A Monday noon in winter: Berlin is UTC+1.
 NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
@@ -101,7 +102,7 @@ async def test_every_control_changes_your_own_panel_and_nobody_elses(friends: Fr
         "Family, Money",
         "✅ DM check-ins",
         "✅ Weekly group prompts",
-        "▫️ Listening pairs",
+        "▫️ Phones-down reminders",
         "Europe/Lisbon",
         "23:00–06:30",
         "Allowed",
@@ -267,7 +268,7 @@ async def test_a_closed_inbox_stops_dms_until_they_come_back(friends: Friends) -
     with pytest.raises(discord.Forbidden) as failed:
         await user.send("Hello from Hearth")
     assert failed.value.code == 50007
-    await bot.boundaries.mark_dm_unreachable(ana.id)
+    await write(bot.boundaries.db, bot.boundaries.mark_dm_unreachable, ana.id)
     assert not await bot.boundaries.may_dm(ana.id)
     hearth.advance(minutes=10)
     await ana.slash("boundaries group")  # using Hearth again, the same day

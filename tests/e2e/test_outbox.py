@@ -15,6 +15,7 @@ import pytest
 from bot.outbox import GAVE_UP, UNWELCOME, Message, Outcome, Words
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 POST = "POST /channels/{channel_id}/messages"
 
@@ -192,7 +193,7 @@ async def test_forgetting_words_in_flight_deletes_what_was_made(room: Room) -> N
             words=[Words(ana.id, "sharing")],
         )
     await room.fake.until(lambda: any(r.route == POST for r in room.fake.requests))
-    await room.bot.personal_data.forget(room.bot.db, ana.id, room.bot.clock.now())
+    await write(room.bot.db, room.bot.personal_data.forget, ana.id, room.bot.clock.now())
     await room.bot.outbox.pick_up()
     await room.hearth.deliver(minutes=1)
     assert room.said("Ana's words") == []  # made, then deleted
@@ -222,7 +223,7 @@ async def test_forgetting_words_before_they_go_means_they_never_go(room: Room) -
     await room.fake.until(
         lambda: any(r.route == POST and r.status == 503 for r in room.fake.requests)
     )
-    await room.bot.personal_data.forget(room.bot.db, room.ana.id, room.bot.clock.now())
+    await write(room.bot.db, room.bot.personal_data.forget, room.ana.id, room.bot.clock.now())
     await room.hearth.deliver(minutes=15)
     # The shared card goes out without her words; her answer never goes at all.
     assert [m.content for m in room.channel.bot_messages if m.content] == ["A card"]
@@ -233,11 +234,16 @@ async def test_a_dm_waits_for_quiet_hours_and_respects_a_pause(room: Room) -> No
 
     bot = room.bot
     ana = room.ana
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, ana.id, True)
     now = room.hearth.clock.now()
     start = (now.hour + 23) % 24  # quiet from an hour ago for three hours
-    await bot.boundaries.set_quiet_hours(
-        ana.id, time(start, 0), time((start + 3) % 24, 0), timezone="UTC"
+    await write(
+        bot.boundaries.db,
+        bot.boundaries.set_quiet_hours,
+        ana.id,
+        time(start, 0),
+        time((start + 3) % 24, 0),
+        timezone="UTC",
     )
 
     async with bot.db.transaction() as tx:
@@ -251,7 +257,7 @@ async def test_a_dm_waits_for_quiet_hours_and_respects_a_pause(room: Room) -> No
     await room.hearth.deliver(hours=3)
     assert [m.text for m in room.fake.dms_to(ana)] == ["morning"]
 
-    await bot.boundaries.pause(ana.id, None)
+    await write(bot.boundaries.db, bot.boundaries.pause, ana.id, None)
     async with bot.db.transaction() as tx:
         await bot.outbox.dm(tx, user_id=ana.id, message=Message("not now"), handler="test.heard")
     await room.hearth.deliver()

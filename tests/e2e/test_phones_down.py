@@ -187,7 +187,7 @@ async def test_a_full_session_with_four_friends(
 
     # Ending twice posts once.
     cog = hearth.bot.get_cog("PhonesDownCog")
-    await cog._end_job(cid)  # type: ignore[union-attr]
+    await cog.svc.end_job(cid)  # type: ignore[union-attr]
     assert len(bot_posts(fake_discord, w.chan)) == posts_at_start + 1
     ended = await store.get(hearth.bot.db, cid)
     assert ended is not None

@@ -33,7 +33,7 @@ async def test_retention_is_the_admins_choice_and_the_daily_job_keeps_it(
     assert "server admins" in refused.text
     done = await world.admin.slash("hearth retention", days=30)
     assert "kept for 30 days" in done.text
-    assert "Kept for 30 days" in (await world.admin.slash("hearth settings")).text
+    assert "kept for 30 days" in (await world.admin.slash("hearth settings")).text
 
     post = await world.post()
     rid = round_id(post)

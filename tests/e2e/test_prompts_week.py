@@ -25,6 +25,7 @@ from tests.fakediscord import (
     InteractionResult,
 )
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)  # a Monday
 FIRST_SUNDAY = datetime(2026, 1, 18, 17, 0, tzinfo=UTC)  # 18:00 in Berlin
@@ -270,7 +271,7 @@ async def test_the_reveal_waits_for_the_deadline_across_a_restart(world: World) 
 async def test_a_single_answer_is_never_revealed(world: World) -> None:
     ana, ben, cat = world["A"], world["B"], world["C"]
     bot = world.hearth.bot
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, ana.id, True)
     post = await world.post()
     await world.answer(ana, post, "Only me this time.")
     await cat.click(post, "Skip this one")

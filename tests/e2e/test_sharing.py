@@ -13,6 +13,7 @@ from bot.timeutil import UTC
 from cogs.sharing import logic, store
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, InteractionResult
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
 BODY = "What would you like to share?"
@@ -54,7 +55,7 @@ async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> W
     bot = hearth_unstarted.bot
     for person in people[:3]:
         await bot.boundaries.touch(guild.id, person.id)
-    await bot.boundaries.set_dms_allowed(people[1].id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, people[1].id, True)
     return World(fake_discord, hearth_unstarted, guild, channel, admin, *people)
 
 
@@ -188,7 +189,7 @@ async def test_closed_dms_lose_nothing(world: World) -> None:
 async def test_keeping_it_after_all(world: World) -> None:
     bot = world.hearth.bot
     world.no_dms.close_dms()
-    await bot.boundaries.set_dms_allowed(world.no_dms.id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, world.no_dms.id, True)
     world.fake.expect_errors(50007)
     words = "Never mind, I'll say it in person."
     done = await world.share(world.sharer, words, how="friend", wants="advice", friend=world.no_dms)
@@ -203,8 +204,13 @@ async def test_keeping_it_after_all(world: World) -> None:
 
 async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -> None:
     bot = world.hearth.bot
-    await bot.boundaries.set_quiet_hours(
-        world.friend.id, time(22, 0), time(7, 0), timezone="Europe/Berlin"
+    await write(
+        bot.boundaries.db,
+        bot.boundaries.set_quiet_hours,
+        world.friend.id,
+        time(22, 0),
+        time(7, 0),
+        timezone="Europe/Berlin",
     )
     world.hearth.clock.set(datetime(2026, 1, 12, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
     done = await world.share(
@@ -239,4 +245,35 @@ async def test_share_follows_the_servers_setup(world: World) -> None:
     await world.admin.select(r, "Which practices are on in this server?", ["listening"])
     refused = await world.sharer.slash("share", {"how": "named", "wants": "advice"})
     assert refused.modal is None
-    assert "Sharing is switched off" in refused.text
+    assert "switched off in this server" in refused.text
+
+
+async def test_shares_expire_even_where_the_prompts_part_is_gone(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention is the core's: with the prompts cog not loaded at all (it once ran the
+    daily sweep, and sharing followed its signal), shares still go after the period."""
+    from bot import app
+
+    loaded = [name for name in app.discover_cogs() if name != "cogs.prompts"]
+    monkeypatch.setattr(app, "discover_cogs", lambda: loaded)
+    hearth_unstarted.clock.set(NOON)
+    guild = fake_discord.add_guild("Friends", owner="Olwen")
+    channel = guild.add_text_channel("hearth")
+    admin = guild.add_member("Mae", admin=True)
+    sharer = guild.add_member("Aurelia")
+    bot = await hearth_unstarted.start()
+    assert bot.get_cog("PromptsCog") is None
+    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
+    days = await admin.slash("hearth retention", days=30)
+    assert "Shares here are now kept for 30 days" in days.text
+    opened = await sharer.slash("share", {"how": "named", "wants": "advice"})
+    await (await sharer.submit_modal(opened, {BODY: "Kept a month."})).wait_original()
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 1
+
+    hearth_unstarted.advance(days=29)
+    assert await hearth_unstarted.fire("retention:daily")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 1
+    hearth_unstarted.advance(days=2)
+    assert await hearth_unstarted.fire("retention:daily")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 0
