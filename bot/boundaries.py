@@ -35,7 +35,7 @@ from bot.boundaries_rules import (
     depth_label,
 )
 from bot.db import Database, Tx
-from bot.db.codec import dt, ts
+from bot.db.codec import dt, hhmm, ts, wall_time
 from bot.decks import DEPTHS
 from bot.timeutil import UTC, Clock
 
@@ -86,16 +86,12 @@ _SEEN_CACHE_SIZE = 65_536
 TIMEZONE_BUTTON_ID = "hearth:bnd:tz"
 
 
-def _hhmm(value: time) -> str:
-    return value.strftime("%H:%M")
-
-
 def _person_from_row(row: Any) -> PersonPrefs:
     return PersonPrefs(
         user_id=row["user_id"],
         timezone=row["timezone"],
-        quiet_start=time.fromisoformat(row["quiet_start"]) if row["quiet_start"] else None,
-        quiet_end=time.fromisoformat(row["quiet_end"]) if row["quiet_end"] else None,
+        quiet_start=wall_time(row["quiet_start"]) if row["quiet_start"] else None,
+        quiet_end=wall_time(row["quiet_end"]) if row["quiet_end"] else None,
         paused_until=dt(row["paused_until"]),
         paused_indefinitely=bool(row["paused_indefinitely"]),
         dms_allowed=bool(row["dms_allowed"]),
@@ -399,7 +395,7 @@ class Boundaries:
         no time zone to read the window in; UnknownTimezone for an unknown zone.
         """
         rules.check_quiet_hours(start, end)
-        values: dict[str, Any] = {"quiet_start": _hhmm(start), "quiet_end": _hhmm(end)}
+        values: dict[str, Any] = {"quiet_start": hhmm(start), "quiet_end": hhmm(end)}
         if timezone is not None:
             values["timezone"] = timeutil.resolve_timezone(timezone)
         elif await self.timezone_of(user_id) is None:

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.db import Database, Tx, read_one
-from bot.db.codec import dt, ts
+from bot.db.codec import dt, hhmm, ts, wall_time
 from bot.practices import KEYS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -43,7 +43,7 @@ def _from_row(row: Any) -> GuildSettings:
         channel_id=row["channel_id"],
         timezone=row["timezone"],
         prompt_weekday=row["prompt_weekday"],
-        prompt_time=time.fromisoformat(row["prompt_time"]),
+        prompt_time=wall_time(row["prompt_time"]),
         practices=frozenset(p for p in row["practices"].split(",") if p in KEYS),
         configured_at=dt(row["configured_at"]),
         left_at=dt(row["left_at"]),
@@ -121,7 +121,7 @@ async def save_setup(
             channel_id,
             timezone,
             prompt_weekday,
-            prompt_time.strftime("%H:%M"),
+            hhmm(prompt_time),
             ts(now),
             ts(now),
         ),

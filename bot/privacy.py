@@ -259,7 +259,7 @@ class Forgotten:
     unsaid: Unsaid = field(default_factory=Unsaid)
 
 
-def _dt(value: Any) -> datetime | None:
+def _when(value: Any) -> datetime | None:
     """A declared `when` column's value as a time (None when it isn't one)."""
     if not isinstance(value, str):
         return None
@@ -330,7 +330,7 @@ class Registry:
                     count = int(row[0]) if row is not None else 0
                     if count:
                         assert row is not None
-                        held.append(Held(person.count(count), count, _dt(row[1]), _dt(row[2])))
+                        held.append(Held(person.count(count), count, _when(row[1]), _when(row[2])))
             if not held:
                 continue
             kept = decl.kept

@@ -7,16 +7,17 @@ time with `ts` and reads it with `dt` / `need_dt`, and seals a person's words wi
 One rule for times: stored as UTC ISO-8601 text of fixed width (always microseconds), so
 times compare correctly as text in SQL (`WHERE sent_at < ?`). A naive `datetime` is refused
 when written (its zone would be a guess); stored text without an offset — written by hand,
-or by an older Hearth — is read as UTC.
+or by an older Hearth — is read as UTC. A local wall time (a schedule's "19:00", read in
+its own time zone) is stored as 'HH:MM' (`hhmm` / `wall_time`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from bot import crypto
 
-__all__ = ["dt", "need_dt", "opened", "sealed", "ts", "ts_or_none"]
+__all__ = ["dt", "hhmm", "need_dt", "opened", "sealed", "ts", "ts_or_none", "wall_time"]
 
 
 def ts(when: datetime) -> str:
@@ -44,6 +45,15 @@ def need_dt(text: str | None) -> datetime:
     if parsed is None:
         raise ValueError("missing time")
     return parsed
+
+
+def hhmm(value: time) -> str:
+    """A local wall time as stored: 'HH:MM' (seconds never matter to a schedule)."""
+    return value.strftime("%H:%M")
+
+
+def wall_time(text: str) -> time:
+    return time.fromisoformat(text)
 
 
 def sealed(text: str | None) -> str | None:

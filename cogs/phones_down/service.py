@@ -233,25 +233,26 @@ class PhonesDownService:
         self._live.pop(guild_id, None)
         for s in await store.guild_sessions(self.db, guild_id):
             self.disarm_session(s.session_id)
-        for status, job in (
+        for status, job_id in (
             (ChallengeStatus.LOBBY, start_job_id),
             (ChallengeStatus.RUNNING, end_job_id),
         ):
             for ch in await store.with_status(self.db, status):
                 if ch.guild_id == guild_id:
-                    self.bot.scheduler.cancel(job(ch.challenge_id))
+                    self.bot.scheduler.cancel(job_id(ch.challenge_id))
 
     async def drop_forgotten_jobs(self) -> None:
         """A server's challenges and sessions are gone: their jobs go too."""
         sched = self.bot.scheduler
         for job_id in sched.job_ids("phonesdown:"):
-            kind, _, raw = job_id.removeprefix("phonesdown:").partition(":")
+            raw = job_id.rpartition(":")[2]
             if not raw.isdigit():
                 continue
-            if kind in ("session", "reminder"):
-                gone = await store.get_session(self.db, int(raw)) is None
+            n = int(raw)
+            if job_id in (session_job_id(n), reminder_job_id(n)):
+                gone = await store.get_session(self.db, n) is None
             else:
-                gone = await store.get(self.db, int(raw)) is None
+                gone = await store.get(self.db, n) is None
             if gone:
                 sched.cancel(job_id)
 

@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from bot.db import Database, Tx, read_one
-from bot.db.codec import dt, need_dt, opened, sealed, ts
+from bot.db.codec import dt, hhmm, need_dt, opened, sealed, ts, wall_time
 from bot.privacy import Forget, Person, PersonalData, Table
 from cogs.phones_down import logic
 from cogs.phones_down.logic import (
@@ -134,7 +134,7 @@ def _session(row: Any) -> Session:
         channel_id=row["channel_id"],
         creator_user_id=row["creator_user_id"],
         weekday=row["weekday"],
-        local_time=time.fromisoformat(row["local_time"]),
+        local_time=wall_time(row["local_time"]),
         duration_minutes=row["duration_minutes"],
         remind_minutes=row["remind_minutes"],
         title=opened(row["title"]),
@@ -650,7 +650,7 @@ async def create_session(
             channel_id,
             creator_user_id,
             weekday,
-            local_time.strftime("%H:%M"),
+            hhmm(local_time),
             duration_minutes,
             remind_minutes,
             sealed(title),

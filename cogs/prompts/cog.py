@@ -28,7 +28,7 @@ from discord.ext import commands
 from bot import guilds, retention, textfit, timeutil, ui
 from bot.boundaries_rules import OptIn
 from bot.cog import HEARTH_GROUP_KEY, HearthCog, admin_only, hearth_subcommand
-from bot.db.codec import need_dt
+from bot.db.codec import need_dt, ts
 from bot.decks import Prompt
 from bot.errors import HearthError
 from bot.guilds import GuildSettings
@@ -144,7 +144,7 @@ class PromptsCog(HearthCog):
             occurrence,
             self.weekly_job,
             settings.guild_id,
-            occurrence.isoformat(),
+            ts(occurrence),
         )
 
     def next_occurrence(self, settings: GuildSettings, after: datetime) -> datetime:
@@ -211,7 +211,7 @@ class PromptsCog(HearthCog):
     # ------------------------------------------------------------------ the weekly job
 
     async def weekly_job(self, guild_id: int, occurrence_iso: str) -> None:
-        occurrence = datetime.fromisoformat(occurrence_iso)
+        occurrence = need_dt(occurrence_iso)
         async with self.jobs, self._lock(guild_id):
             await self._weekly(guild_id, occurrence)
 

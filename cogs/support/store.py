@@ -12,7 +12,7 @@ from datetime import datetime, time
 from typing import Any
 
 from bot.db import Database, Tx, read_one
-from bot.db.codec import dt, need_dt, opened, sealed, ts
+from bot.db.codec import dt, hhmm, need_dt, opened, sealed, ts, wall_time
 from bot.privacy import Person, PersonalData, Table
 from cogs.support.logic import (
     CheckinStatus,
@@ -45,7 +45,7 @@ def _schedule(row: Any) -> Schedule:
         user_id=row["user_id"],
         guild_id=row["guild_id"],
         frequency=Frequency(row["frequency"]),
-        local_time=time.fromisoformat(row["local_time"]),
+        local_time=wall_time(row["local_time"]),
         weekday=row["weekday"],
         active=bool(row["active"]),
         next_slot=dt(row["next_slot"]),
@@ -96,7 +96,7 @@ async def save_schedule(
             user_id,
             guild_id,
             frequency,
-            local_time.strftime("%H:%M"),
+            hhmm(local_time),
             weekday,
             ts(next_slot),
             ts(next_send_at),
