@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -254,10 +253,7 @@ async def test_weekly_times_follow_the_servers_time_zone_and_respect_a_switched_
         due = sched.due(ses)
         return due is not None and due.astimezone(new_york).hour == 10
 
-    for _ in range(100):
-        if await moved():
-            break
-        await asyncio.sleep(0.01)
+    await fake_discord.until(moved, what="the weekly time to follow the new zone")
     assert sched.due(ses) == datetime(2026, 3, 22, 14, 0, tzinfo=UTC)  # 10:00 in New York
     assert sched.due(rem) == datetime(2026, 3, 22, 13, 45, tzinfo=UTC)
 

@@ -11,7 +11,8 @@ import pytest
 
 from bot.timeutil import UTC
 from cogs.sharing import logic, store
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, InteractionResult
+from tests.e2e.conftest import Friends, make_friends
+from tests.fakediscord import FakeDiscord, FakeMember, InteractionResult
 from tests.fakediscord.harness import HearthHarness
 from tests.writes import write
 
@@ -20,16 +21,24 @@ BODY = "What would you like to share?"
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    channel: FakeChannel
-    admin: FakeMember
-    sharer: FakeMember  # Aurelia
-    friend: FakeMember  # Bramwell: uses Hearth here and welcomes DMs
-    no_dms: FakeMember  # Cosima: uses Hearth here, never allowed DMs
-    stranger: FakeMember  # Dorian: never used Hearth here
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), with who is who for sharing."""
+
+    @property
+    def sharer(self) -> FakeMember:  # Aurelia
+        return self["A"]
+
+    @property
+    def friend(self) -> FakeMember:  # Bramwell: uses Hearth here and welcomes DMs
+        return self["B"]
+
+    @property
+    def no_dms(self) -> FakeMember:  # Cosima: uses Hearth here, never allowed DMs
+        return self["C"]
+
+    @property
+    def stranger(self) -> FakeMember:  # Dorian: never used Hearth here
+        return self["D"]
 
     async def share(self, who: FakeMember, text: str, **options: object) -> InteractionResult:
         opened = await who.slash("share", dict(options))
@@ -44,19 +53,12 @@ class World:
 
 @pytest.fixture
 async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
-    hearth_unstarted.clock.set(NOON)
-    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    channel = guild.add_text_channel("hearth")
-    admin = guild.add_member("Mae", admin=True)
-    people = [guild.add_member(n) for n in ("Aurelia", "Bramwell", "Cosima", "Dorian")]
-    await hearth_unstarted.start()
-    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
-    bot = hearth_unstarted.bot
-    for person in people[:3]:
-        await bot.boundaries.touch(guild.id, person.id)
-    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, people[1].id, True)
-    return World(fake_discord, hearth_unstarted, guild, channel, admin, *people)
+    friends = ("Aurelia", "Bramwell", "Cosima")
+    base = await make_friends(fake_discord, hearth_unstarted, friends, start=NOON)
+    world = World(**vars(base))
+    world.friends["Dorian"] = world.guild.add_member("Dorian")  # after the others used Hearth
+    await write(world.bot.db, world.bot.boundaries.set_dms_allowed, world.friend.id, True)
+    return world
 
 
 def sent_bodies(fake: FakeDiscord, needle: str) -> list[str]:

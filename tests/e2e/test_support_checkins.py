@@ -14,7 +14,8 @@ from PIL import Image
 from bot import guilds
 from bot.timeutil import UTC
 from cogs.support import chart, store
-from tests.fakediscord import FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from tests.e2e.conftest import Friends, make_friends
+from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.harness import HearthHarness
 from tests.writes import write
 
@@ -25,12 +26,16 @@ MOODS = ["Rough", "Low", "Okay", "Good", "Great"]
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    ana: FakeMember
-    ben: FakeMember
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), not set up: check-ins need no channel."""
+
+    @property
+    def ana(self) -> FakeMember:
+        return self["A"]
+
+    @property
+    def ben(self) -> FakeMember:
+        return self["B"]
 
     def job(self, who: FakeMember) -> str:
         return f"checkin:{who.user.id}"
@@ -53,13 +58,15 @@ class World:
 
 @pytest.fixture
 async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
-    hearth_unstarted.clock.set(MONDAY_EARLY)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    guild.add_text_channel("general")
-    ana = guild.add_member("Aurelia")
-    ben = guild.add_member("Bramwell")
-    await hearth_unstarted.start()
-    return World(fake_discord, hearth_unstarted, guild, ana, ben)
+    base = await make_friends(
+        fake_discord,
+        hearth_unstarted,
+        ("Aurelia", "Bramwell"),
+        start=MONDAY_EARLY,
+        channel="general",
+        set_up=False,
+    )
+    return World(**vars(base))
 
 
 def button_labels(message: FakeMessage) -> list[str]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import inspect
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -386,13 +387,23 @@ class FakeDiscord:
                 fut.set_result(None)
 
     async def until(
-        self, predicate: Callable[[], bool], *, timeout: float = 2.0, what: str = "a condition"
+        self,
+        predicate: Callable[[], bool | Awaitable[bool]],
+        *,
+        timeout: float = 2.0,
+        what: str = "a condition",
     ) -> None:
         """Wait until `predicate()` holds: re-checked on every emulator change, and every
-        20 ms for conditions on the bot's own state (its database, its cache)."""
+        20 ms for conditions on the bot's own state (its database, its cache). It may be a
+        coroutine function, for a question the bot's database answers."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while not predicate():
+
+        async def holds() -> bool:
+            result = predicate()
+            return bool(await result) if inspect.isawaitable(result) else bool(result)
+
+        while not await holds():
             remaining = end - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}")

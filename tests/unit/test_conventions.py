@@ -79,9 +79,9 @@ def store_problems(path: Path) -> list[str]:
         )
         if writes and first != "tx":
             found.append(f"{rel(path)}:{fn.lineno} {fn.name} writes but doesn't take tx first")
-        if first == "tx" and fn.args.args[0].annotation is not None:
-            if ast.unparse(fn.args.args[0].annotation) != "Tx":
-                found.append(f"{rel(path)}:{fn.lineno} {fn.name}'s tx isn't typed Tx")
+        annotation = fn.args.args[0].annotation if fn.args.args else None
+        if first == "tx" and annotation is not None and ast.unparse(annotation) != "Tx":
+            found.append(f"{rel(path)}:{fn.lineno} {fn.name}'s tx isn't typed Tx")
     return found
 
 
@@ -268,9 +268,9 @@ def test_job_ids_come_from_job_id_helpers() -> None:
         for node in ast.walk(module):
             if isinstance(node, ast.FunctionDef) and "job" in node.name:
                 returns = [r for r in ast.walk(node) if isinstance(r, ast.Return)]
-                if any(isinstance(r.value, ast.JoinedStr) for r in returns):
-                    if not node.name.endswith("_job_id"):
-                        found.append(f"{rel(path)}:{node.lineno} {node.name}")
+                makes_id = any(isinstance(r.value, ast.JoinedStr) for r in returns)
+                if makes_id and not node.name.endswith("_job_id"):
+                    found.append(f"{rel(path)}:{node.lineno} {node.name}")
         for call in calls(module):
             name = ast.unparse(call.func)
             if re.search(r"(scheduler|sched)\.(at|cancel)$", name) and call.args:
@@ -280,3 +280,33 @@ def test_job_ids_come_from_job_id_helpers() -> None:
                 if isinstance(first, ast.Call) and not ast.unparse(first.func).endswith("job_id"):
                     found.append(f"{rel(path)}:{call.lineno} {ast.unparse(first.func)}")
     assert found == [], "job ids come from `*_job_id` helpers: " + "; ".join(found)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def hand_polls(source: str, where: str = "<test>") -> list[str]:
+    """Loops that sleep and look again: waits a test should leave to `fake.until` (or to
+    `outbox.idle`, `hearth.deliver`), which wake on every change instead of on a timer."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            continue
+        for call in calls(node):
+            sleeps = ast.unparse(call.func) == "asyncio.sleep"
+            zero = bool(call.args) and isinstance(call.args[0], ast.Constant)
+            if sleeps and not (zero and call.args[0].value == 0):  # type: ignore[attr-defined]
+                found.append(f"{where}:{call.lineno}")
+    return found
+
+
+def test_no_test_polls_by_hand() -> None:
+    tests = ROOT / "tests"
+    found = [
+        poll
+        for path in sorted([*(tests / "unit").rglob("*.py"), *(tests / "e2e").rglob("*.py")])
+        for poll in hand_polls(path.read_text(), rel(path))
+    ]
+    assert found == [], "wait with fake.until, not a sleep in a loop: " + ", ".join(found)
+    assert hand_polls("for _ in range(9):\n    if done(): break\n    await asyncio.sleep(0.01)")
+    assert not hand_polls("while True:\n    await asyncio.sleep(0)")  # yielding, not waiting
