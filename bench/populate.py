@@ -30,6 +30,7 @@ import aiosqlite
 from bot import guilds, timeutil
 from bot.boundaries import Boundaries
 from bot.db import Database, discover_migrations
+from bot.db.codec import new_id
 from bot.timeutil import FakeClock
 
 
@@ -118,7 +119,7 @@ async def open_rounds(
         for s in setups:
             prompt = rng.choice(prompts)
             new = store.NewRound(
-                round_id=store.new_id(),
+                round_id=new_id(),
                 guild_id=s.guild_id,
                 channel_id=s.channel_id,
                 kind=logic.RoundKind.WEEKLY,

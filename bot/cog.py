@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit
+from bot import guilds, textfit, timeutil
 from bot.boundaries_rules import OptIn
 from bot.discord_internals import cog_app_commands
 from bot.errors import HearthError, NotAdmin, report_error
@@ -51,6 +51,23 @@ def _is_admin(interaction: discord.Interaction[Any]) -> bool:
     if not (perms.manage_guild or perms.administrator):
         raise NotAdmin()
     return True
+
+
+# The days of the week as a command option's choices (0 = Monday).
+DAY_CHOICES: list[app_commands.Choice[int]] = [
+    app_commands.Choice(name=name, value=i) for i, name in enumerate(guilds.WEEKDAYS)
+]
+
+
+def timezone_choices(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """What a time-zone option's autocomplete offers for `current` (cities and zones)."""
+    now = interaction.client.clock.now()
+    return [
+        app_commands.Choice(name=label, value=value)
+        for label, value in timeutil.timezone_choices(current, at=now)
+    ]
 
 
 def admin_only() -> Callable[[T], T]:

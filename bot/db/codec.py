@@ -13,11 +13,22 @@ its own time zone) is stored as 'HH:MM' (`hhmm` / `wall_time`).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, time
 
 from bot import crypto
 
-__all__ = ["dt", "hhmm", "need_dt", "opened", "sealed", "ts", "ts_or_none", "wall_time"]
+__all__ = [
+    "dt",
+    "hhmm",
+    "need_dt",
+    "new_id",
+    "opened",
+    "sealed",
+    "ts",
+    "ts_or_none",
+    "wall_time",
+]
 
 
 def ts(when: datetime) -> str:
@@ -54,6 +65,12 @@ def hhmm(value: time) -> str:
 
 def wall_time(text: str) -> time:
     return time.fromisoformat(text)
+
+
+def new_id() -> int:
+    """A random positive id for a row a button or an export will name: unguessable by
+    counting, and within JavaScript's safe integers (Discord's clients read custom ids)."""
+    return secrets.randbelow(2**53 - 2) + 1
 
 
 def sealed(text: str | None) -> str | None:

@@ -8,7 +8,6 @@ is rebuilt from the database on every start.
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,7 +24,8 @@ from bot.boundaries_rules import (
     check_quiet_hours,
     depth_label,
 )
-from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.cog import HearthCog, admin_only, hearth_subcommand, timezone_choices
+from bot.db.codec import new_id
 from bot.errors import IN_SERVERS_AND_DMS, HearthError, send_ephemeral
 from bot.outbox import Message, Outcome, Tx
 from bot.privacy import PersonalData
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Proposal ids are random (not 1, 2, 3…) so a button id can't be guessed by counting.
-_MAX_PROPOSAL_ID = 2**53
 # The outbox's handler for a question's post; how long the asker waits to hear it's up.
 PROPOSAL = "boundaries.proposal"
 ANSWER_WAIT = 2.5
@@ -94,10 +92,7 @@ class BoundariesCog(HearthCog):
     async def zone_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=label, value=value)
-            for label, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
-        ]
+        return timezone_choices(interaction, current)
 
     # -- the panel's controls and the time zone (views only parse and show) ------------
 
@@ -298,7 +293,7 @@ class BoundariesCog(HearthCog):
         pace = await store.pace(self.bot.db, guild_id)
         now = self.bot.clock.now()
         closes_at = now + pace.window
-        proposal_id = secrets.randbelow(_MAX_PROPOSAL_ID - 1) + 1
+        proposal_id = new_id()  # random, so a button's id can't be guessed by counting
         try:
             # The question and its post are one write; the post names nobody.
             async with b.acting(guild_id, interaction.user.id) as tx:

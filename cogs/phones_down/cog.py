@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import textfit, timeutil, ui
-from bot.cog import HearthCog, admin_only
+from bot.cog import DAY_CHOICES, HearthCog, admin_only
 from bot.db import Database
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
 MAX_SESSIONS_PER_GUILD = 10
 # How long a command waits to say whether its message made it (then: "on its way").
 ANSWER_WAIT = 2.5

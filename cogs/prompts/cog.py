@@ -28,7 +28,7 @@ from discord.ext import commands
 from bot import guilds, retention, textfit, timeutil, ui
 from bot.boundaries_rules import OptIn
 from bot.cog import HEARTH_GROUP_KEY, HearthCog, admin_only, hearth_subcommand
-from bot.db.codec import need_dt, ts
+from bot.db.codec import need_dt, new_id, ts
 from bot.decks import Prompt
 from bot.errors import HearthError
 from bot.guilds import GuildSettings
@@ -340,7 +340,7 @@ class PromptsCog(HearthCog):
         prompt, forget = choice
         now = self.bot.clock.now()
         new = store.NewRound(
-            round_id=store.new_id(),
+            round_id=new_id(),
             guild_id=guild_id,
             channel_id=settings.channel_id,
             kind=kind,

@@ -7,7 +7,6 @@ Functions that write take the caller's transaction (`tx`) first; those that read
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,12 +17,6 @@ from bot.db.codec import dt, need_dt, opened, sealed, ts
 from bot.privacy import Person, PersonalData, Table
 from cogs.prompts import logic
 from cogs.prompts.logic import PauseReason, RoundKind, RoundStatus, Skip
-
-
-def new_id() -> int:
-    """A random positive id that fits JavaScript's safe integers (custom ids, exports)."""
-    return secrets.randbelow(2**53 - 2) + 1
-
 
 # --------------------------------------------------------------------------- schedules
 

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import events, guilds, textfit, timeutil, ui
-from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.cog import DAY_CHOICES, HearthCog, admin_only, hearth_subcommand, timezone_choices
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS, GuildSettings
 from bot.outbox import Message
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from bot.app import HearthBot
 
 log = logging.getLogger(__name__)
-
-DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
 
 
 def next_prompt_line(settings: GuildSettings, bot: HearthBot) -> str:
@@ -191,10 +189,7 @@ class SetupCog(HearthCog):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=value)
-            for name, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
-        ]
+        return timezone_choices(interaction, current)
 
     # -- /hearth settings ---------------------------------------------------------
 

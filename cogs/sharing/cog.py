@@ -19,6 +19,7 @@ from discord import app_commands
 
 from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog
+from bot.db.codec import new_id
 from bot.errors import HearthError
 from bot.limits import RateLimiter
 from bot.outbox import Message, Op, Outcome, Tx, Words
@@ -187,7 +188,7 @@ class SharingCog(HearthCog):
         deliver_at: datetime | None = None,
     ) -> store.Share:
         return store.Share(
-            share_id=store.new_id(),
+            share_id=new_id(),
             guild_id=draft.guild_id,
             user_id=draft.user_id,
             friend_user_id=draft.friend_id,

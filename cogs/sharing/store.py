@@ -5,7 +5,6 @@ Functions that write take the caller's transaction (`tx`) first; reads take the 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,10 +14,6 @@ from bot.db import Database, Tx
 from bot.db.codec import dt, need_dt, opened, sealed, ts, ts_or_none
 from bot.privacy import Person, PersonalData, Table
 from cogs.sharing.logic import ShareStatus, Visibility
-
-
-def new_id() -> int:
-    return secrets.randbelow(2**53 - 2) + 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,9 @@ from discord.ext import commands
 
 from bot import textfit, timeutil, ui
 from bot.boundaries import ensure_timezone
-from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.cog import DAY_CHOICES, HearthCog, admin_only, hearth_subcommand, timezone_choices
 from bot.db import Tx
 from bot.errors import HearthError
-from bot.guilds import WEEKDAYS
 from bot.privacy import PersonalData
 from bot.retention import Policy
 from cogs.support import logic, store, views
@@ -32,9 +31,6 @@ log = logging.getLogger(__name__)
 
 FREQUENCY_CHOICES: list[app_commands.Choice[str]] = [
     app_commands.Choice(name=name, value=key) for key, name in logic.FREQUENCIES.items()
-]
-DAY_CHOICES: list[app_commands.Choice[int]] = [
-    app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)
 ]
 
 # How long the notice about closed DMs waits for a command's own answer to go first.
@@ -189,10 +185,7 @@ class SupportCog(HearthCog):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=value)
-            for name, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
-        ]
+        return timezone_choices(interaction, current)
 
     @checkin.command(name="stop", description="Stop your DM check-ins")
     async def checkin_stop(self, interaction: discord.Interaction[HearthBot]) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import discord
 import pytest
 
+from bot.db.codec import new_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.practices import KEYS
 from bot.timeutil import UTC
@@ -228,7 +229,7 @@ async def test_depth_and_skipped_topics_hold_for_every_draw(world: World) -> Non
         prompt, forget = choice
         seen.append(prompt.id)
         new = store.NewRound(
-            store.new_id(),
+            new_id(),
             gid,
             world.channel.id,
             logic.RoundKind.MANUAL,

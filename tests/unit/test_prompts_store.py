@@ -11,6 +11,7 @@ import pytest
 
 from bot import crypto, retention
 from bot.db import Database, discover_migrations
+from bot.db.codec import new_id
 from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC
 from cogs.prompts import logic, store
@@ -40,7 +41,7 @@ def new_round(
     forget: frozenset[str] = frozenset(),
 ) -> store.NewRound:
     return store.NewRound(
-        round_id=round_id or store.new_id(),
+        round_id=round_id or new_id(),
         guild_id=guild_id,
         channel_id=5,
         kind=kind,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot import crypto, retention
 from bot.db import Database, discover_migrations
+from bot.db.codec import new_id
 from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC
 from cogs.sharing import logic, store
@@ -90,7 +91,7 @@ def share(
     status: str = logic.ShareStatus.POSTED,
 ) -> store.Share:
     return store.Share(
-        share_id=store.new_id(),
+        share_id=new_id(),
         guild_id=guild_id,
         user_id=user_id,
         friend_user_id=friend,
