@@ -1,4 +1,10 @@
-"""The seven practices: stable keys, the names people read, and each one's colour."""
+"""The seven practices: stable keys, the names people read, and each one's colour.
+
+A practice key is not a folder: a practice may have several parts, each a cog in a folder
+of its own (`cogs/prompts` and `cogs/sharing` both serve `sharing`). Which key means what
+— practice, folder, personal-data key, opt-in, job id — is in docs/architecture.md,
+"Adding a practice".
+"""
 
 from __future__ import annotations
 

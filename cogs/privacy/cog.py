@@ -130,9 +130,8 @@ class PrivacyCog(HearthCog):
         await self.bot.db.scrub()  # gone from the file and its log too, before they're told
         self.bot.boundaries.forgotten(user_id)
         self.bot.dm_channels.forget(user_id)
-        for cog in list(self.bot.cogs.values()):
-            if isinstance(cog, HearthCog):
-                await cog.person_forgotten(user_id)
+        for cog in self.bot.hearth_cogs():
+            await cog.person_forgotten(user_id)
         gone = await self.messages_gone(result.unsaid)
         log.info(
             "privacy delete user=%s rows=%d messages=%d redacted=%d unreachable=%d waiting=%d",
@@ -219,9 +218,8 @@ class PrivacyCog(HearthCog):
                 await guilds.mark_joined(tx, guild_id, now)
         await db.scrub()
         self.bot.scheduler.cancel(purge_job_id(guild_id))
-        for cog in list(self.bot.cogs.values()):
-            if isinstance(cog, HearthCog):
-                await cog.server_forgotten(guild_id)
+        for cog in self.bot.hearth_cogs():
+            await cog.server_forgotten(guild_id)
         if still_here:
             events.settings_changed(self.bot, guild_id)
         gone = await self.messages_gone(unsaid)

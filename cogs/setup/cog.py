@@ -213,10 +213,8 @@ class SetupCog(HearthCog):
             ("Weekly prompt", next_prompt_line(settings, self.bot)),
             ("Practices on", practices_line(settings)),
         ]
-        for cog in self.bot.cogs.values():
-            if isinstance(cog, HearthCog):
-                for title, text in await cog.settings_notes(interaction.guild.id):
-                    fields.append((title, text))
+        for cog in self.bot.hearth_cogs():
+            fields += await cog.settings_notes(interaction.guild.id)
         if channel is not None:
             missing = missing_in(channel, interaction.guild.me)
             if missing:
@@ -334,9 +332,7 @@ class SetupCog(HearthCog):
         if not await self._record_arrival(guild):
             return
         if before is not None and before.left_at is not None:
-            for cog in list(self.bot.cogs.values()):
-                if not isinstance(cog, HearthCog):
-                    continue
+            for cog in self.bot.hearth_cogs():
                 try:
                     await cog.rebuild_guild_jobs(guild.id)
                 except Exception:  # one practice's trouble mustn't keep the others away
