@@ -231,9 +231,11 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Any]:
-        if _holder.get() == _me(self) and self._tx is not None:
-            yield self._tx  # nested in the same task: the outer block commits
-            return
+        if _holder.get() == _me(self):
+            raise RuntimeError(
+                "already in a transaction: pass its tx to the code that writes, "
+                "instead of opening another"
+            )
         async with self._use() as tx:
             transaction = tx.conn.transaction()
             await transaction.start()
@@ -268,6 +270,10 @@ class PostgresDatabase(Database):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return await self._read(sql, params)
+
+    async def aggregate(self, sql: str, params: Params = ()) -> Any:
+        # Every read here already leaves the loop (asyncpg): an aggregate is a read.
+        return await self.fetchone(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.transaction() as tx:

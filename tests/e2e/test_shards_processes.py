@@ -17,6 +17,7 @@ from bot.timeutil import UTC
 from cogs.support import store as support_store
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 SUNDAY_NOON = datetime(2026, 1, 11, 12, 0, tzinfo=UTC)
 SHARDS = 4
@@ -68,8 +69,9 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
 
     # Every server due at 18:00 Berlin today; every person's check-in at the same minute.
     for guild_id, channel_id in channels.items():
-        await guilds.save_setup(
+        await write(
             one.db,
+            guilds.save_setup,
             guild_id,
             channel_id=channel_id,
             timezone="Europe/Berlin",
@@ -142,8 +144,8 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
 
 
 async def _opt_in_to_checkins(bot: HearthBot, user_id: int, guild_id: int, due: datetime) -> None:
-    await bot.boundaries.set_dms_allowed(user_id, True)
     async with bot.db.transaction() as tx:
+        await bot.boundaries.set_dms_allowed(tx, user_id, True)
         await support_store.save_schedule(
             tx,
             user_id=user_id,
