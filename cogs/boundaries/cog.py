@@ -8,7 +8,6 @@ is rebuilt from the database on every start.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,6 +24,7 @@ from bot.boundaries_rules import (
     depth_label,
 )
 from bot.cog import HearthCog, admin_only, hearth_subcommand, timezone_choices
+from bot.db import IntegrityError
 from bot.db.codec import new_id
 from bot.errors import IN_SERVERS_AND_DMS, HearthError, send_ephemeral
 from bot.outbox import Message, Outcome, Tx
@@ -327,8 +327,8 @@ class BoundariesCog(HearthCog):
                     handler=PROPOSAL,
                     ref=proposal_id,
                 )
-                self.bot.db.after_commit(lambda: self._schedule(proposal_id, closes_at))
-        except sqlite3.IntegrityError:
+                self.bot.db.after_commit(lambda: self._schedule(guild_id, proposal_id, closes_at))
+        except IntegrityError:
             # Someone else asked a moment earlier: one question per server.
             raise HearthError(
                 f"Someone asked the group just a moment ago — you can answer on that post in "
@@ -356,22 +356,22 @@ class BoundariesCog(HearthCog):
         self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(close_job_id(proposal_id)))
         log.info("depth proposal not posted guild=%s code=%s", outcome.guild_id, outcome.code)
 
-    def _schedule(self, proposal_id: int, closes_at: datetime) -> None:
+    def _schedule(self, guild_id: int, proposal_id: int, closes_at: datetime) -> None:
         self.bot.scheduler.at(
-            close_job_id(proposal_id), closes_at, self.close_proposal, proposal_id
+            close_job_id(proposal_id), closes_at, self.close_proposal, proposal_id, guild=guild_id
         )
 
     async def rebuild_jobs(self) -> None:
         away = await guilds.left_ids(self.bot.db)
         for proposal in await store.all_open(self.bot.db):
             if proposal.guild_id not in away:
-                self._schedule(proposal.proposal_id, proposal.closes_at)
+                self._schedule(proposal.guild_id, proposal.proposal_id, proposal.closes_at)
 
     async def rebuild_guild_jobs(self, guild_id: int) -> None:
         # The question waited while Hearth was away; past its time, it closes now.
         proposal = await store.open_in(self.bot.db, guild_id)
         if proposal is not None:
-            self._schedule(proposal.proposal_id, proposal.closes_at)
+            self._schedule(guild_id, proposal.proposal_id, proposal.closes_at)
 
     async def close_proposal(self, proposal_id: int) -> None:
         """Decide a question and tell the group. Safe to run twice: it decides once. The

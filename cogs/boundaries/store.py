@@ -109,7 +109,7 @@ async def insert(
     opened_at: datetime,
     closes_at: datetime,
 ) -> None:
-    """Open a question. Raises sqlite3.IntegrityError if the server already has one open."""
+    """Open a question. Raises bot.db.IntegrityError if the server already has one open."""
     await tx.execute(
         "INSERT INTO depth_proposals (proposal_id, guild_id, channel_id, message_id,"
         " from_depth, to_depth, status, opened_at, closes_at)"

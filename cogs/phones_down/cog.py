@@ -196,7 +196,7 @@ class PhonesDownCog(HearthCog):
                     title=name,
                 )
                 intent = await self.svc.post_card(tx, ch, scheduled=False)
-                self.db.after_commit(lambda: self.svc.arm_start(cid, starts_at))
+                self.db.after_commit(lambda: self.svc.arm_start(guild_id, cid, starts_at))
         except store.ChannelBusy:
             raise HearthError(
                 "Someone started one here at the very same moment. Join theirs!"

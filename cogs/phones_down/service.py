@@ -193,7 +193,6 @@ class PhonesDownService:
         def wanted(guild_id: int) -> bool:
             return guild_id == only if only is not None else guild_id not in away
 
-        sched = self.bot.scheduler
         breathe = Breather()
         sessions = {
             s.session_id: s for s in await store.active_sessions(self.db) if wanted(s.guild_id)
@@ -204,13 +203,13 @@ class PhonesDownService:
                 continue
             owner = sessions.get(ch.session_id) if ch.session_id is not None else None
             if owner is None or owner.next_at != ch.starts_at:
-                self.arm_start(ch.challenge_id, ch.starts_at)
+                self.arm_start(ch.guild_id, ch.challenge_id, ch.starts_at)
         for ch in await store.with_status(self.db, ChallengeStatus.RUNNING):
             await breathe()
             if not wanted(ch.guild_id):
                 continue
             assert ch.ends_at is not None
-            sched.at(end_job_id(ch.challenge_id), ch.ends_at, self.end_job, ch.challenge_id)
+            self.arm_end(ch.guild_id, ch.challenge_id, ch.ends_at)
         for s in sessions.values():
             await breathe()
             await self.arm_session(s)
@@ -224,8 +223,22 @@ class PhonesDownService:
             sum(len(v) for v in self._live.values()),
         )
 
-    def arm_start(self, challenge_id: int, when: datetime) -> None:
-        self.bot.scheduler.at(start_job_id(challenge_id), when, self.start_job, challenge_id)
+    # A challenge's and a session's jobs are their server's (its shard runs them).
+
+    def arm_start(self, guild_id: int, challenge_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            start_job_id(challenge_id), when, self.start_job, challenge_id, guild=guild_id
+        )
+
+    def arm_end(self, guild_id: int, challenge_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            end_job_id(challenge_id), when, self.end_job, challenge_id, guild=guild_id
+        )
+
+    def _arm_reminder(self, s: Session, when: datetime) -> None:
+        self.bot.scheduler.at(
+            reminder_job_id(s.session_id), when, self.reminder_job, s.session_id, guild=s.guild_id
+        )
 
     async def suspend_guild(self, guild_id: int) -> None:
         """Hearth left the server: its challenges and weekly sessions wait (nothing is
@@ -391,9 +404,7 @@ class PhonesDownService:
 
             def watch() -> None:
                 self.watch(ch.guild_id, ch.challenge_id, ends_at, joined)
-                self.bot.scheduler.at(
-                    end_job_id(ch.challenge_id), ends_at, self.end_job, ch.challenge_id
-                )
+                self.arm_end(ch.guild_id, ch.challenge_id, ends_at)
 
             self.db.after_commit(watch)
         else:
@@ -614,9 +625,15 @@ class PhonesDownService:
 
     async def arm_session(self, s: Session) -> None:
         sched = self.bot.scheduler
-        sched.at(session_job_id(s.session_id), s.next_at, self.session_job, s.session_id)
+        sched.at(
+            session_job_id(s.session_id),
+            s.next_at,
+            self.session_job,
+            s.session_id,
+            guild=s.guild_id,
+        )
         if await store.for_occurrence(self.db, s.session_id, s.next_at) is None:
-            sched.at(reminder_job_id(s.session_id), s.reminder_at, self.reminder_job, s.session_id)
+            self._arm_reminder(s, s.reminder_at)
         else:
             sched.cancel(reminder_job_id(s.session_id))
 
@@ -647,9 +664,7 @@ class PhonesDownService:
         if now >= s.next_at:
             return  # too late to remind; the session job moves on
         if now < s.reminder_at:
-            self.bot.scheduler.at(
-                reminder_job_id(session_id), s.reminder_at, self.reminder_job, session_id
-            )
+            self._arm_reminder(s, s.reminder_at)
             return
         if await store.for_occurrence(self.db, session_id, s.next_at) is not None:
             return

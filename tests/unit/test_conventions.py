@@ -8,6 +8,7 @@ checked from the source, so a new practice is held to them without a list here.
 - Events cogs exchange are declared in `bot.events`, with their arguments.
 - Names line up: a cog's personal-data key and outbox handlers carry its folder's name;
   its practice is one of the seven; opt-in keys are unique; job ids come from `*_job_id`.
+- Every job says whose it is (`guild=`, `person=`, `housekeeping=`), so one process runs it.
 """
 
 from __future__ import annotations
@@ -280,6 +281,27 @@ def test_job_ids_come_from_job_id_helpers() -> None:
                 if isinstance(first, ast.Call) and not ast.unparse(first.func).endswith("job_id"):
                     found.append(f"{rel(path)}:{call.lineno} {ast.unparse(first.func)}")
     assert found == [], "job ids come from `*_job_id` helpers: " + "; ".join(found)
+
+
+# Jobs that belong to this process alone, whatever shards it holds (bot/scheduler.py).
+PROCESS_JOBS = {"WAKE_JOB"}  # the outbox waking for what this process delivers
+
+
+def test_every_job_says_whose_it_is() -> None:
+    """With several processes, a job runs where its shard's lease is held: a server's
+    (`guild=`), a person's (`person=`), or shard 0's housekeeping. A job that says none
+    runs in every process (docs/scaling.md)."""
+    owners = {"guild", "person", "housekeeping"}
+    found = []
+    for path in CODE:
+        for call in calls(tree(path)):
+            if not re.search(r"(scheduler|sched)\.at$", ast.unparse(call.func)):
+                continue
+            if call.args and ast.unparse(call.args[0]) in PROCESS_JOBS:
+                continue
+            if not owners & {k.arg for k in call.keywords if k.arg}:
+                found.append(f"{rel(path)}:{call.lineno}")
+    assert found == [], "jobs without guild=/person=/housekeeping=: " + ", ".join(found)
 
 
 # --------------------------------------------------------------------------- tests
