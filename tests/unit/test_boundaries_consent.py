@@ -96,7 +96,7 @@ async def open_question(bot: HearthBot, *, window: timedelta = timedelta(days=3)
         closes_at=now + window,
     )
     cog = cog_of(bot)
-    cog._schedule(PID, now + window)
+    cog._schedule(G, PID, now + window)
 
 
 async def vote(bot: HearthBot, user: int, yes: bool) -> None:
