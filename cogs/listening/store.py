@@ -761,7 +761,7 @@ async def pair_history(db: Database, guild_id: int) -> list[tuple[int, ...]]:
     groups: dict[int, list[int]] = {}
     for pair_id, user_id in rows:
         groups.setdefault(int(pair_id), []).append(int(user_id))
-    return [tuple(people) for people in groups.values()]
+    return [tuple(sorted(people)) for people in groups.values()]
 
 
 async def prompts_had(db: Database, guild_id: int, people: tuple[int, ...]) -> set[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot import retention
 from bot.post_actions import ANSWER, SHARE
 from tests.e2e.conftest import Friends, make_friends
 from tests.e2e.test_prompts_week import make_world
@@ -229,6 +230,25 @@ async def test_reply_buttons_and_tallies_survive_a_restart(world: World) -> None
     await world.fake.until(lambda: post.thread is not None, what="the thread")
     assert post.thread is not None
     await world.fake.wait_for_message(post.thread, lambda m: "know what to fix" in m.text)
+
+
+async def test_replies_close_with_the_servers_retention_period(world: World) -> None:
+    """The core's daily sweep takes the post's tallies with the server's period (30 days
+    here, as its admins chose), not a day before."""
+    done = await world.admin.slash("hearth retention", days=30)
+    assert "Curious replies" in done.text
+    post = await world.share(world.ana, "First week of running done.")
+    await world.ben.click(post, "Same here")
+    await world.fake.until(lambda: "Same here · 1" in labels(post), what="the tally")
+    world.hearth.advance(days=29)
+    assert await world.hearth.fire(retention.JOB_ID)
+    await world.cat.click(post, "I hear you")
+    await world.fake.until(lambda: "I hear you · 1" in labels(post), what="still open")
+    world.hearth.advance(days=2)
+    assert await world.hearth.fire(retention.JOB_ID)
+    closed = await world.cat.click(post, "Same here · 1")
+    assert "replies to this one have closed" in closed.text
+    assert await world.bot.db.fetchval("SELECT COUNT(*) FROM curiosity_reactions") == 0
 
 
 async def test_an_anonymous_answer_gets_replies_and_its_writer_stays_unknown(

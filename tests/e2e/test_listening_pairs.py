@@ -309,3 +309,26 @@ async def test_a_lost_group_channel_pauses_the_rounds(
     assert hearth_unstarted.bot.scheduler.due(w.job) is None
     shown = await w.admin.slash("hearth settings", channel=w.guild.add_text_channel("other"))
     assert "paused" in shown.text
+
+
+async def test_the_boundaries_panel_offers_listening_pairs_declared_by_the_practice(
+    hearth_unstarted: HearthHarness, fake_discord: FakeDiscord
+) -> None:
+    """The practice declares its opt-in (`opt_ins` on the cog); the core lists it in
+    everyone's panel, and choosing it there is joining."""
+    w = await make_friends(fake_discord, hearth_unstarted, ("ana", "ben"), start=MONDAY)
+    ana = w.friends["ana"]
+    panel = await ana.slash("boundaries mine")
+    assert "▫️ Listening pairs" in panel.text
+    picked = await ana.select(
+        panel, "What you take part in here (nothing chosen)", ["prompts", "pairing"]
+    )
+    assert "Listening pairs" in picked.content
+    assert await w.bot.boundaries.participates(w.guild.id, ana.id, "pairing")
+    status = await ana.slash("listen pairs status")
+    assert "You're in listening pairs" in status.text
+    again = await ana.slash("boundaries mine")
+    assert "✅ Listening pairs" in again.text
+    left = await ana.slash("listen pairs leave")
+    assert "won't be paired" in left.text
+    assert "▫️ Listening pairs" in (await ana.slash("boundaries mine")).text
