@@ -43,6 +43,20 @@ class Friends:
         """world["A"] is the friend whose name starts with A."""
         return next(m for name, m in self.friends.items() if name.startswith(initial))
 
+    # The first three friends by initial, as most tests call them.
+
+    @property
+    def ana(self) -> FakeMember:
+        return self["A"]
+
+    @property
+    def ben(self) -> FakeMember:
+        return self["B"]
+
+    @property
+    def cat(self) -> FakeMember:
+        return self["C"]
+
     def cog_named(self, name: str) -> Any:
         # discord.py re-imports an extension for each bot: found by name, not by class.
         cog = self.bot.get_cog(name)

@@ -18,7 +18,6 @@ from tests.e2e.conftest import NOON, Friends, make_friends
 from tests.fakediscord import (
     FakeChannel,
     FakeDiscord,
-    FakeMember,
     InteractionResult,
     NotPermitted,
 )
@@ -33,14 +32,6 @@ class World(Friends):
     @property
     def general(self) -> FakeChannel:
         return self.channel
-
-    @property
-    def ana(self) -> FakeMember:
-        return self["A"]
-
-    @property
-    def ben(self) -> FakeMember:
-        return self["B"]
 
 
 @pytest.fixture

@@ -29,18 +29,6 @@ REPLY_BOXES = ["Tell me more", "Help me understand", "Same here", "I hear you"]
 class World(Friends):
     """The friends' server (tests/e2e/conftest.py): Ana, Ben and Cat, and /share."""
 
-    @property
-    def ana(self) -> FakeMember:
-        return self["A"]
-
-    @property
-    def ben(self) -> FakeMember:
-        return self["B"]
-
-    @property
-    def cat(self) -> FakeMember:
-        return self["C"]
-
     async def share(self, who: FakeMember, text: str, how: str = "named") -> FakeMessage:
         opened = await who.slash("share", {"how": how, "wants": "listening"})
         assert opened.modal is not None

@@ -81,7 +81,7 @@ async def test_a_circle_of_three_passes_the_stick_by_button_and_by_timer(
     assert "started the circle begins it" in early.text
 
     turn = await begin(fake_discord, world, c)
-    assert f"<@{world['A'].id}>" in turn.content
+    assert f"<@{world.ana.id}>" in turn.content
     assert turn.pings(world["A"])
     assert not turn.pings(world["B"])
 
@@ -102,7 +102,7 @@ async def test_a_circle_of_three_passes_the_stick_by_button_and_by_timer(
     assert "Only the one holding the stick" in nope.text
     await world["A"].click(turn, "Pass the stick")
     pause = await fake_discord.wait_for_message(c.thread, lambda m: "reflect back" in m.content)
-    assert f"<@{world['B'].id}> is next" in pause.content
+    assert f"<@{world.ben.id}> is next" in pause.content
     await fake_discord.until(lambda: not turn.buttons, what="the old turn's buttons to go")
     during_pause = await world["C"].say(c.thread, "I heard that it's been a heavy month")
     await hearth.bot.outbox.idle()
@@ -114,7 +114,7 @@ async def test_a_circle_of_three_passes_the_stick_by_button_and_by_timer(
     bobs = await fake_discord.wait_for_message(
         c.thread, lambda m: "talking stick is with you" in m.content
     )
-    assert f"<@{world['B'].id}>" in bobs.content
+    assert f"<@{world.ben.id}>" in bobs.content
     again = await world["B"].say(c.thread, "my turn now")
     alice_now = await world["A"].say(c.thread, "out of turn, me")
     await hearth.bot.outbox.idle()
@@ -123,16 +123,16 @@ async def test_a_circle_of_three_passes_the_stick_by_button_and_by_timer(
     hearth.advance(minutes=5)
     assert await hearth.fire(circle_job_id(c.circle_id))
     await fake_discord.wait_for_message(
-        c.thread, lambda m: f"<@{world['C'].id}> is next" in m.content
+        c.thread, lambda m: f"<@{world.cat.id}> is next" in m.content
     )
-    ready = [m for m in c.thread.bot_messages if f"<@{world['C'].id}> is next" in m.content][-1]
+    ready = [m for m in c.thread.bot_messages if f"<@{world.cat.id}> is next" in m.content][-1]
     not_you = await world["A"].click(ready, "I'm ready")
     assert "next speaker taps this" in not_you.text
     await world["C"].click(ready, "I'm ready")
     caras = await fake_discord.wait_for_message(
         c.thread, lambda m: "talking stick is with you" in m.content
     )
-    assert f"<@{world['C'].id}>" in caras.content
+    assert f"<@{world.cat.id}>" in caras.content
 
     # Ending: only the starter or an admin; the summary says who spoke and how long, no words.
     refused = await world["B"].click(caras, "End circle")
@@ -229,7 +229,7 @@ async def test_an_idle_hour_ends_a_circle_with_its_summary(
     await hearth.run_due()
     summary = await fake_discord.wait_for_message(c.thread, lambda m: "Circle closed" in m.text)
     assert "quiet here for an hour" in summary.text
-    assert f"<@{world['A'].id}>" in summary.text
+    assert f"<@{world.ana.id}>" in summary.text
 
 
 async def test_a_circle_inside_a_circle_is_refused_kindly(

@@ -56,7 +56,7 @@ async def test_a_reflection_replies_to_the_message_and_only_its_writer_can_answe
     assert reply.reference["message_id"] == str(said.id)
     assert HEARD in reply.content
     assert QUESTION in reply.content
-    assert f"<@{world['A'].id}>" in reply.content
+    assert f"<@{world.ana.id}>" in reply.content
     assert "flattened" not in reply.text
     assert [b["label"] for b in reply.buttons] == ["Yes, that's it", "Not quite"]
     # Bob hears about it (the reply pings him); nobody else does.
@@ -98,7 +98,7 @@ async def test_not_quite_opens_a_modal_and_the_clarification_is_a_reply(
     assert clarified.reference is not None
     assert clarified.reference["message_id"] == str(reply.id)
     assert "> Just a few quiet days" in clarified.content
-    assert f"<@{world['B'].id}>" in clarified.content  # his own message: he is named
+    assert f"<@{world.ben.id}>" in clarified.content  # his own message: he is named
     assert clarified.pings(world["A"])  # the reflector hears back
     await fake_discord.until(lambda: not reply.buttons, what="the reflection's buttons to go")
     assert "Not quite" in reply.text

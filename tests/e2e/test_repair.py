@@ -57,20 +57,11 @@ class World(Friends):
 
     since: int = 0  # requests before this one set the world up
 
-    @property
-    def ana(self) -> FakeMember:  # Aurelia: apologizes
-        return self["A"]
+    # ana (Aurelia) apologizes; ben (Bramwell) and cat (Cosima) use Hearth here and
+    # welcome DMs; mal (Mallory) is a third person in the same server.
 
     @property
-    def ben(self) -> FakeMember:  # Bramwell: uses Hearth here and welcomes DMs
-        return self["B"]
-
-    @property
-    def cat(self) -> FakeMember:  # Cosima: the same
-        return self["C"]
-
-    @property
-    def mal(self) -> FakeMember:  # Mallory: a third person in the same server
+    def mal(self) -> FakeMember:
         return self["M"]
 
     async def write(

@@ -29,14 +29,6 @@ MOODS = ["Rough", "Low", "Okay", "Good", "Great"]
 class World(Friends):
     """The friends' server (tests/e2e/conftest.py), not set up: check-ins need no channel."""
 
-    @property
-    def ana(self) -> FakeMember:
-        return self["A"]
-
-    @property
-    def ben(self) -> FakeMember:
-        return self["B"]
-
     def job(self, who: FakeMember) -> str:
         return f"checkin:{who.user.id}"
 

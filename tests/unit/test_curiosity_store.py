@@ -64,50 +64,38 @@ async def test_posts_and_their_tallies_follow_each_servers_period(store_db: Data
     assert await db.fetchval("SELECT COUNT(*) FROM curiosity_reactions") == 0  # cascaded
 
 
+REWRITES = ("What made you decide that?", "Help me understand the choice?")
+KEEP = timedelta(minutes=15)
+
+
+async def rephrased(db: Database, user_id: int, at: datetime = NOW) -> int:
+    return await write(
+        db,
+        store.add_draft,
+        guild_id=G,
+        channel_id=5,
+        user_id=user_id,
+        rewrites=REWRITES,
+        now=at,
+        keep=KEEP,
+    )
+
+
 async def test_a_rephrasing_is_sealed_used_once_and_forgotten_after_its_time(
     store_db: Database,
 ) -> None:
     db = store_db
-    keep = timedelta(minutes=15)
-    rewrites = ("What made you decide that?", "Help me understand the choice?")
-    draft_id = await write(
-        db,
-        store.add_draft,
-        guild_id=G,
-        channel_id=5,
-        user_id=ANA,
-        rewrites=rewrites,
-        now=NOW,
-        keep=keep,
-    )
+    draft_id = await rephrased(db, ANA)
     draft = await store.get_draft(db, draft_id)
     assert draft is not None
-    assert draft.rewrites == rewrites
+    assert draft.rewrites == REWRITES
     assert "decide" not in str(await db.fetchval("SELECT rewrites FROM curiosity_drafts"))
     assert not await write(db, store.take_draft, draft_id, BEN)  # not theirs
     assert await write(db, store.take_draft, draft_id, ANA)
     assert not await write(db, store.take_draft, draft_id, ANA)  # once
-    old = await write(
-        db,
-        store.add_draft,
-        guild_id=G,
-        channel_id=5,
-        user_id=ANA,
-        rewrites=rewrites,
-        now=NOW,
-        keep=keep,
-    )
+    old = await rephrased(db, ANA)
     # A new one clears out any past its quarter of an hour on the way in.
-    await write(
-        db,
-        store.add_draft,
-        guild_id=G,
-        channel_id=5,
-        user_id=BEN,
-        rewrites=rewrites,
-        now=NOW + keep + timedelta(seconds=1),
-        keep=keep,
-    )
+    await rephrased(db, BEN, NOW + KEEP + timedelta(seconds=1))
     assert await store.get_draft(db, old) is None
 
 

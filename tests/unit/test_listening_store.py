@@ -117,27 +117,12 @@ async def test_a_round_is_drawn_once_and_its_pairs_read_back_with_their_people(
     assert schedule is not None
     assert (schedule.local_time, schedule.status) == (time(19, 0), ScheduleStatus.ACTIVE)
     assert await store.next_round_number(db, G) == 1
-    times = {"nudge_at": NOW, "ask_at": NOW, "ends_at": NOW + timedelta(days=7)}
-    drawn = await write(
-        db,
-        store.create_round,
-        guild_id=G,
-        channel_id=CHANNEL,
-        occurrence=NOW,
-        started_at=NOW,
-        **times,
-    )
+    week = {"nudge_at": NOW, "ask_at": NOW, "ends_at": NOW + timedelta(days=7)}
+    draw = {"guild_id": G, "channel_id": CHANNEL, "occurrence": NOW, "started_at": NOW, **week}
+    drawn = await write(db, store.create_round, **draw)  # type: ignore[arg-type]
     assert drawn is not None
     assert drawn.number == 1
-    again = await write(
-        db,
-        store.create_round,
-        guild_id=G,
-        channel_id=CHANNEL,
-        occurrence=NOW,
-        started_at=NOW,
-        **times,
-    )
+    again = await write(db, store.create_round, **draw)  # type: ignore[arg-type]
     assert again is None  # the ledger: one round per scheduled time
     assert await store.next_round_number(db, G) == 2
 
