@@ -2,10 +2,11 @@
 
 The same servers (1,000 and 5,000, 20 members each) for Hearth and for a minimal
 discord.py bot with the library's default settings but Hearth's intents
-(`commands.Bot(intents=…)`: 1,000 cached messages, members as the intents allow), each in
-its own process against the emulator. After ready, two members of every server say
-something (the messages both see with those intents), then each process reports its
-resident memory after a collection. Targets: Hearth − the plain bot ≤ 30 MB at both
+(`commands.AutoShardedBot(intents=…)`, sharded by Discord's recommendation as Hearth
+is: 1,000 cached messages, members as the intents allow), each in its own process
+against the emulator. After ready, two members of every server say something (the
+messages both see with those intents), then each process reports its resident memory
+after a collection. Targets: Hearth − the plain bot ≤ 30 MB at both
 sizes, Hearth's growth per 1,000 servers ≤ 1.25 × the plain bot's, Hearth ≤ 150 MB at
 5,000.
 """

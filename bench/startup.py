@@ -51,13 +51,17 @@ ZONES = (
 
 
 async def _last_guild_create_sent(fake: object, guilds: int) -> float:
-    """The moment the emulator wrote the last GUILD_CREATE to the bot's socket."""
+    """The moment the emulator wrote the last GUILD_CREATE to the bot's sockets (one per
+    shard: Hearth shards itself by Discord's recommendation, a shard per 1,000 servers)."""
     gateway = fake.gateway  # type: ignore[attr-defined]
-    frames = guilds + 1  # READY, then one GUILD_CREATE per server
     while True:
-        for session in list(gateway.sessions.values()):
-            conn = session.conn
-            if session.valid and conn is not None and conn.sent >= frames:
+        live = [s for s in list(gateway.sessions.values()) if s.valid and s.conn is not None]
+        # READY, then one GUILD_CREATE per server, on each shard's own connection.
+        if sum(s.conn.sent for s in live) >= guilds + len(live) and all(
+            s.conn.sent >= s.seq for s in live
+        ):
+            shards = {tuple(s.shard or (0, 1)) for s in live}
+            if shards and len(shards) == next(iter(shards))[1]:
                 return time.monotonic()
         await asyncio.sleep(0.0005)
 
@@ -107,8 +111,8 @@ async def populate(path: Path, servers: list, size: Size) -> dict[str, int]:  # 
         await db.close()
     watches = sum(1 for p in people if p.quiet_watch_days is not None)
     # weekly prompt + reveal per server, a check-in (+ a quiet watch) per person, a start
-    # and a reminder per session, and the two daily tidy-ups.
-    expected = len(setups) + rounds + len(people) + watches + 2 * len(sessions) + 2
+    # and a reminder per session, and the core's daily retention sweep.
+    expected = len(setups) + rounds + len(people) + watches + 2 * len(sessions) + 1
     return {
         "servers": len(setups),
         "rounds": rounds,

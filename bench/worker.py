@@ -72,7 +72,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build(args: argparse.Namespace) -> Any:
-
     if args.kind == "plain":
         return plain_bot(args)
 
@@ -114,7 +113,8 @@ def build(args: argparse.Namespace) -> Any:
 def plain_bot(args: argparse.Namespace) -> Any:
     """A minimal bot as the library's documentation starts one: default caches (1,000
     messages, members as the intents allow), the library's default intents or Hearth's,
-    and `/ping`, synced at start."""
+    and `/ping`, synced at start — sharded by Discord's recommendation, as any bot past
+    2,500 servers must be (and Hearth is)."""
     import discord
     from discord.ext import commands
 
@@ -125,7 +125,7 @@ def plain_bot(args: argparse.Namespace) -> Any:
     else:
         chosen = discord.Intents.default()
 
-    class Plain(commands.Bot):
+    class Plain(commands.AutoShardedBot):
         async def setup_hook(self) -> None:
             await self.tree.sync()
 

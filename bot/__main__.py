@@ -23,7 +23,14 @@ import discord
 from pydantic import ValidationError
 
 from bot import keys, storage
-from bot.config import TOKEN_HELP, Settings, old_keys, token_problem
+from bot.config import (
+    TOKEN_HELP,
+    Settings,
+    old_keys,
+    shown_database,
+    sqlite_path,
+    token_problem,
+)
 from bot.connection import unreachable
 from bot.crypto import DATA_KEY_HELP, WRONG_KEY_HELP, DataCipher, DataKeyError
 from bot.db import Database, SchemaTooNew, discover_migrations
@@ -187,7 +194,7 @@ async def _migrate(settings: Settings) -> None:
         for m in applied:
             print(f"applied {m.component} {m.version:04d}_{m.name}")
     else:
-        print(f"{settings.database} is up to date.")
+        print(f"{shown_database(settings)} is up to date.")
 
 
 async def _sync(settings: Settings, token: str, guild_id: int | None) -> None:
@@ -241,7 +248,7 @@ def _check_config(settings: Settings) -> None:
     problems: list[str] = []
     token = token_problem(settings)
     print(f"DISCORD_TOKEN        {'looks right' if token is None else token}")
-    print(f"HEARTH_DATABASE      {settings.database}")
+    print(f"HEARTH_DATABASE      {shown_database(settings)}")
     print(f"HEARTH_DEV_GUILD_ID  {settings.dev_guild_id or '(not set: commands sync globally)'}")
     print(f"HEARTH_LOG_LEVEL     {settings.log_level}")
     key_problem: str | None = None
@@ -276,9 +283,20 @@ def _check_config(settings: Settings) -> None:
 # --------------------------------------------------------------------------- backups, keys
 
 
+def _sqlite_only(settings: Settings, doing: str) -> Path:
+    path = sqlite_path(settings)
+    if path is None:
+        raise Abort(
+            f"HEARTH_DATABASE is PostgreSQL: {doing} is for Hearth's SQLite file. Use "
+            "PostgreSQL's own tools (pg_dump and pg_restore; docs/scaling.md)."
+        )
+    return path
+
+
 def _backup(settings: Settings, target: Path) -> None:
+    database = _sqlite_only(settings, "backup")
     try:
-        copied = storage.backup(settings.database, target, datetime.now(UTC))
+        copied = storage.backup(database, target, datetime.now(UTC))
     except storage.BackupError as exc:
         raise Abort(str(exc), TROUBLE) from None
     opens = ""
@@ -319,7 +337,7 @@ def _restore(settings: Settings, source: Path) -> None:
                 "changed."
             )
     try:
-        kept = storage.restore(source, settings.database, datetime.now(UTC))
+        kept = storage.restore(source, _sqlite_only(settings, "restore"), datetime.now(UTC))
     except storage.BackupError as exc:
         raise Abort(f"{exc} Nothing was changed.", TROUBLE) from None
     aside = (
@@ -378,7 +396,7 @@ async def _rotate_key(settings: Settings, new_key: bool) -> None:
     try:
         result = await keys.rotate(db, cipher, progress)
         # Old tokens out of the write-ahead log too (secure_delete zeroes the main file).
-        await db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        await db.scrub()
     finally:
         await db.close()
     print(
@@ -467,7 +485,7 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> Non
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
-    database: Path | None = None
+    database: Path | str | None = None
     try:
         if command == "privacy-docs":
             return privacy_docs(check=args.check)
@@ -510,8 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def storage_problem_for(exc: BaseException, database: Path | None) -> str | None:
-    if database is None:
+def storage_problem_for(exc: BaseException, database: Path | str | None) -> str | None:
+    if not isinstance(database, Path):
         return None
     return storage.storage_problem(exc, database)
 

@@ -11,6 +11,7 @@ import json
 import logging
 import pkgutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -23,20 +24,23 @@ from discord.ext import commands
 from yarl import URL
 
 import cogs
-from bot import commandcheck, crypto, guilds, textfit, timeutil
+from bot import commandcheck, crypto, guilds, retention, textfit, timeutil
 from bot.boundaries import Boundaries
-from bot.config import Settings, old_keys
+from bot.config import Settings, old_keys, parse_shard_ids
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
 from bot.discord_internals import StateClient, has_handler
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
-from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter
+from bot.leases import Leases
+from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter, global_share
 from bot.outbox import Outbox
 from bot.post_actions import PostActions
+from bot.practices import practice_order
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
+from bot.shards import IdentifyGate, ShardPlan, shard_of
 from bot.timeutil import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -216,12 +220,80 @@ class HearthBot(StateClient):
         self.setup_started = False  # login is retried only before this (bot.connection)
         self._sync_when_connected = False
         self._announced_ready = False
+        # Which shards this process runs, of how many: from the settings, or Discord's
+        # recommendation (GET /gateway/bot) at the start of setup_hook.
+        self.shard_plan = ShardPlan()
+        # With PostgreSQL (several processes): which shards' jobs and outbox run here.
+        self.leases: Leases | None = None
+        self.identify_gate = IdentifyGate()  # paced by session_start_limit.max_concurrency
 
-    def servers_at_connect(self) -> frozenset[int] | None:
-        """Every server the last READY listed (including any still unavailable), or None
-        before the first READY."""
+    def servers_at_connect(self, shard_id: int) -> frozenset[int] | None:
+        """Every server the shard's last READY listed (including any still unavailable),
+        or None before its first READY."""
         state = self.gateway_state
-        return state.ready_guild_ids if state is not None else None
+        return state.ready_guild_ids.get(shard_id) if state is not None else None
+
+    # -- shards ---------------------------------------------------------------------
+
+    async def plan_shards(self) -> ShardPlan:
+        """How many shards, and which here: HEARTH_SHARD_COUNT / HEARTH_SHARD_IDS, or
+        Discord's recommendation (GET /gateway/bot, which also says how many shards may
+        IDENTIFY at once). A small bot gets one shard, and nothing changes for it."""
+        settings = self.settings
+        ids = parse_shard_ids(settings.shard_ids) if settings.shard_ids else None
+        recommended = 1
+        if self.http.token is not None:  # not logged in: an offline tool or test
+            recommended, _, limits = await self.http.get_bot_gateway()
+            self.identify_gate.concurrency = max(1, int(limits.get("max_concurrency", 1)))
+        count = settings.shard_count or int(recommended)
+        self.shard_plan = ShardPlan.of(count, ids)
+        self.shard_count = count
+        # Several processes share the bot's global limit: each its shards' share of it
+        # (set in place: what already left, like this very request, stays counted).
+        self.rest_limit.window.limit = global_share(len(self.shard_plan.ids), count)
+        self.shard_ids = list(self.shard_plan.ids)
+        log.info(
+            "shards %s%s, identify concurrency %d",
+            self.shard_plan.describe(),
+            "" if settings.shard_count else " (Discord's recommendation)",
+            self.identify_gate.concurrency,
+        )
+        return self.shard_plan
+
+    async def _take_leases(self) -> None:
+        """Several processes may share this database: run only the shards whose lease
+        this process holds (bot.leases); the others' jobs wait, parked, for a takeover."""
+        ttl = timedelta(seconds=self.settings.lease_seconds)
+        self.leases = Leases(self.db, self.clock, self.shard_plan, ttl=ttl, beat=ttl / 3)
+        held = await self.leases.start()
+        self.scheduler.own(self.shard_plan.count, held)
+        self.outbox.own(self.shard_plan.count, held)
+        self.leases.gained = self._shard_gained
+        self.leases.lost = self._shard_lost
+
+    async def _shard_gained(self, shard_id: int) -> None:
+        """A shard taken over from a process that stopped renewing: its jobs come back
+        from the database (what fell due meanwhile runs at once), its intents go out."""
+        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
+
+        self.scheduler.hold(shard_id)
+        for cog in self.cogs.values():
+            if isinstance(cog, HearthCog):
+                await cog.rebuild_jobs()
+        await self.outbox.hold(shard_id)
+        log.info("shard %d taken over: jobs rebuilt, outbox picked up", shard_id)
+
+    async def _shard_lost(self, shard_id: int) -> None:
+        parked = self.scheduler.release(shard_id)
+        self.outbox.release(shard_id)
+        log.warning("shard %d given up: %d jobs stopped here", shard_id, parked)
+
+    def shard_of_guild(self, guild_id: int) -> int:
+        return shard_of(guild_id, self.shard_plan.count)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Shards of different buckets IDENTIFY at once (bot.shards.IdentifyGate).
+        await self.identify_gate.wait(shard_id or 0)
 
     @property
     def decks(self) -> Decks:
@@ -230,6 +302,8 @@ class HearthBot(StateClient):
         return self._decks
 
     async def setup_hook(self) -> None:
+        # First, while a failure still means "try logging in again" (bot.connection).
+        await self.plan_shards()
         self.setup_started = True
         _ = self.decks  # a broken deck stops the start, naming its file and line
         await timeutil.load_zone_names()
@@ -238,24 +312,28 @@ class HearthBot(StateClient):
         await self.db.migrate(discover_migrations())
         await self._open_data_key()
         self.scheduler.start()
+        if self.db.backend == "postgresql":
+            await self._take_leases()
         self._invalid_report = asyncio.create_task(
             self.invalid_responses.report_every(INVALID_REPORT_SECONDS), name="invalid-responses"
         )
         await self.load_cogs()
         self._freeze_gc()  # the cogs and their commands
-        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
-
         self.personal_data = Registry.of(self.cogs.values())
         sealed = await self.personal_data.seal_plaintext(self.db)
         if sealed:
             log.info("encrypted text stored before encryption rows=%d", sealed)
-        for cog in self.cogs.values():
-            if isinstance(cog, HearthCog):
-                if cog.dynamic_items:
-                    self.add_dynamic_items(*cog.dynamic_items)
-                    # How a click finds its cog (`bot.cog.owning_cog`).
-                    self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
-                await cog.rebuild_jobs()
+        # What people may take part in, as each cog declares it (`/boundaries mine` lists
+        # them in the practices' order).
+        for cog in sorted(self.hearth_cogs(), key=lambda c: practice_order(c.practice)):
+            self.boundaries.declare(cog.opt_ins)
+        for cog in self.hearth_cogs():
+            if cog.dynamic_items:
+                self.add_dynamic_items(*cog.dynamic_items)
+                # How a click finds its cog (`bot.cog.owning_cog`).
+                self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
+            await cog.rebuild_jobs()
+        self.arm_retention()
         # After the cogs: they register the outbox's handlers; then whatever was left
         # pending by the last run (a crash, a deploy) goes out first.
         await self.outbox.start()
@@ -264,11 +342,34 @@ class HearthBot(StateClient):
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
 
+    def hearth_cogs(self) -> list[HearthCog]:
+        """The loaded cogs that are Hearth's (every practice, and setup and privacy)."""
+        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
+
+        return [cog for cog in self.cogs.values() if isinstance(cog, HearthCog)]
+
+    # -- the core's daily retention sweep (bot.retention) ---------------------------
+
+    def arm_retention(self) -> None:
+        when = timeutil.next_daily(self.clock.now(), retention.RUN_AT, "UTC")
+        self.scheduler.at(retention.JOB_ID, when, self.retention_job, housekeeping=True)
+
+    async def retention_job(self) -> None:
+        try:
+            await retention.sweep(self.db, self.hearth_cogs(), self.clock.now())
+        finally:
+            self.arm_retention()  # tomorrow comes whatever happened today
+
     async def load_cogs(self) -> None:
         for name in discover_cogs():
             # Imported once per process and set up on this bot. (load_extension would
             # re-execute every cog module for each new bot: slow restarts, same result.)
             await importlib.import_module(name).setup(self)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        # Again after a shard's new session (not after a RESUME): its servers, from its READY.
+        servers = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        log.info("shard %d of %d ready servers=%d", shard_id, self.shard_plan.count, servers)
 
     async def on_ready(self) -> None:
         self._freeze_gc()  # the servers' caches are loaded now
@@ -277,7 +378,14 @@ class HearthBot(StateClient):
         if not self._announced_ready:  # on_ready comes again after every reconnect
             self._announced_ready = True
             count = len(self.guilds)
-            log.info("ready in %d %s", count, "server" if count == 1 else "servers")
+            shards = "" if self.shard_plan.count == 1 else f" (shards {self.shard_plan.describe()})"
+            log.info("ready in %d %s%s", count, "server" if count == 1 else "servers", shards)
+
+    async def launch_shards(self) -> None:
+        # The plan was made in setup_hook; discord.py launches exactly those shards.
+        self.shard_count = self.shard_plan.count
+        self.shard_ids = list(self.shard_plan.ids)
+        await super().launch_shards()
 
     def _freeze_gc(self) -> None:
         """Move everything loaded so far out of the garbage collector's sight.
@@ -398,7 +506,8 @@ class HearthBot(StateClient):
             return False
         if not await self._sync_or_keep(None):
             return False  # the hash stays old, so the next start tries again
-        await guilds.set_meta(self.db, "command_hash", digest)
+        async with self.db.transaction() as tx:
+            await guilds.set_meta(tx, "command_hash", digest)
         log.info("commands synced globally")
         self.synced = True
         return True
@@ -434,6 +543,11 @@ class HearthBot(StateClient):
         await self.scheduler.shutdown()
         await self.outbox.close()
         await super().close()
+        if self.leases is not None:
+            try:
+                await self.leases.close()  # given back: a restart takes them at once
+            except Exception:
+                log.exception("shard leases not released (they expire by themselves)")
         await self.db.close()
 
 

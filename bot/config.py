@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(
         default=None, validation_alias=_alias("DISCORD_TOKEN", "discord_token")
     )
-    database: Path = Field(
+    # A SQLite file (the default; `make run` needs nothing else) or a PostgreSQL URL
+    # (`postgresql://user:password@host/db`: several processes, docs/scaling.md).
+    database: Path | str = Field(
         default=Path("data/hearth.sqlite3"),
         validation_alias=_alias("HEARTH_DATABASE", "database"),
     )
@@ -69,6 +71,20 @@ class Settings(BaseSettings):
     discord_gateway: str | None = Field(
         default=None, validation_alias=_alias("HEARTH_DISCORD_GATEWAY", "discord_gateway")
     )
+    # Sharding (docs/scaling.md): how many shards the bot has in all (empty: Discord's
+    # recommendation, one per 1,000 servers) and which of them this process runs ("0-3",
+    # "4,5"; empty: all of them).
+    shard_count: int | None = Field(
+        default=None, ge=1, validation_alias=_alias("HEARTH_SHARD_COUNT", "shard_count")
+    )
+    shard_ids: str | None = Field(
+        default=None, validation_alias=_alias("HEARTH_SHARD_IDS", "shard_ids")
+    )
+    # With PostgreSQL and several processes: how long a shard's lease (bot.leases) lasts
+    # without a heartbeat — how soon a replacement takes over a process that died.
+    lease_seconds: float = Field(
+        default=30.0, ge=1.0, validation_alias=_alias("HEARTH_LEASE_SECONDS", "lease_seconds")
+    )
     # Encrypts the words people write, at rest (bot.crypto). `make run` creates it in .env.
     data_key: SecretStr | None = Field(
         default=None, validation_alias=_alias("HEARTH_DATA_KEY", "data_key")
@@ -81,16 +97,91 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "dev_guild_id", "data_key", "old_data_keys", "discord_api", "discord_gateway", mode="before"
+        "dev_guild_id",
+        "data_key",
+        "old_data_keys",
+        "discord_api",
+        "discord_gateway",
+        "shard_count",
+        "shard_ids",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
+    @field_validator("database")
+    @classmethod
+    def _path_or_url(cls, value: Path | str) -> Path | str:
+        if isinstance(value, str) and not is_postgres_url(value):
+            return Path(value)
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_shard_ids(value)  # a ValueError names what's wrong
+        return value
+
+    @model_validator(mode="after")
+    def _shards_agree(self) -> Settings:
+        # Processes that each run some shards must agree on how many there are; Discord's
+        # recommendation can change between two processes' starts.
+        if self.shard_ids is not None and self.shard_count is None:
+            raise ValueError(
+                "HEARTH_SHARD_IDS needs HEARTH_SHARD_COUNT too (every process must use the "
+                "same count)"
+            )
+        if self.shard_ids is not None and self.shard_count is not None:
+            bad = [i for i in parse_shard_ids(self.shard_ids) if i >= self.shard_count]
+            if bad:
+                raise ValueError(
+                    f"HEARTH_SHARD_IDS names shard {bad[0]}, but shards are numbered 0 to "
+                    f"{self.shard_count - 1} (HEARTH_SHARD_COUNT={self.shard_count})"
+                )
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def is_postgres_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(settings: Settings) -> Path | None:
+    """The SQLite file Hearth uses, or None when HEARTH_DATABASE is PostgreSQL."""
+    return settings.database if isinstance(settings.database, Path) else None
+
+
+def shown_database(settings: Settings) -> str:
+    """HEARTH_DATABASE as messages may show it: a PostgreSQL URL without its password."""
+    if isinstance(settings.database, Path):
+        return str(settings.database)
+    from bot.db.postgres import safe_url
+
+    return safe_url(settings.database)
+
+
+def parse_shard_ids(text: str) -> list[int]:
+    """`HEARTH_SHARD_IDS`: "0-3", "4,5" or "0-1,6" → sorted shard ids."""
+    found: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ValueError(f"{part!r} isn't a shard id or a range like 0-3")
+        low, high = int(first), int(last) if dash else int(first)
+        if high < low:
+            raise ValueError(f"{part!r} runs backwards")
+        found.update(range(low, high + 1))
+    if not found:
+        raise ValueError("no shard ids given")
+    return sorted(found)
 
 
 def old_keys(settings: Settings) -> list[str]:

@@ -6,9 +6,11 @@ it's needed. They were checked against discord.py `CHECKED_VERSION`'s source;
 other version, or a private name a patch relies on is gone. Then reread each patch against
 the new source before moving `CHECKED_VERSION`.
 
-1. `GatewayState` — the connection state (a `ConnectionState` subclass) reading the
-   gateway in turns, so thousands of servers arriving at once never stall the loop.
-2. `StateClient._get_state` — the only way to give the client that state.
+1. `GatewayState` — the connection state (discord.py's sharded one, subclassed) reading
+   every shard's gateway in turns, so thousands of servers arriving at once never stall
+   the loop, and remembering what each shard's READY listed.
+2. `StateClient._get_state` — the only way to give the client that state;
+   `StateClient.shard_websocket` — a shard's connection, for its session's health.
 3. `has_handler` — whether a click or modal will reach anything (the view store).
 4. `cog_app_commands` — a cog's own app commands, before the cog is added.
 
@@ -28,7 +30,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
-from discord.state import ConnectionState
+from discord.state import AutoShardedConnectionState, ConnectionState
 
 CHECKED_VERSION = "2.7.1"
 
@@ -43,8 +45,10 @@ RELIED_ON: tuple[tuple[type[Any], str], ...] = (
     (ConnectionState, "_delay_ready"),
     (ConnectionState, "_get_guild"),
     (ConnectionState, "_add_guild_from_data"),
+    (AutoShardedConnectionState, "_delay_shard_ready"),
     (DiscordWebSocket, "poll_event"),
     (discord.Client, "_get_state"),
+    (discord.AutoShardedClient, "_get_websocket"),
 )
 
 
@@ -55,13 +59,13 @@ RELIED_ON: tuple[tuple[type[Any], str], ...] = (
 SLICE = 0.008
 
 
-class GatewayState(ConnectionState[Any]):
-    """discord.py's connection state, kept responsive when thousands of servers arrive at
-    once. discord.py reads gateway events in a loop that only hands the event loop back
-    when the socket's buffer is empty; right after connecting, that buffer holds the
-    GUILD_CREATE of every server, and heartbeats, timers and interactions wait behind all
-    of them. Three changes keep every stretch short (benchmark 4: the longest stall from
-    120 ms to about 22):
+class GatewayState(AutoShardedConnectionState[Any]):
+    """discord.py's (sharded) connection state, kept responsive when thousands of servers
+    arrive at once. discord.py reads each shard's gateway events in a loop that only hands
+    the event loop back when the socket's buffer is empty; right after connecting, that
+    buffer holds the GUILD_CREATE of every server, and heartbeats, timers and interactions
+    wait behind all of them. Three changes keep every stretch short (benchmark 4: the
+    longest stall from 120 ms to about 22):
 
     - READY's list of servers is not turned into a stub `Guild` each (5,000 in one
       callback at 5,000 servers); each server is built from its own GUILD_CREATE moments
@@ -73,6 +77,10 @@ class GatewayState(ConnectionState[Any]):
       collector's sight, so a full collection never walks thousands of servers in one go
       (`parse_guild_create`).
 
+    Each shard's READY lists only its own servers: they are kept per shard
+    (`ready_guild_ids[shard_id]`), so whatever is reconciled against READY is reconciled
+    shard by shard.
+
     Private API: the class itself (`discord.state` isn't documented), its `parse_*`
     handlers and `_delay_ready` (overridden: discord.py has no hook inside them), and
     `_get_websocket`, `_get_guild`, `_add_guild_from_data` (called).
@@ -81,25 +89,31 @@ class GatewayState(ConnectionState[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._turn_started: float | None = None
         self.now: Callable[[], float] = time.perf_counter  # tests inject their own
-        self._reader: object = None  # the websocket whose reader takes turns
+        # The websockets whose readers take turns (one per shard; a reconnect brings a
+        # new one, and the old one is dropped with its shard's next READY or RESUMED).
+        self._readers: dict[int, object] = {}
         self.freeze_every = 0
-        # Every server READY listed, available or not: the servers Hearth is in.
-        self.ready_guild_ids: frozenset[int] | None = None
+        # Every server each shard's last READY listed, available or not.
+        self.ready_guild_ids: dict[int, frozenset[int]] = {}
         self._new_servers = 0
         self._arriving = False  # from READY until discord.py dispatches ready
         super().__init__(*args, **kwargs)
 
     def parse_ready(self, data: Any) -> None:
         # Private: overridden to drop the stub per server (see the class docstring).
-        self._take_turns()
+        shard_id = int((data.get("shard") or [0, 1])[0])
+        self._take_turns(shard_id)
         listed = data.get("guilds", ())
-        self.ready_guild_ids = frozenset(int(g["id"]) for g in listed)
+        self.ready_guild_ids[shard_id] = frozenset(int(g["id"]) for g in listed)
         # Unavailable stubs are skipped; the real server follows in its GUILD_CREATE.
         servers = [g for g in listed if g.get("unavailable") is not True]
         ready: Any = {**data, "guilds": servers}
         self._arriving = True
         self._new_servers = 0
         super().parse_ready(ready)
+
+    def all_ready_guild_ids(self) -> frozenset[int]:
+        return frozenset().union(*self.ready_guild_ids.values())
 
     async def _delay_ready(self) -> None:
         # Private: the only place that knows when the start-up flood of servers is over.
@@ -109,12 +123,13 @@ class GatewayState(ConnectionState[Any]):
             self._arriving = False
 
     def parse_resumed(self, data: Any) -> None:
-        self._take_turns()  # a resumed session replays what it missed, all at once
+        # A resumed session replays what it missed, all at once.
+        self._take_turns(int(data.get("__shard_id__") or 0))
         super().parse_resumed(data)
 
     def parse_guild_delete(self, data: Any) -> None:
         guild_id = int(data["id"])
-        listed = self.ready_guild_ids or frozenset()
+        listed = self.all_ready_guild_ids()
         if not data.get("unavailable") and guild_id in listed and self._get_guild(guild_id) is None:
             # Removed from a server READY listed but that never became available: without
             # the stub READY would have made, discord.py would drop this and nobody would
@@ -134,16 +149,20 @@ class GatewayState(ConnectionState[Any]):
 
     # ------------------------------------------------------------------ turns
 
-    def _take_turns(self) -> None:
-        """Make the current websocket's reader yield between slices (once per connection).
+    def _take_turns(self, shard_id: int) -> None:
+        """Make a shard's current websocket's reader yield between slices (once per
+        connection). All shards share one turn: they read on the same loop.
 
-        Private: discord.py's connect loop calls `ws.poll_event()` for each event and never
+        Private: discord.py's shard loop calls `ws.poll_event()` for each event and never
         yields while the socket's buffer has more; wrapping that bound method on the
         websocket instance is the one place a turn can be taken between events."""
-        ws = self._get_websocket()
-        if ws is None or ws is self._reader:
+        try:
+            ws = self._get_websocket(shard_id=shard_id)
+        except KeyError:
+            return  # not launched through this client (a unit test's bare state)
+        if ws is None or self._readers.get(shard_id) is ws:
             return
-        self._reader = ws
+        self._readers[shard_id] = ws
         read_one = ws.poll_event
 
         async def poll_event() -> None:
@@ -152,7 +171,7 @@ class GatewayState(ConnectionState[Any]):
             if self._turn_used_up():
                 await asyncio.sleep(0)
 
-        # discord.py's connect loop calls `self.ws.poll_event()` for every event.
+        # discord.py's shard loop calls `self.ws.poll_event()` for every event.
         setattr(ws, "poll_event", poll_event)  # noqa: B010 (assigning a method for mypy)
 
     def _turn_used_up(self) -> bool:
@@ -171,8 +190,8 @@ class GatewayState(ConnectionState[Any]):
 # --------------------------------------------------------------------------- 2. the client
 
 
-class StateClient(commands.Bot):
-    """A `commands.Bot` whose connection state is a `GatewayState`."""
+class StateClient(commands.AutoShardedBot):
+    """A `commands.AutoShardedBot` whose connection state is a `GatewayState`."""
 
     def _get_state(self, **options: Any) -> GatewayState:
         # Private: discord.py builds its state here (from the client's private `_handlers`
@@ -184,6 +203,23 @@ class StateClient(commands.Bot):
             http=self.http,
             **options,
         )
+
+    async def close(self) -> None:
+        # Private: AutoShardedClient.close() wakes its connect loop through a queue that
+        # only login makes (`__queue`); a bot closed before it ever logged in (Discord
+        # unreachable, a full disk at start) must still close.
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            setattr(self, "_AutoShardedClient__queue", asyncio.PriorityQueue())  # noqa: B010
+        await super().close()
+
+    def shard_websocket(self, shard_id: int) -> DiscordWebSocket | None:
+        """A shard's gateway connection (None before it is launched).
+
+        Private: `AutoShardedClient._get_websocket`; `ShardInfo` exposes no websocket."""
+        try:
+            return self._get_websocket(shard_id=shard_id)
+        except KeyError:
+            return None
 
     @property
     def gateway_state(self) -> GatewayState | None:

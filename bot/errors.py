@@ -67,6 +67,7 @@ _PERMISSION_NAMES: dict[str, str] = {
     "read_message_history": "Read Message History",
     "attach_files": "Attach Files",
     "send_messages_in_threads": "Send Messages in Threads",
+    "add_reactions": "Add Reactions",
 }
 
 

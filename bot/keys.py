@@ -8,6 +8,7 @@ into `.env` would bury the old one (re-running Quickstart's `cp .env.example .en
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import stat
@@ -47,11 +48,13 @@ def given_key(env_file: Path) -> tuple[str | None, str]:
     return file_key(env_file), str(env_file)
 
 
-def database_check(database: Path) -> str | None:
+def database_check(database: Path | str) -> str | None:
     """The key check stored in `database`, or None when it has none (or doesn't exist).
 
     Read-only: this never creates or changes the file. Disk errors propagate.
     """
+    if isinstance(database, str):
+        return asyncio.run(_postgres_check(database))
     if str(database) == ":memory:" or not database.exists() or database.stat().st_size == 0:
         return None
     conn = read_only(database)
@@ -69,7 +72,19 @@ def database_check(database: Path) -> str | None:
     return None if row is None else str(row[0])
 
 
-def missing_key_for(database: Path, env_file: Path) -> str:
+async def _postgres_check(url: str) -> str | None:
+    db = Database(url)
+    await db.connect()
+    try:
+        if "meta" not in await db.tables():
+            return None
+        value = await db.fetchval("SELECT value FROM meta WHERE key = ?", (crypto.KEY_CHECK_META,))
+    finally:
+        await db.close()
+    return None if value is None else str(value)
+
+
+def missing_key_for(database: Path | str, env_file: Path) -> str:
     """Why Hearth won't make a new key for a database already sealed with one."""
     return (
         f"HEARTH_DATA_KEY is empty in {env_file}, but the database {database} was set up "
@@ -84,7 +99,7 @@ def missing_key_for(database: Path, env_file: Path) -> str:
     )
 
 
-def malformed_key(source: str, database: Path, bound: bool) -> str:
+def malformed_key(source: str, database: Path | str, bound: bool) -> str:
     head = (
         f"HEARTH_DATA_KEY in {source} isn't a valid key: it should be 44 characters of "
         "URL-safe base64, exactly as Hearth made it. Hearth left it as it is."
@@ -157,7 +172,7 @@ class KeyReport:
 
 
 def ensure_data_key(
-    env_file: Path, database: Path, old_keys: list[str], *, quiet: bool = False
+    env_file: Path, database: Path | str, old_keys: list[str], *, quiet: bool = False
 ) -> KeyReport:
     """Make sure a usable key is given: write a fresh one only when none is given and no
     database needs an old one; check a given one (shape, and that it opens the database).
@@ -217,19 +232,8 @@ async def rotate(
     necessary — and removing it too early is refused at start instead of losing words.
     """
     result = Rotation()
-    tables = [
-        str(r[0])
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
-    for table in tables:
-        columns = [
-            str(r[1])
-            for r in await db.fetchall(f"PRAGMA table_info({table})")
-            if str(r[2]).upper() in ("TEXT", "")
-        ]
+    for table in await db.tables():
+        columns = [name for name, type_ in await db.columns(table) if type_ in ("TEXT", "")]
         for column in columns:
             if (table, column) == ("meta", "value"):
                 continue  # the key check: last, below
@@ -237,8 +241,8 @@ async def rotate(
             while True:
                 rows = await db.fetchall(
                     f"SELECT rowid, {column} FROM {table} WHERE rowid > ?"
-                    f" AND substr({column}, 1, ?) = ? ORDER BY rowid LIMIT ?",
-                    (after, len(crypto.PREFIX), crypto.PREFIX, BATCH),
+                    f" AND substr({column}, 1, {len(crypto.PREFIX)}) = ? ORDER BY rowid LIMIT ?",
+                    (after, crypto.PREFIX, BATCH),
                 )
                 if not rows:
                     break
@@ -264,9 +268,10 @@ async def rotate(
                     if progress is not None:
                         await progress(result)
     # Values under other meta keys (not the check) are sealed like any column's.
+    prefix = len(crypto.PREFIX)
     rows = await db.fetchall(
-        "SELECT key, value FROM meta WHERE key != ? AND substr(value, 1, ?) = ?",
-        (crypto.KEY_CHECK_META, len(crypto.PREFIX), crypto.PREFIX),
+        f"SELECT key, value FROM meta WHERE key != ? AND substr(value, 1, {prefix}) = ?",
+        (crypto.KEY_CHECK_META, crypto.PREFIX),
     )
     for key, value in rows:
         if cipher.is_current(str(value)):

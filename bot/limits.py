@@ -160,6 +160,17 @@ class WindowLimit:
 # discord.py resends by itself after a 5xx or a route's 429.
 GLOBAL_LIMIT = 48
 GLOBAL_WINDOW = 1.0
+
+
+def global_share(shards_here: int, shard_count: int) -> int:
+    """This process's fixed share of the global limit, when several processes (each with
+    some of the shards) use one bot token: in proportion to the shards it runs, at least
+    one request a second. One process with every shard gets all of it."""
+    if shards_here >= shard_count:
+        return GLOBAL_LIMIT
+    return max(1, GLOBAL_LIMIT * shards_here // shard_count)
+
+
 # ...and not all 48 in the same instant: a dozen posts leaving at once is a dozen jobs
 # waking together on the loop.
 GLOBAL_SPACING_RATE = 100.0

@@ -39,18 +39,17 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import aiosqlite
 import discord
 from discord.http import Route
 
-from bot import crashpoints, crypto, textfit, timeutil
-from bot.db import Database
-from bot.outbox_store import Op, Status, Tx, Unsaid, forget_words, prune, ts
-from bot.timeutil import UTC
+from bot import crashpoints, textfit
+from bot.db import Database, Row, Tx
+from bot.db.codec import need_dt, opened, sealed, ts
+from bot.outbox_store import Op, Status, Unsaid, forget_words, prune
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -184,12 +183,12 @@ class Retry(Exception):
     """A transient failure: try again later."""
 
 
-_ts = ts
-
-
-def _dt(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+def _lane_of(lane: str | None, channel_id: int | None) -> str:
+    if lane is not None:
+        return lane
+    if channel_id is None:
+        raise ValueError("an intent with no channel of its own needs a lane")
+    return f"ch:{channel_id}"
 
 
 def nonce(intent_id: int) -> str:
@@ -200,7 +199,7 @@ def nonce(intent_id: int) -> str:
 def _seal(message: Message | None, *, edit: bool = False) -> str | None:
     if message is None:
         return None
-    return crypto.seal(json.dumps(message.payload(edit=edit), ensure_ascii=False))
+    return sealed(json.dumps(message.payload(edit=edit), ensure_ascii=False))
 
 
 def _transient(exc: BaseException) -> bool:
@@ -235,6 +234,13 @@ class Outbox:
         self._runner: asyncio.Task[None] | None = None
         self._closing = False
         self._waiters: dict[int, list[asyncio.Future[Outcome]]] = {}
+        # Ownership (bot.shards): with several processes, each delivers only the intents
+        # of the shards it holds (a server's by its guild, a DM by its recipient, a
+        # deletion naming neither by its channel). None: everything (one process).
+        self._count = 1
+        self._held: set[int] | None = None
+        self._inflight: set[int] = set()
+        self._owned_ids: dict[int, int] = {}  # queued intent → its shard (when owning)
         self._rng = random.Random()
         self.delivered = 0  # counters for logs, tests and benchmarks
         self.retried = 0
@@ -260,7 +266,7 @@ class Outbox:
         self,
         tx: Tx,
         *,
-        channel_id: int,
+        channel_id: int | None,
         message: Message,
         guild_id: int | None,
         channel_of: int | None = None,
@@ -270,11 +276,12 @@ class Outbox:
         ref: int | None = None,
     ) -> int:
         """A message in a channel (or in the thread intent `channel_of` opens, falling back
-        to `channel_id` if that failed)."""
+        to `channel_id` if that failed; with `channel_id` None, only in that thread — for
+        words meant for a private thread alone — and `lane` says where it queues)."""
         return await self._add(
             tx,
             Op.POST,
-            lane=lane or f"ch:{channel_id}",
+            lane=_lane_of(lane, channel_id),
             guild_id=guild_id,
             channel_id=channel_id,
             channel_of=channel_of,
@@ -402,7 +409,7 @@ class Outbox:
             channel_id=channel_id,
             message_id=message_id,
             message_of=message_of,
-            body=crypto.seal(json.dumps(body, ensure_ascii=False)),
+            body=sealed(json.dumps(body, ensure_ascii=False)),
             handler=handler,
             ref=ref,
         )
@@ -424,28 +431,32 @@ class Outbox:
             guild_id=guild_id,
             channel_id=channel_id,
             message_id=message_id,
-            body=crypto.seal(json.dumps({"emoji": emoji}, ensure_ascii=False)),
+            body=sealed(json.dumps({"emoji": emoji}, ensure_ascii=False)),
         )
 
     async def add_to_thread(
         self,
         tx: Tx,
         *,
-        thread_id: int,
         user_id: int,
         guild_id: int | None,
+        thread_id: int | None = None,
+        channel_of: int | None = None,
         lane: str | None = None,
         handler: str | None = None,
         ref: int | None = None,
     ) -> int:
-        """Add someone to a thread (a private one shows only to its members). Idempotent on
-        Discord's side; the person is the intent's recipient, so forgetting them forgets it."""
+        """Add someone to a thread (a private one shows only to its members): `thread_id`, or
+        the one an earlier intent `channel_of` opens (nothing happens if that failed).
+        Idempotent on Discord's side; the person is the intent's recipient, so forgetting
+        them forgets it."""
         return await self._add(
             tx,
             Op.MEMBER,
-            lane=lane or f"ch:{thread_id}",
+            lane=_lane_of(lane, thread_id),
             guild_id=guild_id,
             channel_id=thread_id,
+            channel_of=channel_of,
             recipient=user_id,
             handler=handler,
             ref=ref,
@@ -490,8 +501,8 @@ class Outbox:
                 handler,
                 ref,
                 int(consent),
-                _ts(due or now),
-                _ts(now),
+                ts(due or now),
+                ts(now),
             ),
         )
         row = await cur.fetchone()
@@ -518,20 +529,6 @@ class Outbox:
         await self._pick_up()
         if self._runner is None:
             self._runner = asyncio.get_running_loop().create_task(self._run(), name="outbox")
-        self._arm_prune()
-
-    def _arm_prune(self) -> None:
-        when = timeutil.next_daily(self.bot.clock.now(), PRUNE_AT, "UTC")
-        self.bot.scheduler.at(PRUNE_JOB, when, self._prune_job)
-
-    async def _prune_job(self) -> None:
-        """Settled intents keep only ids, and only for a week (what later intents of their
-        lane may still point at); then they go."""
-        try:
-            removed = await prune(self.db, self.bot.clock.now() - KEEP_SETTLED)
-            log.info("outbox pruned intents=%d", removed)
-        finally:
-            self._arm_prune()
 
     async def close(self, timeout: float = 5.0) -> None:
         """Stop starting deliveries; give those in flight `timeout` seconds to finish and
@@ -616,7 +613,7 @@ class Outbox:
             "UPDATE outbox SET status = 'cancelled', body = NULL, settled_at = ?,"
             " version = version + 1 WHERE handler = ? AND ref = ? AND status = 'pending'"
             " RETURNING intent_id",
-            (_ts(now), handler, ref),
+            (ts(now), handler, ref),
         )
         stopped = [int(row[0]) for row in await cur.fetchall()]
         await cur.close()
@@ -645,29 +642,87 @@ class Outbox:
         """Look for intents written without telling the outbox (`forget_words`)."""
         await self._pick_up(everything=everything)
 
+    # ------------------------------------------------------------------ shards
+
+    def own(self, count: int, held: set[int]) -> None:
+        """From now on deliver only the intents of `held` shards (of `count`)."""
+        self._count, self._held = count, set(held)
+
+    async def hold(self, shard_id: int) -> None:
+        """A shard's lease was taken over: its pending intents (the old holder's
+        unfinished ones too) are picked up here."""
+        if self._held is None or shard_id in self._held:
+            return
+        self._held.add(shard_id)
+        await self._index(
+            f"SELECT intent_id, lane, due_at, {_OWNER} % ? FROM outbox WHERE status = 'pending'"
+            f" AND {_OWNER} % ? = ? ORDER BY intent_id",
+            (self._count, self._count, shard_id),
+        )
+
+    def release(self, shard_id: int) -> None:
+        """A shard's lease is gone: nothing more of its intents starts here (one already
+        being sent finishes; its nonce makes the new holder's resend harmless)."""
+        if self._held is None:
+            return
+        self._held.discard(shard_id)
+        for lane in self._lanes.values():
+            kept = deque(
+                (i, due)
+                for i, due in lane.queue
+                if i in self._inflight or self._owned_ids.get(i, shard_id) != shard_id
+            )
+            self._indexed -= {i for i, _due in lane.queue} - {i for i, _due in kept}
+            lane.queue = kept
+        for i in [i for i, shard in self._owned_ids.items() if shard == shard_id]:
+            if i not in self._inflight:
+                del self._owned_ids[i]
+        for name, lane in list(self._lanes.items()):
+            if lane.busy:
+                continue
+            if lane.queue:
+                head_id, head_due = lane.queue[0]
+                heapq.heappush(self._heap, (head_due, head_id, name))
+            else:
+                del self._lanes[name]
+
+    def _where_owned(self) -> tuple[str, tuple[int, ...]]:
+        if self._held is None:
+            return "", ()
+        if not self._held:
+            return " AND 0 = 1", ()
+        marks = ", ".join("?" for _ in self._held)
+        return f" AND {_OWNER} % ? IN ({marks})", (self._count, *sorted(self._held))
+
     async def _pick_up(self, *, everything: bool = False) -> None:
         """Index intents written since the last look. Ids grow in commit order on SQLite;
         `everything` also finds any that committed behind a later one (a database where
-        ids are handed out before commit), and runs now and then."""
-        rows = await self.db.fetchall(
-            "SELECT intent_id, lane, due_at FROM outbox"
-            " WHERE status = 'pending' AND intent_id > ? ORDER BY intent_id",
-            (0 if everything else self._high,),
+        ids are handed out before commit, PostgreSQL's sequences), and runs now and then."""
+        owned, params = self._where_owned()
+        await self._index(
+            f"SELECT intent_id, lane, due_at, {_OWNER} % ? FROM outbox"
+            f" WHERE status = 'pending' AND intent_id > ?{owned} ORDER BY intent_id",
+            (self._count, 0 if everything else self._high, *params),
         )
+
+    async def _index(self, sql: str, params: tuple[Any, ...]) -> None:
+        rows = await self.db.fetchall(sql, params)
         changed: set[str] = set()
         for row in rows:
             intent_id = int(row[0])
-            if intent_id in self._indexed:
-                continue  # two pick-ups raced, or an earlier look has it
+            if intent_id in self._indexed or intent_id in self._inflight:
+                continue  # two looks raced, or an earlier one has it
             self._indexed.add(intent_id)
             self._high = max(self._high, intent_id)
+            if self._held is not None:
+                self._owned_ids[intent_id] = int(row[3] or 0)
             name = row[1]
             lane = self._lanes.get(name)
             if lane is None:
                 lane = self._lanes[name] = _Lane()
             if lane.queue and lane.queue[-1][0] > intent_id:
                 changed.add(name)  # found behind a later one: put it in its place below
-            lane.queue.append((intent_id, _dt(row[2])))
+            lane.queue.append((intent_id, need_dt(row[2])))
             if len(lane.queue) == 1 and not lane.busy:
                 heapq.heappush(self._heap, (lane.queue[0][1], intent_id, name))
         for name in changed:
@@ -695,6 +750,7 @@ class Outbox:
                 heapq.heappop(self._heap)
                 lane.busy = True
                 self._busy += 1
+                self._inflight.add(intent_id)
                 task = asyncio.get_running_loop().create_task(
                     self._deliver_head(name, lane, intent_id), name=f"outbox:{intent_id}"
                 )
@@ -731,7 +787,9 @@ class Outbox:
         finally:
             lane.busy = False
             self._busy -= 1
+            self._inflight.discard(intent_id)
             if later is None:
+                self._owned_ids.pop(intent_id, None)
                 if lane.queue and lane.queue[0][0] == intent_id:
                     lane.queue.popleft()
                 self._indexed.discard(intent_id)
@@ -740,7 +798,7 @@ class Outbox:
             if lane.queue:
                 head_id, head_due = lane.queue[0]
                 heapq.heappush(self._heap, (head_due, head_id, name))
-            else:
+            elif self._lanes.get(name) is lane:
                 self._lanes.pop(name, None)
             self._wake.set()
 
@@ -775,13 +833,13 @@ class Outbox:
                     return None
                 if when > now:
                     await self.db.execute(
-                        "UPDATE outbox SET due_at = ? WHERE intent_id = ?", (_ts(when), intent_id)
+                        "UPDATE outbox SET due_at = ? WHERE intent_id = ?", (ts(when), intent_id)
                     )
                     return when
         elif channel_id is None:
             await self._settle_failed(row, NO_TARGET)
             return None
-        body = json.loads(crypto.unseal(row["body"]) or "{}")
+        body = json.loads(opened(row["body"]) or "{}")
         version = int(row["version"])
         try:
             crashpoints.hit("outbox.before_send")
@@ -808,7 +866,7 @@ class Outbox:
         self,
         op: Op,
         intent_id: int,
-        row: aiosqlite.Row,
+        row: Row,
         channel_id: int | None,
         message_id: int | None,
         body: dict[str, Any],
@@ -927,13 +985,11 @@ class Outbox:
 
     # ------------------------------------------------------------------ settling
 
-    async def _failed_attempt(
-        self, row: aiosqlite.Row, exc: BaseException, now: datetime
-    ) -> datetime | None:
+    async def _failed_attempt(self, row: Row, exc: BaseException, now: datetime) -> datetime | None:
         intent_id = int(row["intent_id"])
         if _transient(exc):
             attempts = int(row["attempts"]) + 1
-            if now - _dt(row["created_at"]) > RETRY_FOR:
+            if now - need_dt(row["created_at"]) > RETRY_FOR:
                 log.warning(
                     "outbox gave up intent=%s op=%s attempts=%d", intent_id, row["op"], attempts
                 )
@@ -949,7 +1005,7 @@ class Outbox:
             later = now + timedelta(seconds=delay)
             await self.db.execute(
                 "UPDATE outbox SET attempts = ?, due_at = ? WHERE intent_id = ? AND status = ?",
-                (attempts, _ts(later), intent_id, Status.PENDING),
+                (attempts, ts(later), intent_id, Status.PENDING),
             )
             self.retried += 1
             log.info(
@@ -962,16 +1018,17 @@ class Outbox:
             )
             return later
         code = exc.code if isinstance(exc, discord.HTTPException) else 0
+        closed: int | None = None
         if isinstance(exc, discord.HTTPException) and row["op"] == Op.DM and code in DM_CLOSED:
-            await self.bot.boundaries.mark_dm_unreachable(int(row["recipient_user_id"]))
-            self.bot.dm_channels.forget(int(row["recipient_user_id"]))
+            closed = int(row["recipient_user_id"])
+            self.bot.dm_channels.forget(closed)
         if not isinstance(exc, discord.HTTPException):
             log.exception("outbox intent failed intent=%s", intent_id, exc_info=exc)
-        await self._settle_failed(row, code or 0)
+        await self._settle_failed(row, code or 0, unreachable=closed)
         return None
 
     async def _settle_done(
-        self, row: aiosqlite.Row, version: int, made_id: int | None, landed: int | None
+        self, row: Row, version: int, made_id: int | None, landed: int | None
     ) -> None:
         intent_id = int(row["intent_id"])
         op = Op(row["op"])
@@ -982,7 +1039,7 @@ class Outbox:
                 "UPDATE outbox SET status = 'done', result_id = ?, result_channel_id = ?,"
                 " body = NULL, settled_at = ?, error = NULL"
                 " WHERE intent_id = ? AND status = 'pending' AND version = ?",
-                (made_id, landed, _ts(now), intent_id, version),
+                (made_id, landed, ts(now), intent_id, version),
             )
             if cur.rowcount == 0:
                 await self._changed_in_flight(tx, row, made_id, landed, now)
@@ -999,7 +1056,7 @@ class Outbox:
     async def _changed_in_flight(
         self,
         tx: Tx,
-        row: aiosqlite.Row,
+        row: Row,
         made_id: int | None,
         landed: int | None,
         now: datetime,
@@ -1018,7 +1075,7 @@ class Outbox:
             await tx.execute(
                 "UPDATE outbox SET status = 'done', result_id = ?, result_channel_id = ?,"
                 " body = NULL, settled_at = ? WHERE intent_id = ?",
-                (made_id, landed, _ts(now), intent_id),
+                (made_id, landed, ts(now), intent_id),
             )
             if made_message and landed is not None and fresh["body"] is not None:
                 await self._add(
@@ -1043,15 +1100,19 @@ class Outbox:
             )
         log.info("outbox cancelled in flight intent=%s", intent_id)
 
-    async def _settle_failed(self, row: aiosqlite.Row, code: int) -> None:
+    async def _settle_failed(self, row: Row, code: int, *, unreachable: int | None = None) -> None:
+        """Settle an intent as failed (and tell its handler), in one transaction with
+        marking the person `unreachable` when their DMs turned out closed."""
         intent_id = int(row["intent_id"])
         now = self.bot.clock.now()
         outcome = self._outcome(row, code=code)
         async with self.db.transaction() as tx:
+            if unreachable is not None:
+                await self.bot.boundaries.mark_dm_unreachable(tx, unreachable)
             cur = await tx.execute(
                 "UPDATE outbox SET status = 'failed', error = ?, body = NULL, settled_at = ?"
                 " WHERE intent_id = ? AND status = 'pending'",
-                (code, _ts(now), intent_id),
+                (code, ts(now), intent_id),
             )
             if cur.rowcount:
                 await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))
@@ -1081,7 +1142,7 @@ class Outbox:
 
     def _outcome(
         self,
-        row: aiosqlite.Row,
+        row: Row,
         *,
         channel_id: int | None = None,
         message_id: int | None = None,
@@ -1108,9 +1169,12 @@ class Outbox:
 
 
 WAKE_JOB = "outbox:wake"
-PRUNE_JOB = "outbox:prune"
-PRUNE_AT = time(4, 10)  # UTC, a quiet hour for most of the world
-KEEP_SETTLED = timedelta(days=7)
+
+# Whose an intent is, as a snowflake (bot.shards): a DM's recipient, else its server, else
+# (a deletion that names nobody) its channel. `(… >> 22) % count` is its shard.
+_OWNER = (
+    "((CASE WHEN op = 'dm' THEN recipient_user_id ELSE COALESCE(guild_id, channel_id) END) >> 22)"
+)
 
 
 def _why(exc: BaseException) -> str:
@@ -1119,12 +1183,12 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _reseal_as_edit(sealed: str) -> str:
-    body = json.loads(crypto.unseal(sealed) or "{}")
+def _reseal_as_edit(value: str) -> str:
+    body = json.loads(opened(value) or "{}")
     body.pop("message_reference", None)
     body.setdefault("embeds", [])
     body.setdefault("components", [])
-    return crypto.seal(json.dumps(body, ensure_ascii=False)) or ""
+    return sealed(json.dumps(body, ensure_ascii=False)) or ""
 
 
 async def _words_posted(
@@ -1137,6 +1201,6 @@ async def _words_posted(
         " SELECT ?, ?, guild_id, user_id, practice, ?, redact FROM outbox_words"
         " WHERE intent_id = ?"
         " ON CONFLICT (message_id, user_id) DO UPDATE SET redact = excluded.redact",
-        (message_id, channel_id, _ts(now), intent_id),
+        (message_id, channel_id, ts(now), intent_id),
     )
     await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))

@@ -14,8 +14,9 @@ NEEDED: dict[str, str] = {
     "attach_files": "share the phones-down forest picture",
     "read_message_history": "find its own earlier posts to update them",
     "create_public_threads": "open a thread for revealed answers",
-    "create_private_threads": "open private threads for small circles",
+    "create_private_threads": "open a private thread for each listening pair",
     "send_messages_in_threads": "post answers inside those threads",
+    "add_reactions": "quietly mark a message sent out of turn in a listening circle",
 }
 
 INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(NEEDED, True))

@@ -50,9 +50,11 @@ def _owner(fd: int) -> int | None:
 
 
 @contextlib.contextmanager
-def hold(database: Path) -> Iterator[None]:
-    """Hold `database` for this process (AlreadyRunning if another one does)."""
-    if str(database) == ":memory:" or fcntl is None:
+def hold(database: Path | str) -> Iterator[None]:
+    """Hold `database` for this process (AlreadyRunning if another one does). A
+    PostgreSQL database is shared by design — several processes, each running its shards
+    under a lease in the database (bot.leases) — so there is nothing to hold here."""
+    if isinstance(database, str) or str(database) == ":memory:" or fcntl is None:
         yield
         return
     database.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from bot.db.migrate import Migration
+from bot.db.types import Row, Tx
 from bot.limits import Breather
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,15 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
-# Which Database (by id) the current task holds the lock for, and that task, so nested use
-# inside a transaction reuses it instead of deadlocking. The task is part of the key: a
-# task created inside a transaction inherits this context variable, and must not write
-# through its parent's transaction (outside the lock, maybe after a rollback).
+# `Tx` (bot.db.types): a write transaction's connection, as `Database.transaction()` yields
+# it. Every store function that writes takes it first (`async def save(tx: Tx, …)`);
+# whoever acts (a cog, a service) opens the one transaction and hands it down. Reads take
+# the `Database`.
+
+# Which Database (by id) the current task holds the lock for, and that task, so a read
+# inside a transaction sees its writes instead of deadlocking. The task is part of the
+# key: a task created inside a transaction inherits this context variable, and must not
+# write through its parent's transaction (outside the lock, maybe after a rollback).
 _holder: contextvars.ContextVar[tuple[int, asyncio.Task[Any] | None] | None] = (
     contextvars.ContextVar("hearth_db", default=None)
 )
@@ -69,11 +75,49 @@ SCRUB_WAIT_MS = 200
 SCRUB_RETRY_SECONDS = (1.0, 5.0, 30.0, 60.0)
 
 
+# A unique key, check or reference said no — on either engine (bot.db.postgres raises the
+# same class, worded as SQLite words it).
+IntegrityError = sqlite3.IntegrityError
+
+
+async def read_one(tx: Tx, sql: str, params: Params = ()) -> Row | None:
+    """One row, read inside a write transaction (it sees the transaction's own writes)."""
+    async with tx.execute(sql, params) as cur:
+        row: Row | None = await cur.fetchone()
+        return row
+
+
+async def read_all(tx: Tx, sql: str, params: Params = ()) -> list[Row]:
+    """Every row, read inside a write transaction."""
+    async with tx.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+async def changed(tx: Tx, sql: str, params: Params = ()) -> int:
+    """One write statement inside a write transaction: how many rows it changed."""
+    cur = await tx.execute(sql, params)
+    return max(cur.rowcount, 0)
+
+
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer Hearth than this one."""
 
 
 class Database:
+    """SQLite (a path); `Database("postgresql://…")` makes a `PostgresDatabase` instead,
+    with the same methods (bot.db.postgres)."""
+
+    def __new__(cls, path: Path | str) -> Database:
+        if (
+            cls is Database
+            and isinstance(path, str)
+            and path.startswith(("postgresql://", "postgres://"))
+        ):
+            from bot.db.postgres import PostgresDatabase
+
+            return super().__new__(PostgresDatabase)
+        return super().__new__(cls)
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
@@ -85,6 +129,10 @@ class Database:
         self._after_commit: list[Callable[[], object]] = []
         self._scrub_retry: asyncio.Task[None] | None = None
         self.scrub_retry_seconds = SCRUB_RETRY_SECONDS
+
+    @property
+    def backend(self) -> str:
+        return "sqlite"
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -176,12 +224,17 @@ class Database:
                 _holder.reset(token)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed on success, rolled back on any error."""
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A write transaction: committed on success, rolled back on any error.
+
+        One per unit of work. Joining is explicit: code that writes inside a transaction
+        takes its `tx`; opening another one inside it (the same task) is a bug and raises
+        at once, instead of silently becoming part of the outer one."""
         if _holder.get() == _me(self):
-            # Nested in the same task: join the outer transaction; the outer block commits.
-            yield self.conn
-            return
+            raise RuntimeError(
+                "already in a transaction: pass its tx to the code that writes, "
+                "instead of opening another"
+            )
         async with self._use() as conn:
             await conn.execute("BEGIN IMMEDIATE")
             self._after_commit = []
@@ -242,8 +295,21 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def aggregate(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """One row that sums up many (COUNT, MIN, MAX…): read where lists are, on
+        aiosqlite's thread, because it may scan thousands of rows — never on the event
+        loop's fast path that `fetchone` takes for point reads. Like every read, it never
+        queues behind another task's write."""
+        lister = self._lister
+        if lister is not None and self._outside_my_transaction():
+            async with lister.execute(sql, params) as cur:
+                return await cur.fetchone()
+        async with self._use() as conn, conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns the rows changed."""
+        """One write statement in its own transaction; returns the rows changed. (For the
+        machinery — tests, tools; a practice writes through its store with a `tx`.)"""
         async with self.transaction() as conn:
             cur = await conn.execute(sql, params)
             return cur.rowcount
@@ -303,12 +369,33 @@ class Database:
                 log.info("write-ahead log emptied after %d retries", attempt)
                 return
 
+    # -- the schema (the privacy coverage test and key rotation walk it) -------------
+
     async def tables(self) -> list[str]:
         rows = await self.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name"
         )
         return [r[0] for r in rows]
+
+    async def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, declared type) of each column, in order."""
+        return [
+            (str(r[1]), str(r[2]).upper())
+            for r in await self.fetchall(f"PRAGMA table_info({table})")
+        ]
+
+    async def foreign_keys(self, table: str) -> list[tuple[str, str]]:
+        """(referenced table, ON DELETE rule) of each foreign key."""
+        return [
+            (str(r[2]), str(r[6])) for r in await self.fetchall(f"PRAGMA foreign_key_list({table})")
+        ]
+
+    def _migration_statements(self, statements: Sequence[str]) -> list[str]:
+        return list(statements)
+
+    async def _after_migrations(self) -> None:
+        return None
 
     # -- migrations -------------------------------------------------------------
 
@@ -319,11 +406,14 @@ class Database:
         code doesn't know: running old code on a newer schema could corrupt it.
         """
         async with self.transaction() as conn:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
-                " applied_at TEXT NOT NULL, PRIMARY KEY (component, version))"
-            )
+            for statement in self._migration_statements(
+                [
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+                    " applied_at TEXT NOT NULL, PRIMARY KEY (component, version))"
+                ]
+            ):
+                await conn.execute(statement)
         known: dict[str, int] = {}
         for m in migrations:
             known[m.component] = max(known.get(m.component, 0), m.version)
@@ -345,7 +435,7 @@ class Database:
             if m.version <= applied.get(m.component, 0):
                 continue
             async with self.transaction() as conn:
-                for statement in m.statements():
+                for statement in self._migration_statements(list(m.statements())):
                     await conn.execute(statement)
                 await conn.execute(
                     "INSERT INTO schema_migrations (component, version, name, applied_at)"
@@ -354,4 +444,6 @@ class Database:
                 )
             log.info("migration applied component=%s version=%d", m.component, m.version)
             done.append(m)
+        if done:
+            await self._after_migrations()
         return done

@@ -9,6 +9,7 @@ handed the cog by whoever opens them; persistent buttons find it with
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -21,11 +22,10 @@ from bot import textfit, timeutil, ui
 from bot.boundaries import TIMEZONE_BUTTON_ID
 from bot.boundaries_rules import (
     DEPTH_LEVELS,
-    FEATURE_HINTS,
-    FEATURES,
     PAUSES,
     BoundaryError,
     MemberPrefs,
+    OptIn,
     PersonPrefs,
     depth_label,
     is_paused,
@@ -34,6 +34,7 @@ from bot.cog import HearthItem, IdItem, parse_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.errors import HearthError, send_ephemeral
 from cogs.boundaries import logic
+from cogs.boundaries.logic import PanelAction
 
 if TYPE_CHECKING:
     from cogs.boundaries.cog import BoundariesCog
@@ -53,29 +54,32 @@ def kindly() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- the panel
 
-# hearth:bd:panel:<action>[:<server id>] — what a control does and in which server, so the
-# panel holds nothing between clicks (and keeps working after a restart). It always acts on
-# the boundaries of whoever presses it, so no person's id is needed, and none is sent:
-# nothing Hearth sends may tie a person to a setting (or a vote) but their own screen.
+# hearth:bd:panel:<control>[.<pause>][:<server id>] — what a control does and in which
+# server, so the panel holds nothing between clicks (and keeps working after a restart). It
+# always acts on the boundaries of whoever presses it, so no person's id is needed, and none
+# is sent: nothing Hearth sends may tie a person to a setting (or a vote) but their own
+# screen.
 PANEL_PREFIX = "hearth:bd:panel:"
-_PANEL_ID = re.compile(r"([a-z_]+(?:\.[a-z_]+)?)(?::(.*))?", re.DOTALL)
+_PANEL_ID = re.compile(r"([a-z_]+)(?:\.([a-z_]+))?(?::(.*))?", re.DOTALL)
+_PANEL_ACTIONS = frozenset(a.value for a in PanelAction)
 
 
-def panel_custom_id(action: str, guild_id: int | None) -> str:
+def panel_custom_id(control: PanelAction, guild_id: int | None, pause: str | None = None) -> str:
+    what = f"{control}.{pause}" if pause is not None else str(control)
     where = f":{guild_id}" if guild_id is not None else ""
-    return f"{PANEL_PREFIX}{action}{where}"
+    return f"{PANEL_PREFIX}{what}{where}"
 
 
-def parse_panel_id(rest: str) -> tuple[str, int | None] | None:
-    """(action, server id or None in DMs) from what follows the prefix; None if it's
-    malformed."""
+def parse_panel_id(rest: str) -> tuple[PanelAction, str | None, int | None] | None:
+    """(what the control does, which pause for a pause button, server id or None in DMs)
+    from what follows the prefix; None if it's malformed."""
     match = _PANEL_ID.fullmatch(rest)
-    if match is None:
+    if match is None or match[1] not in _PANEL_ACTIONS:
         return None
-    guild_id = parse_id(match[2]) if match[2] is not None else None
-    if match[2] is not None and guild_id is None:
+    guild_id = parse_id(match[3]) if match[3] is not None else None
+    if match[3] is not None and guild_id is None:
         return None
-    return match[1], guild_id
+    return PanelAction(match[1]), match[2], guild_id
 
 
 class PanelControl(
@@ -89,12 +93,13 @@ class PanelControl(
     boundaries of whoever pressed it. No view is kept per panel: one that was answered or
     left open holds nothing."""
 
-    tail_arity = 2
+    tail_arity = 3
     example_tail = "dms_off:1"
 
     def __init__(
         self,
-        action: str | None,
+        action: PanelAction | None,
+        pause: str | None,
         guild_id: int | None,
         *,
         custom_id: str | None = None,
@@ -104,10 +109,11 @@ class PanelControl(
             item = discord.ui.Button(label="Boundaries", custom_id=custom_id)
         super().__init__(item)
         self.action = action
+        self.pause = pause
         self.guild_id = guild_id
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int | None] | None:
+    def parse_tail(cls, rest: str) -> tuple[PanelAction, str | None, int | None] | None:
         return parse_panel_id(rest)
 
     @classmethod
@@ -118,7 +124,7 @@ class PanelControl(
         match: re.Match[str],
         /,
     ) -> PanelControl:
-        parsed = cls.parse_tail(match["rest"]) or (None, None)
+        parsed = cls.parse_tail(match["rest"]) or (None, None, None)
         custom_id = match[0][: textfit.CUSTOM_ID]
         # A fresh item of the clicked kind; the select's chosen values arrive on it.
         clicked: discord.ui.Item[Any] = (
@@ -133,7 +139,9 @@ class PanelControl(
             await send_ephemeral(interaction, ui.NOT_YOURS)
             return
         values = list(self.item.values) if isinstance(self.item, discord.ui.Select) else []
-        await self.cog(interaction).on_panel(interaction, self.action, self.guild_id, values)
+        await self.cog(interaction).on_panel(
+            interaction, self.action, self.pause, self.guild_id, values
+        )
 
 
 def _option(label: str, value: str, description: str) -> tuple[str, str, str]:
@@ -149,8 +157,14 @@ _DEPTHS = (
     _option(logic.FOLLOW_LABEL, logic.FOLLOW, logic.FOLLOW_HINT),
     *(_option(depth_label(d), str(d), level.hint) for d, level in DEPTH_LEVELS.items()),
 )
-_FEATURES = tuple(_option(label, key, FEATURE_HINTS[key]) for key, label in FEATURES.items())
 _TOPICS = tuple((label, key) for key, label in SENSITIVE_TOPICS.items())
+
+
+@functools.lru_cache(maxsize=4)
+def _opt_in_options(declared: tuple[OptIn, ...]) -> tuple[tuple[str, str, str], ...]:
+    """What the practices declare people may take part in, fitted once (the same for
+    everyone, and fixed once the cogs are loaded)."""
+    return tuple(_option(o.label, o.key, o.hint) for o in declared[: textfit.SELECT_OPTIONS])
 
 
 def _options(
@@ -163,7 +177,7 @@ def _options(
 
 
 def _select(
-    action: str,
+    action: PanelAction,
     guild_id: int,
     options: list[discord.SelectOption],
     placeholder: str,
@@ -179,26 +193,27 @@ def _select(
         max_values=len(options) if many else 1,
         row=row,
     )
-    return PanelControl(action, guild_id, item=select)
+    return PanelControl(action, None, guild_id, item=select)
 
 
 def _button(
-    action: str,
+    action: PanelAction,
     guild_id: int | None,
     label: str,
     *,
     row: int,
     style: discord.ButtonStyle = discord.ButtonStyle.secondary,
     emoji: str | None = None,
+    pause: str | None = None,
 ) -> PanelControl:
     button: discord.ui.Button[Any] = discord.ui.Button(
-        label=label,
+        label=textfit.one_line(label, textfit.BUTTON_LABEL),
         style=style,
         emoji=emoji,
         row=row,
-        custom_id=panel_custom_id(action, guild_id),
+        custom_id=panel_custom_id(action, guild_id, pause),
     )
-    return PanelControl(action, guild_id, item=button)
+    return PanelControl(action, pause, guild_id, item=button)
 
 
 def panel(
@@ -206,14 +221,16 @@ def panel(
     person: PersonPrefs,
     member: MemberPrefs | None,
     now: datetime,
+    declared: tuple[OptIn, ...],
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Someone's own boundaries: ephemeral, and every control saves at once. In a server
-    (`member` given) it has that server's depth, topics and features too."""
+    (`member` given) it has that server's depth, topics and what the practices `declared`
+    people may take part in."""
     embed = ui.embed(
         logic.PANEL_TITLE,
         logic.PANEL_INTRO,
         practice="boundaries",
-        fields=logic.panel_fields(person, member, now),
+        fields=logic.panel_fields(person, member, now, list(declared)),
         footer=logic.PANEL_FOOTER_GUILD if member is not None else logic.PANEL_FOOTER_DM,
     )
     items: list[discord.ui.Item[Any]] = []
@@ -225,7 +242,7 @@ def panel(
         ]
         items += [
             _select(
-                "depth",
+                PanelAction.DEPTH,
                 guild_id,
                 _options(_DEPTHS, frozenset((depth,))),
                 "Your comfort depth here",
@@ -233,31 +250,34 @@ def panel(
                 many=False,
             ),
             _select(
-                "topics",
+                PanelAction.TOPICS,
                 guild_id,
                 topics,
                 "Topics to skip here (none chosen)",
                 row=1,
                 many=True,
             ),
-            _select(
-                "features",
-                guild_id,
-                _options(_FEATURES, member.opt_ins),
-                "What you take part in here (nothing chosen)",
-                row=2,
-                many=True,
-            ),
         ]
-    items.append(_button("quiet", guild_id, "Quiet hours…", row=3, emoji="🌙"))
+        if declared:
+            items.append(
+                _select(
+                    PanelAction.FEATURES,
+                    guild_id,
+                    _options(_opt_in_options(declared), member.opt_ins),
+                    "What you take part in here (nothing chosen)",
+                    row=2,
+                    many=True,
+                )
+            )
+    items.append(_button(PanelAction.QUIET, guild_id, "Quiet hours…", row=3, emoji="🌙"))
     if person.quiet_hours is not None:
-        items.append(_button("no_quiet", guild_id, "No quiet hours", row=3))
+        items.append(_button(PanelAction.NO_QUIET, guild_id, "No quiet hours", row=3))
     if person.dms_allowed:
-        items.append(_button("dms_off", guild_id, "Stop DMs", row=3, emoji="✉️"))
+        items.append(_button(PanelAction.DMS_OFF, guild_id, "Stop DMs", row=3, emoji="✉️"))
     else:
         items.append(
             _button(
-                "dms_on",
+                PanelAction.DMS_ON,
                 guild_id,
                 "Allow DMs",
                 row=3,
@@ -265,14 +285,16 @@ def panel(
                 style=discord.ButtonStyle.primary,
             )
         )
-    items.append(_button("timezone", guild_id, "Time zone…", row=3, emoji="🕰️"))
+    items.append(_button(PanelAction.TIMEZONE, guild_id, "Time zone…", row=3, emoji="🕰️"))
     if is_paused(person, now):
         items.append(
-            _button("resume", guild_id, "Resume", row=4, style=discord.ButtonStyle.success)
+            _button(
+                PanelAction.RESUME, guild_id, "Resume", row=4, style=discord.ButtonStyle.success
+            )
         )
     else:
         for key, (label, _) in PAUSES.items():
-            items.append(_button(f"pause.{key}", guild_id, label, row=4, emoji="⏸️"))
+            items.append(_button(PanelAction.PAUSE, guild_id, label, row=4, emoji="⏸️", pause=key))
     return embed, ui.stateless_view(*items)
 
 

@@ -14,6 +14,7 @@ from bot.cog import IdItem, parse_id
 from bot.decks import Prompt
 from bot.errors import HearthError
 from cogs.prompts import logic, render, store
+from cogs.prompts.logic import PanelAction
 
 if TYPE_CHECKING:
     from cogs.prompts.cog import PromptsCog
@@ -108,27 +109,28 @@ PANEL_PREFIX = "hearth:prompt:panel:"
 # buttons always act on the answer of whoever presses them: no person's id is needed, and
 # none is sent (an anonymous answer's panel must not name its writer anywhere).
 _PANEL_ID = re.compile(r"([a-z_]+):(.*)", re.DOTALL)
-_PANEL_LOOK: dict[str, tuple[str, str, discord.ButtonStyle]] = {
-    "named": ("Answer with my name", "✍️", discord.ButtonStyle.primary),
-    "anon": ("Answer anonymously", "🕶️", discord.ButtonStyle.secondary),
-    "edit": ("Edit my answer", "✏️", discord.ButtonStyle.primary),
-    "name_on": ("Show my name", "🙂", discord.ButtonStyle.secondary),
-    "name_off": ("Make it anonymous", "🕶️", discord.ButtonStyle.secondary),
-    "withdraw": ("Withdraw", "↩️", discord.ButtonStyle.danger),
+_PANEL_LOOK: dict[PanelAction, tuple[str, str, discord.ButtonStyle]] = {
+    PanelAction.NAMED: ("Answer with my name", "✍️", discord.ButtonStyle.primary),
+    PanelAction.ANON: ("Answer anonymously", "🕶️", discord.ButtonStyle.secondary),
+    PanelAction.EDIT: ("Edit my answer", "✏️", discord.ButtonStyle.primary),
+    PanelAction.NAME_ON: ("Show my name", "🙂", discord.ButtonStyle.secondary),
+    PanelAction.NAME_OFF: ("Make it anonymous", "🕶️", discord.ButtonStyle.secondary),
+    PanelAction.WITHDRAW: ("Withdraw", "↩️", discord.ButtonStyle.danger),
 }
+_PANEL_ACTIONS = frozenset(a.value for a in PanelAction)
 
 
-def panel_custom_id(action: str, round_id: int) -> str:
+def panel_custom_id(action: PanelAction, round_id: int) -> str:
     return f"{PANEL_PREFIX}{action}:{round_id}"
 
 
-def parse_panel_id(rest: str) -> tuple[str, int] | None:
+def parse_panel_id(rest: str) -> tuple[PanelAction, int] | None:
     """(action, round id) from what follows the prefix; None if it's malformed."""
     match = _PANEL_ID.fullmatch(rest)
     round_id = None if match is None else parse_id(match[2])
-    if match is None or match[1] not in _PANEL_LOOK or round_id is None:
+    if match is None or match[1] not in _PANEL_ACTIONS or round_id is None:
         return None
-    return match[1], round_id
+    return PanelAction(match[1]), round_id
 
 
 class PanelButton(
@@ -141,17 +143,19 @@ class PanelButton(
     No view is kept per panel."""
 
     def __init__(
-        self, action: str | None, round_id: int | None, *, custom_id: str | None = None
+        self, action: PanelAction | None, round_id: int | None, *, custom_id: str | None = None
     ) -> None:
-        label, emoji, style = _PANEL_LOOK.get(
-            action or "", ("Answer", "✍️", discord.ButtonStyle.secondary)
+        label, emoji, style = (
+            _PANEL_LOOK[action]
+            if action is not None
+            else ("Answer", "✍️", discord.ButtonStyle.secondary)
         )
         super().__init__(
             discord.ui.Button(
                 label=label,
                 emoji=emoji,
                 style=style,
-                custom_id=custom_id or panel_custom_id(action or "named", round_id or 0),
+                custom_id=custom_id or panel_custom_id(action or PanelAction.NAMED, round_id or 0),
             )
         )
         self.action = action
@@ -161,7 +165,7 @@ class PanelButton(
     example_tail = "edit:1"
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
+    def parse_tail(cls, rest: str) -> tuple[PanelAction, int] | None:
         return parse_panel_id(rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
@@ -181,11 +185,12 @@ def panel(
         body=answer.body if answer else None,
         anonymous=bool(answer and answer.anonymous),
     )
-    actions: tuple[str, ...]
+    actions: tuple[PanelAction, ...]
     if answer is None:
-        actions = ("named", "anon")
+        actions = (PanelAction.NAMED, PanelAction.ANON)
     else:
-        actions = ("edit", "name_on" if answer.anonymous else "name_off", "withdraw")
+        name = PanelAction.NAME_ON if answer.anonymous else PanelAction.NAME_OFF
+        actions = (PanelAction.EDIT, name, PanelAction.WITHDRAW)
     return embed, ui.stateless_view(*(PanelButton(a, found.round_id) for a in actions))
 
 

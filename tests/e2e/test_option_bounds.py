@@ -122,6 +122,8 @@ async def world(
     guild.add_text_channel("general")
     ana = guild.add_member("ana")
     await hearth_unstarted.start()
+    # The welcome is delivered and recorded before anything is compared.
+    assert await hearth_unstarted.bot.outbox.idle()
     return hearth_unstarted, guild.owner, ana
 
 

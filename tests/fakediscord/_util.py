@@ -50,6 +50,7 @@ class Snowflakes:
     def __init__(self, clock_source: Any) -> None:
         self._source = clock_source  # has a `.clock` attribute (the FakeDiscord)
         self._last = 0
+        self._past = 0
 
     def next(self) -> int:
         ms = int(aware(self._source.clock.now()).timestamp() * 1000) - DISCORD_EPOCH_MS
@@ -58,6 +59,16 @@ class Snowflakes:
             candidate = self._last + 1
         self._last = candidate
         return candidate
+
+    def on_shard(self, shard_id: int, count: int) -> int:
+        """An id heard on shard `shard_id` of `count` (Discord's `(id >> 22) % count`): one
+        whose timestamp is a few milliseconds in the past, as a server or an account made
+        earlier would have. Unique (the low bits count these), never a future id."""
+        self._past += 1
+        ms = max(int(aware(self._source.clock.now()).timestamp() * 1000) - DISCORD_EPOCH_MS, 0)
+        ms -= count + (ms - shard_id) % count  # earlier, and on that shard
+        # The top low bit set: `next()` reaches it only after 2 million ids in one ms.
+        return (ms << 22) | 0x200000 | (self._past & 0x1FFFFF)
 
 
 def snowflake_time(snowflake: int) -> datetime:

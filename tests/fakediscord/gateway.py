@@ -54,6 +54,18 @@ _MEMBER_EVENTS = {
 }
 _MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"}
 _REACTION_EVENTS = {"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"}
+# Events whose own `id` is the guild's (the rest name it as `guild_id`).
+_GUILD_ITSELF = {"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"}
+
+# Discord closes a connection that would hold more servers than this (4011, "Sharding
+# required"); it recommends a shard per 1,000 servers in GET /gateway/bot.
+MAX_GUILDS_PER_SHARD = 2500
+GUILDS_PER_RECOMMENDED_SHARD = 1000
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    """Discord's rule: which shard hears a guild."""
+    return (guild_id >> 22) % count
 
 
 @dataclass(eq=False)
@@ -68,6 +80,15 @@ class Session:
     @property
     def seq(self) -> int:
         return len(self.log)
+
+    def hears(self, guild_id: int | None) -> bool:
+        """Whether this session gets a guild's events (DMs: shard 0 only)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return shard_of(guild_id, count) == shard_id
 
 
 @dataclass(eq=False)
@@ -89,6 +110,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.identifies = 0
+        self.identified_shards: list[list[int] | None] = []  # as each IDENTIFY asked
         self.resumes = 0
         self.readies = 0
         self.commands_received: list[dict[str, Any]] = []
@@ -142,6 +164,8 @@ class Gateway:
         guild: FakeGuild | None,
         about_bot: bool,
     ) -> dict[str, Any] | None:
+        if not session.hears(self._guild_id(event, data, guild)):
+            return None  # another shard's guild (or a DM, which only shard 0 hears)
         intents = session.intents
         if event in _GUILD_EVENTS and not intents & GUILDS:
             return None
@@ -158,6 +182,13 @@ class Gateway:
         ):
             return None
         return data
+
+    @staticmethod
+    def _guild_id(event: str, data: dict[str, Any], guild: FakeGuild | None) -> int | None:
+        if guild is not None:
+            return guild.id
+        raw = data.get("id") if event in _GUILD_ITSELF else data.get("guild_id")
+        return int(raw) if raw is not None else None
 
     def _without_content(self, session: Session, data: dict[str, Any]) -> dict[str, Any]:
         """Without the message-content intent, guild messages arrive empty unless they
@@ -208,11 +239,13 @@ class Gateway:
 
     @staticmethod
     async def _read_up_to(client: Any, session: Session, target: int) -> None:
+        from .server import websockets_of
+
         spins = 0
         while session.conn is not None:  # disconnected: it gets them on RESUME instead
-            ws = client.ws
-            if ws is not None and ws.session_id == session.id and (ws.sequence or 0) >= target:
-                return
+            for ws in websockets_of(client):
+                if ws.session_id == session.id and (ws.sequence or 0) >= target:
+                    return
             spins += 1
             await asyncio.sleep(0 if spins < 50 else 0.001)
 
@@ -321,11 +354,20 @@ class Gateway:
             if intents & bit and name not in self.fake.privileged_intents:
                 await self._close(conn, 4014)  # Disallowed intent(s)
                 return
-        session = Session(secrets.token_hex(16), intents, d.get("shard"))
+        shard = d.get("shard")
+        self.identified_shards.append(shard)
+        if shard is not None and not _valid_shard(shard):
+            await self._close(conn, 4010)  # Invalid shard
+            return
+        fake = self.fake
+        session = Session(secrets.token_hex(16), intents, shard)
+        guilds = [g for g in fake.guilds.values() if g.bot_present and session.hears(g.id)]
+        if len(guilds) > MAX_GUILDS_PER_SHARD:
+            await self._close(conn, 4011)  # Sharding required
+            return
+        fake.session_starts_used += 1
         self.sessions[session.id] = session
         self._attach(conn, session, sent=0)
-        fake = self.fake
-        guilds = [g for g in fake.guilds.values() if g.bot_present]
         ready: dict[str, Any] = {
             "v": 10,
             "user": {
@@ -360,6 +402,11 @@ class Gateway:
                     session, "GUILD_CREATE", g.create_payload(members_intent=members, joining=False)
                 )
         fake._notify()
+
+    def shards_connected(self) -> list[list[int] | None]:
+        """The shard of every live, connected session (None: unsharded), in order."""
+        found = [s.shard for s in self.live_sessions() if s.conn is not None and not s.conn.dead]
+        return sorted(found, key=lambda shard: shard or [0, 1])
 
     async def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
         session = self.sessions.get(str(d.get("session_id")))
@@ -419,3 +466,13 @@ class Gateway:
                 self.fake._notify()
         except (ConnectionError, RuntimeError):
             conn.dead = True
+
+
+def _valid_shard(shard: Any) -> bool:
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) for n in shard)
+        and shard[1] >= 1
+        and 0 <= shard[0] < shard[1]
+    )

@@ -31,6 +31,8 @@ class HearthHarness:
         fake.clock = self.clock
         self._bot: HearthBot | None = None
         self.starts = 0
+        # Settings every start uses on top of the test defaults (`shard_count=2`, …).
+        self.overrides: dict[str, Any] = {}
 
     @property
     def bot(self) -> HearthBot:
@@ -52,6 +54,7 @@ class HearthHarness:
             "log_level": "INFO",
             "data_key": TEST_DATA_KEY,
         }
+        values.update(self.overrides)
         values.update(overrides)
         return Settings(**values)
 

@@ -18,6 +18,7 @@ from . import commands, limits
 from . import permissions as perm
 from ._util import DiscordError, field_error, form_error, json_response
 from .actors import APPLICATION_COMMAND, AUTOCOMPLETE, COMPONENT, MODAL_SUBMIT, FakeModal
+from .gateway import GUILDS_PER_RECOMMENDED_SHARD
 from .mentions import Pings, allowed_mentions_errors
 from .models import (
     _ABSENT,
@@ -50,6 +51,8 @@ SUPPRESS_EMBEDS = 1 << 2
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
 SETTABLE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+# IDENTIFYs a bot may make a day (Discord resets the token past that).
+SESSION_STARTS_PER_DAY = 1000
 BANNED = 1015  # Cloudflare's code for a rate-limited (banned) client, as RequestRecord.code
 
 
@@ -473,14 +476,17 @@ class Rest:
         return {"url": self.fake.gateway_url}
 
     async def gateway_bot(self, req: Req) -> Any:
+        fake = self.fake
+        servers = len([g for g in fake.guilds.values() if g.bot_present])
         return {
-            "url": self.fake.gateway_url,
-            "shards": 1,
+            "url": fake.gateway_url,
+            # Discord's recommendation: a shard per 1,000 servers (never fewer than one).
+            "shards": max(1, -(-servers // GUILDS_PER_RECOMMENDED_SHARD)),
             "session_start_limit": {
-                "total": 1000,
-                "remaining": 999,
+                "total": SESSION_STARTS_PER_DAY,
+                "remaining": max(0, SESSION_STARTS_PER_DAY - fake.session_starts_used),
                 "reset_after": 86400000,
-                "max_concurrency": 1,
+                "max_concurrency": fake.max_concurrency,
             },
         }
 

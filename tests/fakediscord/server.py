@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import inspect
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,6 +136,10 @@ class FakeDiscord:
         self.nonces: dict[tuple[int, str], tuple[FakeMessage, datetime]] = {}
         self.nonce_window = NONCE_WINDOW
         self.expected_codes: set[int] = set()
+        # GET /gateway/bot's session_start_limit: IDENTIFYs so far, and how many shards
+        # may IDENTIFY at once (Discord gives 1 to most bots, 16 and up to large ones).
+        self.session_starts_used = 0
+        self.max_concurrency = 1
         if spec is True:
             self.spec: SpecValidator | None = default_validator()
         elif isinstance(spec, Path):
@@ -234,7 +239,7 @@ class FakeDiscord:
             if task in done:
                 task.result()  # re-raise why connect() ended
             raise TimeoutError("the bot did not become ready")
-        wanted = [g.id for g in self.guilds.values() if g.bot_present]
+        wanted = [g.id for g in self.guilds.values() if g.bot_present and _hears(client, g.id)]
         await self.until(
             lambda: all(client.get_guild(gid) is not None for gid in wanted),
             timeout=timeout,
@@ -243,7 +248,7 @@ class FakeDiscord:
 
     def _client_for(self, session_id: str) -> discord.Client | None:
         for client, _ in self._bots:
-            if getattr(client.ws, "session_id", None) == session_id:
+            if any(ws.session_id == session_id for ws in websockets_of(client)):
                 return client
         return None
 
@@ -258,8 +263,18 @@ class FakeDiscord:
 
     # ========================================================================= world
 
-    def add_user(self, name: str, *, bot: bool = False, locale: str = "en-US") -> FakeUser:
-        user = FakeUser(self, self.ids.next(), name, bot=bot, locale=locale)
+    def add_user(
+        self,
+        name: str,
+        *,
+        bot: bool = False,
+        locale: str = "en-US",
+        shard: tuple[int, int] | None = None,
+    ) -> FakeUser:
+        """`shard=(1, 4)`: an account whose id falls on shard 1 of 4 by Discord's formula
+        (Hearth gives a person's DMs and jobs to a shard that way)."""
+        user_id = self.ids.on_shard(*shard) if shard is not None else self.ids.next()
+        user = FakeUser(self, user_id, name, bot=bot, locale=locale)
         self.users[user.id] = user
         return user
 
@@ -270,13 +285,17 @@ class FakeDiscord:
         owner: FakeUser | str | None = None,
         with_bot: bool = True,
         bot_permissions: int | Any | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
         """A server with its owner as a member and (by default) the bot in it. If a bot is
-        already connected it receives GUILD_CREATE, as when someone invites it."""
+        already connected it receives GUILD_CREATE, as when someone invites it.
+        `shard=(1, 4)`: a server whose events a bot with 4 shards hears on shard 1 (ids
+        made by the emulator's clock otherwise all fall on one shard)."""
         owner_user = (
             owner if isinstance(owner, FakeUser) else self.add_user(owner or f"{name}-owner")
         )
-        guild = FakeGuild(self, self.ids.next(), name, owner_user)
+        guild_id = self.ids.on_shard(*shard) if shard is not None else self.ids.next()
+        guild = FakeGuild(self, guild_id, name, owner_user)
         self.guilds[guild.id] = guild
         guild.add_member(owner_user)
         if with_bot:
@@ -386,13 +405,24 @@ class FakeDiscord:
                 fut.set_result(None)
 
     async def until(
-        self, predicate: Callable[[], bool], *, timeout: float = 2.0, what: str = "a condition"
+        self,
+        predicate: Callable[[], bool | Awaitable[bool]],
+        *,
+        timeout: float = 2.0,
+        what: str = "a condition",
     ) -> None:
         """Wait until `predicate()` holds: re-checked on every emulator change, and every
-        20 ms for conditions on the bot's own state (its database, its cache)."""
+        20 ms for conditions on the bot's own state (its database, its cache). An async
+        predicate is awaited (`lambda: has_row(db)`), for a question the bot's database
+        answers."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while not predicate():
+
+        async def holds() -> bool:
+            result = predicate()
+            return bool(await result if inspect.isawaitable(result) else result)
+
+        while not await holds():
             remaining = end - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
@@ -1133,6 +1163,26 @@ def _make_token(bot_id: int) -> str:
     """Three base64url parts, like a real bot token (and bot.config's shape check)."""
     first = base64.urlsafe_b64encode(str(bot_id).encode()).decode().rstrip("=")
     return f"{first}.{secrets.token_urlsafe(5)[:6]}.{secrets.token_urlsafe(27)}"
+
+
+def _hears(client: discord.Client, guild_id: int) -> bool:
+    """Whether the shards this client runs hear a guild (a plain client hears all)."""
+    if not isinstance(client, discord.AutoShardedClient) or not client.shard_count:
+        return True
+    shard_id = (guild_id >> 22) % client.shard_count
+    return shard_id in (client.shard_ids or range(client.shard_count))
+
+
+def websockets_of(client: discord.Client) -> list[Any]:
+    """The gateway connections of a client: one, or one per shard it runs."""
+    if isinstance(client, discord.AutoShardedClient):
+        found = []
+        for shard_id in client.shards:
+            # Private: a shard's websocket has no public accessor (ShardInfo hides it).
+            with contextlib.suppress(KeyError):
+                found.append(client._get_websocket(shard_id=shard_id))
+        return found
+    return [client.ws] if client.ws is not None else []
 
 
 def fast_startup(client: discord.Client, guild_ready_timeout: float = 0.02) -> None:

@@ -82,3 +82,46 @@ def test_bad_setting_is_explained_without_traceback(
     err = capsys.readouterr().err
     assert "dev_guild_id" in err.lower() or "HEARTH_DEV_GUILD_ID" in err
     assert "Traceback" not in err
+
+
+def test_shard_settings_read_ranges_and_lists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.config import parse_shard_ids
+
+    _clear_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("HEARTH_SHARD_COUNT", "8")
+    monkeypatch.setenv("HEARTH_SHARD_IDS", "0-1, 6")
+    s = Settings()
+    assert s.shard_count == 8
+    assert s.shard_ids is not None
+    assert parse_shard_ids(s.shard_ids) == [0, 1, 6]
+    assert parse_shard_ids("4,5") == [4, 5]
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "says"),
+    [
+        ("", "0-1", "needs HEARTH_SHARD_COUNT"),
+        ("4", "3-5", "shard 4, but shards are numbered 0 to 3"),
+        ("4", "2-1", "runs backwards"),
+        ("4", "one", "isn't a shard id"),
+        ("0", "", "greater than or equal to 1"),
+    ],
+)
+def test_shard_settings_that_cant_work_are_refused_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    count: str,
+    ids: str,
+    says: str,
+) -> None:
+    _clear_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", GOOD)
+    monkeypatch.setenv("HEARTH_SHARD_COUNT", count)
+    monkeypatch.setenv("HEARTH_SHARD_IDS", ids)
+    assert main(["check-config"]) != 0
+    err = capsys.readouterr().err
+    assert says in err
+    assert "Traceback" not in err

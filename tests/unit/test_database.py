@@ -16,7 +16,17 @@ def _m(component: str, version: int, sql: str) -> Migration:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):
+async def db(database_at: Path | str):
+    """Once on SQLite, once on PostgreSQL (tests/pg.py): the same behaviour on both."""
+    database = Database(database_at)
+    await database.connect()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path):
+    """What only SQLite has: its PRAGMAs, the read connection, the write-ahead log."""
     database = Database(tmp_path / "t.sqlite3")
     await database.connect()
     yield database
@@ -95,18 +105,54 @@ async def test_a_second_connection_waits_instead_of_failing(tmp_path: Path) -> N
         await two.close()
 
 
-async def test_nested_transaction_joins_the_outer_one(db: Database) -> None:
+async def test_joining_a_transaction_is_explicit_never_implicit(db: Database) -> None:
+    """Code that writes inside a transaction takes its tx: opening another one inside it
+    (the same task) raises at once and rolls the outer one back, instead of silently
+    joining it — or, on another code path, committing on its own."""
     await db.migrate([_m("core", 1, "CREATE TABLE a (v TEXT);")])
-    with pytest.raises(ValueError, match="inner"):
+    with pytest.raises(RuntimeError, match="pass its tx"):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO a VALUES ('outer')")
             async with db.transaction() as inner:
                 await inner.execute("INSERT INTO a VALUES ('inner')")
-            raise ValueError("inner done, outer fails")
+    with pytest.raises(RuntimeError, match="pass its tx"):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a VALUES ('outer')")
+            await db.execute("INSERT INTO a VALUES ('its own')")
     assert await db.fetchval("SELECT COUNT(*) FROM a") == 0
+    async with db.transaction() as tx:  # the way: hand the tx down
+        await tx.execute("INSERT INTO a VALUES ('outer')")
+        assert await db.fetchval("SELECT COUNT(*) FROM a") == 1  # reads see its writes
+    assert await db.fetchval("SELECT COUNT(*) FROM a") == 1
 
 
-async def test_pragmas_are_set(db: Database) -> None:
+async def test_aggregates_sum_up_many_rows(db: Database) -> None:
+    await db.migrate([_m("core", 1, "CREATE TABLE n (v INTEGER);")])
+    await db.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(50)])
+    row = await db.aggregate("SELECT COUNT(*), MIN(v), MAX(v) FROM n")
+    assert row is not None
+    assert tuple(row) == (50, 0, 49)
+
+
+async def test_aggregates_read_off_the_event_loop(sqlite_db: Database) -> None:
+    """`aggregate` (COUNT, MIN…) goes through aiosqlite's thread, as lists do, never on the
+    loop's own thread where point reads go."""
+    db = sqlite_db
+    await db.migrate([_m("core", 1, "CREATE TABLE n (v INTEGER);")])
+    await db.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(50)])
+    on_the_loop: list[str] = []
+    assert db._reader is not None
+    db._reader.set_trace_callback(on_the_loop.append)
+    row = await db.aggregate("SELECT COUNT(*), MIN(v), MAX(v) FROM n")
+    assert row is not None
+    assert tuple(row) == (50, 0, 49)
+    assert on_the_loop == []  # the loop-thread reader never saw it
+    await db.fetchone("SELECT v FROM n WHERE v = 3")
+    assert on_the_loop  # …while a point read does go there
+
+
+async def test_pragmas_are_set(sqlite_db: Database) -> None:
+    db = sqlite_db
     assert (await db.fetchval("PRAGMA journal_mode")).lower() == "wal"
     assert await db.fetchval("PRAGMA foreign_keys") == 1
     assert await db.fetchval("PRAGMA synchronous") == 1  # NORMAL
@@ -159,6 +205,9 @@ async def test_reads_never_wait_for_another_tasks_write(db: Database) -> None:
     queued = asyncio.create_task(db.execute("INSERT INTO seen VALUES (3)"))
     await asyncio.sleep(0)  # a second writer waits for the lock
     assert await asyncio.wait_for(db.fetchval("SELECT COUNT(*) FROM seen"), 1) == 1
+    counted = await asyncio.wait_for(db.aggregate("SELECT COUNT(*) FROM seen"), 1)
+    assert counted is not None
+    assert counted[0] == 1
     rows = await asyncio.wait_for(db.fetchall("SELECT n FROM seen"), 1)
     assert [r["n"] for r in rows] == [1]
     release.set()
@@ -181,7 +230,8 @@ async def test_inside_a_transaction_reads_see_its_own_writes_and_others_see_comm
     assert rows[0]["n"] == 1  # rows by name, as before
 
 
-async def test_the_read_connections_cannot_write(db: Database) -> None:
+async def test_the_read_connections_cannot_write(sqlite_db: Database) -> None:
+    db = sqlite_db
     await db.execute("CREATE TABLE seen (n INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await db.fetchone("INSERT INTO seen VALUES (2) RETURNING n")
@@ -232,7 +282,8 @@ def _wal_size(path: Path) -> int:
     return Path(f"{path}-wal").stat().st_size
 
 
-async def test_scrub_leaves_deleted_rows_nowhere_on_disk(db: Database) -> None:
+async def test_scrub_leaves_deleted_rows_nowhere_on_disk(sqlite_db: Database) -> None:
+    db = sqlite_db
     secret = "the-words-someone-asked-us-to-forget " * 40  # overflow pages too
     await db.execute("CREATE TABLE notes (user_id INTEGER, body TEXT)")
     await db.execute("INSERT INTO notes VALUES (?, ?), (2, 'kept')", (987654321987, secret))
@@ -250,8 +301,9 @@ async def test_scrub_leaves_deleted_rows_nowhere_on_disk(db: Database) -> None:
 
 
 async def test_a_scrub_an_open_reader_blocks_finishes_once_it_lets_go(
-    db: Database, caplog: pytest.LogCaptureFixture
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
+    db = sqlite_db
     secret = "a sentence that must not survive"
     await db.execute("CREATE TABLE notes (body TEXT)")
     await db.execute("INSERT INTO notes VALUES (?)", (secret,))
@@ -266,9 +318,45 @@ async def test_a_scrub_an_open_reader_blocks_finishes_once_it_lets_go(
     assert secret.encode() in _on_disk(db.path)
     other.execute("COMMIT")
     other.close()
-    for _ in range(500):  # the background retry finishes within a few of its 10 ms pauses
-        if secret.encode() not in _on_disk(db.path):
-            break
-        await asyncio.sleep(0.01)
+    retry = db._scrub_retry
+    assert retry is not None
+    await asyncio.wait_for(retry, timeout=5)  # a few of its 10 ms pauses, then it finishes
     assert secret.encode() not in _on_disk(db.path)
     assert _wal_size(db.path) == 0
+
+
+async def test_postgres_speaks_what_the_stores_say(postgres_url: str) -> None:
+    """The few differences, kept in the database layer: `?` placeholders, a snowflake in
+    a select list, `lastrowid` from an INSERT, SQLite's integrity error, no scrub needed."""
+    db = Database(postgres_url)
+    await db.connect()
+    try:
+        await db.migrate(
+            [
+                _m(
+                    "core",
+                    1,
+                    "CREATE TABLE a (id INTEGER PRIMARY KEY, guild_id INTEGER NOT NULL,"
+                    " note TEXT, UNIQUE (guild_id));\n"
+                    "CREATE TABLE b (guild_id INTEGER NOT NULL, label TEXT);",
+                )
+            ]
+        )
+        async with db.transaction() as tx:
+            cur = await tx.execute(
+                "INSERT INTO a (guild_id, note) VALUES (?, ?)", (1457780686841708545, "x")
+            )
+            assert cur.lastrowid == 1
+            cur = await tx.execute(
+                "INSERT INTO b (guild_id, label) SELECT ?, 'ch:' || ? FROM a", (7, 9)
+            )
+            assert cur.rowcount == 1
+            assert cur.lastrowid is not None  # b's stand-in for SQLite's row id
+        assert await db.fetchval("SELECT label FROM b WHERE guild_id = ?", (7,)) == "ch:9"
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed"):
+            await db.execute("INSERT INTO a (guild_id) VALUES (?)", (1457780686841708545,))
+        assert [c for c, _ in await db.columns("b")] == ["guild_id", "label"]
+        assert await db.scrub()  # nothing on PostgreSQL: see bot.db.postgres
+        assert "password" not in repr(db)
+    finally:
+        await db.close()

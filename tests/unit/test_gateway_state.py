@@ -73,7 +73,7 @@ async def test_a_full_buffer_of_events_still_lets_the_loop_run_between_slices(
     log: list[str] = []
     socket = BufferedSocket(clock, log, cost=discord_internals.SLICE / 3)
     state._get_websocket = lambda *a, **k: socket
-    state._take_turns()
+    state._take_turns(0)
 
     await _read_with_a_ticker(state, socket, events=30)
 
@@ -161,8 +161,36 @@ async def test_leaving_a_server_that_never_became_available_is_still_heard(
         state.parse_guild_delete({"id": "8", "unavailable": True})  # an outage: not a removal
         state.parse_guild_delete({"id": "7"})  # removed while still unavailable
         state.parse_guild_delete({"id": "9"})  # a server READY never listed: nothing to say
-        assert [h for h in heard if h[0] != "connect"] == [("guild_remove", 7)]
+        assert [h for h in heard if h[0] not in ("connect", "shard_connect")] == [
+            ("guild_remove", 7)
+        ]
         assert list(state.guilds) == []
     finally:
         if state._ready_task is not None:
             state._ready_task.cancel()
+
+
+async def test_shards_identify_by_discords_concurrency_buckets() -> None:
+    from bot.shards import IdentifyGate
+
+    clock = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    gate = IdentifyGate(concurrency=2, spacing=5.0, now=lambda: clock[0], sleep=sleep)
+    went: dict[int, float] = {}
+    for shard_id in range(4):  # discord.py launches shards one after another
+        await gate.wait(shard_id)
+        went[shard_id] = clock[0]
+        clock[0] += 0.1  # connecting takes a moment
+    # Shards 0 and 1 are in different buckets: both at once. Shard 2 shares 0's bucket,
+    # shard 3 shares 1's: each waits until 5 s after its bucket's last IDENTIFY.
+    assert went == {0: 0.0, 1: 0.1, 2: 5.0, 3: 5.1}
+    assert gate.concurrency == 2
+    one = IdentifyGate(concurrency=1, now=lambda: clock[0], sleep=sleep)
+    await one.wait(0)
+    await one.wait(1)
+    assert slept[-1] == 5.0  # one bucket: every IDENTIFY 5 s after the last

@@ -141,3 +141,12 @@ def test_only_bot_token_requests_to_the_api_count() -> None:
 def test_window_limit_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="limit"):
         WindowLimit(limit=0, window=1.0)
+
+
+def test_processes_share_the_global_limit_by_their_shards() -> None:
+    from bot.limits import GLOBAL_LIMIT, global_share
+
+    assert global_share(4, 4) == GLOBAL_LIMIT  # one process, every shard: all of it
+    assert global_share(2, 4) == GLOBAL_LIMIT // 2
+    assert global_share(2, 4) * 2 <= GLOBAL_LIMIT  # two processes never exceed it together
+    assert global_share(1, 64) == 1  # never nothing

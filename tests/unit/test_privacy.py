@@ -30,6 +30,7 @@ from bot.privacy import (
 from bot.timeutil import UTC, FakeClock
 from cogs.privacy import logic
 from tests.fakediscord.harness import TEST_DATA_KEY
+from tests.writes import write
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -83,8 +84,8 @@ def test_nothing_is_sealed_without_an_active_key() -> None:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "p.sqlite3")
+async def db(database_at: Path | str) -> AsyncIterator[Database]:
+    database = Database(database_at)  # once on SQLite, once on PostgreSQL (tests/pg.py)
     await database.connect()
     await database.migrate(discover_migrations())
     yield database
@@ -296,13 +297,15 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
         "1 note about you",
     ]
 
-    result = await registry.forget(db, 7, NOW)
+    result = await write(db, registry.forget, 7, NOW)
     assert len(result.unsaid.intents) == 1
     assert result.removed == {
         "Messages with your words": ["1 message of yours Hearth posted"],
         "Notes": ["1 note", "1 note about you"],
     }
-    left = await db.fetchall("SELECT note_id, user_id, about_user_id, body FROM notes")
+    left = await db.fetchall(
+        "SELECT note_id, user_id, about_user_id, body FROM notes ORDER BY note_id"
+    )
     assert [tuple(r) for r in left] == [(1, 0, 8, None), (3, 8, 9, left[1][3])]
     # The message is deleted by the outbox: an intent that names nobody.
     deletion = await db.fetchone("SELECT * FROM outbox")
@@ -312,7 +315,7 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
     assert deletion["recipient_user_id"] is None
     assert await db.fetchval("SELECT COUNT(*) FROM posted_words") == 0
 
-    rows, unsaid = await registry.forget_server(db, 6, NOW, delete_messages=False)
+    rows, unsaid = await write(db, registry.forget_server, 6, NOW, delete_messages=False)
     assert (rows, unsaid.intents) == (1, [])
     assert await db.fetchval("SELECT COUNT(*) FROM notes") == 1
 

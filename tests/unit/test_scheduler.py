@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.scheduler import Scheduler
+from bot.scheduler import HORIZON, PER_SLOT, REFILL_ID, Scheduler
 from bot.timeutil import UTC, FakeClock, SystemClock
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+HORIZON_MINUTES = HORIZON.total_seconds() / 60
 
 
 @pytest.fixture
@@ -108,23 +109,66 @@ async def test_real_clock_runs_a_due_job_by_itself() -> None:
         await s.shutdown()
 
 
-async def test_apscheduler_holds_one_wake_up_however_many_jobs() -> None:
-    # Thousands of jobs (one per server, one per person) cost a table entry each, not an
-    # APScheduler job each: a start with 36,000 jobs used to take seconds.
-    s = Scheduler(SystemClock())
+async def test_apscheduler_holds_the_jobs_due_within_the_horizon() -> None:
+    # Thousands of jobs (one per server, one per person) cost a table entry each; only
+    # those due within the horizon are APScheduler's (a start with 36,000 APScheduler jobs
+    # took seconds) — and `jobs()` shows exactly what will run soon, by stable id.
+    clock = FakeClock(START)
+    s = Scheduler(clock)
     s.start()
 
     async def job() -> None:
         return None
 
     try:
-        later = SystemClock().now() + timedelta(hours=1)
-        for n in range(2000):
-            s.at(f"checkin:{n}", later + timedelta(seconds=2000 - n), job)
-        await asyncio.sleep(0)  # the wake-up is (re)armed once per loop turn
+        for n in range(2000):  # one every 3 minutes, for 100 hours
+            s.at(f"checkin:{n}", START + timedelta(minutes=3 * n + 1), job)
+        await s.refill()
         assert len(s.job_ids()) == 2000
-        assert [j.id for j in s._aps.get_jobs()] == ["hearth:wake"]
-        assert s.due("checkin:1999") == later + timedelta(seconds=1)
+        soon = sorted(j.id for j in s.jobs())
+        within = [f"checkin:{n}" for n in range(2000) if 3 * n + 1 <= HORIZON_MINUTES]
+        assert soon == sorted(within)
+        assert all(j.id != REFILL_ID for j in s.jobs())
+
+        # Two hours later the refill hands over the next stretch; what ran is gone.
+        clock.advance(timedelta(hours=2))
+        ran = await s.run_due()  # runs what fell due, then refills as the job would
+        assert len(ran) == 40
+        soon = {j.id for j in s.jobs()}
+        assert "checkin:40" in soon
+        assert "checkin:59" in soon
+        assert "checkin:0" not in soon
+        assert "checkin:61" not in soon  # 3 h 4 min: beyond the horizon still
+
+        # Cancelled or replaced jobs leave APScheduler too.
+        s.cancel("checkin:45")
+        s.at("checkin:46", START + timedelta(days=30), job)
+        assert not {"checkin:45", "checkin:46"} & {j.id for j in s.jobs()}
+    finally:
+        await s.shutdown()
+
+
+async def test_a_burst_due_at_once_is_handed_over_in_short_slots() -> None:
+    # 500 servers' prompts due at the same second: APScheduler would run all of one
+    # moment's jobs in one callback (~100 µs each), so at most PER_SLOT share a slot.
+    clock = FakeClock(START)
+    s = Scheduler(clock)
+    s.start()
+
+    async def job() -> None:
+        return None
+
+    try:
+        for n in range(500):
+            s.at(f"prompt:{n}", START + timedelta(minutes=5), job)
+        await s.refill()
+        times = [j.next_run_time for j in s.jobs()]
+        assert len(times) == 500
+        per_time: dict[object, int] = {}
+        for t in times:
+            per_time[t] = per_time.get(t, 0) + 1
+        assert max(per_time.values()) <= PER_SLOT
+        assert len(per_time) >= 500 // PER_SLOT  # spread over that many slots at least
     finally:
         await s.shutdown()
 

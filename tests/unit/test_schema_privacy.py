@@ -19,13 +19,14 @@ from bot.config import Settings
 from bot.privacy import PersonalData, Registry, coverage_problems, is_person_column
 from bot.timeutil import UTC, FakeClock
 from tests.fakediscord.harness import TEST_DATA_KEY
+from tests.writes import write
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[HearthBot]:
+async def bot(database_at: Path | str) -> AsyncIterator[HearthBot]:
     clock = FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
     hearth = HearthBot(
-        Settings(database=tmp_path / "h.sqlite3", data_key=TEST_DATA_KEY),
+        Settings(database=database_at, data_key=TEST_DATA_KEY),
         clock=clock,
         auto_sync=False,
     )
@@ -59,11 +60,10 @@ async def test_person_columns_follow_the_naming_convention(bot: HearthBot) -> No
     """Ids of people live only in `user_id` / `…_user_id` (what the sweep looks for)."""
     suspicious = ("member_id", "author_id", "owner_id", "sender_id", "recipient_id", "friend_id")
     for table in await bot.db.tables():
-        for row in await bot.db.fetchall(f"PRAGMA table_info({table})"):
-            column = row[1]
+        for column, kind in await bot.db.columns(table):
             assert column not in suspicious, f"{table}.{column}: name it …_user_id"
             if is_person_column(column):
-                assert row[2].upper() == "INTEGER", f"{table}.{column} holds a snowflake"
+                assert kind == "INTEGER", f"{table}.{column} holds a snowflake"
 
 
 async def test_export_forget_and_server_purge_run_on_every_declared_table(
@@ -73,8 +73,8 @@ async def test_export_forget_and_server_purge_run_on_every_declared_table(
     registry = bot.personal_data
     now = bot.clock.now()
     assert (await registry.export(bot.db, 42, now))["parts"] == {}
-    assert (await registry.forget(bot.db, 42, now)).rows == 0
-    rows, unsaid = await registry.forget_server(bot.db, 7, now, delete_messages=True)
+    assert (await write(bot.db, registry.forget, 42, now)).rows == 0
+    rows, unsaid = await write(bot.db, registry.forget_server, 7, now, delete_messages=True)
     assert (rows, unsaid.intents, unsaid.stopped) == (0, [], 0)
     assert await registry.summary(bot.db, 42) == []
 
