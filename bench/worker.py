@@ -74,6 +74,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def build(args: argparse.Namespace) -> Any:
     if args.kind == "plain":
         return plain_bot(args)
+    keep = os.environ.get("HEARTH_BENCH_KEEP_PANELS")
+    if keep:  # diagnosis: panels as before issue 21, a view kept per panel for `keep` s
+        keep_panels(float(keep))
 
     import importlib
     import pkgutil
@@ -108,6 +111,22 @@ def build(args: argparse.Namespace) -> Any:
         freeze_gc=True,
         guild_ready_timeout=args.guild_ready_timeout,
     )
+
+
+def keep_panels(timeout: float) -> None:
+    """Per-person panels sent as live ephemeral views again (discord.py holds each, with
+    all it refers to, until `timeout`): to measure what a kept panel costs."""
+    import discord
+
+    from bot import ui
+
+    def kept(*items: discord.ui.Item[Any]) -> discord.ui.View:
+        view = discord.ui.View(timeout=timeout)
+        for item in items:
+            view.add_item(item)
+        return view
+
+    ui.stateless_view = kept
 
 
 def plain_bot(args: argparse.Namespace) -> Any:
