@@ -112,6 +112,7 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
         for j in one.scheduler.job_ids("checkin:")  # type: ignore[operator]
     )
     assert fake.stats.ratelimited == 0
+    print("DMS", [len(p.dms()) for p in people])
 
     # The second stops renewing without a word (kill -9), with next week's jobs armed.
     assert two.leases is not None
@@ -143,6 +144,8 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
 
 async def _opt_in_to_checkins(bot: HearthBot, user_id: int, guild_id: int, due: datetime) -> None:
     await bot.boundaries.set_dms_allowed(user_id, True)
+    await bot.boundaries.touch(guild_id, user_id)
+    await bot.boundaries.set_opt_in(guild_id, user_id, "checkins", True)
     async with bot.db.transaction() as tx:
         await support_store.save_schedule(
             tx,
