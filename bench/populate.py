@@ -11,8 +11,8 @@ Used:
 - weekly phones-down sessions: `cogs.phones_down.store.create_session`, time from
   `bot.timeutil.next_weekly`
 
-Everything is written inside one outer transaction per step (the store functions' own
-`db.transaction()` joins it), so filling 20,000 people takes seconds, not minutes.
+Everything is written inside one transaction per step (the store functions take it as
+`tx`), so filling 20,000 people takes seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import aiosqlite
 from bot import guilds, timeutil
 from bot.boundaries import Boundaries
 from bot.db import Database, discover_migrations
+from bot.db.codec import new_id
 from bot.timeutil import FakeClock
 
 
@@ -73,9 +74,9 @@ async def open_database(path: Path, *, inline: bool = True) -> Database:
 
 async def register_servers(db: Database, guild_ids: Sequence[int], now: datetime) -> None:
     """Servers Hearth has been in since yesterday (not set up): no welcome on start."""
-    async with db.transaction():
+    async with db.transaction() as tx:
         for guild_id in guild_ids:
-            await guilds.mark_joined(db, guild_id, now - timedelta(days=1))
+            await guilds.mark_joined(tx, guild_id, now - timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,10 @@ class Setup:
 
 async def configure_servers(db: Database, setups: Sequence[Setup], now: datetime) -> None:
     """As if each server's admin ran `/hearth setup` a day ago."""
-    async with db.transaction():
+    async with db.transaction() as tx:
         for s in setups:
             await guilds.save_setup(
-                db,
+                tx,
                 s.guild_id,
                 channel_id=s.channel_id,
                 timezone=s.timezone,
@@ -114,22 +115,22 @@ async def open_rounds(
     prompts = [p for p in decks.all() if p.depth == 1]
     opened = now - timedelta(days=1)
     count = 0
-    async with db.transaction():
+    async with db.transaction() as tx:
         for s in setups:
             prompt = rng.choice(prompts)
             new = store.NewRound(
-                round_id=store.new_id(),
+                round_id=new_id(),
                 guild_id=s.guild_id,
                 channel_id=s.channel_id,
-                kind=logic.WEEKLY,
+                kind=logic.RoundKind.WEEKLY,
                 practice=prompt.practice,
                 prompt_id=prompt.id,
                 depth=prompt.depth,
                 opened_at=opened,
                 closes_at=opened + timedelta(hours=logic.DEFAULT_DEADLINE_HOURS),
             )
-            if await store.claim_week(db, new, timeutil.week_key(opened, s.timezone)):
-                await store.mark_posted(db, new.round_id, new.round_id)
+            if await store.claim_week(tx, new, timeutil.week_key(opened, s.timezone)):
+                await store.mark_posted(tx, new.round_id, new.round_id)
                 count += 1
     return count
 
@@ -149,20 +150,20 @@ async def checkin_people(db: Database, people: Sequence[CheckinPerson], now: dat
     from cogs.support import logic, store
 
     started = now - timedelta(hours=1)
-    boundaries = Boundaries(db, FakeClock(started))
-    async with db.transaction() as conn:
+    boundaries = Boundaries(db, FakeClock(started), [logic.CHECKINS])
+    async with db.transaction() as tx:
         for p in people:
-            await boundaries.set_timezone(p.user_id, p.timezone)
+            await boundaries.set_timezone(tx, p.user_id, p.timezone)
             if p.quiet is not None:
-                await boundaries.set_quiet_hours(p.user_id, *p.quiet)
-            await boundaries.set_opt_in(p.guild_id, p.user_id, "checkins", True)
-            await boundaries.set_dms_allowed(p.user_id, True)
-            slot = logic.next_slot(started, "daily", p.at, 0, p.timezone)
+                await boundaries.set_quiet_hours(tx, p.user_id, *p.quiet)
+            await boundaries.set_opt_in(tx, p.guild_id, p.user_id, logic.CHECKINS.key, True)
+            await boundaries.set_dms_allowed(tx, p.user_id, True)
+            slot = logic.next_slot(started, logic.Frequency.DAILY, p.at, 0, p.timezone)
             await store.save_schedule(
-                conn,
+                tx,
                 user_id=p.user_id,
                 guild_id=p.guild_id,
-                frequency="daily",
+                frequency=logic.Frequency.DAILY,
                 local_time=p.at,
                 weekday=0,
                 next_slot=slot,
@@ -170,7 +171,7 @@ async def checkin_people(db: Database, people: Sequence[CheckinPerson], now: dat
                 now=started,
             )
             if p.quiet_watch_days is not None:
-                await store.set_quiet(conn, p.user_id, p.quiet_watch_days, started)
+                await store.set_quiet(tx, p.user_id, p.quiet_watch_days, started)
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,10 @@ async def phones_down_sessions(
     """As if an admin ran `/phonesdown schedule` in each server yesterday."""
     from cogs.phones_down import store
 
-    async with db.transaction():
+    async with db.transaction() as tx:
         for s in sessions:
             await store.create_session(
-                db,
+                tx,
                 guild_id=s.guild_id,
                 channel_id=s.channel_id,
                 creator_user_id=s.creator_user_id,

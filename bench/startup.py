@@ -109,8 +109,8 @@ async def populate(path: Path, servers: list, size: Size) -> dict[str, int]:  # 
         await db.close()
     watches = sum(1 for p in people if p.quiet_watch_days is not None)
     # weekly prompt + reveal per server, a check-in (+ a quiet watch) per person, a start
-    # and a reminder per session, and the two daily tidy-ups.
-    expected = len(setups) + rounds + len(people) + watches + 2 * len(sessions) + 2
+    # and a reminder per session, and the core's daily retention sweep.
+    expected = len(setups) + rounds + len(people) + watches + 2 * len(sessions) + 1
     return {
         "servers": len(setups),
         "rounds": rounds,

@@ -24,7 +24,7 @@ from discord.ext import commands
 from yarl import URL
 
 import cogs
-from bot import commandcheck, crypto, guilds, textfit, timeutil
+from bot import commandcheck, crypto, guilds, retention, textfit, timeutil
 from bot.boundaries import Boundaries
 from bot.config import Settings, old_keys, parse_shard_ids
 from bot.connection import unreachable
@@ -37,6 +37,7 @@ from bot.leases import Leases
 from bot.limits import GlobalRestLimit, InvalidResponses, Pacer, ReachLimiter, global_share
 from bot.outbox import Outbox
 from bot.post_actions import PostActions
+from bot.practices import practice_order
 from bot.privacy import Registry, check_data_key
 from bot.scheduler import Scheduler
 from bot.shards import IdentifyGate, ShardPlan, shard_of
@@ -312,19 +313,21 @@ class HearthBot(StateClient):
         )
         await self.load_cogs()
         self._freeze_gc()  # the cogs and their commands
-        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
-
         self.personal_data = Registry.of(self.cogs.values())
         sealed = await self.personal_data.seal_plaintext(self.db)
         if sealed:
             log.info("encrypted text stored before encryption rows=%d", sealed)
-        for cog in self.cogs.values():
-            if isinstance(cog, HearthCog):
-                if cog.dynamic_items:
-                    self.add_dynamic_items(*cog.dynamic_items)
-                    # How a click finds its cog (`bot.cog.owning_cog`).
-                    self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
-                await cog.rebuild_jobs()
+        # What people may take part in, as each cog declares it (`/boundaries mine` lists
+        # them in the practices' order).
+        for cog in sorted(self.hearth_cogs(), key=lambda c: practice_order(c.practice)):
+            self.boundaries.declare(cog.opt_ins)
+        for cog in self.hearth_cogs():
+            if cog.dynamic_items:
+                self.add_dynamic_items(*cog.dynamic_items)
+                # How a click finds its cog (`bot.cog.owning_cog`).
+                self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
+            await cog.rebuild_jobs()
+        self.arm_retention()
         # After the cogs: they register the outbox's handlers; then whatever was left
         # pending by the last run (a crash, a deploy) goes out first.
         await self.outbox.start()
@@ -332,6 +335,24 @@ class HearthBot(StateClient):
             await self._sync_or_later()
         log.info("setup complete cogs=%d", len(self.cogs))
         self._freeze_gc()
+
+    def hearth_cogs(self) -> list[HearthCog]:
+        """The loaded cogs that are Hearth's (every practice, and setup and privacy)."""
+        from bot.cog import HearthCog  # here, not at import: cogs import bot.cog
+
+        return [cog for cog in self.cogs.values() if isinstance(cog, HearthCog)]
+
+    # -- the core's daily retention sweep (bot.retention) ---------------------------
+
+    def arm_retention(self) -> None:
+        when = timeutil.next_daily(self.clock.now(), retention.RUN_AT, "UTC")
+        self.scheduler.at(retention.JOB_ID, when, self.retention_job, housekeeping=True)
+
+    async def retention_job(self) -> None:
+        try:
+            await retention.sweep(self.db, self.hearth_cogs(), self.clock.now())
+        finally:
+            self.arm_retention()  # tomorrow comes whatever happened today
 
     async def load_cogs(self) -> None:
         for name in discover_cogs():
@@ -457,7 +478,8 @@ class HearthBot(StateClient):
             return False
         if not await self._sync_or_keep(None):
             return False  # the hash stays old, so the next start tries again
-        await guilds.set_meta(self.db, "command_hash", digest)
+        async with self.db.transaction() as tx:
+            await guilds.set_meta(tx, "command_hash", digest)
         log.info("commands synced globally")
         self.synced = True
         return True

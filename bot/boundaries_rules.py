@@ -3,31 +3,32 @@
 `bot.boundaries` stores and fetches; everything here decides. Two kinds of settings:
 
 - per person, everywhere: time zone, quiet hours, pause, whether Hearth may DM them;
-- per person per server: comfort depth, topics to skip, which features they take part in.
+- per person per server: comfort depth, topics to skip, what they take part in (the
+  opt-ins each practice declares: `OptIn`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot import timeutil
 from bot.decks import DEPTHS, SENSITIVE_TOPICS
 
 __all__ = [
+    "ACTIVE_OPT_IN",
     "ACTIVE_WINDOW",
-    "DEFAULT_OPT_INS",
     "DEPTH_LEVELS",
-    "FEATURES",
-    "FEATURE_HINTS",
     "MAX_QUIET",
     "PAUSES",
     "BoundaryError",
     "DepthLevel",
     "MemberPrefs",
+    "OptIn",
     "PersonPrefs",
-    "check_feature",
+    "check_opt_in",
     "check_quiet_hours",
     "check_topics",
     "depth_label",
@@ -62,22 +63,36 @@ DEPTH_LEVELS: dict[int, DepthLevel] = {
 }
 assert tuple(DEPTH_LEVELS) == DEPTHS  # one vocabulary with the prompt decks
 
-# Features a person opts in to per server (key → what people read). Other cogs use the keys.
-FEATURES: dict[str, str] = {
-    "prompts": "Weekly group prompts",
-    "pairing": "Listening pairs",
-    "phones_down": "Phones-down reminders",
-    "checkins": "DM check-ins",
-}
-FEATURE_HINTS: dict[str, str] = {
-    "prompts": "The weekly question in the group channel — answer whenever you like.",
-    "pairing": "Now and then, get paired with a friend to really listen.",
-    "phones_down": "A nudge when the group plans some phones-down time.",
-    "checkins": "A gentle DM now and then asking how you are.",
-}
-# Answering a group prompt is always voluntary, so taking part in prompts is on by
-# default; everything that reaches out to a person (pairs, reminders, DMs) starts off.
-DEFAULT_OPT_INS: frozenset[str] = frozenset({"prompts"})
+_OPT_IN_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class OptIn:
+    """Something a person takes part in, per server: declared by the cog that offers it
+    (`opt_ins = (OptIn(…),)` on the cog, like `personal_data`), listed in `/boundaries
+    mine`, asked through `bot.boundaries.participates` / `participants`.
+
+    Stored as a row per person and server once they choose (`member_opt_ins`); until
+    then `default` holds. Only something that never reaches out to a person may start
+    on (answering a group prompt is voluntary); pairs, reminders and DMs start off.
+    """
+
+    key: str  # stored: lowercase, unique across Hearth, never renamed
+    label: str  # what people read in the panel (a select option: ≤ 100)
+    hint: str  # one line under it (≤ 100)
+    default: bool = False
+    # Taking part means Hearth DMs them (check-ins): choosing it in the panel allows DMs.
+    by_dm: bool = False
+
+    def __post_init__(self) -> None:
+        if not _OPT_IN_KEY.fullmatch(self.key):
+            raise ValueError(f"opt-in key {self.key!r}: lowercase letters, digits, _")
+
+
+# Taking part in this one (the weekly prompt, declared by cogs/prompts) is what makes an
+# *active participant*: whose comfort caps the group's depth and whose "I'm in" a deeper
+# level needs. The one opt-in the core knows by name.
+ACTIVE_OPT_IN = "prompts"
 
 # Someone who hasn't used Hearth in a server for this long no longer holds its pace.
 ACTIVE_WINDOW = timedelta(days=30)
@@ -131,7 +146,7 @@ class MemberPrefs:
     user_id: int
     comfort_depth: int | None = None  # None: follow the group
     skip_topics: frozenset[str] = frozenset()
-    opt_ins: frozenset[str] = field(default=DEFAULT_OPT_INS)
+    opt_ins: frozenset[str] = frozenset()  # the keys they take part in (defaults included)
     last_seen: datetime | None = None
 
 
@@ -186,7 +201,7 @@ def is_active(member: MemberPrefs, person: PersonPrefs, at: datetime) -> bool:
     Active participants are the ones whose comfort caps the group and whose "I'm in"
     a deeper level needs.
     """
-    if "prompts" not in member.opt_ins or is_paused(person, at):
+    if ACTIVE_OPT_IN not in member.opt_ins or is_paused(person, at):
         return False
     return member.last_seen is not None and at - member.last_seen <= ACTIVE_WINDOW
 
@@ -241,7 +256,9 @@ def check_topics(topics: Iterable[str]) -> frozenset[str]:
     return chosen
 
 
-def check_feature(feature: str) -> str:
-    if feature not in FEATURES:
-        raise BoundaryError("I don't know that feature — pick one from the list.")
-    return feature
+def check_opt_in(key: str, declared: Mapping[str, OptIn]) -> OptIn:
+    """The declared opt-in with this key; BoundaryError (kindly worded) for anything else."""
+    found = declared.get(key)
+    if found is None:
+        raise BoundaryError("I don't know that one — pick it from the list.")
+    return found

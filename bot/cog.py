@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import textfit
+from bot import guilds, textfit, timeutil
+from bot.boundaries_rules import OptIn
 from bot.discord_internals import cog_app_commands
 from bot.errors import HearthError, NotAdmin, report_error
+from bot.practices import BY_KEY
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.app import HearthBot
+    from bot.db import Tx
+    from bot.retention import Policy
 
 # Marks a command that belongs under the shared `/hearth` group.
 HEARTH_GROUP_KEY = "hearth_group"
@@ -47,6 +54,23 @@ def _is_admin(interaction: discord.Interaction[Any]) -> bool:
     return True
 
 
+# The days of the week as a command option's choices (0 = Monday).
+DAY_CHOICES: list[app_commands.Choice[int]] = [
+    app_commands.Choice(name=name, value=i) for i, name in enumerate(guilds.WEEKDAYS)
+]
+
+
+def timezone_choices(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """What a time-zone option's autocomplete offers for `current` (cities and zones)."""
+    now = interaction.client.clock.now()
+    return [
+        app_commands.Choice(name=label, value=value)
+        for label, value in timeutil.timezone_choices(current, at=now)
+    ]
+
+
 def admin_only() -> Callable[[T], T]:
     """A server-side check for Manage Server."""
     check: Callable[[T], T] = app_commands.check(_is_admin)
@@ -56,11 +80,25 @@ def admin_only() -> Callable[[T], T]:
 class HearthCog(commands.Cog):
     """A practice (or core feature) with commands, persistent components and jobs.
 
-    - `practice`: the practice key this cog serves (for `/hearth help` and colours).
-    - `dynamic_items`: `DynamicItem` classes registered at start, so buttons on old
-      messages keep working after a restart.
+    What it declares (class attributes; the core reads them at start, never lists them):
+
+    - `practice`: the practice key this cog serves (`bot.practices`: `/hearth help`,
+      colours, the server's on/off switch). Several cogs may serve one practice.
+    - `dynamic_items`: its `IdItem`s, registered at start so buttons on old messages keep
+      working after a restart, each answered by this cog.
+    - `personal_data`: its tables about people (`bot.privacy.PersonalData`).
+    - `opt_ins`: what a person may take part in here (`bot.boundaries_rules.OptIn`),
+      listed in `/boundaries mine` and asked through `bot.boundaries.participates`.
+    - `kept_by_policy`: what of its data follows the server's retention period, in a few
+      words for `/hearth retention` ("shares"); None when none does.
+
+    Its hooks (the core awaits them in turn):
+
     - `rebuild_jobs()`: re-create this cog's scheduled jobs from the database.
     - `rebuild_guild_jobs(guild_id)`: the same for one server Hearth is back in.
+    - `person_forgotten(user_id)` / `server_forgotten(guild_id)`: after the rows went.
+    - `retention_due(tx, policy, now)`: delete what has outlived its time, daily.
+    - `settings_notes(guild_id)`: its lines in `/hearth settings`.
 
     Leaving a server (the `hearth_guild_left` event) suspends that server's jobs, as if
     Hearth were down there: a cog whose jobs need the server cancels them on that event,
@@ -71,6 +109,8 @@ class HearthCog(commands.Cog):
 
     practice: ClassVar[str | None] = None
     dynamic_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+    opt_ins: ClassVar[tuple[OptIn, ...]] = ()
+    kept_by_policy: ClassVar[str | None] = None
 
     def __init__(self, bot: HearthBot) -> None:
         self.bot = bot
@@ -111,6 +151,34 @@ class HearthCog(commands.Cog):
 
     async def server_forgotten(self, guild_id: int) -> None:
         """This server's rows are gone: cancel its jobs, drop it from memory."""
+
+    async def retention_due(self, tx: Tx, policy: Policy, now: datetime) -> int:
+        """Once a day (the core's `retention:daily`, 03:30 UTC): delete what has outlived
+        its time — by each server's period in `policy` (`policy.cutoff_for(guild_id,
+        now)`), or by the practice's own fixed one — inside `tx`, one transaction per cog.
+        Returns how many rows went (for the log). The core scrubs the write-ahead log
+        after every cog has run."""
+        return 0
+
+    async def practice_on(self, guild_id: int) -> bool:
+        """Whether this cog's practice is on in the server (a server Hearth never heard of
+        counts as on): for work nobody asked for just now — a job, a post's buttons."""
+        if self.practice is None:
+            return True
+        settings = await guilds.get(self.bot.db, guild_id)
+        return settings is None or settings.practice_on(self.practice)
+
+    async def require_practice(self, guild_id: int | None) -> None:
+        """Refuse kindly when this cog's practice is switched off in the server (a server
+        Hearth never heard of counts as on). For starting something new; stopping never
+        needs it."""
+        if guild_id is None or self.practice is None:
+            return
+        if not await self.practice_on(guild_id):
+            raise HearthError(
+                f"{BY_KEY[self.practice].name} is switched off in this server. An admin can "
+                "switch it on in `/hearth settings`."
+            )
 
 
 # The cog a persistent component belongs to, as its class declares it: `IdItem["SupportCog"]`.
@@ -161,6 +229,25 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= _MAX_ID else None
+
+
+E = TypeVar("E", bound=StrEnum)
+_ACTION_TAIL = re.compile(r"([a-z][a-z0-9]{0,15}):(.*)", re.DOTALL)
+
+
+def parse_action_tail(rest: str) -> tuple[str, int] | None:
+    """An `<action>:<id>` tail (`yes:42`): a short lowercase word and an id (`parse_id`)."""
+    match = _ACTION_TAIL.fullmatch(rest)
+    found = None if match is None else parse_id(match[2])
+    return None if match is None or found is None else (match[1], found)
+
+
+def parse_action(actions: type[E], rest: str) -> tuple[E, int] | None:
+    """An `<action>:<id>` tail whose action is one of `actions` (a StrEnum's values)."""
+    parsed = parse_action_tail(rest)
+    if parsed is None or parsed[0] not in {a.value for a in actions}:
+        return None
+    return actions(parsed[0]), parsed[1]
 
 
 class IdItem(HearthItem[CogT]):

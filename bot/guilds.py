@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from bot.db import Database
+from bot.db import Database, Tx, read_one
+from bot.db.codec import dt, hhmm, ts, wall_time
 from bot.practices import KEYS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -31,10 +32,6 @@ class GuildSettings:
         return key in self.practices
 
 
-def _parse_dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 _COLUMNS = (
     "guild_id, channel_id, timezone, prompt_weekday, prompt_time, practices, configured_at, left_at"
 )
@@ -46,10 +43,10 @@ def _from_row(row: Any) -> GuildSettings:
         channel_id=row["channel_id"],
         timezone=row["timezone"],
         prompt_weekday=row["prompt_weekday"],
-        prompt_time=time.fromisoformat(row["prompt_time"]),
+        prompt_time=wall_time(row["prompt_time"]),
         practices=frozenset(p for p in row["practices"].split(",") if p in KEYS),
-        configured_at=_parse_dt(row["configured_at"]),
-        left_at=_parse_dt(row["left_at"]),
+        configured_at=dt(row["configured_at"]),
+        left_at=dt(row["left_at"]),
     )
 
 
@@ -78,35 +75,32 @@ async def left_ids(db: Database) -> set[int]:
     return {row[0] for row in rows}
 
 
-async def mark_joined(db: Database, guild_id: int, now: datetime) -> bool:
+async def mark_joined(tx: Tx, guild_id: int, now: datetime) -> bool:
     """Record that Hearth is in this server. True if it is new (or back after leaving)."""
-    async with db.transaction() as conn:
-        cur = await conn.execute("SELECT left_at FROM guilds WHERE guild_id = ?", (guild_id,))
-        row = await cur.fetchone()
-        if row is None:
-            await conn.execute(
-                "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)",
-                (guild_id, now.isoformat()),
-            )
-            return True
-        if row["left_at"] is not None:
-            await conn.execute(
-                "UPDATE guilds SET left_at = NULL, joined_at = ? WHERE guild_id = ?",
-                (now.isoformat(), guild_id),
-            )
-            return True
-        return False
+    row = await read_one(tx, "SELECT left_at FROM guilds WHERE guild_id = ?", (guild_id,))
+    if row is None:
+        await tx.execute(
+            "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild_id, ts(now))
+        )
+        return True
+    if row["left_at"] is not None:
+        await tx.execute(
+            "UPDATE guilds SET left_at = NULL, joined_at = ? WHERE guild_id = ?",
+            (ts(now), guild_id),
+        )
+        return True
+    return False
 
 
-async def mark_left(db: Database, guild_id: int, now: datetime) -> None:
-    await db.execute(
+async def mark_left(tx: Tx, guild_id: int, now: datetime) -> None:
+    await tx.execute(
         "UPDATE guilds SET left_at = ? WHERE guild_id = ? AND left_at IS NULL",
-        (now.isoformat(), guild_id),
+        (ts(now), guild_id),
     )
 
 
 async def save_setup(
-    db: Database,
+    tx: Tx,
     guild_id: int,
     *,
     channel_id: int,
@@ -115,29 +109,28 @@ async def save_setup(
     prompt_time: time,
     now: datetime,
 ) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO guilds (guild_id, channel_id, timezone, prompt_weekday, prompt_time,"
-            " configured_at, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
-            " timezone = excluded.timezone, prompt_weekday = excluded.prompt_weekday,"
-            " prompt_time = excluded.prompt_time, configured_at = excluded.configured_at,"
-            " left_at = NULL",
-            (
-                guild_id,
-                channel_id,
-                timezone,
-                prompt_weekday,
-                prompt_time.strftime("%H:%M"),
-                now.isoformat(),
-                now.isoformat(),
-            ),
-        )
+    await tx.execute(
+        "INSERT INTO guilds (guild_id, channel_id, timezone, prompt_weekday, prompt_time,"
+        " configured_at, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
+        " timezone = excluded.timezone, prompt_weekday = excluded.prompt_weekday,"
+        " prompt_time = excluded.prompt_time, configured_at = excluded.configured_at,"
+        " left_at = NULL",
+        (
+            guild_id,
+            channel_id,
+            timezone,
+            prompt_weekday,
+            hhmm(prompt_time),
+            ts(now),
+            ts(now),
+        ),
+    )
 
 
-async def set_practices(db: Database, guild_id: int, practices: set[str] | frozenset[str]) -> None:
+async def set_practices(tx: Tx, guild_id: int, practices: set[str] | frozenset[str]) -> None:
     ordered = ",".join(k for k in KEYS if k in practices)
-    await db.execute("UPDATE guilds SET practices = ? WHERE guild_id = ?", (ordered, guild_id))
+    await tx.execute("UPDATE guilds SET practices = ? WHERE guild_id = ?", (ordered, guild_id))
 
 
 async def get_meta(db: Database, key: str) -> str | None:
@@ -145,8 +138,8 @@ async def get_meta(db: Database, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-async def set_meta(db: Database, key: str, value: str) -> None:
-    await db.execute(
+async def set_meta(tx: Tx, key: str, value: str) -> None:
+    await tx.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),

@@ -233,7 +233,7 @@ async def rotate(
     """
     result = Rotation()
     for table in await db.tables():
-        columns = [name for name, kind in await db.columns(table) if kind in ("TEXT", "")]
+        columns = [name for name, type_ in await db.columns(table) if type_ in ("TEXT", "")]
         for column in columns:
             if (table, column) == ("meta", "value"):
                 continue  # the key check: last, below

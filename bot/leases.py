@@ -27,11 +27,12 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.db import Database
+from bot.db.codec import ts
 from bot.shards import ShardPlan, spell_ids
-from bot.timeutil import UTC, Clock
+from bot.timeutil import Clock
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ Hook = Callable[[int], Awaitable[None]]
 
 def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def _ts(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Leases:
@@ -107,7 +104,7 @@ class Leases:
             changed = await self.db.execute(
                 "UPDATE shard_leases SET expires_at = ?, heartbeat_at = ?"
                 " WHERE shard_id = ? AND owner = ?",
-                (_ts(now + self.ttl), _ts(now), shard_id, self.owner),
+                (ts(now + self.ttl), ts(now), shard_id, self.owner),
             )
             if changed == 0:
                 self.held.discard(shard_id)
@@ -133,7 +130,7 @@ class Leases:
             " owner = excluded.owner, expires_at = excluded.expires_at,"
             " heartbeat_at = excluded.heartbeat_at"
             " WHERE shard_leases.owner = excluded.owner OR shard_leases.expires_at < ?",
-            (shard_id, self.plan.count, self.owner, _ts(now + self.ttl), _ts(now), _ts(now)),
+            (shard_id, self.plan.count, self.owner, ts(now + self.ttl), ts(now), ts(now)),
         )
         if changed == 0 and shard_id not in self._waiting_logged:
             self._waiting_logged.add(shard_id)

@@ -39,17 +39,17 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 from discord.http import Route
 
-from bot import crashpoints, crypto, textfit, timeutil
+from bot import crashpoints, textfit
 from bot.db import Database, Row, Tx
-from bot.outbox_store import Op, Status, Unsaid, forget_words, prune, ts
-from bot.timeutil import UTC
+from bot.db.codec import need_dt, opened, sealed, ts
+from bot.outbox_store import Op, Status, Unsaid, forget_words, prune
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -183,14 +183,6 @@ class Retry(Exception):
     """A transient failure: try again later."""
 
 
-_ts = ts
-
-
-def _dt(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 def _lane_of(lane: str | None, channel_id: int | None) -> str:
     if lane is not None:
         return lane
@@ -207,7 +199,7 @@ def nonce(intent_id: int) -> str:
 def _seal(message: Message | None, *, edit: bool = False) -> str | None:
     if message is None:
         return None
-    return crypto.seal(json.dumps(message.payload(edit=edit), ensure_ascii=False))
+    return sealed(json.dumps(message.payload(edit=edit), ensure_ascii=False))
 
 
 def _transient(exc: BaseException) -> bool:
@@ -417,7 +409,7 @@ class Outbox:
             channel_id=channel_id,
             message_id=message_id,
             message_of=message_of,
-            body=crypto.seal(json.dumps(body, ensure_ascii=False)),
+            body=sealed(json.dumps(body, ensure_ascii=False)),
             handler=handler,
             ref=ref,
         )
@@ -439,7 +431,7 @@ class Outbox:
             guild_id=guild_id,
             channel_id=channel_id,
             message_id=message_id,
-            body=crypto.seal(json.dumps({"emoji": emoji}, ensure_ascii=False)),
+            body=sealed(json.dumps({"emoji": emoji}, ensure_ascii=False)),
         )
 
     async def add_to_thread(
@@ -509,8 +501,8 @@ class Outbox:
                 handler,
                 ref,
                 int(consent),
-                _ts(due or now),
-                _ts(now),
+                ts(due or now),
+                ts(now),
             ),
         )
         row = await cur.fetchone()
@@ -537,20 +529,6 @@ class Outbox:
         await self._pick_up()
         if self._runner is None:
             self._runner = asyncio.get_running_loop().create_task(self._run(), name="outbox")
-        self._arm_prune()
-
-    def _arm_prune(self) -> None:
-        when = timeutil.next_daily(self.bot.clock.now(), PRUNE_AT, "UTC")
-        self.bot.scheduler.at(PRUNE_JOB, when, self._prune_job)
-
-    async def _prune_job(self) -> None:
-        """Settled intents keep only ids, and only for a week (what later intents of their
-        lane may still point at); then they go."""
-        try:
-            removed = await prune(self.db, self.bot.clock.now() - KEEP_SETTLED)
-            log.info("outbox pruned intents=%d", removed)
-        finally:
-            self._arm_prune()
 
     async def close(self, timeout: float = 5.0) -> None:
         """Stop starting deliveries; give those in flight `timeout` seconds to finish and
@@ -635,7 +613,7 @@ class Outbox:
             "UPDATE outbox SET status = 'cancelled', body = NULL, settled_at = ?,"
             " version = version + 1 WHERE handler = ? AND ref = ? AND status = 'pending'"
             " RETURNING intent_id",
-            (_ts(now), handler, ref),
+            (ts(now), handler, ref),
         )
         stopped = [int(row[0]) for row in await cur.fetchall()]
         await cur.close()
@@ -744,7 +722,7 @@ class Outbox:
                 lane = self._lanes[name] = _Lane()
             if lane.queue and lane.queue[-1][0] > intent_id:
                 changed.add(name)  # found behind a later one: put it in its place below
-            lane.queue.append((intent_id, _dt(row[2])))
+            lane.queue.append((intent_id, need_dt(row[2])))
             if len(lane.queue) == 1 and not lane.busy:
                 heapq.heappush(self._heap, (lane.queue[0][1], intent_id, name))
         for name in changed:
@@ -855,13 +833,13 @@ class Outbox:
                     return None
                 if when > now:
                     await self.db.execute(
-                        "UPDATE outbox SET due_at = ? WHERE intent_id = ?", (_ts(when), intent_id)
+                        "UPDATE outbox SET due_at = ? WHERE intent_id = ?", (ts(when), intent_id)
                     )
                     return when
         elif channel_id is None:
             await self._settle_failed(row, NO_TARGET)
             return None
-        body = json.loads(crypto.unseal(row["body"]) or "{}")
+        body = json.loads(opened(row["body"]) or "{}")
         version = int(row["version"])
         try:
             crashpoints.hit("outbox.before_send")
@@ -1011,7 +989,7 @@ class Outbox:
         intent_id = int(row["intent_id"])
         if _transient(exc):
             attempts = int(row["attempts"]) + 1
-            if now - _dt(row["created_at"]) > RETRY_FOR:
+            if now - need_dt(row["created_at"]) > RETRY_FOR:
                 log.warning(
                     "outbox gave up intent=%s op=%s attempts=%d", intent_id, row["op"], attempts
                 )
@@ -1027,7 +1005,7 @@ class Outbox:
             later = now + timedelta(seconds=delay)
             await self.db.execute(
                 "UPDATE outbox SET attempts = ?, due_at = ? WHERE intent_id = ? AND status = ?",
-                (attempts, _ts(later), intent_id, Status.PENDING),
+                (attempts, ts(later), intent_id, Status.PENDING),
             )
             self.retried += 1
             log.info(
@@ -1040,12 +1018,13 @@ class Outbox:
             )
             return later
         code = exc.code if isinstance(exc, discord.HTTPException) else 0
+        closed: int | None = None
         if isinstance(exc, discord.HTTPException) and row["op"] == Op.DM and code in DM_CLOSED:
-            await self.bot.boundaries.mark_dm_unreachable(int(row["recipient_user_id"]))
-            self.bot.dm_channels.forget(int(row["recipient_user_id"]))
+            closed = int(row["recipient_user_id"])
+            self.bot.dm_channels.forget(closed)
         if not isinstance(exc, discord.HTTPException):
             log.exception("outbox intent failed intent=%s", intent_id, exc_info=exc)
-        await self._settle_failed(row, code or 0)
+        await self._settle_failed(row, code or 0, unreachable=closed)
         return None
 
     async def _settle_done(
@@ -1060,7 +1039,7 @@ class Outbox:
                 "UPDATE outbox SET status = 'done', result_id = ?, result_channel_id = ?,"
                 " body = NULL, settled_at = ?, error = NULL"
                 " WHERE intent_id = ? AND status = 'pending' AND version = ?",
-                (made_id, landed, _ts(now), intent_id, version),
+                (made_id, landed, ts(now), intent_id, version),
             )
             if cur.rowcount == 0:
                 await self._changed_in_flight(tx, row, made_id, landed, now)
@@ -1096,7 +1075,7 @@ class Outbox:
             await tx.execute(
                 "UPDATE outbox SET status = 'done', result_id = ?, result_channel_id = ?,"
                 " body = NULL, settled_at = ? WHERE intent_id = ?",
-                (made_id, landed, _ts(now), intent_id),
+                (made_id, landed, ts(now), intent_id),
             )
             if made_message and landed is not None and fresh["body"] is not None:
                 await self._add(
@@ -1121,15 +1100,19 @@ class Outbox:
             )
         log.info("outbox cancelled in flight intent=%s", intent_id)
 
-    async def _settle_failed(self, row: Row, code: int) -> None:
+    async def _settle_failed(self, row: Row, code: int, *, unreachable: int | None = None) -> None:
+        """Settle an intent as failed (and tell its handler), in one transaction with
+        marking the person `unreachable` when their DMs turned out closed."""
         intent_id = int(row["intent_id"])
         now = self.bot.clock.now()
         outcome = self._outcome(row, code=code)
         async with self.db.transaction() as tx:
+            if unreachable is not None:
+                await self.bot.boundaries.mark_dm_unreachable(tx, unreachable)
             cur = await tx.execute(
                 "UPDATE outbox SET status = 'failed', error = ?, body = NULL, settled_at = ?"
                 " WHERE intent_id = ? AND status = 'pending'",
-                (code, _ts(now), intent_id),
+                (code, ts(now), intent_id),
             )
             if cur.rowcount:
                 await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))
@@ -1186,9 +1169,6 @@ class Outbox:
 
 
 WAKE_JOB = "outbox:wake"
-PRUNE_JOB = "outbox:prune"
-PRUNE_AT = time(4, 10)  # UTC, a quiet hour for most of the world
-KEEP_SETTLED = timedelta(days=7)
 
 # Whose an intent is, as a snowflake (bot.shards): a DM's recipient, else its server, else
 # (a deletion that names nobody) its channel. `(… >> 22) % count` is its shard.
@@ -1203,12 +1183,12 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _reseal_as_edit(sealed: str) -> str:
-    body = json.loads(crypto.unseal(sealed) or "{}")
+def _reseal_as_edit(value: str) -> str:
+    body = json.loads(opened(value) or "{}")
     body.pop("message_reference", None)
     body.setdefault("embeds", [])
     body.setdefault("components", [])
-    return crypto.seal(json.dumps(body, ensure_ascii=False)) or ""
+    return sealed(json.dumps(body, ensure_ascii=False)) or ""
 
 
 async def _words_posted(
@@ -1221,6 +1201,6 @@ async def _words_posted(
         " SELECT ?, ?, guild_id, user_id, practice, ?, redact FROM outbox_words"
         " WHERE intent_id = ?"
         " ON CONFLICT (message_id, user_id) DO UPDATE SET redact = excluded.redact",
-        (message_id, channel_id, _ts(now), intent_id),
+        (message_id, channel_id, ts(now), intent_id),
     )
     await tx.execute("DELETE FROM outbox_words WHERE intent_id = ?", (intent_id,))

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot import crypto
 from bot.db import Database, Tx
-from bot.timeutil import UTC
+from bot.db.codec import opened, sealed, ts
 
 
 class Op(StrEnum):
@@ -32,12 +31,8 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
-def ts(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def reseal(sealed: str | None) -> str | None:
-    return None if sealed is None else crypto.seal(crypto.unseal(sealed))
+def reseal(value: str | None) -> str | None:
+    return None if value is None else sealed(opened(value))
 
 
 async def writers_of(db: Database, message_id: int) -> list[int]:
@@ -146,14 +141,18 @@ async def _raw_add(
     return int(row[0])
 
 
-async def prune(db: Database, before: datetime) -> int:
+async def prune(tx: Tx, before: datetime) -> int:
     """Settled intents older than `before` go (pending ones never do, nor anything a
-    pending intent still depends on)."""
-    return await db.execute(
+    pending intent still depends on). The newest row always stays: SQLite numbers a new
+    row after the highest one left, and the worker picks up only ids above those it has
+    seen — a pruned top would hand new intents old numbers it skips."""
+    cur = await tx.execute(
         "DELETE FROM outbox WHERE status != 'pending' AND settled_at < ?"
+        " AND intent_id < (SELECT MAX(intent_id) FROM outbox)"
         " AND intent_id NOT IN (SELECT channel_of FROM outbox WHERE status = 'pending'"
         " AND channel_of IS NOT NULL)"
         " AND intent_id NOT IN (SELECT message_of FROM outbox WHERE status = 'pending'"
         " AND message_of IS NOT NULL)",
         (ts(before),),
     )
+    return max(cur.rowcount, 0)

@@ -34,15 +34,14 @@ post is anonymous.
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import discord
 
-from bot.cog import CogT, IdItem, parse_id
+from bot.cog import CogT, IdItem, parse_action_tail
+from bot.db.codec import new_id
 from bot.outbox import Message, Tx
 
 if TYPE_CHECKING:
@@ -60,11 +59,6 @@ KINDS: dict[str, str] = {
 
 ROW_WIDTH = 5  # buttons in one action row (Discord)
 MAX_ITEMS = 25  # five rows of five
-
-
-def new_post_id() -> int:
-    """Random, so button ids can't be walked; fits SQLite's INTEGER and a JS number."""
-    return secrets.randbelow(2**53 - 2) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +121,7 @@ class PostActions:
         providers = self._providers.get(kind, [])
         if not providers:
             return None
-        post = Post(new_post_id(), kind, guild_id, channel_id, author_id, anonymous)
+        post = Post(new_id(), kind, guild_id, channel_id, author_id, anonymous)
         items: list[discord.ui.Item[Any]] = []
         for _, provider in providers:
             items.extend(await provider.attach(tx, post))
@@ -193,12 +187,7 @@ class PostActionItem(IdItem[CogT]):
         if cls.actions:  # a well-formed tail, for the forgery test
             cls.example_tail = f"{cls.actions[0]}:1"
 
-    _TAIL: ClassVar[re.Pattern[str]] = re.compile(r"([a-z]{1,16}):(.*)", re.DOTALL)
-
     @classmethod
     def parse_tail(cls, rest: str) -> tuple[str, int] | None:
-        match = cls._TAIL.fullmatch(rest)
-        if match is None or match[1] not in cls.actions:
-            return None
-        post_id = parse_id(match[2])
-        return None if post_id is None else (match[1], post_id)
+        parsed = parse_action_tail(rest)
+        return parsed if parsed is not None and parsed[0] in cls.actions else None

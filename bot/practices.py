@@ -1,4 +1,10 @@
-"""The seven practices: stable keys, the names people read, and each one's colour."""
+"""The seven practices: stable keys, the names people read, and each one's colour.
+
+A practice key is not a folder: a practice may have several parts, each a cog in a folder
+of its own (`cogs/prompts` and `cogs/sharing` both serve `sharing`). Which key means what
+— practice, folder, personal-data key, opt-in, job id — is in docs/architecture.md,
+"Adding a practice".
+"""
 
 from __future__ import annotations
 
@@ -82,3 +88,9 @@ HEARTH_COLOUR = 0xE07A5F
 def practice(key: str) -> Practice:
     """The practice with this key; KeyError for an unknown one."""
     return BY_KEY[key]
+
+
+def practice_order(key: str | None) -> int:
+    """Where a practice comes in the seven (unknown or none: after them)."""
+    found = BY_KEY.get(key or "")
+    return found.number if found is not None else len(PRACTICES) + 1

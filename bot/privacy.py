@@ -32,6 +32,7 @@ from typing import Any
 
 from bot import crypto
 from bot.db import Database, Tx
+from bot.db.codec import dt, opened
 from bot.db.dialect import ROWID
 from bot.outbox_store import Unsaid, forget_words
 from bot.timeutil import UTC
@@ -130,6 +131,11 @@ CORE = PersonalData(
             server="guild_id",
         ),
         Table(
+            "guild_retention",
+            "How long a server keeps shares and answers (no one is named).",
+            server="guild_id",
+        ),
+        Table(
             POSTED_WORDS,
             "A message Hearth posted that carries your words, so it can be deleted.",
             people={
@@ -172,7 +178,7 @@ CORE = PersonalData(
 )
 
 BOUNDARIES = PersonalData(
-    key="boundaries",
+    key="core.boundaries",
     title="Your boundaries",
     practice="boundaries",
     statement=(
@@ -192,10 +198,21 @@ BOUNDARIES = PersonalData(
         ),
         Table(
             "member_boundaries",
-            "Your settings in one server: comfort depth, topics you skip, what you take "
-            "part in, when you first and last used Hearth there.",
+            "Your settings in one server: comfort depth, topics you skip, when you first "
+            "and last used Hearth there.",
             people={"user_id": Person("server you use Hearth in", "servers you use Hearth in")},
             when="last_seen",
+            server="guild_id",
+        ),
+        Table(
+            "member_opt_ins",
+            "One thing you chose to take part in (or not) in one server, like DM check-ins.",
+            people={
+                "user_id": Person(
+                    "choice of what you take part in", "choices of what you take part in"
+                )
+            },
+            when="chosen_at",
             server="guild_id",
         ),
         Table(
@@ -244,14 +261,14 @@ class Forgotten:
     unsaid: Unsaid = field(default_factory=Unsaid)
 
 
-def _dt(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
+def _when(value: Any) -> datetime | None:
+    """A declared `when` column's value as a time (None when it isn't one)."""
+    if not isinstance(value, str):
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return dt(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _where(columns: Iterable[str]) -> str:
@@ -302,20 +319,20 @@ class Registry:
             for table in decl.person_tables():
                 for column, person in table.people.items():
                     if table.when:
-                        row = await db.fetchone(
+                        row = await db.aggregate(
                             f"SELECT COUNT(*), MIN({table.when}), MAX({table.when})"
                             f" FROM {table.name} WHERE {column} = ?",
                             (user_id,),
                         )
                     else:
-                        row = await db.fetchone(
+                        row = await db.aggregate(
                             f"SELECT COUNT(*), NULL, NULL FROM {table.name} WHERE {column} = ?",
                             (user_id,),
                         )
                     count = int(row[0]) if row is not None else 0
                     if count:
                         assert row is not None
-                        held.append(Held(person.count(count), count, _dt(row[1]), _dt(row[2])))
+                        held.append(Held(person.count(count), count, _when(row[1]), _when(row[2])))
             if not held:
                 continue
             kept = decl.kept
@@ -347,7 +364,7 @@ class Registry:
                     item.pop(ROWID, None)  # PostgreSQL's stand-in for SQLite's row id
                     for column in table.sealed:
                         if column in item:
-                            item[column] = crypto.unseal(item[column])
+                            item[column] = opened(item[column])
                     for column, owner in table.owner_only.items():
                         if item.get(owner) != user_id:
                             item.pop(column, None)
@@ -378,48 +395,46 @@ class Registry:
 
     # ------------------------------------------------------------------ forgetting
 
-    async def forget(self, db: Database, user_id: int, now: datetime) -> Forgotten:
-        """Remove this person from every table, in one transaction.
+    async def forget(self, tx: Tx, user_id: int, now: datetime) -> Forgotten:
+        """Remove this person from every table, inside the caller's one transaction.
 
         Hearth's messages carrying their words become outbox intents that delete them (or
         take their words out), and messages not yet sent stop carrying them — in the same
-        transaction, so a crash can't lose track of any.
+        transaction, so a crash can't lose track of any. Scrub after it commits
+        (`Database.scrub`): gone from the file and its log too, before anyone is told.
         """
         result = Forgotten()
-        async with db.transaction() as conn:
-            result.unsaid = await forget_words(conn, "user_id", user_id, now)
-            for decl in self.declarations:
-                lines: list[str] = []
-                for table in decl.person_tables():
-                    for column, person in table.people.items():
-                        changed = await _forget_column(conn, table, column, person, user_id)
-                        if changed:
-                            lines.append(person.count(changed))
-                            result.rows += changed
-                if lines:
-                    result.removed[decl.title] = lines
-        await db.scrub()  # gone from the file and its log too, before anyone is told
+        result.unsaid = await forget_words(tx, "user_id", user_id, now)
+        for decl in self.declarations:
+            lines: list[str] = []
+            for table in decl.person_tables():
+                for column, person in table.people.items():
+                    changed = await _forget_column(tx, table, column, person, user_id)
+                    if changed:
+                        lines.append(person.count(changed))
+                        result.rows += changed
+            if lines:
+                result.removed[decl.title] = lines
         return result
 
     async def forget_server(
-        self, db: Database, guild_id: int, now: datetime, *, delete_messages: bool
+        self, tx: Tx, guild_id: int, now: datetime, *, delete_messages: bool
     ) -> tuple[int, Unsaid]:
-        """Delete every row tied to this server, in one transaction: (rows removed, the
-        intents deleting its messages).
+        """Delete every row tied to this server, inside the caller's transaction: (rows
+        removed, the intents deleting its messages).
 
         With `delete_messages` (Hearth is still there) its messages carrying people's
         words in that server are deleted from Discord; otherwise they are only forgotten.
         """
         removed = 0
-        async with db.transaction() as conn:
-            unsaid = await forget_words(conn, "guild_id", guild_id, now, on_discord=delete_messages)
-            for _, table in self.tables.values():
-                if table.server is None:
-                    continue  # not per server, or cascades from a parent table
-                cur = await conn.execute(
-                    f"DELETE FROM {table.name} WHERE {table.server} = ?", (guild_id,)
-                )
-                removed += max(cur.rowcount, 0)
+        unsaid = await forget_words(tx, "guild_id", guild_id, now, on_discord=delete_messages)
+        for _, table in self.tables.values():
+            if table.server is None:
+                continue  # not per server, or cascades from a parent table
+            cur = await tx.execute(
+                f"DELETE FROM {table.name} WHERE {table.server} = ?", (guild_id,)
+            )
+            removed += max(cur.rowcount, 0)
         return removed, unsaid
 
     # ------------------------------------------------------------------ sealing
@@ -469,12 +484,12 @@ class Registry:
         return sealed
 
 
-async def _forget_column(conn: Tx, table: Table, column: str, person: Person, user_id: int) -> int:
+async def _forget_column(tx: Tx, table: Table, column: str, person: Person, user_id: int) -> int:
     if person.forget is Forget.DELETE:
-        cur = await conn.execute(f"DELETE FROM {table.name} WHERE {column} = ?", (user_id,))
+        cur = await tx.execute(f"DELETE FROM {table.name} WHERE {column} = ?", (user_id,))
         return max(cur.rowcount, 0)
     sets = ", ".join([f"{column} = 0", *(f"{c} = NULL" for c in table.clear)])
-    cur = await conn.execute(f"UPDATE {table.name} SET {sets} WHERE {column} = ?", (user_id,))
+    cur = await tx.execute(f"UPDATE {table.name} SET {sets} WHERE {column} = ?", (user_id,))
     return max(cur.rowcount, 0)
 
 

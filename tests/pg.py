@@ -8,7 +8,8 @@ Fixtures (loaded by tests/conftest.py):
 - `postgres_url`: a fresh database's URL (skips when no server could start — but in CI,
   `CI=true`, a PostgreSQL test that would skip fails instead);
 - `database_at`: parametrised over both engines — a SQLite path, then a PostgreSQL URL —
-  for the database, store and privacy suites (`Database(database_at)`).
+  for the database, store and privacy suites (`Database(database_at)`);
+- `store_db`: an open `Database` there with every migration applied, for a store's tests.
 
 PostgreSQL refuses to run as root: run as root, the server runs as `nobody`.
 """
@@ -24,9 +25,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from bot.db import Database, discover_migrations
 
 _SERVER = pytest.StashKey["_Server | str"]()
 _names = itertools.count(1)
@@ -159,3 +163,13 @@ async def database_at(request: pytest.FixtureRequest, tmp_path: Path) -> str | P
     if request.param == "sqlite":
         return tmp_path / "hearth.sqlite3"
     return await fresh_database(request.config)
+
+
+@pytest.fixture
+async def store_db(database_at: str | Path) -> AsyncIterator[Database]:
+    """Every migration applied, once on SQLite and once on PostgreSQL."""
+    database = Database(database_at)
+    await database.connect()
+    await database.migrate(discover_migrations())
+    yield database
+    await database.close()

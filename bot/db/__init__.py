@@ -1,7 +1,18 @@
 """The database: SQLite (one aiosqlite connection, serialised writes) or PostgreSQL (an
-asyncpg pool, bot.db.postgres), the same numbered migrations on both."""
+asyncpg pool, bot.db.postgres), the same numbered migrations on both.
 
-from bot.db.database import Database, IntegrityError, SchemaTooNew
+Store functions that write take the transaction (`tx: Tx`) first; reads take the
+`Database`. Times and sealed text go through `bot.db.codec`.
+"""
+
+from bot.db.database import (
+    Database,
+    IntegrityError,
+    SchemaTooNew,
+    changed,
+    read_all,
+    read_one,
+)
 from bot.db.migrate import Migration, discover_migrations
 from bot.db.types import Row, Tx
 
@@ -12,5 +23,8 @@ __all__ = [
     "Row",
     "SchemaTooNew",
     "Tx",
+    "changed",
     "discover_migrations",
+    "read_all",
+    "read_one",
 ]

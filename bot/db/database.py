@@ -27,7 +27,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from bot.db.migrate import Migration
-from bot.db.types import Tx
+from bot.db.types import Row, Tx
 from bot.limits import Breather
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,15 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
-# Which Database (by id) the current task holds the lock for, and that task, so nested use
-# inside a transaction reuses it instead of deadlocking. The task is part of the key: a
-# task created inside a transaction inherits this context variable, and must not write
-# through its parent's transaction (outside the lock, maybe after a rollback).
+# `Tx` (bot.db.types): a write transaction's connection, as `Database.transaction()` yields
+# it. Every store function that writes takes it first (`async def save(tx: Tx, …)`);
+# whoever acts (a cog, a service) opens the one transaction and hands it down. Reads take
+# the `Database`.
+
+# Which Database (by id) the current task holds the lock for, and that task, so a read
+# inside a transaction sees its writes instead of deadlocking. The task is part of the
+# key: a task created inside a transaction inherits this context variable, and must not
+# write through its parent's transaction (outside the lock, maybe after a rollback).
 _holder: contextvars.ContextVar[tuple[int, asyncio.Task[Any] | None] | None] = (
     contextvars.ContextVar("hearth_db", default=None)
 )
@@ -71,6 +76,25 @@ SCRUB_RETRY_SECONDS = (1.0, 5.0, 30.0, 60.0)
 # A unique key, check or reference said no — on either engine (bot.db.postgres raises the
 # same class, worded as SQLite words it).
 IntegrityError = sqlite3.IntegrityError
+
+
+async def read_one(tx: Tx, sql: str, params: Params = ()) -> Row | None:
+    """One row, read inside a write transaction (it sees the transaction's own writes)."""
+    async with tx.execute(sql, params) as cur:
+        row: Row | None = await cur.fetchone()
+        return row
+
+
+async def read_all(tx: Tx, sql: str, params: Params = ()) -> list[Row]:
+    """Every row, read inside a write transaction."""
+    async with tx.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+async def changed(tx: Tx, sql: str, params: Params = ()) -> int:
+    """One write statement inside a write transaction: how many rows it changed."""
+    cur = await tx.execute(sql, params)
+    return max(cur.rowcount, 0)
 
 
 class SchemaTooNew(RuntimeError):
@@ -183,11 +207,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """A write transaction: committed on success, rolled back on any error."""
+        """A write transaction: committed on success, rolled back on any error.
+
+        One per unit of work. Joining is explicit: code that writes inside a transaction
+        takes its `tx`; opening another one inside it (the same task) is a bug and raises
+        at once, instead of silently becoming part of the outer one."""
         if _holder.get() == _me(self):
-            # Nested in the same task: join the outer transaction; the outer block commits.
-            yield self.conn
-            return
+            raise RuntimeError(
+                "already in a transaction: pass its tx to the code that writes, "
+                "instead of opening another"
+            )
         async with self._use() as conn:
             await conn.execute("BEGIN IMMEDIATE")
             self._after_commit = []
@@ -247,8 +276,16 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def aggregate(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """One row that sums up many (COUNT, MIN, MAX…): read where lists are, on
+        aiosqlite's thread, because it may scan thousands of rows — never on the event
+        loop's fast path that `fetchone` takes for point reads."""
+        async with self._use() as conn, conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement in its own transaction; returns the rows changed."""
+        """One write statement in its own transaction; returns the rows changed. (For the
+        machinery — tests, tools; a practice writes through its store with a `tx`.)"""
         async with self.transaction() as conn:
             cur = await conn.execute(sql, params)
             return cur.rowcount

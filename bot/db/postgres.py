@@ -234,9 +234,11 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Any]:
-        if _holder.get() == _me(self) and self._tx is not None:
-            yield self._tx  # nested in the same task: the outer block commits
-            return
+        if _holder.get() == _me(self):
+            raise RuntimeError(
+                "already in a transaction: pass its tx to the code that writes, "
+                "instead of opening another"
+            )
         async with self._use() as tx:
             transaction = tx.conn.transaction()
             await transaction.start()
@@ -271,6 +273,10 @@ class PostgresDatabase(Database):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return await self._read(sql, params)
+
+    async def aggregate(self, sql: str, params: Params = ()) -> Any:
+        # Every read here already leaves the loop (asyncpg): an aggregate is a read.
+        return await self.fetchone(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.transaction() as tx:
@@ -341,15 +347,15 @@ class PostgresDatabase(Database):
     async def _after_migrations(self) -> None:
         await self._learn_keys()
 
-    async def reset_sequences(self) -> None:
-        """After rows were copied in with their ids (`migrate-to-postgres`), every identity
-        column continues after the highest id there."""
+    async def reset_sequences(self, tx: PgTx) -> None:
+        """After rows were copied in with their ids (`migrate-to-postgres`, in its
+        transaction `tx`), every identity column continues after the highest id there."""
         rows = await self.fetchall(
             "SELECT table_name, column_name FROM information_schema.columns"
             " WHERE table_schema = current_schema() AND is_identity = 'YES'"
         )
         for table, column in rows:
-            await self.execute(
+            await tx.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                 f" GREATEST((SELECT MAX({column}) FROM {table}), 1))"
             )

@@ -292,7 +292,7 @@ async def _copy(
             moved.sealed += await _check_table(
                 snapshot_path, target, table, columns[table], cipher, moved.rows[table]
             )
-        await target.reset_sequences()
+        await target.reset_sequences(tx)
     return moved
 
 

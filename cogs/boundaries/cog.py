@@ -8,8 +8,6 @@ is rebuilt from the database on every start.
 from __future__ import annotations
 
 import logging
-import secrets
-import sqlite3
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,17 +18,19 @@ from discord.ext import commands
 from bot import guilds, timeutil, ui
 from bot.boundaries_rules import (
     DEPTH_LEVELS,
-    FEATURES,
     PAUSES,
     BoundaryError,
     check_quiet_hours,
     depth_label,
 )
-from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.cog import HearthCog, admin_only, hearth_subcommand, timezone_choices
+from bot.db import IntegrityError
+from bot.db.codec import new_id
 from bot.errors import IN_SERVERS_AND_DMS, HearthError, send_ephemeral
 from bot.outbox import Message, Outcome, Tx
 from bot.privacy import PersonalData
 from cogs.boundaries import logic, store
+from cogs.boundaries.logic import PanelAction, ProposalStatus
 from cogs.boundaries.views import (
     GroupView,
     Saved,
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Proposal ids are random (not 1, 2, 3…) so a button id can't be guessed by counting.
-_MAX_PROPOSAL_ID = 2**53
 # The outbox's handler for a question's post; how long the asker waits to hear it's up.
 PROPOSAL = "boundaries.proposal"
 ANSWER_WAIT = 2.5
@@ -94,10 +92,7 @@ class BoundariesCog(HearthCog):
     async def zone_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=label, value=value)
-            for label, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
-        ]
+        return timezone_choices(interaction, current)
 
     # -- the panel's controls and the time zone (views only parse and show) ------------
 
@@ -108,47 +103,56 @@ class BoundariesCog(HearthCog):
             depth = int(value)
         else:
             raise HearthError("That isn't one of the choices — pick one from the list.")
+        b = self.bot.boundaries
         with kindly():
-            await self.bot.boundaries.set_comfort_depth(guild_id, user_id, depth)
+            async with b.acting(guild_id, user_id) as tx:
+                await b.set_comfort_depth(tx, guild_id, user_id, depth)
         return logic.saved_comfort(depth)
 
     async def save_topics(self, guild_id: int, user_id: int, values: list[str]) -> str:
+        b = self.bot.boundaries
         with kindly():
-            chosen = await self.bot.boundaries.set_skipped_topics(guild_id, user_id, values)
+            async with b.acting(guild_id, user_id) as tx:
+                chosen = await b.set_skipped_topics(tx, guild_id, user_id, values)
         return logic.saved_topics(chosen)
 
     async def save_features(self, guild_id: int, user_id: int, values: list[str]) -> str:
-        if not set(values) <= FEATURES.keys():
-            raise HearthError("I don't know one of those — pick them from the list.")
         b = self.bot.boundaries
+        if not set(values) <= b.opt_ins.keys():
+            raise HearthError("I don't know one of those — pick them from the list.")
         person = await b.person(user_id)
-        # Asking for DM check-ins is asking for DMs; say so rather than leave them silent.
-        dms_on = "checkins" in values and not person.dms_allowed
-        async with b.acting(guild_id, user_id):
-            chosen = await b.set_opt_ins(guild_id, user_id, values)
+        # Asking for something that comes by DM is asking for DMs; say so rather than
+        # leave them silent.
+        dms_on = any(b.opt_ins[key].by_dm for key in values) and not person.dms_allowed
+        async with b.acting(guild_id, user_id) as tx:
+            chosen = await b.set_opt_ins(tx, guild_id, user_id, values)
             if dms_on:
-                await b.set_dms_allowed(user_id, True)
-        return logic.saved_features(chosen, dms_on)
+                await b.set_dms_allowed(tx, user_id, True)
+        return logic.saved_features(list(b.opt_ins.values()), chosen, dms_on)
 
-    async def panel_action(self, guild_id: int | None, user_id: int, action: str) -> str:
+    async def panel_action(
+        self, guild_id: int | None, user_id: int, action: PanelAction, pause: str | None = None
+    ) -> str:
         """A button on the panel that saves at once; the line that confirms it."""
         b = self.bot.boundaries
-        pause = action.removeprefix("pause:") if action.startswith("pause:") else None
-        if action not in ("no_quiet", "dms_on", "dms_off", "resume") and pause not in PAUSES:
-            # The panel's buttons are built from these actions; anything else changes nothing.
+        if action in (PanelAction.QUIET, PanelAction.TIMEZONE) or (
+            action is PanelAction.PAUSE and pause not in PAUSES
+        ):
+            # Those open a form (the panel does that); anything else changes nothing.
             raise HearthError("That button doesn't do anything yet, sorry.")
-        async with b.acting(guild_id, user_id):
-            if action == "no_quiet":
-                await b.clear_quiet_hours(user_id)
+        async with b.acting(guild_id, user_id) as tx:
+            if action is PanelAction.NO_QUIET:
+                await b.clear_quiet_hours(tx, user_id)
                 return logic.SAVED_NO_QUIET
-            if action in ("dms_on", "dms_off"):
-                await b.set_dms_allowed(user_id, action == "dms_on")
-                return logic.saved_dms(action == "dms_on")
-            if action == "resume":
-                await b.resume(user_id)
+            if action in (PanelAction.DMS_ON, PanelAction.DMS_OFF):
+                on = action is PanelAction.DMS_ON
+                await b.set_dms_allowed(tx, user_id, on)
+                return logic.saved_dms(on)
+            if action is PanelAction.RESUME:
+                await b.resume(tx, user_id)
                 return logic.SAVED_RESUME
             assert pause is not None
-            until = await b.pause_for(user_id, pause)
+            until = await b.pause_for(tx, user_id, pause)
             return logic.saved_pause(until)
 
     async def save_quiet_hours(
@@ -163,8 +167,8 @@ class BoundariesCog(HearthCog):
                 raise BoundaryError(
                     "I need your time zone first — set it with `/boundaries timezone`."
                 )
-        async with b.acting(guild_id, user_id):
-            await b.set_quiet_hours(user_id, start, end, timezone=zone)
+        async with b.acting(guild_id, user_id) as tx:
+            await b.set_quiet_hours(tx, user_id, start, end, timezone=zone)
         return logic.saved_quiet(start, end, zone)
 
     async def ask_timezone(
@@ -181,8 +185,8 @@ class BoundariesCog(HearthCog):
     ) -> None:
         with kindly():
             canonical = timeutil.resolve_timezone(zone)
-        async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id):
-            await self.bot.boundaries.set_timezone(interaction.user.id, canonical)
+        async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id) as tx:
+            await self.bot.boundaries.set_timezone(tx, interaction.user.id, canonical)
         line = logic.saved_timezone(canonical, self.bot.clock.now())
         if on_saved is not None:
             await on_saved(interaction, line)
@@ -204,8 +208,8 @@ class BoundariesCog(HearthCog):
             await send_ephemeral(interaction, logic.VOTE_CLOSED)
             return
         user_id = interaction.user.id
-        async with self.bot.boundaries.acting(proposal.guild_id, user_id):
-            await store.record_vote(self.bot.db, proposal.proposal_id, user_id, in_favour, now)
+        async with self.bot.boundaries.acting(proposal.guild_id, user_id) as tx:
+            await store.record_vote(tx, proposal.proposal_id, user_id, in_favour, now)
         own_cap = None
         if in_favour:
             member = await self.bot.boundaries.member(proposal.guild_id, user_id)
@@ -289,12 +293,12 @@ class BoundariesCog(HearthCog):
         pace = await store.pace(self.bot.db, guild_id)
         now = self.bot.clock.now()
         closes_at = now + pace.window
-        proposal_id = secrets.randbelow(_MAX_PROPOSAL_ID - 1) + 1
+        proposal_id = new_id()  # random, so a button's id can't be guessed by counting
         try:
             # The question and its post are one write; the post names nobody.
             async with b.acting(guild_id, interaction.user.id) as tx:
                 await store.insert(
-                    self.bot.db,
+                    tx,
                     proposal_id=proposal_id,
                     guild_id=guild_id,
                     channel_id=channel_id,
@@ -305,7 +309,7 @@ class BoundariesCog(HearthCog):
                     closes_at=closes_at,
                 )
                 # Whoever asks is in; they can change it on the post like anyone else.
-                await store.record_vote(self.bot.db, proposal_id, interaction.user.id, True, now)
+                await store.record_vote(tx, proposal_id, interaction.user.id, True, now)
                 intent = await self.bot.outbox.post(
                     tx,
                     channel_id=channel_id,
@@ -323,8 +327,8 @@ class BoundariesCog(HearthCog):
                     handler=PROPOSAL,
                     ref=proposal_id,
                 )
-                self.bot.db.after_commit(lambda: self._schedule(proposal_id, closes_at))
-        except sqlite3.IntegrityError:
+                self.bot.db.after_commit(lambda: self._schedule(guild_id, proposal_id, closes_at))
+        except IntegrityError:
             # Someone else asked a moment earlier: one question per server.
             raise HearthError(
                 f"Someone asked the group just a moment ago — you can answer on that post in "
@@ -342,32 +346,32 @@ class BoundariesCog(HearthCog):
     async def _proposal_posted(self, tx: Tx, outcome: Outcome) -> None:
         assert outcome.ref is not None
         assert outcome.message_id is not None
-        await store.set_message(self.bot.db, outcome.ref, outcome.message_id)
+        await store.set_message(tx, outcome.ref, outcome.message_id)
 
     async def _proposal_failed(self, tx: Tx, outcome: Outcome) -> None:
         """The question never reached the group: it is withdrawn, votes and all."""
         assert outcome.ref is not None
-        await store.withdraw(self.bot.db, outcome.ref)
+        await store.withdraw(tx, outcome.ref)
         proposal_id = outcome.ref
         self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(close_job_id(proposal_id)))
         log.info("depth proposal not posted guild=%s code=%s", outcome.guild_id, outcome.code)
 
-    def _schedule(self, proposal_id: int, closes_at: datetime) -> None:
+    def _schedule(self, guild_id: int, proposal_id: int, closes_at: datetime) -> None:
         self.bot.scheduler.at(
-            close_job_id(proposal_id), closes_at, self.close_proposal, proposal_id
+            close_job_id(proposal_id), closes_at, self.close_proposal, proposal_id, guild=guild_id
         )
 
     async def rebuild_jobs(self) -> None:
         away = await guilds.left_ids(self.bot.db)
         for proposal in await store.all_open(self.bot.db):
             if proposal.guild_id not in away:
-                self._schedule(proposal.proposal_id, proposal.closes_at)
+                self._schedule(proposal.guild_id, proposal.proposal_id, proposal.closes_at)
 
     async def rebuild_guild_jobs(self, guild_id: int) -> None:
         # The question waited while Hearth was away; past its time, it closes now.
         proposal = await store.open_in(self.bot.db, guild_id)
         if proposal is not None:
-            self._schedule(proposal.proposal_id, proposal.closes_at)
+            self._schedule(guild_id, proposal.proposal_id, proposal.closes_at)
 
     async def close_proposal(self, proposal_id: int) -> None:
         """Decide a question and tell the group. Safe to run twice: it decides once. The
@@ -384,16 +388,17 @@ class BoundariesCog(HearthCog):
                 await b.comfort_cap(proposal.guild_id),
                 proposal.to_depth,
             )
-            await store.settle(self.bot.db, proposal_id, "deeper" if deeper else "stayed", now)
+            outcome = ProposalStatus.DEEPER if deeper else ProposalStatus.STAYED
+            await store.settle(tx, proposal_id, outcome, now)
             if deeper:
-                await b.raise_consented_depth(proposal.guild_id, proposal.to_depth)
+                await b.raise_consented_depth(tx, proposal.guild_id, proposal.to_depth)
             depth = await b.group_depth(proposal.guild_id)
             await self._announce(tx, proposal, deeper, depth)
         log.info(
             "depth proposal closed guild=%s proposal=%s outcome=%s",
             proposal.guild_id,
             proposal_id,
-            "deeper" if deeper else "stayed",
+            outcome,
         )
 
     async def _announce(self, tx: Tx, proposal: store.Proposal, deeper: bool, depth: int) -> None:
@@ -448,9 +453,10 @@ class BoundariesCog(HearthCog):
             pace = await store.pace(self.bot.db, guild_id)
             line = f"{logic.pace_line(pace)} Pick new numbers with this command to change it."
         else:
-            pace = await store.set_pace(
-                self.bot.db, guild_id, window_days=vote_days, cooldown_days=rest_days
-            )
+            async with self.bot.db.transaction() as tx:
+                pace = await store.set_pace(
+                    tx, guild_id, window_days=vote_days, cooldown_days=rest_days
+                )
             line = f"Saved. {logic.pace_line(pace)} A question that's already open keeps its time."
         await ui.reply(interaction, line)
 

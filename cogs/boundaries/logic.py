@@ -7,15 +7,16 @@ ever names or counts a voter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 
 from bot import timeutil
 from bot.boundaries_rules import (
     DEPTH_LEVELS,
-    FEATURES,
     MemberPrefs,
+    OptIn,
     PersonPrefs,
     depth_label,
     is_paused,
@@ -26,6 +27,28 @@ DEFAULT_WINDOW = timedelta(days=3)
 DEFAULT_COOLDOWN = timedelta(days=14)
 VOTE_DAYS = (1, 7)  # what admins may choose for the window
 REST_DAYS = (1, 60)  # and for the rest after a "not yet"
+
+
+class ProposalStatus(StrEnum):
+    """A question about going deeper: open until it is decided (or withdrawn)."""
+
+    OPEN = "open"
+    DEEPER = "deeper"
+    STAYED = "stayed"
+    CANCELLED = "cancelled"
+
+
+class PanelAction(StrEnum):
+    """What a button on the `/boundaries mine` panel does."""
+
+    QUIET = "quiet"  # opens the quiet-hours form
+    NO_QUIET = "no_quiet"
+    DMS_ON = "dms_on"
+    DMS_OFF = "dms_off"
+    TIMEZONE = "timezone"  # opens the time-zone form
+    RESUME = "resume"
+    PAUSE = "pause"  # with one of `PAUSES`
+
 
 FOLLOW = "follow"  # the comfort-depth choice "follow the group"
 
@@ -251,10 +274,10 @@ def topics_text(topics: frozenset[str]) -> str:
     return ", ".join(names) if names else "None — every topic is fine"
 
 
-def features_text(opt_ins: frozenset[str]) -> str:
-    return "\n".join(
-        f"{'✅' if key in opt_ins else '▫️'} {label}" for key, label in FEATURES.items()
-    )
+def features_text(declared: Sequence[OptIn], opt_ins: frozenset[str]) -> str:
+    if not declared:
+        return "Nothing to choose here yet"
+    return "\n".join(f"{'✅' if o.key in opt_ins else '▫️'} {o.label}" for o in declared)
 
 
 def timezone_text(person: PersonPrefs, now: datetime) -> str:
@@ -286,15 +309,16 @@ def pause_text(person: PersonPrefs, now: datetime) -> str:
 
 
 def panel_fields(
-    person: PersonPrefs, member: MemberPrefs | None, now: datetime
+    person: PersonPrefs, member: MemberPrefs | None, now: datetime, declared: Sequence[OptIn]
 ) -> list[tuple[str, str]]:
-    """The panel's fields: this server's settings first (when in one), then everywhere."""
+    """The panel's fields: this server's settings first (when in one), then everywhere.
+    `declared`: what the practices offer to take part in (`HearthCog.opt_ins`)."""
     fields: list[tuple[str, str]] = []
     if member is not None:
         fields += [
             ("Comfort depth here", comfort_text(member.comfort_depth)),
             ("Topics you skip here", topics_text(member.skip_topics)),
-            ("What you take part in here", features_text(member.opt_ins)),
+            ("What you take part in here", features_text(declared, member.opt_ins)),
         ]
     fields += [
         ("Time zone", timezone_text(person, now)),
@@ -327,14 +351,16 @@ def saved_topics(topics: frozenset[str]) -> str:
     )
 
 
-def saved_features(opt_ins: frozenset[str], dms_switched_on: bool) -> str:
-    names = [label for key, label in FEATURES.items() if key in opt_ins]
+def saved_features(
+    declared: Sequence[OptIn], opt_ins: frozenset[str], dms_switched_on: bool
+) -> str:
+    names = [o.label for o in declared if o.key in opt_ins]
     if not names:
         text = "Saved — you're taking a break from everything here. Come back whenever you like."
     else:
         text = f"Saved — you're taking part in {_and(names)}."
     if dms_switched_on:
-        text += " Check-ins come by DM, so I've allowed DMs from Hearth too."
+        text += " That part comes by DM, so I've allowed DMs from Hearth too."
     return text
 
 

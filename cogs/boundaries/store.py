@@ -2,6 +2,7 @@
 
 People's boundaries themselves live in the core (`bot.boundaries`); this is only the
 consent vote. Votes are deleted in the same transaction that decides a question.
+Functions that write take the caller's transaction (`tx`) first; reads take the `Database`.
 """
 
 from __future__ import annotations
@@ -10,19 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db import Database
+from bot.db import Database, Tx, read_one
+from bot.db.codec import dt, need_dt, ts
 from bot.privacy import Person, PersonalData, Table
-from bot.timeutil import UTC
-from cogs.boundaries.logic import PaceSettings
-
-
-def _ts(dt: datetime) -> str:
-    # The same fixed-width UTC text as the core, so times compare as text.
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+from cogs.boundaries.logic import PaceSettings, ProposalStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +25,14 @@ class Proposal:
     message_id: int | None
     from_depth: int
     to_depth: int
-    status: str  # open · deeper · stayed · cancelled
+    status: ProposalStatus
     opened_at: datetime
     closes_at: datetime
     decided_at: datetime | None
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status is ProposalStatus.OPEN
 
 
 _COLUMNS = (
@@ -50,10 +42,6 @@ _COLUMNS = (
 
 
 def _from_row(row: Any) -> Proposal:
-    opened_at = _dt(row["opened_at"])
-    closes_at = _dt(row["closes_at"])
-    assert opened_at is not None
-    assert closes_at is not None
     return Proposal(
         proposal_id=row["proposal_id"],
         guild_id=row["guild_id"],
@@ -61,10 +49,10 @@ def _from_row(row: Any) -> Proposal:
         message_id=row["message_id"],
         from_depth=row["from_depth"],
         to_depth=row["to_depth"],
-        status=row["status"],
-        opened_at=opened_at,
-        closes_at=closes_at,
-        decided_at=_dt(row["decided_at"]),
+        status=ProposalStatus(row["status"]),
+        opened_at=need_dt(row["opened_at"]),
+        closes_at=need_dt(row["closes_at"]),
+        decided_at=dt(row["decided_at"]),
     )
 
 
@@ -90,27 +78,27 @@ async def all_open(db: Database) -> list[Proposal]:
 
 async def last_stayed_at(db: Database, guild_id: int) -> datetime | None:
     """When this server last decided to stay where it was (for the rest after a "not yet")."""
-    value = await db.fetchval(
+    row = await db.aggregate(
         "SELECT MAX(decided_at) FROM depth_proposals WHERE guild_id = ? AND status = 'stayed'",
         (guild_id,),
     )
-    return _dt(value)
+    return None if row is None else dt(row[0])
 
 
-async def set_message(db: Database, proposal_id: int, message_id: int) -> None:
-    await db.execute(
+async def set_message(tx: Tx, proposal_id: int, message_id: int) -> None:
+    await tx.execute(
         "UPDATE depth_proposals SET message_id = ? WHERE proposal_id = ?",
         (message_id, proposal_id),
     )
 
 
-async def withdraw(db: Database, proposal_id: int) -> None:
+async def withdraw(tx: Tx, proposal_id: int) -> None:
     """A question that never reached the group goes, with its votes."""
-    await db.execute("DELETE FROM depth_proposals WHERE proposal_id = ?", (proposal_id,))
+    await tx.execute("DELETE FROM depth_proposals WHERE proposal_id = ?", (proposal_id,))
 
 
 async def insert(
-    db: Database,
+    tx: Tx,
     *,
     proposal_id: int,
     guild_id: int,
@@ -121,36 +109,34 @@ async def insert(
     opened_at: datetime,
     closes_at: datetime,
 ) -> None:
-    """Open a question. Raises sqlite3.IntegrityError if the server already has one open."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO depth_proposals (proposal_id, guild_id, channel_id, message_id,"
-            " from_depth, to_depth, status, opened_at, closes_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            (
-                proposal_id,
-                guild_id,
-                channel_id,
-                message_id,
-                from_depth,
-                to_depth,
-                _ts(opened_at),
-                _ts(closes_at),
-            ),
-        )
+    """Open a question. Raises bot.db.IntegrityError if the server already has one open."""
+    await tx.execute(
+        "INSERT INTO depth_proposals (proposal_id, guild_id, channel_id, message_id,"
+        " from_depth, to_depth, status, opened_at, closes_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+        (
+            proposal_id,
+            guild_id,
+            channel_id,
+            message_id,
+            from_depth,
+            to_depth,
+            ts(opened_at),
+            ts(closes_at),
+        ),
+    )
 
 
 async def record_vote(
-    db: Database, proposal_id: int, user_id: int, in_favour: bool, now: datetime
+    tx: Tx, proposal_id: int, user_id: int, in_favour: bool, now: datetime
 ) -> None:
     """Save or change one person's answer."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO depth_votes (proposal_id, user_id, in_favour, voted_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (proposal_id, user_id)"
-            " DO UPDATE SET in_favour = excluded.in_favour, voted_at = excluded.voted_at",
-            (proposal_id, user_id, int(in_favour), _ts(now)),
-        )
+    await tx.execute(
+        "INSERT INTO depth_votes (proposal_id, user_id, in_favour, voted_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (proposal_id, user_id)"
+        " DO UPDATE SET in_favour = excluded.in_favour, voted_at = excluded.voted_at",
+        (proposal_id, user_id, int(in_favour), ts(now)),
+    )
 
 
 async def votes(db: Database, proposal_id: int) -> dict[int, bool]:
@@ -160,22 +146,21 @@ async def votes(db: Database, proposal_id: int) -> dict[int, bool]:
     return {row[0]: bool(row[1]) for row in rows}
 
 
-async def settle(db: Database, proposal_id: int, status: str, now: datetime) -> bool:
+async def settle(tx: Tx, proposal_id: int, status: ProposalStatus, now: datetime) -> bool:
     """Record the outcome of an open question and drop its votes; False if already settled.
 
     The status change is the idempotence key: closing twice decides (and posts) once.
     """
-    if status not in ("deeper", "stayed", "cancelled"):
-        raise ValueError(f"unknown outcome {status!r}")
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE depth_proposals SET status = ?, decided_at = ?"
-            " WHERE proposal_id = ? AND status = 'open'",
-            (status, _ts(now), proposal_id),
-        )
-        if cur.rowcount == 0:
-            return False
-        await conn.execute("DELETE FROM depth_votes WHERE proposal_id = ?", (proposal_id,))
+    if ProposalStatus(status) is ProposalStatus.OPEN:
+        raise ValueError("a question is settled with an outcome, not 'open'")
+    cur = await tx.execute(
+        "UPDATE depth_proposals SET status = ?, decided_at = ?"
+        " WHERE proposal_id = ? AND status = 'open'",
+        (status, ts(now), proposal_id),
+    )
+    if cur.rowcount == 0:
+        return False
+    await tx.execute("DELETE FROM depth_votes WHERE proposal_id = ?", (proposal_id,))
     return True
 
 
@@ -183,6 +168,10 @@ async def pace(db: Database, guild_id: int) -> PaceSettings:
     row = await db.fetchone(
         "SELECT window_hours, cooldown_days FROM depth_settings WHERE guild_id = ?", (guild_id,)
     )
+    return _pace(row)
+
+
+def _pace(row: Any) -> PaceSettings:
     if row is None:
         return PaceSettings()
     return PaceSettings(
@@ -191,27 +180,29 @@ async def pace(db: Database, guild_id: int) -> PaceSettings:
 
 
 async def set_pace(
-    db: Database, guild_id: int, *, window_days: int | None, cooldown_days: int | None
+    tx: Tx, guild_id: int, *, window_days: int | None, cooldown_days: int | None
 ) -> PaceSettings:
-    async with db.transaction() as conn:
-        current = await pace(db, guild_id)
-        window_hours = (
-            window_days * 24 if window_days is not None else current.window // timedelta(hours=1)
-        )
-        rest = cooldown_days if cooldown_days is not None else current.cooldown.days
-        await conn.execute(
-            "INSERT INTO depth_settings (guild_id, window_hours, cooldown_days) VALUES (?, ?, ?)"
-            " ON CONFLICT (guild_id) DO UPDATE SET window_hours = excluded.window_hours,"
-            " cooldown_days = excluded.cooldown_days",
-            (guild_id, window_hours, rest),
-        )
+    row = await read_one(
+        tx, "SELECT window_hours, cooldown_days FROM depth_settings WHERE guild_id = ?", (guild_id,)
+    )
+    current = _pace(row)
+    window_hours = (
+        window_days * 24 if window_days is not None else current.window // timedelta(hours=1)
+    )
+    rest = cooldown_days if cooldown_days is not None else current.cooldown.days
+    await tx.execute(
+        "INSERT INTO depth_settings (guild_id, window_hours, cooldown_days) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET window_hours = excluded.window_hours,"
+        " cooldown_days = excluded.cooldown_days",
+        (guild_id, window_hours, rest),
+    )
     return PaceSettings(window=timedelta(hours=window_hours), cooldown=timedelta(days=rest))
 
 
 # --------------------------------------------------------------------------- their data
 
 PERSONAL_DATA = PersonalData(
-    key="group_pace",
+    key="boundaries",
     title="Going deeper together",
     practice="boundaries",
     statement=(

@@ -19,11 +19,10 @@ from bot import textfit, timeutil, ui
 from bot.boundaries import TIMEZONE_BUTTON_ID
 from bot.boundaries_rules import (
     DEPTH_LEVELS,
-    FEATURE_HINTS,
-    FEATURES,
     PAUSES,
     BoundaryError,
     MemberPrefs,
+    OptIn,
     PersonPrefs,
     depth_label,
     is_paused,
@@ -32,6 +31,7 @@ from bot.cog import HearthItem, IdItem, parse_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.errors import HearthError, send_ephemeral
 from cogs.boundaries import logic
+from cogs.boundaries.logic import PanelAction
 
 if TYPE_CHECKING:
     from cogs.boundaries.cog import BoundariesCog
@@ -71,11 +71,12 @@ async def build_panel(
         # The caller touched them, so the row exists; the defaults cover a lost race.
         member = await bot.boundaries.member(guild_id, user_id) or MemberPrefs(guild_id, user_id)
     now = bot.clock.now()
+    declared = list(bot.boundaries.opt_ins.values())
     embed = ui.embed(
         logic.PANEL_TITLE,
         logic.PANEL_INTRO,
         practice="boundaries",
-        fields=logic.panel_fields(person, member, now),
+        fields=logic.panel_fields(person, member, now, declared),
         footer=logic.PANEL_FOOTER_GUILD if member is not None else logic.PANEL_FOOTER_DM,
     )
     return embed, PanelView(cog, user_id, guild_id, person, member)
@@ -117,10 +118,12 @@ class TopicsSelect(discord.ui.Select["PanelView"]):
 
 
 class FeaturesSelect(discord.ui.Select["PanelView"]):
-    def __init__(self, current: frozenset[str]) -> None:
+    """What you take part in here: built from what the practices declare (`opt_ins`)."""
+
+    def __init__(self, declared: list[OptIn], current: frozenset[str]) -> None:
         options = [
-            _option(label, key, FEATURE_HINTS[key], default=key in current)
-            for key, label in FEATURES.items()
+            _option(o.label, o.key, o.hint, default=o.key in current)
+            for o in declared[: textfit.SELECT_OPTIONS]
         ]
         super().__init__(
             placeholder="What you take part in here (nothing chosen)",
@@ -139,20 +142,22 @@ class PanelButton(discord.ui.Button["PanelView"]):
     def __init__(
         self,
         label: str,
-        action: str,
+        action: PanelAction,
         *,
         row: int,
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
         emoji: str | None = None,
+        pause: str | None = None,
     ) -> None:
         super().__init__(
             label=textfit.one_line(label, textfit.BUTTON_LABEL), style=style, emoji=emoji, row=row
         )
         self.action = action
+        self.pause = pause  # for PanelAction.PAUSE: one of `PAUSES`
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         assert self.view is not None
-        await self.view.act(interaction, self.action)
+        await self.view.act(interaction, self.action, self.pause)
 
 
 class PanelView(ui.HearthView):
@@ -174,24 +179,32 @@ class PanelView(ui.HearthView):
         if member is not None:
             self.add_item(DepthSelect(member.comfort_depth))
             self.add_item(TopicsSelect(member.skip_topics))
-            self.add_item(FeaturesSelect(member.opt_ins))
-        self.add_item(PanelButton("Quiet hours…", "quiet", row=3, emoji="🌙"))
+            declared = list(cog.bot.boundaries.opt_ins.values())
+            if declared:
+                self.add_item(FeaturesSelect(declared, member.opt_ins))
+        self.add_item(PanelButton("Quiet hours…", PanelAction.QUIET, row=3, emoji="🌙"))
         if person.quiet_hours is not None:
-            self.add_item(PanelButton("No quiet hours", "no_quiet", row=3))
+            self.add_item(PanelButton("No quiet hours", PanelAction.NO_QUIET, row=3))
         if person.dms_allowed:
-            self.add_item(PanelButton("Stop DMs", "dms_off", row=3, emoji="✉️"))
+            self.add_item(PanelButton("Stop DMs", PanelAction.DMS_OFF, row=3, emoji="✉️"))
         else:
             self.add_item(
                 PanelButton(
-                    "Allow DMs", "dms_on", row=3, emoji="✉️", style=discord.ButtonStyle.primary
+                    "Allow DMs",
+                    PanelAction.DMS_ON,
+                    row=3,
+                    emoji="✉️",
+                    style=discord.ButtonStyle.primary,
                 )
             )
-        self.add_item(PanelButton("Time zone…", "timezone", row=3, emoji="🕰️"))
+        self.add_item(PanelButton("Time zone…", PanelAction.TIMEZONE, row=3, emoji="🕰️"))
         if is_paused(person, cog.bot.clock.now()):
-            self.add_item(PanelButton("Resume", "resume", row=4, style=discord.ButtonStyle.success))
+            self.add_item(
+                PanelButton("Resume", PanelAction.RESUME, row=4, style=discord.ButtonStyle.success)
+            )
         else:
             for key, (label, _) in PAUSES.items():
-                self.add_item(PanelButton(label, f"pause:{key}", row=4, emoji="⏸️"))
+                self.add_item(PanelButton(label, PanelAction.PAUSE, row=4, emoji="⏸️", pause=key))
 
     async def refresh(self, interaction: discord.Interaction[Any], line: str) -> None:
         """Show the saved state in place, with one line saying what changed."""
@@ -217,15 +230,17 @@ class PanelView(ui.HearthView):
         line = await self.cog.save_features(self._guild(), self.user_id, values)
         await self.refresh(interaction, line)
 
-    async def act(self, interaction: discord.Interaction[Any], action: str) -> None:
-        if action == "quiet":
+    async def act(
+        self, interaction: discord.Interaction[Any], action: PanelAction, pause: str | None
+    ) -> None:
+        if action is PanelAction.QUIET:
             person = await self.cog.bot.boundaries.person(self.user_id)
             await interaction.response.send_modal(QuietHoursModal(self, person))
             return
-        if action == "timezone":
+        if action is PanelAction.TIMEZONE:
             await self.cog.ask_timezone(interaction, on_saved=self.refresh)
             return
-        line = await self.cog.panel_action(self.guild_id, self.user_id, action)
+        line = await self.cog.panel_action(self.guild_id, self.user_id, action, pause)
         await self.refresh(interaction, line)
 
 

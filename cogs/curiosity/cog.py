@@ -10,22 +10,24 @@ from __future__ import annotations
 import functools
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot import guilds, textfit, ui
+from bot import textfit, ui
 from bot.cog import HearthCog
+from bot.db import Tx
 from bot.errors import HearthError
 from bot.limits import RateLimiter
-from bot.outbox import Message, Outcome, Tx, Words
+from bot.outbox import Message, Outcome, Words
 from bot.post_actions import ANSWER, SHARE, Post
 from bot.privacy import PersonalData
+from bot.retention import Policy
 from cogs.curiosity import logic, store, views
+from cogs.curiosity.logic import Ask, Reaction
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -46,10 +48,6 @@ GONE = (
     "The replies to this one have closed: it's older than this server keeps things, or "
     "its writer took it back."
 )
-SWITCHED_OFF = (
-    "Curious, not critical is switched off in this server. An admin can turn it on in "
-    "`/hearth settings`."
-)
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,6 +60,7 @@ class CuriosityCog(HearthCog):
     practice = PRACTICE
     dynamic_items = (views.ReplyButton, views.SendButton)
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
+    kept_by_policy = "curious replies"
 
     curious = app_commands.Group(
         name="curious",
@@ -89,14 +88,6 @@ class CuriosityCog(HearthCog):
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-
-    async def _practice_on(self, guild_id: int) -> bool:
-        settings = await guilds.get(self.bot.db, guild_id)
-        return settings is None or not settings.configured or settings.practice_on(PRACTICE)
-
-    async def _require_on(self, guild_id: int) -> None:
-        if not await self._practice_on(guild_id):
-            raise HearthError(SWITCHED_OFF)
 
     # ------------------------------------------------------------------ rephrasing
 
@@ -130,13 +121,13 @@ class CuriosityCog(HearthCog):
         self, interaction: discord.Interaction[HearthBot], text: str, channel_id: int
     ) -> None:
         assert interaction.guild_id is not None
-        await self._require_on(interaction.guild_id)
+        await self.require_practice(interaction.guild_id)
         reading = logic.read(text, self.language)
         draft_id: int | None = None
         if reading.critical:
-            async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id):
+            async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id) as tx:
                 draft_id = await store.add_draft(
-                    self.bot.db,
+                    tx,
                     guild_id=interaction.guild_id,
                     channel_id=channel_id,
                     user_id=interaction.user.id,
@@ -169,11 +160,11 @@ class CuriosityCog(HearthCog):
             )
         if not 1 <= number <= len(draft.rewrites) or interaction.guild_id != draft.guild_id:
             raise HearthError(views.FORGED)
-        await self._require_on(draft.guild_id)
+        await self.require_practice(draft.guild_id)
         text = draft.rewrites[number - 1]
         await interaction.response.defer()  # the post can take a moment; the panel waits
         async with self.bot.boundaries.acting(draft.guild_id, user_id) as tx:
-            if not await store.take_draft(self.bot.db, draft_id, user_id):
+            if not await store.take_draft(tx, draft_id, user_id):
                 raise HearthError("That one has already gone out — once is plenty. 🌱")
             intent = await self.bot.outbox.post(
                 tx,
@@ -200,10 +191,10 @@ class CuriosityCog(HearthCog):
 
     async def attach(self, tx: Tx, post: Post) -> Sequence[discord.ui.Item[Any]]:
         """A revealed answer or a group share is being posted: remember it, offer replies."""
-        if not await self._practice_on(post.guild_id):
+        if not await self.practice_on(post.guild_id):
             return []
         await store.add_post(
-            self.bot.db,
+            tx,
             post_id=post.post_id,
             kind=post.kind,
             guild_id=post.guild_id,
@@ -224,16 +215,16 @@ class CuriosityCog(HearthCog):
             raise HearthError(GONE)
         if post.guild_id != interaction.guild_id or interaction.message is None:
             raise HearthError(views.FORGED)
-        await self._require_on(post.guild_id)
+        await self.require_practice(post.guild_id)
         return post
 
     async def on_reply_button(
-        self, interaction: discord.Interaction[Any], action: str, post_id: int
+        self, interaction: discord.Interaction[Any], action: Ask | Reaction, post_id: int
     ) -> None:
         post = await self._post_for(interaction, post_id)
         message = interaction.message
         assert message is not None
-        if action in views.ASKING:
+        if isinstance(action, Ask):
             if interaction.user.id == post.author_id:
                 raise HearthError(
                     "This one is yours — friends' questions will arrive under it. You can "
@@ -265,17 +256,17 @@ class CuriosityCog(HearthCog):
         self,
         interaction: discord.Interaction[Any],
         post: store.Post,
-        action: str,
+        action: Reaction,
         message: discord.Message,
     ) -> None:
         """ "Same here" / "I hear you": one click adds it, another takes it back; the post
         shows the new tally (an outbox edit of its buttons alone)."""
         assert post.guild_id is not None
         async with self.bot.boundaries.acting(post.guild_id, interaction.user.id) as tx:
-            if not await store.locate(self.bot.db, post.post_id, message.channel.id, message.id):
+            if not await store.locate(tx, post.post_id, message.channel.id, message.id):
                 raise HearthError(views.FORGED)
             added = await store.toggle(
-                self.bot.db, post.post_id, interaction.user.id, action, self.bot.clock.now()
+                tx, post.post_id, interaction.user.id, action, self.bot.clock.now()
             )
             await self.bot.post_actions.refresh(
                 tx,
@@ -314,7 +305,7 @@ class CuriosityCog(HearthCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = self.bot.get_guild(post.guild_id)
         async with self.bot.boundaries.acting(post.guild_id, user_id) as tx:
-            if not await store.locate(self.bot.db, post.post_id, form.channel_id, form.message_id):
+            if not await store.locate(tx, post.post_id, form.channel_id, form.message_id):
                 raise HearthError(views.FORGED)
             intent = await self._queue_reply(tx, post, form, user_id, text)
             told = await self._queue_tell_writer(tx, post, form, user_id, text, guild)
@@ -423,7 +414,7 @@ class CuriosityCog(HearthCog):
 
     async def _thread_made(self, tx: Tx, outcome: Outcome) -> None:
         if outcome.ref is not None and outcome.message_id is not None:
-            await store.set_thread(self.bot.db, outcome.ref, outcome.message_id)
+            await store.set_thread(tx, outcome.ref, outcome.message_id)
 
     # ------------------------------------------------------------------ cards
 
@@ -432,7 +423,7 @@ class CuriosityCog(HearthCog):
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         guild_id, user_id = interaction.guild_id, interaction.user.id
-        await self._require_on(guild_id)
+        await self.require_practice(guild_id)
         if not self.card_limit.try_acquire(interaction.channel_id):
             raise HearthError(
                 "A few cards have come out here just now — give the last one some time first."
@@ -452,9 +443,7 @@ class CuriosityCog(HearthCog):
             forget = frozenset(p.id for p in self.bot.decks.eligible(PRACTICE, depth, skip))
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.boundaries.acting(guild_id, user_id) as tx:
-            await store.record_card(
-                self.bot.db, guild_id, prompt.id, self.bot.clock.now(), forget=forget
-            )
+            await store.record_card(tx, guild_id, prompt.id, self.bot.clock.now(), forget=forget)
             intent = await self.bot.outbox.post(
                 tx,
                 channel_id=interaction.channel_id,
@@ -472,16 +461,16 @@ class CuriosityCog(HearthCog):
 
     async def rebuild_jobs(self) -> None:
         # Rephrasings left from before a restart that are past their quarter of an hour.
-        await store.expire_drafts(self.bot.db, self.bot.clock.now() - DRAFT_KEEP)
+        async with self.bot.db.transaction() as tx:
+            await store.expire_drafts(tx, self.bot.clock.now() - DRAFT_KEEP)
 
-    @commands.Cog.listener()
-    async def on_hearth_retention_due(
-        self, now: datetime, default_days: int, custom: Mapping[int, int]
-    ) -> None:
-        removed = await store.expire_posts(self.bot.db, now, default_days, custom)
-        drafts = await store.expire_drafts(self.bot.db, now - DRAFT_KEEP)
-        await self.bot.db.scrub()
+    async def retention_due(self, tx: Tx, policy: Policy, now: datetime) -> int:
+        """Posts and their tallies by the server's retention period; rephrasings left
+        behind after their quarter of an hour."""
+        removed = await store.expire_posts(tx, policy, now)
+        drafts = await store.expire_drafts(tx, now - DRAFT_KEEP)
         log.info("retention swept curious posts=%d drafts=%d", removed, drafts)
+        return removed + drafts
 
 
 _THREAD_TYPES = (

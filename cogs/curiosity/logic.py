@@ -22,6 +22,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -129,10 +130,24 @@ def calm(sentence: str) -> str:
 # --------------------------------------------------------------------------- patterns
 
 
+class _Kind(StrEnum):
+    """The pieces of a pattern in the phrasing table's small language."""
+
+    WORD = "word"  # a literal word
+    ALT = "alt"  # (a|b): one of these
+    OPT = "opt"  # [a|b]: one of these, or nothing
+    SLOT = "slot"  # {insult}, {judgement}, {rest}
+    START = "start"  # ^
+    END = "end"  # $
+
+
 @dataclass(frozen=True, slots=True)
 class _Token:
-    kind: str  # word | alt | opt | slot | start | end
+    kind: _Kind
     values: tuple[str, ...] = ()
+
+
+_REST = _Token(_Kind.SLOT, ("rest",))
 
 
 def _tokens(source: str) -> list[_Token]:
@@ -153,23 +168,23 @@ def _tokens(source: str) -> list[_Token]:
             if char == "{":
                 if inner not in _SLOTS:
                     raise ValueError(f"an unknown slot {{{inner}}}")
-                tokens.append(_Token("slot", (inner,)))
+                tokens.append(_Token(_Kind.SLOT, (inner,)))
                 continue
             options = tuple(" ".join(o.split()) for o in inner.split("|"))
             if not all(options):
                 raise ValueError(f"an empty choice in {char}{inner}{closers[char]}")
-            tokens.append(_Token("alt" if char == "(" else "opt", options))
+            tokens.append(_Token(_Kind.ALT if char == "(" else _Kind.OPT, options))
             continue
         if char in ")]}":
             raise ValueError(f"a stray {char!r}")
         if char in "^$":
-            tokens.append(_Token("start" if char == "^" else "end"))
+            tokens.append(_Token(_Kind.START if char == "^" else _Kind.END))
             i += 1
             continue
         end = i
         while end < len(source) and not source[end].isspace() and source[end] not in "([{)]}":
             end += 1
-        tokens.append(_Token("word", (source[i:end],)))
+        tokens.append(_Token(_Kind.WORD, (source[i:end],)))
         i = end
     return tokens
 
@@ -199,30 +214,30 @@ def compile_pattern(
     (sentence length × pattern length), whatever the input. ValueError names a problem.
     """
     tokens = _tokens(source)
-    start = bool(tokens) and tokens[0].kind == "start"
+    start = bool(tokens) and tokens[0].kind is _Kind.START
     if start:
         tokens = tokens[1:]
-    end = bool(tokens) and tokens[-1].kind == "end"
+    end = bool(tokens) and tokens[-1].kind is _Kind.END
     if end:
         tokens = tokens[:-1]
-    rest = bool(tokens) and tokens[-1] == _Token("slot", ("rest",))
+    rest = bool(tokens) and tokens[-1] == _REST
     if rest:
         tokens = tokens[:-1]
     if rest and end:
         raise ValueError("{rest} and $ can't both end a pattern")
-    if any(t.kind in ("start", "end") for t in tokens):
+    if any(t.kind in (_Kind.START, _Kind.END) for t in tokens):
         raise ValueError("^ and $ go only at the start and the end")
-    if any(t == _Token("slot", ("rest",)) for t in tokens):
+    if any(t == _REST for t in tokens):
         raise ValueError("{rest} goes only at the end")
-    if not any(t.kind != "opt" for t in tokens):
+    if not any(t.kind is not _Kind.OPT for t in tokens):
         raise ValueError("a pattern needs at least one word that isn't optional")
     pieces: list[tuple[str, bool]] = []
     for token in tokens:
-        if token.kind == "word":
+        if token.kind is _Kind.WORD:
             pieces.append((_literal(token.values[0]), False))
-        elif token.kind == "alt":
+        elif token.kind is _Kind.ALT:
             pieces.append((_choice(token.values), False))
-        elif token.kind == "opt":
+        elif token.kind is _Kind.OPT:
             pieces.append((_choice(token.values), True))
         else:
             words = insults if token.values[0] == "insult" else judgements
@@ -720,3 +735,20 @@ def _deeper(text: str, masked: str, lang: Language) -> str | None:
     kind = "question" if "?" in text else "statement"
     options = lang.deeper[kind]
     return options[_stable(text) % len(options)]
+
+
+# --------------------------------------------------------------------------- curious replies
+
+
+class Ask(StrEnum):
+    """A curious reply that opens a form: a question, posted in the post's thread."""
+
+    MORE = "more"  # "Tell me more"
+    UNDERSTAND = "understand"  # "Help me understand"
+
+
+class Reaction(StrEnum):
+    """A one-click reply: a tally on the post, and who, for its writer's eyes only."""
+
+    SAME = "same"  # "Same here"
+    HEAR = "hear"  # "I hear you"

@@ -1,36 +1,19 @@
 """The curiosity cog's SQL: posts carrying curious replies, their tallies, rephrasings
-waiting to be sent, and the cards each server has drawn."""
+waiting to be sent, and the cards each server has drawn. Functions that write take the
+caller's transaction (`tx`) first; reads take the database."""
 
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import crypto
-from bot.db import Database
+from bot import retention
+from bot.db import Database, Tx, changed, read_one
+from bot.db.codec import need_dt, new_id, opened, sealed, ts
 from bot.privacy import Forget, Person, PersonalData, Table
-from bot.timeutil import UTC
-
-SAME, HEAR = "same", "hear"
-REACTIONS = (SAME, HEAR)
-
-
-def _ts(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def new_id() -> int:
-    return secrets.randbelow(2**53 - 2) + 1
-
+from cogs.curiosity.logic import Reaction
 
 # --------------------------------------------------------------------------- posts
 
@@ -64,12 +47,12 @@ def _post(row: Any) -> Post:
         channel_id=row["channel_id"],
         message_id=row["message_id"],
         thread_id=row["thread_id"],
-        created_at=_dt(row["created_at"]),
+        created_at=need_dt(row["created_at"]),
     )
 
 
 async def add_post(
-    db: Database,
+    tx: Tx,
     *,
     post_id: int,
     kind: str,
@@ -78,10 +61,10 @@ async def add_post(
     anonymous: bool,
     now: datetime,
 ) -> None:
-    await db.execute(
+    await tx.execute(
         "INSERT INTO curiosity_posts (post_id, kind, guild_id, author_user_id, anonymous,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (post_id, kind, guild_id, author_id, int(anonymous), _ts(now)),
+        (post_id, kind, guild_id, author_id, int(anonymous), ts(now)),
     )
 
 
@@ -90,88 +73,72 @@ async def get_post(db: Database, post_id: int) -> Post | None:
     return None if row is None else _post(row)
 
 
-async def locate(db: Database, post_id: int, channel_id: int, message_id: int) -> bool:
+async def locate(tx: Tx, post_id: int, channel_id: int, message_id: int) -> bool:
     """Remember which message a post became (its first click tells); False when the click
     came from another message than the one already known."""
-    await db.execute(
+    await tx.execute(
         "UPDATE curiosity_posts SET channel_id = ?, message_id = ?"
         " WHERE post_id = ? AND message_id IS NULL",
         (channel_id, message_id, post_id),
     )
-    found = await db.fetchval(
-        "SELECT message_id FROM curiosity_posts WHERE post_id = ?", (post_id,)
+    found = await read_one(
+        tx, "SELECT message_id FROM curiosity_posts WHERE post_id = ?", (post_id,)
     )
-    return bool(found == message_id)
+    return found is not None and found[0] == message_id
 
 
-async def set_thread(db: Database, post_id: int, thread_id: int | None) -> None:
-    await db.execute(
+async def set_thread(tx: Tx, post_id: int, thread_id: int | None) -> None:
+    await tx.execute(
         "UPDATE curiosity_posts SET thread_id = ? WHERE post_id = ?", (thread_id, post_id)
     )
 
 
-async def expire_posts(
-    db: Database, now: datetime, default_days: int, custom: Mapping[int, int]
-) -> int:
-    """Posts (and their tallies) older than their server's retention period go."""
-    removed = 0
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "DELETE FROM curiosity_posts WHERE created_at < ?"
-            f" AND guild_id NOT IN ({','.join('?' * len(custom)) or 'NULL'})",
-            (_ts(now - timedelta(days=default_days)), *custom),
-        )
-        removed += max(cur.rowcount, 0)
-        for guild_id, days in custom.items():
-            cur = await conn.execute(
-                "DELETE FROM curiosity_posts WHERE guild_id = ? AND created_at < ?",
-                (guild_id, _ts(now - timedelta(days=days))),
-            )
-            removed += max(cur.rowcount, 0)
-    return removed
+async def expire_posts(tx: Tx, policy: retention.Policy, now: datetime) -> int:
+    """Posts (and their tallies, which cascade) older than their server's retention period."""
+    return await retention.expire(tx, policy, now, table="curiosity_posts", when="created_at")
 
 
 # --------------------------------------------------------------------------- tallies
 
 
-async def toggle(db: Database, post_id: int, user_id: int, reaction: str, now: datetime) -> bool:
+async def toggle(tx: Tx, post_id: int, user_id: int, reaction: Reaction, now: datetime) -> bool:
     """Add this person's reaction, or take it back if it was there: True when added."""
-    if reaction not in REACTIONS:
-        raise ValueError(f"unknown reaction {reaction!r}")
-    removed = await db.execute(
+    removed = await changed(
+        tx,
         "DELETE FROM curiosity_reactions WHERE post_id = ? AND user_id = ? AND reaction = ?",
-        (post_id, user_id, reaction),
+        (post_id, user_id, reaction.value),
     )
     if removed:
         return False
-    await db.execute(
+    await tx.execute(
         "INSERT INTO curiosity_reactions (post_id, user_id, reaction, reacted_at)"
         " VALUES (?, ?, ?, ?)",
-        (post_id, user_id, reaction, _ts(now)),
+        (post_id, user_id, reaction.value, ts(now)),
     )
     return True
 
 
-async def tallies(db: Database, post_id: int) -> dict[str, int]:
+async def tallies(db: Database, post_id: int) -> dict[Reaction, int]:
     rows = await db.fetchall(
         "SELECT reaction, COUNT(*) FROM curiosity_reactions WHERE post_id = ? GROUP BY reaction",
         (post_id,),
     )
-    counts = dict.fromkeys(REACTIONS, 0)
-    counts.update({str(r[0]): int(r[1]) for r in rows})
+    counts = dict.fromkeys(Reaction, 0)
+    counts.update({Reaction(r[0]): int(r[1]) for r in rows})
     return counts
 
 
-async def reactors(db: Database, post_id: int) -> dict[str, list[int]]:
+async def reactors(db: Database, post_id: int) -> dict[Reaction, list[int]]:
     """Who reacted how, in the order they did (for the post's author only)."""
     rows = await db.fetchall(
         "SELECT reaction, user_id FROM curiosity_reactions WHERE post_id = ?"
         " ORDER BY reacted_at, user_id",
         (post_id,),
     )
-    found: dict[str, list[int]] = {r: [] for r in REACTIONS}
+    found: dict[Reaction, list[int]] = {r: [] for r in Reaction}
     for row in rows:
-        found[str(row[0])].append(int(row[1]))  # 0: someone who has since deleted their data
+        # 0: someone who has since deleted their data
+        found[Reaction(row[0])].append(int(row[1]))
     return found
 
 
@@ -189,19 +156,19 @@ class Draft:
 
 
 def _draft(row: Any) -> Draft:
-    rewrites = json.loads(crypto.unseal(row["rewrites"]) or "[]")
+    rewrites = json.loads(opened(row["rewrites"]) or "[]")
     return Draft(
         draft_id=int(row["draft_id"]),
         guild_id=int(row["guild_id"]),
         channel_id=int(row["channel_id"]),
         user_id=int(row["user_id"]),
         rewrites=tuple(str(r) for r in rewrites),
-        created_at=_dt(row["created_at"]),
+        created_at=need_dt(row["created_at"]),
     )
 
 
 async def add_draft(
-    db: Database,
+    tx: Tx,
     *,
     guild_id: int,
     channel_id: int,
@@ -212,20 +179,19 @@ async def add_draft(
 ) -> int:
     """Keep a rephrasing for `keep`, clearing out any older than that on the way."""
     draft_id = new_id()
-    async with db.transaction():
-        await db.execute("DELETE FROM curiosity_drafts WHERE created_at < ?", (_ts(now - keep),))
-        await db.execute(
-            "INSERT INTO curiosity_drafts (draft_id, guild_id, channel_id, user_id, rewrites,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                draft_id,
-                guild_id,
-                channel_id,
-                user_id,
-                crypto.seal(json.dumps(list(rewrites), ensure_ascii=False)),
-                _ts(now),
-            ),
-        )
+    await expire_drafts(tx, now - keep)
+    await tx.execute(
+        "INSERT INTO curiosity_drafts (draft_id, guild_id, channel_id, user_id, rewrites,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            draft_id,
+            guild_id,
+            channel_id,
+            user_id,
+            sealed(json.dumps(list(rewrites), ensure_ascii=False)),
+            ts(now),
+        ),
+    )
     return draft_id
 
 
@@ -238,16 +204,16 @@ async def get_draft(db: Database, draft_id: int) -> Draft | None:
     return None if row is None else _draft(row)
 
 
-async def take_draft(db: Database, draft_id: int, user_id: int) -> bool:
+async def take_draft(tx: Tx, draft_id: int, user_id: int) -> bool:
     """Use a draft up (inside the transaction that sends it): True only the first time."""
-    taken = await db.execute(
-        "DELETE FROM curiosity_drafts WHERE draft_id = ? AND user_id = ?", (draft_id, user_id)
+    taken = await changed(
+        tx, "DELETE FROM curiosity_drafts WHERE draft_id = ? AND user_id = ?", (draft_id, user_id)
     )
     return taken > 0
 
 
-async def expire_drafts(db: Database, before: datetime) -> int:
-    return await db.execute("DELETE FROM curiosity_drafts WHERE created_at < ?", (_ts(before),))
+async def expire_drafts(tx: Tx, before: datetime) -> int:
+    return await changed(tx, "DELETE FROM curiosity_drafts WHERE created_at < ?", (ts(before),))
 
 
 # --------------------------------------------------------------------------- cards
@@ -261,20 +227,19 @@ async def drawn_cards(db: Database, guild_id: int) -> set[str]:
 
 
 async def record_card(
-    db: Database, guild_id: int, prompt_id: str, now: datetime, *, forget: frozenset[str]
+    tx: Tx, guild_id: int, prompt_id: str, now: datetime, *, forget: frozenset[str]
 ) -> None:
     """This card was drawn; `forget`: the cards to put back first (the deck went round)."""
-    async with db.transaction():
-        for old in forget:
-            await db.execute(
-                "DELETE FROM curiosity_cards WHERE guild_id = ? AND prompt_id = ?",
-                (guild_id, old),
-            )
-        await db.execute(
-            "INSERT INTO curiosity_cards (guild_id, prompt_id, drawn_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (guild_id, prompt_id) DO UPDATE SET drawn_at = excluded.drawn_at",
-            (guild_id, prompt_id, _ts(now)),
+    for old in forget:
+        await tx.execute(
+            "DELETE FROM curiosity_cards WHERE guild_id = ? AND prompt_id = ?",
+            (guild_id, old),
         )
+    await tx.execute(
+        "INSERT INTO curiosity_cards (guild_id, prompt_id, drawn_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id, prompt_id) DO UPDATE SET drawn_at = excluded.drawn_at",
+        (guild_id, prompt_id, ts(now)),
+    )
 
 
 PERSONAL_DATA = PersonalData(

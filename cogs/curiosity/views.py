@@ -19,7 +19,8 @@ from bot.cog import IdItem, parse_id
 from bot.decks import Prompt
 from bot.errors import HearthError
 from bot.post_actions import PostActionItem, action_custom_id
-from cogs.curiosity import logic, store
+from cogs.curiosity import logic
+from cogs.curiosity.logic import Ask, Reaction
 
 if TYPE_CHECKING:
     from cogs.curiosity.cog import CuriosityCog
@@ -29,33 +30,41 @@ COG_NAME = "CuriosityCog"
 REPLY_PREFIX = "hearth:cu:reply:"
 SEND_PREFIX = "hearth:cu:send:"
 
-MORE, UNDERSTAND = "more", "understand"
-ASKING = (MORE, UNDERSTAND)  # open a form, post in the thread
-REACTING = (store.SAME, store.HEAR)  # one click, a tally on the post
+# What a reply button does: ask (a form, posted in the thread) or react (one click, a tally).
+ReplyAction = Ask | Reaction
 
 FORGED = "That button doesn't look like one of mine, so I left everything as it was."
 
 # action → (label, emoji, style)
-_LOOK: dict[str, tuple[str, str, discord.ButtonStyle]] = {
-    MORE: ("Tell me more", "💬", discord.ButtonStyle.primary),
-    UNDERSTAND: ("Help me understand", "🔍", discord.ButtonStyle.secondary),
-    store.SAME: ("Same here", "🙋", discord.ButtonStyle.secondary),
-    store.HEAR: ("I hear you", "🤝", discord.ButtonStyle.secondary),
+_LOOK: dict[ReplyAction, tuple[str, str, discord.ButtonStyle]] = {
+    Ask.MORE: ("Tell me more", "💬", discord.ButtonStyle.primary),
+    Ask.UNDERSTAND: ("Help me understand", "🔍", discord.ButtonStyle.secondary),
+    Reaction.SAME: ("Same here", "🙋", discord.ButtonStyle.secondary),
+    Reaction.HEAR: ("I hear you", "🤝", discord.ButtonStyle.secondary),
 }
 
 # The starter each form opens with: a curious first line, theirs to change.
-STARTERS: dict[str, str] = {
-    MORE: "Tell me more about this — what was it like for you?",
-    UNDERSTAND: "Help me understand what this means to you.",
+STARTERS: dict[Ask, str] = {
+    Ask.MORE: "Tell me more about this — what was it like for you?",
+    Ask.UNDERSTAND: "Help me understand what this means to you.",
 }
-REPLY_LINES: dict[str, str] = {
-    MORE: "💬 {who} would like to hear more:",
-    UNDERSTAND: "🔍 {who} asks, curiously:",
+REPLY_LINES: dict[Ask, str] = {
+    Ask.MORE: "💬 {who} would like to hear more:",
+    Ask.UNDERSTAND: "🔍 {who} asks, curiously:",
 }
 MAX_REPLY_CHARS = 1000
 
 
-def label(action: str, count: int = 0) -> str:
+def reply_action(value: str | None) -> ReplyAction | None:
+    """A reply button's action from its custom id (None for anything else)."""
+    for kind in (Ask, Reaction):
+        for member in kind:
+            if member.value == value:
+                return member
+    return None
+
+
+def label(action: ReplyAction, count: int = 0) -> str:
     """A reply button's words; a tally shows as a small count beside them."""
     words = _LOOK[action][0]
     return f"{words} · {count}" if count else words
@@ -72,26 +81,30 @@ class ReplyButton(
 ):
     """Tell me more / Help me understand / Same here / I hear you, under a post."""
 
-    actions: ClassVar[tuple[str, ...]] = (*ASKING, *REACTING)
+    actions: ClassVar[tuple[str, ...]] = tuple(_LOOK)
 
     def __init__(
         self,
-        action: str | None,
+        action: ReplyAction | str | None,
         post_id: int | None,
         *,
         count: int = 0,
         custom_id: str | None = None,
     ) -> None:
-        look = _LOOK.get(action or "", ("Curious", "🔍", discord.ButtonStyle.secondary))
+        known = reply_action(action)
+        look = (
+            _LOOK[known] if known is not None else ("Curious", "🔍", discord.ButtonStyle.secondary)
+        )
         super().__init__(
             discord.ui.Button(
-                label=label(action, count) if action in _LOOK else look[0],
+                label=label(known, count) if known is not None else look[0],
                 emoji=look[1],
                 style=look[2],
-                custom_id=custom_id or action_custom_id(REPLY_PREFIX, action or MORE, post_id or 0),
+                custom_id=custom_id
+                or action_custom_id(REPLY_PREFIX, known or Ask.MORE, post_id or 0),
             )
         )
-        self.action = action
+        self.action = known
         self.post_id = post_id
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
@@ -100,8 +113,13 @@ class ReplyButton(
         await self.cog(interaction).on_reply_button(interaction, self.action, self.post_id)
 
 
-def reply_items(post_id: int, counts: dict[str, int]) -> list[discord.ui.Item[Any]]:
-    return [ReplyButton(action, post_id, count=counts.get(action, 0)) for action in _LOOK]
+def reply_items(post_id: int, counts: dict[Reaction, int]) -> list[discord.ui.Item[Any]]:
+    return [
+        ReplyButton(
+            action, post_id, count=counts.get(action, 0) if isinstance(action, Reaction) else 0
+        )
+        for action in _LOOK
+    ]
 
 
 class ReplyModal(ui.HearthModal):
@@ -110,7 +128,7 @@ class ReplyModal(ui.HearthModal):
     def __init__(
         self,
         cog: CuriosityCog,
-        action: str,
+        action: Ask,
         post_id: int,
         *,
         channel_id: int,
@@ -137,15 +155,15 @@ class ReplyModal(ui.HearthModal):
         await self.cog.send_reply(interaction, self, self.body.value or "")
 
 
-def reply_message(action: str, user_id: int, text: str) -> str:
-    line = REPLY_LINES.get(action, REPLY_LINES[MORE]).format(who=f"<@{user_id}>")
+def reply_message(action: Ask, user_id: int, text: str) -> str:
+    line = REPLY_LINES[action].format(who=f"<@{user_id}>")
     return textfit.fit(f"{line} {text}", textfit.CONTENT)
 
 
-def who_text(found: dict[str, list[int]]) -> str:
+def who_text(found: dict[Reaction, list[int]]) -> str:
     """Who is with the author, for their eyes only."""
     lines = []
-    for action in REACTING:
+    for action in Reaction:
         everyone = found.get(action, [])
         people = [p for p in everyone if p]  # 0: someone who has since deleted their data
         if everyone:

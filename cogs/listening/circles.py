@@ -24,11 +24,11 @@ from bot.errors import HearthError, send_ephemeral
 from bot.outbox import Message, Outcome, Tx, Words
 from cogs.listening import logic, store, views
 from cogs.listening.common import ANSWER_WAIT, Part
-from cogs.listening.logic import PRACTICE, EndReason, Phase
+from cogs.listening.logic import PRACTICE, CircleAction, EndReason, Phase
 from cogs.listening.store import Circle
 
 if TYPE_CHECKING:
-    from bot.app import HearthBot
+    from cogs.listening.cog import ListeningCog
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,9 @@ class _Live:
 
 
 class Circles(Part):
-    def __init__(self, bot: HearthBot) -> None:
-        super().__init__(bot)
+    def __init__(self, cog: ListeningCog) -> None:
+        super().__init__(cog)
+        bot = cog.bot
         self.live: dict[int, _Live] = {}  # circle id → its live state
         self.threads: dict[int, int] = {}  # thread → circle id
         bot.outbox.handle(CARD, delivered=self._card_posted, failed=self._circle_lost)
@@ -82,7 +83,7 @@ class Circles(Part):
             minutes = logic.check_turn_minutes(minutes_per_turn)
         except logic.RuleError as exc:
             raise HearthError(str(exc)) from None
-        await self.require_practice(guild_id)
+        await self.cog.require_practice(guild_id)
         self.require_post_rights(interaction, "hold a circle here")
         in_thread = isinstance(channel, discord.Thread)
         if not in_thread and not interaction.app_permissions.create_public_threads:
@@ -100,7 +101,7 @@ class Circles(Part):
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.boundaries.acting(guild_id, user_id) as tx:
             found = await store.create_circle(
-                self.db,
+                tx,
                 circle_id=circle_id,
                 guild_id=guild_id,
                 channel_id=channel.id,
@@ -132,7 +133,7 @@ class Circles(Part):
                     handler=THREAD,
                     ref=circle_id,
                 )
-            await store.set_circle_intents(self.db, circle_id, card=card, thread=thread)
+            await store.set_circle_intents(tx, circle_id, card=card, thread=thread)
             fresh = await store.get_circle(self.db, circle_id)
             assert fresh is not None
             self.db.after_commit(lambda: self._watch(fresh))
@@ -161,11 +162,9 @@ class Circles(Part):
         starter deletes their data, the card stays for the group without it)."""
         members = await store.circle_order(self.db, c.circle_id)
         starter = c.starter_user_id or None
-        actions: tuple[str, ...]
+        actions = [CircleAction.JOIN, CircleAction.LEAVE, CircleAction.END]
         if c.phase is Phase.GATHERING:
-            actions = ("join", "leave", "begin", "end")
-        else:
-            actions = ("join", "leave", "end")
+            actions.insert(2, CircleAction.BEGIN)
         view = views.circle_view(c.circle_id, *actions)
 
         def draw(topic: str | None, who: int | None) -> discord.Embed:
@@ -198,13 +197,13 @@ class Circles(Part):
 
     async def _card_posted(self, tx: Tx, outcome: Outcome) -> None:
         if outcome.ref is not None and outcome.message_id is not None:
-            await store.set_card_message(self.db, outcome.ref, outcome.message_id)
+            await store.set_card_message(tx, outcome.ref, outcome.message_id)
 
     async def _thread_opened(self, tx: Tx, outcome: Outcome) -> None:
         if outcome.ref is None or outcome.message_id is None:
             return
         circle_id, thread_id = outcome.ref, outcome.message_id
-        await store.set_circle_thread(self.db, circle_id, thread_id)
+        await store.set_circle_thread(tx, circle_id, thread_id)
         self.db.after_commit(lambda: self.threads.__setitem__(thread_id, circle_id))
 
     async def _thread_failed(self, tx: Tx, outcome: Outcome) -> None:
@@ -214,7 +213,7 @@ class Circles(Part):
         c = await store.get_circle(self.db, outcome.ref)
         if c is None or not c.live:
             return
-        await store.set_circle_thread(self.db, c.circle_id, c.channel_id)
+        await store.set_circle_thread(tx, c.circle_id, c.channel_id)
         circle_id, channel_id = c.circle_id, c.channel_id
         self.db.after_commit(lambda: self.threads.__setitem__(channel_id, circle_id))
 
@@ -228,7 +227,7 @@ class Circles(Part):
                 outcome.ref,
                 outcome.code,
             )
-            await self._end(outcome.ref, EndReason.THREAD, tell=False)
+            await self._end_in(tx, outcome.ref, EndReason.THREAD, tell=False)
 
     def _watch(self, c: Circle) -> None:
         if not c.live:
@@ -239,14 +238,17 @@ class Circles(Part):
         if c.thread_id is not None:
             self.threads[c.thread_id] = c.circle_id
         if c.phase_ends_at is not None:
-            self.bot.scheduler.at(
-                circle_job_id(c.circle_id), c.phase_ends_at, self._phase_job, c.circle_id
-            )
+            self._arm_phase(c.guild_id, c.circle_id, c.phase_ends_at)
+        self._arm_idle(c.guild_id, c.circle_id, c.last_active_at + logic.IDLE_AFTER)
+
+    def _arm_phase(self, guild_id: int, circle_id: int, when: datetime) -> None:
         self.bot.scheduler.at(
-            idle_job_id(c.circle_id),
-            c.last_active_at + logic.IDLE_AFTER,
-            self._idle_job,
-            c.circle_id,
+            circle_job_id(circle_id), when, self._phase_job, circle_id, guild=guild_id
+        )
+
+    def _arm_idle(self, guild_id: int, circle_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            idle_job_id(circle_id), when, self._idle_job, circle_id, guild=guild_id
         )
 
     def _unwatch(self, circle_id: int) -> None:
@@ -262,7 +264,7 @@ class Circles(Part):
             live.last_active = now
 
     async def on_circle_button(
-        self, interaction: discord.Interaction[Any], action: str, circle_id: int
+        self, interaction: discord.Interaction[Any], action: CircleAction, circle_id: int
     ) -> None:
         c = await store.get_circle(self.db, circle_id)
         if c is None or c.guild_id != interaction.guild_id or not c.live:
@@ -271,13 +273,13 @@ class Circles(Part):
         now = self.now()
         self._active(circle_id, now)
         user_id = interaction.user.id
-        if action == "join":
+        if action is CircleAction.JOIN:
             await self._join(interaction, c)
-        elif action == "leave":
+        elif action is CircleAction.LEAVE:
             await self._leave(interaction, c)
-        elif action == "begin":
+        elif action is CircleAction.BEGIN:
             await self._begin(interaction, c)
-        elif action == "pass":
+        elif action is CircleAction.PASS:
             if c.phase is not Phase.SPEAKING or c.holder_user_id != user_id:
                 holder = f"<@{c.holder_user_id}>" if c.holder_user_id else "the speaker"
                 await ui.reply(
@@ -289,7 +291,7 @@ class Circles(Part):
                 return
             await interaction.response.defer()
             await self._to_reflecting(c.circle_id, c.turn_no)
-        elif action == "ready":
+        elif action is CircleAction.READY:
             if c.phase is not Phase.REFLECTING or c.holder_user_id != user_id:
                 await ui.reply(
                     interaction,
@@ -299,7 +301,7 @@ class Circles(Part):
                 return
             await interaction.response.defer()
             await self._to_speaking(c.circle_id, c.turn_no)
-        elif action == "end":
+        else:
             perms = interaction.permissions
             if user_id != c.starter_user_id and not (perms.manage_guild or perms.administrator):
                 await ui.reply(
@@ -310,8 +312,6 @@ class Circles(Part):
                 return
             await interaction.response.defer()
             await self._end(c.circle_id, EndReason.CLOSED)
-        else:  # pragma: no cover - the custom id pattern only lets known actions through
-            await send_ephemeral(interaction, views.FORGED)
 
     async def _join(self, interaction: discord.Interaction[Any], c: Circle) -> None:
         user_id = interaction.user.id
@@ -323,7 +323,7 @@ class Circles(Part):
             )
             return
         async with self.bot.boundaries.acting(c.guild_id, user_id) as tx:
-            joined = await store.join_circle(self.db, c.circle_id, user_id, self.now())
+            joined = await store.join_circle(tx, c.circle_id, user_id, self.now())
             if joined:
                 message, words = await self._card(c)
                 await self._edit_card(tx, c, message, words)
@@ -338,7 +338,7 @@ class Circles(Part):
     async def _leave(self, interaction: discord.Interaction[Any], c: Circle) -> None:
         user_id = interaction.user.id
         async with self.bot.boundaries.acting(c.guild_id, user_id) as tx:
-            left = await store.leave_circle(self.db, c.circle_id, user_id, self.now())
+            left = await store.leave_circle(tx, c.circle_id, user_id, self.now())
             if left:
                 message, words = await self._card(c)
                 await self._edit_card(tx, c, message, words)
@@ -421,11 +421,10 @@ class Circles(Part):
             if holder is None:
                 holder = logic.next_speaker(order, None)
             if holder is None:
-                await self._end(circle_id, EndReason.CLOSED)
-                return True
+                return await self._end_in(tx, circle_id, EndReason.CLOSED)
             ends_at = now + timedelta(minutes=c.turn_minutes)
             if not await store.move_stick(
-                self.db,
+                tx,
                 circle_id,
                 expected_phase=expected,
                 expected_turn=turn_no,
@@ -439,14 +438,14 @@ class Circles(Part):
             intent = await self._say(
                 tx, c, views.turn_message(circle_id, holder, ends_at), turn=True
             )
-            await store.set_turn_intent(self.db, circle_id, intent)
+            await store.set_turn_intent(tx, circle_id, intent)
             if expected is Phase.GATHERING:
                 fresh = await store.get_circle(self.db, circle_id)
                 assert fresh is not None
                 message, words = await self._card(fresh)
                 await self._edit_card(tx, fresh, message, words)
             self.db.after_commit(
-                lambda: self._moved(circle_id, Phase.SPEAKING, holder, turn_no + 1, ends_at)
+                lambda: self._moved(c, Phase.SPEAKING, holder, turn_no + 1, ends_at)
             )
         log.info("circle turn guild=%s circle=%s turn=%d", c.guild_id, circle_id, turn_no + 1)
         return True
@@ -462,11 +461,10 @@ class Circles(Part):
             spoke = c.holder_user_id
             following = logic.next_speaker(order, spoke)
             if following is None:
-                await self._end(circle_id, EndReason.CLOSED)
-                return True
+                return await self._end_in(tx, circle_id, EndReason.CLOSED)
             begins_at = now + logic.REFLECT_PAUSE
             if not await store.move_stick(
-                self.db,
+                tx,
                 circle_id,
                 expected_phase=Phase.SPEAKING,
                 expected_turn=turn_no,
@@ -480,32 +478,30 @@ class Circles(Part):
             intent = await self._say(
                 tx, c, views.reflect_message(circle_id, spoke, following, begins_at), turn=True
             )
-            await store.set_turn_intent(self.db, circle_id, intent)
+            await store.set_turn_intent(tx, circle_id, intent)
             self.db.after_commit(
-                lambda: self._moved(circle_id, Phase.REFLECTING, following, turn_no, begins_at)
+                lambda: self._moved(c, Phase.REFLECTING, following, turn_no, begins_at)
             )
         log.info("circle pause guild=%s circle=%s turn=%d", c.guild_id, circle_id, turn_no)
         return True
 
     def _moved(
-        self, circle_id: int, phase: Phase, holder: int | None, turn_no: int, until: datetime
+        self, c: Circle, phase: Phase, holder: int | None, turn_no: int, until: datetime
     ) -> None:
-        live = self.live.get(circle_id)
+        live = self.live.get(c.circle_id)
         if live is not None:
             live.phase, live.holder = phase, holder
             if live.turn_no != turn_no:
                 live.turn_no = turn_no
                 live.marked = set()
-        self.bot.scheduler.at(circle_job_id(circle_id), until, self._phase_job, circle_id)
+        self._arm_phase(c.guild_id, c.circle_id, until)
 
     async def _phase_job(self, circle_id: int) -> None:
         c = await store.get_circle(self.db, circle_id)
         if c is None or c.phase not in (Phase.SPEAKING, Phase.REFLECTING):
             return
         if c.phase_ends_at is not None and self.now() < c.phase_ends_at:
-            self.bot.scheduler.at(
-                circle_job_id(circle_id), c.phase_ends_at, self._phase_job, circle_id
-            )
+            self._arm_phase(c.guild_id, circle_id, c.phase_ends_at)
             return
         if c.phase is Phase.SPEAKING:
             await self._to_reflecting(circle_id, c.turn_no)
@@ -519,44 +515,46 @@ class Circles(Part):
         live = self.live.get(circle_id)
         last = max(c.last_active_at, live.last_active if live is not None else c.last_active_at)
         if self.now() - last < logic.IDLE_AFTER:
-            await store.save_activity(self.db, circle_id, last)
+            async with self.db.transaction() as tx:
+                await store.save_activity(tx, circle_id, last)
             if live is not None:
                 live.saved_active = last
-            self.bot.scheduler.at(
-                idle_job_id(circle_id), last + logic.IDLE_AFTER, self._idle_job, circle_id
-            )
+            self._arm_idle(c.guild_id, circle_id, last + logic.IDLE_AFTER)
             return
         await self._end(circle_id, EndReason.IDLE)
 
     async def _end(self, circle_id: int, reason: EndReason, *, tell: bool = True) -> bool:
+        async with self.db.transaction() as tx:
+            return await self._end_in(tx, circle_id, reason, tell=tell)
+
+    async def _end_in(
+        self, tx: Tx, circle_id: int, reason: EndReason, *, tell: bool = True
+    ) -> bool:
         """End a circle once: the summary (who spoke and for how long) in its thread, the
         card's last state. `tell=False` when its thread is closed or gone: nothing is said
         there (a post would reopen an archived thread), only the card in its channel says so.
         """
-        async with self.db.transaction() as tx:
-            c = await store.get_circle(self.db, circle_id)
-            if c is None or not await store.end_circle(self.db, circle_id, reason, self.now()):
-                return False
-            spoke = logic.who_spoke(await store.turns(self.db, circle_id), self.now())
-            if tell:
-                await self._retire_turn_message(tx, c)
-                await self._say(tx, c, views.summary_message(spoke, reason))
-            card_elsewhere = c.thread_id is None or c.thread_id != c.channel_id
-            if tell or (card_elsewhere and not c.in_thread):
-                ended = await store.get_circle(self.db, circle_id)
-                assert ended is not None
-                starter = ended.starter_user_id or None
+        c = await store.get_circle(self.db, circle_id)
+        if c is None or not await store.end_circle(tx, circle_id, reason, self.now()):
+            return False
+        spoke = logic.who_spoke(await store.turns(self.db, circle_id), self.now())
+        if tell:
+            await self._retire_turn_message(tx, c)
+            await self._say(tx, c, views.summary_message(spoke, reason))
+        card_elsewhere = c.thread_id is None or c.thread_id != c.channel_id
+        if tell or (card_elsewhere and not c.in_thread):
+            ended = await store.get_circle(self.db, circle_id)
+            assert ended is not None
+            starter = ended.starter_user_id or None
 
-                def draw(topic: str | None) -> discord.Embed:
-                    return views.ended_card(topic, spoke, reason)
+            def draw(topic: str | None) -> discord.Embed:
+                return views.ended_card(topic, spoke, reason)
 
-                words = (
-                    [Words(starter, PRACTICE, redact=Message(embeds=[draw(None)]))]
-                    if starter
-                    else []
-                )
-                await self._edit_card(tx, c, Message(embeds=[draw(c.topic)]), words)
-            self.db.after_commit(lambda: self._unwatch(circle_id))
+            words = (
+                [Words(starter, PRACTICE, redact=Message(embeds=[draw(None)]))] if starter else []
+            )
+            await self._edit_card(tx, c, Message(embeds=[draw(c.topic)]), words)
+        self.db.after_commit(lambda: self._unwatch(circle_id))
         log.info("circle ended guild=%s circle=%s why=%s", c.guild_id, circle_id, reason.value)
         return True
 
@@ -567,7 +565,8 @@ class Circles(Part):
         self._active(circle_id, now)
         if now - live.saved_active >= logic.ACTIVITY_SAVE_EVERY:
             live.saved_active = now
-            await store.save_activity(self.db, circle_id, now)
+            async with self.db.transaction() as tx:
+                await store.save_activity(tx, circle_id, now)
         author = message.author.id
         if live.phase is not Phase.SPEAKING or author == live.holder or author in live.marked:
             return
@@ -579,7 +578,7 @@ class Circles(Part):
         if not channel.permissions_for(me).add_reactions:
             return
         async with self.db.transaction() as tx:
-            if await store.mark(self.db, circle_id, live.turn_no, author, now):
+            if await store.mark(tx, circle_id, live.turn_no, author, now):
                 await self.bot.outbox.react(
                     tx,
                     channel_id=channel.id,
@@ -600,7 +599,9 @@ class Circles(Part):
     async def channel_deleted(self, channel_id: int) -> None:
         for c in await store.circles_in(self.db, channel_id):
             # Its card went with the channel: nothing to edit, nothing to say.
-            if await store.end_circle(self.db, c.circle_id, EndReason.THREAD, self.now()):
+            async with self.db.transaction() as tx:
+                ended = await store.end_circle(tx, c.circle_id, EndReason.THREAD, self.now())
+            if ended:
                 self._unwatch(c.circle_id)
 
     async def rebuild(self, wanted: Any) -> None:

@@ -24,16 +24,16 @@ from discord.ext import commands
 
 from bot import guilds, outbox_store, textfit, timeutil, ui
 from bot.boundaries_rules import is_paused
-from bot.cog import HearthCog, admin_only
-from bot.db import Database
+from bot.cog import DAY_CHOICES, HearthCog, admin_only
+from bot.db import Database, Tx
 from bot.errors import HearthError, send_ephemeral
-from bot.guilds import WEEKDAYS
-from bot.outbox import Message, Outcome, Tx, Words
+from bot.outbox import Message, Outcome, Words
 from bot.privacy import PersonalData
+from bot.retention import Policy
 from cogs.listening import logic, store, views
 from cogs.listening.circles import Circles
 from cogs.listening.common import ANSWER_WAIT, Part
-from cogs.listening.logic import PRACTICE, Answer, Cadence, Met
+from cogs.listening.logic import PAIRING, PRACTICE, Answer, Cadence, CircleAction, Met
 from cogs.listening.pairs import Pairs
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFLECTION = "listening.reflection"  # the outbox's handler for a reflection's reply
-DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
 CADENCE_CHOICES = [
     app_commands.Choice(name="Every week", value=Cadence.WEEKLY.value),
     app_commands.Choice(name="Every two weeks", value=Cadence.FORTNIGHTLY.value),
@@ -71,6 +70,7 @@ class ListeningCog(HearthCog):
         views.MetButton,
     )
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
+    opt_ins = (PAIRING,)
 
     listen = app_commands.Group(
         name="listen",
@@ -91,9 +91,8 @@ class ListeningCog(HearthCog):
             extras={"practice": PRACTICE},
         )
         bot.tree.add_command(self.reflect_menu)
-        self.common = Part(bot)
-        self.circles = Circles(bot)
-        self.pairing = Pairs(bot)
+        self.circles = Circles(self)
+        self.pairing = Pairs(self)
         bot.outbox.handle(REFLECTION, failed=self._reflection_failed)
 
     async def cog_unload(self) -> None:
@@ -130,7 +129,7 @@ class ListeningCog(HearthCog):
             writer=writer,
             reflector=interaction.user.id,
             writer_paused=writer is not None and await self.bot.boundaries.is_paused(writer),
-            practice_on=await self.common.practice_on(guild_id),
+            practice_on=await self.practice_on(guild_id),
         )
         if refusal is not None or writer is None:
             log.info(
@@ -140,7 +139,7 @@ class ListeningCog(HearthCog):
                 refusal.value if refusal else "nobody",
             )
             raise HearthError(views.REFUSALS[refusal or logic.Refusal.HEARTH])
-        self.common.require_post_rights(interaction, "post your reflection")
+        Part.require_post_rights(interaction, "post your reflection")
         target = Target(message.id, message.channel.id, writer, named=not from_hearth)
         await interaction.response.send_modal(views.ReflectModal(self, target))
 
@@ -172,7 +171,7 @@ class ListeningCog(HearthCog):
         reflection_id = interaction.id
         async with self.bot.boundaries.acting(guild_id, reflector) as tx:
             await store.create_reflection(
-                self.db,
+                tx,
                 reflection_id=reflection_id,
                 guild_id=guild_id,
                 channel_id=target.channel_id,
@@ -198,7 +197,7 @@ class ListeningCog(HearthCog):
                 handler=REFLECTION,
                 ref=reflection_id,
             )
-            await store.set_reflection_intent(self.db, reflection_id, intent)
+            await store.set_reflection_intent(tx, reflection_id, intent)
         if ping:
             self.bot.reach.take(reflector, target.writer_id)
         log.info(
@@ -225,9 +224,7 @@ class ListeningCog(HearthCog):
 
     async def _reflection_failed(self, tx: Tx, outcome: Outcome) -> None:
         if outcome.ref is not None:
-            await self.db.execute(
-                "DELETE FROM listening_reflections WHERE reflection_id = ?", (outcome.ref,)
-            )
+            await store.delete_reflection(tx, outcome.ref)
 
     async def on_reflection_answer(
         self, interaction: discord.Interaction[Any], reflection_id: int, *, yes: bool
@@ -258,7 +255,7 @@ class ListeningCog(HearthCog):
             )
             return
         async with self.bot.boundaries.acting(found.guild_id, interaction.user.id) as tx:
-            if not await store.answer_reflection(self.db, reflection_id, Answer.YES, self.now()):
+            if not await store.answer_reflection(tx, reflection_id, Answer.YES, self.now()):
                 raise HearthError("You've answered this one already. Thank you!")
             await self.bot.outbox.edit(
                 tx,
@@ -289,9 +286,7 @@ class ListeningCog(HearthCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         ping = await self._may_ping(writer, found.reflector_user_id)
         async with self.bot.boundaries.acting(found.guild_id, writer) as tx:
-            if not await store.answer_reflection(
-                self.db, reflection_id, Answer.NOT_QUITE, self.now()
-            ):
+            if not await store.answer_reflection(tx, reflection_id, Answer.NOT_QUITE, self.now()):
                 raise HearthError("You've answered this one already. Thank you!")
             intent = await self.bot.outbox.post(
                 tx,
@@ -344,7 +339,7 @@ class ListeningCog(HearthCog):
         await self.circles.open(interaction, topic, minutes_per_turn)
 
     async def on_circle_button(
-        self, interaction: discord.Interaction[Any], action: str, circle_id: int
+        self, interaction: discord.Interaction[Any], action: CircleAction, circle_id: int
     ) -> None:
         await self.circles.on_circle_button(interaction, action, circle_id)
 
@@ -483,15 +478,13 @@ class ListeningCog(HearthCog):
         """Their rows are gone: they hold no stick and carry no marks in memory."""
         self.circles.person_forgotten(user_id)
 
-    @commands.Cog.listener()
-    async def on_hearth_retention_due(
-        self, now: datetime, default_days: int, custom: dict[int, int]
-    ) -> None:
-        reflections = await store.prune_reflections(self.db, now - REFLECTIONS_KEPT)
-        circles = await store.prune_circles(self.db, now - HISTORY_KEPT)
-        rounds = await store.prune_rounds(self.db, now - HISTORY_KEPT)
-        if reflections or circles or rounds:
-            await self.db.scrub()
+    async def retention_due(self, tx: Tx, policy: Policy, now: datetime) -> int:
+        """Its own periods, whatever the server's: reflections after 90 days, ended circles
+        and closed pair rounds after a year."""
+        reflections = await store.prune_reflections(tx, now - REFLECTIONS_KEPT)
+        circles = await store.prune_circles(tx, now - HISTORY_KEPT)
+        rounds = await store.prune_rounds(tx, now - HISTORY_KEPT)
         log.info(
             "listening retention reflections=%d circles=%d rounds=%d", reflections, circles, rounds
         )
+        return reflections + circles + rounds

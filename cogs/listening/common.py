@@ -1,4 +1,4 @@
-"""What the parts of the listening practice share: the bot, its clock, a few checks."""
+"""What the parts of the listening practice share: their cog, the clock, a few checks."""
 
 from __future__ import annotations
 
@@ -7,26 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import guilds
 from bot.db import Database
 from bot.errors import HearthError
-from cogs.listening.logic import PRACTICE
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
+    from cogs.listening.cog import ListeningCog
 
 ANSWER_WAIT = 2.5  # how long a command waits to say whether its message made it
-OFF = (
-    "Active listening is switched off in this server. An admin can switch it on in "
-    "`/hearth settings`."
-)
 
 
 class Part:
-    """One of the practice's tools (circles, pairs), acting for the cog."""
+    """One of the practice's tools (circles, pairs), acting for the cog (as support's and
+    phones-down's services do): whether the practice is on here is the cog's to say."""
 
-    def __init__(self, bot: HearthBot) -> None:
-        self.bot = bot
+    def __init__(self, cog: ListeningCog) -> None:
+        self.cog = cog
+        self.bot: HearthBot = cog.bot
 
     @property
     def db(self) -> Database:
@@ -34,14 +31,6 @@ class Part:
 
     def now(self) -> datetime:
         return self.bot.clock.now()
-
-    async def practice_on(self, guild_id: int) -> bool:
-        settings = await guilds.get(self.db, guild_id)
-        return settings is None or settings.practice_on(PRACTICE)
-
-    async def require_practice(self, guild_id: int) -> None:
-        if not await self.practice_on(guild_id):
-            raise HearthError(OFF)
 
     @staticmethod
     def require_post_rights(interaction: discord.Interaction[Any], what: str) -> None:

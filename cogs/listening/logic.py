@@ -16,6 +16,7 @@ from enum import StrEnum
 from itertools import combinations
 
 from bot import boundaries_rules, timeutil
+from bot.boundaries_rules import OptIn
 from bot.decks import Prompt
 
 PRACTICE = "listening"
@@ -38,6 +39,13 @@ class Answer(StrEnum):
     OPEN = "open"
     YES = "yes"  # "Yes, that's it"
     NOT_QUITE = "not_quite"  # and a clarification, posted as a reply
+
+
+class Reply(StrEnum):
+    """The two buttons under a reflection, as their custom ids say them."""
+
+    YES = "yes"  # "Yes, that's it"
+    NO = "no"  # "Not quite"
 
 
 class Refusal(StrEnum):
@@ -112,6 +120,17 @@ class EndReason(StrEnum):
 LIVE_PHASES = (Phase.GATHERING, Phase.SPEAKING, Phase.REFLECTING)
 
 
+class CircleAction(StrEnum):
+    """A circle's buttons."""
+
+    JOIN = "join"
+    LEAVE = "leave"
+    BEGIN = "begin"
+    PASS = "pass"  # the holder passes the stick
+    READY = "ready"  # the next speaker is ready
+    END = "end"
+
+
 def check_turn_minutes(value: int | None) -> int:
     """Minutes per turn (5 unless told); RuleError outside 1–30."""
     if value is None:
@@ -167,6 +186,13 @@ def describe_length(length: timedelta) -> str:
 # --------------------------------------------------------------------------- pairs
 
 
+# Taking part in listening pairs: off until someone joins (`/listen pairs join`, or the
+# boundaries panel). The key predates the declaration and is kept (people's choices).
+PAIRING = OptIn(
+    "pairing", "Listening pairs", "Now and then, get paired with a friend to really listen."
+)
+
+
 class Cadence(StrEnum):
     WEEKLY = "weekly"
     FORTNIGHTLY = "fortnightly"
@@ -185,6 +211,13 @@ class RoundStatus(StrEnum):
 class Met(StrEnum):
     YES = "yes"
     NO = "no"
+
+
+class PairVia(StrEnum):
+    """How a pair talks: a private thread of its own, or DMs where Hearth can't open one."""
+
+    THREAD = "thread"
+    DM = "dm"
 
 
 # Within a round: the nudge to silent pairs halfway, "Did you two get to talk?" at

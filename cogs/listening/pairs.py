@@ -28,11 +28,20 @@ from bot.guilds import WEEKDAYS
 from bot.outbox import CHANNEL_LOST, Outcome, Tx
 from cogs.listening import logic, store, views
 from cogs.listening.common import Part
-from cogs.listening.logic import PRACTICE, Cadence, Met, RoundStatus, ScheduleStatus
+from cogs.listening.logic import (
+    PAIRING,
+    PRACTICE,
+    Cadence,
+    Met,
+    PairVia,
+    RoundStatus,
+    ScheduleStatus,
+)
 from cogs.listening.store import Round, Schedule
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
+    from cogs.listening.cog import ListeningCog
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +67,9 @@ def close_job_id(round_id: int) -> str:
 
 
 class Pairs(Part):
-    def __init__(self, bot: HearthBot) -> None:
-        super().__init__(bot)
+    def __init__(self, cog: ListeningCog) -> None:
+        super().__init__(cog)
+        bot = cog.bot
         self.threads: dict[int, int] = {}  # thread of a still-silent pair → pair id
         bot.outbox.handle(
             PAIR_THREAD, delivered=self._pair_thread_opened, failed=self._pair_thread_failed
@@ -70,7 +80,9 @@ class Pairs(Part):
         """A word in a silent pair's thread from one of them: the pair is talking."""
         if message.guild is None:
             return
-        if await store.mark_spoke(self.db, pair_id, message.author.id, now):
+        async with self.db.transaction() as tx:
+            spoke = await store.mark_spoke(tx, pair_id, message.author.id, now)
+        if spoke:
             self.threads.pop(message.channel.id, None)
             # Talking with their partner is taking part: it keeps them in the pool.
             await self.bot.boundaries.touch(message.guild.id, message.author.id)
@@ -96,23 +108,29 @@ class Pairs(Part):
                     self.threads.pop(pair.thread_id, None)
 
     async def server_forgotten(self) -> None:
+        """The server's schedule and rounds went with its rows: so do their jobs."""
         for job_id in self.bot.scheduler.job_ids("listening:"):
-            kind, _, raw = job_id.removeprefix("listening:").partition(":")
-            if not raw.isdigit() or kind not in ("pairs", "nudge", "ask", "close"):
+            raw = job_id.rpartition(":")[2]
+            if not raw.isdigit():
                 continue
-            if kind == "pairs":
-                gone = await store.get_schedule(self.db, int(raw)) is None
+            number = int(raw)
+            if job_id == pairs_job_id(number):
+                gone = await store.get_schedule(self.db, number) is None
+            elif job_id in (nudge_job_id(number), ask_job_id(number), close_job_id(number)):
+                gone = await store.get_round(self.db, number) is None
             else:
-                gone = await store.get_round(self.db, int(raw)) is None
+                continue
             if gone:
                 self.bot.scheduler.cancel(job_id)
 
     async def join(self, interaction: discord.Interaction[HearthBot]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
-        await self.require_practice(guild_id)
-        await self.bot.boundaries.touch(guild_id, interaction.user.id)
-        await self.bot.boundaries.set_opt_in(guild_id, interaction.user.id, "pairing", True)
+        await self.cog.require_practice(guild_id)
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
+            await self.bot.boundaries.set_opt_in(
+                tx, guild_id, interaction.user.id, PAIRING.key, True
+            )
         schedule = await store.get_schedule(self.db, guild_id)
         if schedule is None:
             when = "Once an admin sets the rhythm with `/listen pairs schedule`, you'll be in."
@@ -133,7 +151,10 @@ class Pairs(Part):
     async def leave(self, interaction: discord.Interaction[HearthBot]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
-        await self.bot.boundaries.set_opt_in(guild_id, interaction.user.id, "pairing", False)
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
+            await self.bot.boundaries.set_opt_in(
+                tx, guild_id, interaction.user.id, PAIRING.key, False
+            )
         log.info("pairs leave guild=%s user=%s", guild_id, interaction.user.id)
         await ui.reply(
             interaction,
@@ -156,8 +177,8 @@ class Pairs(Part):
             raise HearthError("They're on your list already. Nobody else knows. 🤍")
         if len(mine) >= MAX_AVOID:
             raise HearthError(f"Your list is full ({MAX_AVOID}). `/listen pairs allow` makes room.")
-        async with self.bot.boundaries.acting(guild_id, user_id):
-            await store.add_avoid(self.db, guild_id, user_id, member.id, self.now())
+        async with self.bot.boundaries.acting(guild_id, user_id) as tx:
+            await store.add_avoid(tx, guild_id, user_id, member.id, self.now())
         log.info("pairs avoid added guild=%s user=%s", guild_id, user_id)
         await ui.reply(
             interaction,
@@ -178,17 +199,16 @@ class Pairs(Part):
         ]
         if not entries:
             raise HearthError("They aren't on your list, so there's nothing to change.")
-        async with self.bot.boundaries.acting(guild_id, user_id):
+        async with self.bot.boundaries.acting(guild_id, user_id) as tx:
             for entry in entries:
-                await store.remove_avoid(self.db, entry)
+                await store.remove_avoid(tx, entry)
         await ui.reply(interaction, "Done. They may be paired with you again.")
 
     async def status(self, interaction: discord.Interaction[HearthBot]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
         user_id = interaction.user.id
-        member = await self.bot.boundaries.member(guild_id, user_id)
-        taking_part = member is not None and "pairing" in member.opt_ins
+        taking_part = await self.bot.boundaries.participates(guild_id, user_id, PAIRING.key)
         schedule = await store.get_schedule(self.db, guild_id)
         lines = [
             "You're in listening pairs. 👂"
@@ -243,15 +263,15 @@ class Pairs(Part):
             raise HearthError(
                 "Pairs get private threads of their own, so set this up in a channel, not a thread."
             )
-        await self.require_practice(guild_id)
+        await self.cog.require_practice(guild_id)
         self.require_post_rights(interaction, "tell the group how each round went")
         cadence = Cadence(every.value)
         tz = await self._timezone(guild_id)
         now = self.now()
         next_at = logic.next_round_start(now, Cadence.WEEKLY, weekday.value, local_time, tz)
-        async with self.bot.boundaries.acting(guild_id, interaction.user.id):
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
             await store.save_schedule(
-                self.db,
+                tx,
                 guild_id=guild_id,
                 channel_id=channel.id,
                 cadence=cadence,
@@ -290,9 +310,9 @@ class Pairs(Part):
         s = await store.get_schedule(self.db, guild_id)
         if s is None or s.status is ScheduleStatus.PAUSED:
             raise HearthError("Listening pairs aren't running here, so there's nothing to pause.")
-        async with self.bot.boundaries.acting(guild_id, interaction.user.id):
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
             await store.set_schedule_status(
-                self.db, guild_id, ScheduleStatus.PAUSED, s.next_at, self.now()
+                tx, guild_id, ScheduleStatus.PAUSED, s.next_at, self.now()
             )
         self.bot.scheduler.cancel(pairs_job_id(guild_id))
         await ui.reply(
@@ -308,9 +328,9 @@ class Pairs(Part):
             raise HearthError("Listening pairs aren't paused here.")
         tz = await self._timezone(guild_id)
         next_at = logic.next_round_start(self.now(), Cadence.WEEKLY, s.weekday, s.local_time, tz)
-        async with self.bot.boundaries.acting(guild_id, interaction.user.id):
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
             await store.set_schedule_status(
-                self.db, guild_id, ScheduleStatus.ACTIVE, next_at, self.now()
+                tx, guild_id, ScheduleStatus.ACTIVE, next_at, self.now()
             )
         self._arm_schedule(guild_id, next_at)
         await ui.reply(
@@ -319,7 +339,9 @@ class Pairs(Part):
         )
 
     def _arm_schedule(self, guild_id: int, when: datetime) -> None:
-        self.bot.scheduler.at(pairs_job_id(guild_id), when, self._round_job, guild_id)
+        self.bot.scheduler.at(
+            pairs_job_id(guild_id), when, self._round_job, guild_id, guild=guild_id
+        )
 
     async def _round_job(self, guild_id: int) -> None:
         s = await store.get_schedule(self.db, guild_id)
@@ -337,18 +359,20 @@ class Pairs(Part):
         try:
             for r in await store.open_rounds(self.db, guild_id):
                 await self._close_round(r.round_id)
-            if await self.practice_on(guild_id):
+            if await self.cog.practice_on(guild_id):
                 await self._start_round(s, occurrence, following)
         except Exception:
             # This round failed; the next one must still be armed below.
             log.exception("pairs round failed guild=%s", guild_id)
         finally:
-            if await store.advance_schedule(self.db, guild_id, occurrence, following):
+            async with self.db.transaction() as tx:
+                advanced = await store.advance_schedule(tx, guild_id, occurrence, following)
+            if advanced:
                 self._arm_schedule(guild_id, following)
 
     async def _start_round(self, s: Schedule, occurrence: datetime, ends_at: datetime) -> None:
         guild_id = s.guild_id
-        pool = sorted(await self.bot.boundaries.participants(guild_id, "pairing"))
+        pool = sorted(await self.bot.boundaries.participants(guild_id, PAIRING.key))
         if len(pool) < logic.MIN_POOL:
             log.info("pairs round skipped guild=%s people=%d", guild_id, len(pool))
             return
@@ -378,7 +402,7 @@ class Pairs(Part):
         rng = random.Random(seed)
         async with self.db.transaction() as tx:
             found = await store.create_round(
-                self.db,
+                tx,
                 guild_id=guild_id,
                 channel_id=s.channel_id,
                 occurrence=occurrence,
@@ -405,10 +429,10 @@ class Pairs(Part):
                     rng,
                 )
                 pair_id = await store.add_pair(
-                    self.db,
+                    tx,
                     round_id=found.round_id,
                     guild_id=guild_id,
-                    via="thread" if threads_ok else "dm",
+                    via=PairVia.THREAD if threads_ok else PairVia.DM,
                     depth=depth,
                     prompt_id=prompt.id if prompt else None,
                     people=group,
@@ -419,7 +443,7 @@ class Pairs(Part):
                     )
                 else:
                     await self._dm_pair(tx, guild_id, group, prompt, ends_at, guild_name)
-            await store.set_pair_count(self.db, found.round_id, len(plan.groups))
+            await store.set_pair_count(tx, found.round_id, len(plan.groups))
             await self.bot.outbox.post(
                 tx,
                 channel_id=s.channel_id,
@@ -469,7 +493,7 @@ class Pairs(Part):
             handler=PAIR_THREAD,
             ref=pair_id,
         )
-        await store.set_pair_thread_intent(self.db, pair_id, thread)
+        await store.set_pair_thread_intent(tx, pair_id, thread)
         for person in group:
             await self.bot.outbox.add_to_thread(
                 tx, user_id=person, guild_id=guild_id, channel_of=thread, lane=lane
@@ -507,7 +531,7 @@ class Pairs(Part):
         if outcome.ref is None or outcome.message_id is None:
             return
         pair_id, thread_id = outcome.ref, outcome.message_id
-        await store.set_pair_thread(self.db, pair_id, thread_id)
+        await store.set_pair_thread(tx, pair_id, thread_id)
         self.db.after_commit(lambda: self.threads.__setitem__(thread_id, pair_id))
 
     async def _pair_thread_failed(self, tx: Tx, outcome: Outcome) -> None:
@@ -520,7 +544,7 @@ class Pairs(Part):
         found = await store.get_round(self.db, pair.round_id)
         if found is None or found.status is not RoundStatus.OPEN:
             return
-        await store.set_pair_via(self.db, pair.pair_id, "dm")
+        await store.set_pair_via(tx, pair.pair_id, PairVia.DM)
         guild = self.bot.get_guild(pair.guild_id)
         name = textfit.one_line(guild.name, 100) if guild is not None else "your server"
         prompt = self.bot.decks.get(pair.prompt_id) if pair.prompt_id else None
@@ -536,23 +560,23 @@ class Pairs(Part):
         s = await store.get_schedule(self.db, guild_id)
         if s is None or s.status is ScheduleStatus.PAUSED:
             return
-        await store.set_schedule_status(
-            self.db, guild_id, ScheduleStatus.PAUSED, s.next_at, self.now()
-        )
+        await store.set_schedule_status(tx, guild_id, ScheduleStatus.PAUSED, s.next_at, self.now())
         self.db.after_commit(lambda: self.bot.scheduler.cancel(pairs_job_id(guild_id)))
         log.info("pairs paused, channel lost guild=%s code=%s", guild_id, outcome.code)
 
     def _arm_round(self, r: Round) -> None:
         sched = self.bot.scheduler
+        g = r.guild_id
         if not r.nudged:
-            sched.at(nudge_job_id(r.round_id), r.nudge_at, self._nudge_job, r.round_id)
+            sched.at(nudge_job_id(r.round_id), r.nudge_at, self._nudge_job, r.round_id, guild=g)
         if not r.asked:
-            sched.at(ask_job_id(r.round_id), r.ask_at, self._ask_job, r.round_id)
-        sched.at(close_job_id(r.round_id), r.ends_at, self._close_job, r.round_id)
+            sched.at(ask_job_id(r.round_id), r.ask_at, self._ask_job, r.round_id, guild=g)
+        sched.at(close_job_id(r.round_id), r.ends_at, self._close_job, r.round_id, guild=g)
 
     def _disarm_round(self, round_id: int) -> None:
-        for job in (nudge_job_id, ask_job_id, close_job_id):
-            self.bot.scheduler.cancel(job(round_id))
+        self.bot.scheduler.cancel(nudge_job_id(round_id))
+        self.bot.scheduler.cancel(ask_job_id(round_id))
+        self.bot.scheduler.cancel(close_job_id(round_id))
 
     async def _due_round(self, round_id: int, at: str, job: Any, job_id: str) -> Round | None:
         r = await store.get_round(self.db, round_id)
@@ -560,7 +584,7 @@ class Pairs(Part):
             return None
         when: datetime = getattr(r, at)
         if self.now() < when:
-            self.bot.scheduler.at(job_id, when, job, round_id)
+            self.bot.scheduler.at(job_id, when, job, round_id, guild=r.guild_id)
             return None
         return r
 
@@ -570,11 +594,15 @@ class Pairs(Part):
             return
         nudged = 0
         async with self.db.transaction() as tx:
-            if not await store.flag_round(self.db, round_id, "nudged"):
+            if not await store.flag_round(tx, round_id, "nudged"):
                 return
             for pair in await store.round_pairs(self.db, round_id):
                 # Only pairs whose thread hasn't heard a word: the rest are talking.
-                if pair.via != "thread" or pair.thread_id is None or pair.spoke_at is not None:
+                if (
+                    pair.via is not PairVia.THREAD
+                    or pair.thread_id is None
+                    or pair.spoke_at is not None
+                ):
                     continue
                 await self.bot.outbox.post(
                     tx,
@@ -582,7 +610,7 @@ class Pairs(Part):
                     guild_id=pair.guild_id,
                     message=views.nudge_message(pair.people, r.ends_at),
                 )
-                await store.mark_pair_nudged(self.db, pair.pair_id)
+                await store.mark_pair_nudged(tx, pair.pair_id)
                 nudged += 1
         log.info("pairs nudged guild=%s round=%s pairs=%d", r.guild_id, round_id, nudged)
 
@@ -591,17 +619,17 @@ class Pairs(Part):
         if r is None:
             return
         async with self.db.transaction() as tx:
-            if not await store.flag_round(self.db, round_id, "asked"):
+            if not await store.flag_round(tx, round_id, "asked"):
                 return
             for pair in await store.round_pairs(self.db, round_id):
-                if pair.via == "thread" and pair.thread_id is not None:
+                if pair.via is PairVia.THREAD and pair.thread_id is not None:
                     await self.bot.outbox.post(
                         tx,
                         channel_id=pair.thread_id,
                         guild_id=pair.guild_id,
                         message=views.ask_message(pair.pair_id, pair.people),
                     )
-                elif pair.via == "dm":
+                elif pair.via is PairVia.DM:
                     for person in pair.people:
                         await self.bot.outbox.dm(
                             tx,
@@ -624,7 +652,7 @@ class Pairs(Part):
                 return
             pairs = await store.round_pairs(self.db, round_id)
             met = logic.met_count({p.pair_id: p.answers for p in pairs})
-            if not await store.close_round(self.db, round_id, met):
+            if not await store.close_round(tx, round_id, met):
                 return
             await self.bot.outbox.post(
                 tx,
@@ -665,8 +693,8 @@ class Pairs(Part):
         if r is None or r.status is not RoundStatus.OPEN:
             await send_ephemeral(interaction, views.PAIR_GONE)
             return
-        async with self.bot.boundaries.acting(pair.guild_id, user_id):
-            await store.answer_met(self.db, pair_id, user_id, met, self.now())
+        async with self.bot.boundaries.acting(pair.guild_id, user_id) as tx:
+            await store.answer_met(tx, pair_id, user_id, met, self.now())
         log.info("pair answered guild=%s pair=%s met=%s", pair.guild_id, pair_id, met.value)
         await ui.reply(
             interaction,

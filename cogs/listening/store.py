@@ -2,48 +2,31 @@
 
 Every state change is guarded by what it expects (`WHERE phase = ? AND turn_no = ?`), so
 a button and a job racing each other, or a job run twice after a restart, change things
-once. Functions take the database and join the caller's transaction when there is one.
+once. Functions that write take the caller's transaction (`tx`) first; reads take the
+database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Literal
 
-from bot import crypto
-from bot.db import Database
+from bot.db import Database, Tx, changed, read_one
+from bot.db.codec import dt, hhmm, need_dt, opened, sealed, ts, wall_time
 from bot.privacy import Forget, Person, PersonalData, Table
-from bot.timeutil import UTC
 from cogs.listening.logic import (
     Answer,
     Cadence,
     EndReason,
     Met,
+    PairVia,
     Phase,
     RoundStatus,
     ScheduleStatus,
     Turn,
 )
-
-
-def ts(dt: datetime) -> str:
-    """Fixed-width UTC text, so stored times compare correctly as strings."""
-    if dt.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _need(value: str | None) -> datetime:
-    parsed = _dt(value)
-    if parsed is None:
-        raise ValueError("missing time")
-    return parsed
-
 
 # --------------------------------------------------------------------------- reflections
 
@@ -73,12 +56,12 @@ def _reflection(row: Any) -> Reflection:
         named=bool(row["named"]),
         answer=Answer(row["answer"]),
         post_intent=row["post_intent"],
-        created_at=_need(row["created_at"]),
+        created_at=need_dt(row["created_at"]),
     )
 
 
 async def create_reflection(
-    db: Database,
+    tx: Tx,
     *,
     reflection_id: int,
     guild_id: int,
@@ -89,7 +72,7 @@ async def create_reflection(
     named: bool,
     now: datetime,
 ) -> None:
-    await db.execute(
+    await tx.execute(
         "INSERT INTO listening_reflections (reflection_id, guild_id, channel_id, message_id,"
         " writer_user_id, reflector_user_id, named, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -106,8 +89,8 @@ async def create_reflection(
     )
 
 
-async def set_reflection_intent(db: Database, reflection_id: int, intent: int) -> None:
-    await db.execute(
+async def set_reflection_intent(tx: Tx, reflection_id: int, intent: int) -> None:
+    await tx.execute(
         "UPDATE listening_reflections SET post_intent = ? WHERE reflection_id = ?",
         (intent, reflection_id),
     )
@@ -120,20 +103,26 @@ async def get_reflection(db: Database, reflection_id: int) -> Reflection | None:
     return None if row is None else _reflection(row)
 
 
-async def answer_reflection(
-    db: Database, reflection_id: int, answer: Answer, now: datetime
-) -> bool:
+async def answer_reflection(tx: Tx, reflection_id: int, answer: Answer, now: datetime) -> bool:
     """The writer's answer, once: False when it was already answered."""
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE listening_reflections SET answer = ?, answered_at = ?"
         " WHERE reflection_id = ? AND answer = 'open'",
         (answer.value, ts(now), reflection_id),
     )
-    return changed == 1
+    return count == 1
 
 
-async def prune_reflections(db: Database, before: datetime) -> int:
-    return await db.execute("DELETE FROM listening_reflections WHERE created_at < ?", (ts(before),))
+async def delete_reflection(tx: Tx, reflection_id: int) -> None:
+    """A reflection whose reply never made it: there is nothing to answer."""
+    await tx.execute("DELETE FROM listening_reflections WHERE reflection_id = ?", (reflection_id,))
+
+
+async def prune_reflections(tx: Tx, before: datetime) -> int:
+    return await changed(
+        tx, "DELETE FROM listening_reflections WHERE created_at < ?", (ts(before),)
+    )
 
 
 # --------------------------------------------------------------------------- circles
@@ -175,25 +164,25 @@ def _circle(row: Any) -> Circle:
         thread_id=row["thread_id"],
         in_thread=bool(row["in_thread"]),
         starter_user_id=row["starter_user_id"],
-        topic=crypto.unseal(row["topic"]),
+        topic=opened(row["topic"]),
         turn_minutes=row["turn_minutes"],
         phase=Phase(row["phase"]),
         holder_user_id=row["holder_user_id"] or None,
         turn_no=row["turn_no"],
-        phase_ends_at=_dt(row["phase_ends_at"]),
-        last_active_at=_need(row["last_active_at"]),
+        phase_ends_at=dt(row["phase_ends_at"]),
+        last_active_at=need_dt(row["last_active_at"]),
         card_intent=row["card_intent"],
         card_message_id=row["card_message_id"],
         thread_intent=row["thread_intent"],
         turn_intent=row["turn_intent"],
-        created_at=_need(row["created_at"]),
-        ended_at=_dt(row["ended_at"]),
+        created_at=need_dt(row["created_at"]),
+        ended_at=dt(row["ended_at"]),
         end_reason=EndReason(row["end_reason"]) if row["end_reason"] else None,
     )
 
 
 async def create_circle(
-    db: Database,
+    tx: Tx,
     *,
     circle_id: int,
     guild_id: int,
@@ -205,7 +194,7 @@ async def create_circle(
     now: datetime,
 ) -> Circle:
     """A circle gathering, with its starter as the first member."""
-    await db.execute(
+    await tx.execute(
         "INSERT INTO listening_circles (circle_id, guild_id, channel_id, thread_id, in_thread,"
         " starter_user_id, topic, turn_minutes, phase, last_active_at, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'gathering', ?, ?)",
@@ -216,16 +205,16 @@ async def create_circle(
             channel_id if in_thread else None,
             int(in_thread),
             starter_user_id,
-            crypto.seal(topic),
+            sealed(topic),
             turn_minutes,
             ts(now),
             ts(now),
         ),
     )
-    await join_circle(db, circle_id, starter_user_id, now)
-    found = await get_circle(db, circle_id)
-    assert found is not None
-    return found
+    await join_circle(tx, circle_id, starter_user_id, now)
+    row = await read_one(tx, "SELECT * FROM listening_circles WHERE circle_id = ?", (circle_id,))
+    assert row is not None
+    return _circle(row)
 
 
 async def get_circle(db: Database, circle_id: int) -> Circle | None:
@@ -259,30 +248,30 @@ async def circles_in(db: Database, channel_id: int) -> list[Circle]:
 
 
 async def set_circle_intents(
-    db: Database, circle_id: int, *, card: int | None = None, thread: int | None = None
+    tx: Tx, circle_id: int, *, card: int | None = None, thread: int | None = None
 ) -> None:
-    await db.execute(
+    await tx.execute(
         "UPDATE listening_circles SET card_intent = COALESCE(?, card_intent),"
         " thread_intent = COALESCE(?, thread_intent) WHERE circle_id = ?",
         (card, thread, circle_id),
     )
 
 
-async def set_card_message(db: Database, circle_id: int, message_id: int) -> None:
-    await db.execute(
+async def set_card_message(tx: Tx, circle_id: int, message_id: int) -> None:
+    await tx.execute(
         "UPDATE listening_circles SET card_message_id = ? WHERE circle_id = ?",
         (message_id, circle_id),
     )
 
 
-async def set_circle_thread(db: Database, circle_id: int, thread_id: int) -> None:
-    await db.execute(
+async def set_circle_thread(tx: Tx, circle_id: int, thread_id: int) -> None:
+    await tx.execute(
         "UPDATE listening_circles SET thread_id = ? WHERE circle_id = ?", (thread_id, circle_id)
     )
 
 
-async def set_turn_intent(db: Database, circle_id: int, intent: int) -> None:
-    await db.execute(
+async def set_turn_intent(tx: Tx, circle_id: int, intent: int) -> None:
+    await tx.execute(
         "UPDATE listening_circles SET turn_intent = ? WHERE circle_id = ?", (intent, circle_id)
     )
 
@@ -297,44 +286,42 @@ async def circle_order(db: Database, circle_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-async def join_circle(db: Database, circle_id: int, user_id: int, now: datetime) -> bool:
+async def join_circle(tx: Tx, circle_id: int, user_id: int, now: datetime) -> bool:
     """In (or back in): False when they already were."""
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "SELECT left_at FROM listening_circle_members WHERE circle_id = ? AND user_id = ?",
-            (circle_id, user_id),
-        )
-        row = await cur.fetchone()
-        await cur.close()
-        if row is not None and row[0] is None:
-            return False
-        cur = await tx.execute(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM listening_circle_members"
-            " WHERE circle_id = ?",
-            (circle_id,),
-        )
-        position = (await cur.fetchone() or (1,))[0]
-        await cur.close()
-        await tx.execute(
-            "INSERT INTO listening_circle_members (circle_id, user_id, position, joined_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (circle_id, user_id) DO UPDATE"
-            " SET left_at = NULL, position = excluded.position, joined_at = excluded.joined_at",
-            (circle_id, user_id, position, ts(now)),
-        )
+    row = await read_one(
+        tx,
+        "SELECT left_at FROM listening_circle_members WHERE circle_id = ? AND user_id = ?",
+        (circle_id, user_id),
+    )
+    if row is not None and row[0] is None:
+        return False
+    last = await read_one(
+        tx,
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM listening_circle_members WHERE circle_id = ?",
+        (circle_id,),
+    )
+    position = int(last[0]) if last is not None else 1
+    await tx.execute(
+        "INSERT INTO listening_circle_members (circle_id, user_id, position, joined_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (circle_id, user_id) DO UPDATE"
+        " SET left_at = NULL, position = excluded.position, joined_at = excluded.joined_at",
+        (circle_id, user_id, position, ts(now)),
+    )
     return True
 
 
-async def leave_circle(db: Database, circle_id: int, user_id: int, now: datetime) -> bool:
-    changed = await db.execute(
+async def leave_circle(tx: Tx, circle_id: int, user_id: int, now: datetime) -> bool:
+    count = await changed(
+        tx,
         "UPDATE listening_circle_members SET left_at = ?"
         " WHERE circle_id = ? AND user_id = ? AND left_at IS NULL",
         (ts(now), circle_id, user_id),
     )
-    return changed == 1
+    return count == 1
 
 
 async def move_stick(
-    db: Database,
+    tx: Tx,
     circle_id: int,
     *,
     expected_phase: Phase,
@@ -346,34 +333,33 @@ async def move_stick(
 ) -> bool:
     """The circle's next step, only if it is still where the caller saw it. A new speaker
     opens a turn (the last one is closed); a pause closes the speaker's turn."""
-    async with db.transaction() as tx:
-        new_turn = expected_turn + 1 if phase is Phase.SPEAKING else expected_turn
-        cur = await tx.execute(
-            "UPDATE listening_circles SET phase = ?, holder_user_id = ?, turn_no = ?,"
-            " phase_ends_at = ? WHERE circle_id = ? AND phase = ? AND turn_no = ?",
-            (
-                phase.value,
-                holder,
-                new_turn,
-                ts(ends_at) if ends_at else None,
-                circle_id,
-                expected_phase.value,
-                expected_turn,
-            ),
-        )
-        if cur.rowcount != 1:
-            return False
+    new_turn = expected_turn + 1 if phase is Phase.SPEAKING else expected_turn
+    cur = await tx.execute(
+        "UPDATE listening_circles SET phase = ?, holder_user_id = ?, turn_no = ?,"
+        " phase_ends_at = ? WHERE circle_id = ? AND phase = ? AND turn_no = ?",
+        (
+            phase.value,
+            holder,
+            new_turn,
+            ts(ends_at) if ends_at else None,
+            circle_id,
+            expected_phase.value,
+            expected_turn,
+        ),
+    )
+    if cur.rowcount != 1:
+        return False
+    await tx.execute(
+        "UPDATE listening_circle_turns SET ended_at = ?"
+        " WHERE circle_id = ? AND turn_no = ? AND ended_at IS NULL",
+        (ts(now), circle_id, expected_turn),
+    )
+    if phase is Phase.SPEAKING and holder is not None:
         await tx.execute(
-            "UPDATE listening_circle_turns SET ended_at = ?"
-            " WHERE circle_id = ? AND turn_no = ? AND ended_at IS NULL",
-            (ts(now), circle_id, expected_turn),
+            "INSERT INTO listening_circle_turns (circle_id, turn_no, user_id, started_at)"
+            " VALUES (?, ?, ?, ?)",
+            (circle_id, new_turn, holder, ts(now)),
         )
-        if phase is Phase.SPEAKING and holder is not None:
-            await tx.execute(
-                "INSERT INTO listening_circle_turns (circle_id, turn_no, user_id, started_at)"
-                " VALUES (?, ?, ?, ?)",
-                (circle_id, new_turn, holder, ts(now)),
-            )
     return True
 
 
@@ -383,49 +369,48 @@ async def turns(db: Database, circle_id: int) -> list[Turn]:
         " WHERE circle_id = ? ORDER BY turn_no",
         (circle_id,),
     )
-    return [Turn(int(r[0]), _need(r[1]), _dt(r[2])) for r in rows]
+    return [Turn(int(r[0]), need_dt(r[1]), dt(r[2])) for r in rows]
 
 
-async def mark(db: Database, circle_id: int, turn_no: int, user_id: int, now: datetime) -> bool:
+async def mark(tx: Tx, circle_id: int, turn_no: int, user_id: int, now: datetime) -> bool:
     """Record one quiet mark for this person this turn: False when they already have one."""
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "INSERT INTO listening_circle_marks (circle_id, turn_no, user_id, marked_at)"
         " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (circle_id, turn_no, user_id, ts(now)),
     )
-    return changed == 1
+    return count == 1
 
 
-async def save_activity(db: Database, circle_id: int, when: datetime) -> None:
-    await db.execute(
+async def save_activity(tx: Tx, circle_id: int, when: datetime) -> None:
+    await tx.execute(
         "UPDATE listening_circles SET last_active_at = ?"
         " WHERE circle_id = ? AND last_active_at < ?",
         (ts(when), circle_id, ts(when)),
     )
 
 
-async def end_circle(db: Database, circle_id: int, reason: EndReason, now: datetime) -> bool:
+async def end_circle(tx: Tx, circle_id: int, reason: EndReason, now: datetime) -> bool:
     """Ended, once: the turn still open closes now."""
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "UPDATE listening_circles SET phase = 'ended', phase_ends_at = NULL,"
-            " holder_user_id = NULL, ended_at = ?, end_reason = ?"
-            " WHERE circle_id = ? AND phase != 'ended'",
-            (ts(now), reason.value, circle_id),
-        )
-        if cur.rowcount != 1:
-            return False
-        await tx.execute(
-            "UPDATE listening_circle_turns SET ended_at = ?"
-            " WHERE circle_id = ? AND ended_at IS NULL",
-            (ts(now), circle_id),
-        )
+    cur = await tx.execute(
+        "UPDATE listening_circles SET phase = 'ended', phase_ends_at = NULL,"
+        " holder_user_id = NULL, ended_at = ?, end_reason = ?"
+        " WHERE circle_id = ? AND phase != 'ended'",
+        (ts(now), reason.value, circle_id),
+    )
+    if cur.rowcount != 1:
+        return False
+    await tx.execute(
+        "UPDATE listening_circle_turns SET ended_at = ? WHERE circle_id = ? AND ended_at IS NULL",
+        (ts(now), circle_id),
+    )
     return True
 
 
-async def prune_circles(db: Database, before: datetime) -> int:
-    return await db.execute(
-        "DELETE FROM listening_circles WHERE phase = 'ended' AND ended_at < ?", (ts(before),)
+async def prune_circles(tx: Tx, before: datetime) -> int:
+    return await changed(
+        tx, "DELETE FROM listening_circles WHERE phase = 'ended' AND ended_at < ?", (ts(before),)
     )
 
 
@@ -449,14 +434,14 @@ def _schedule(row: Any) -> Schedule:
         channel_id=row["channel_id"],
         cadence=Cadence(row["cadence"]),
         weekday=row["weekday"],
-        local_time=time.fromisoformat(row["local_time"]),
+        local_time=wall_time(row["local_time"]),
         status=ScheduleStatus(row["status"]),
-        next_at=_need(row["next_at"]),
+        next_at=need_dt(row["next_at"]),
     )
 
 
 async def save_schedule(
-    db: Database,
+    tx: Tx,
     *,
     guild_id: int,
     channel_id: int,
@@ -466,7 +451,7 @@ async def save_schedule(
     next_at: datetime,
     now: datetime,
 ) -> None:
-    await db.execute(
+    await tx.execute(
         "INSERT INTO listening_pair_schedules (guild_id, channel_id, cadence, weekday,"
         " local_time, status, next_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)"
         " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
@@ -478,7 +463,7 @@ async def save_schedule(
             channel_id,
             cadence.value,
             weekday,
-            local_time.strftime("%H:%M"),
+            hhmm(local_time),
             ts(next_at),
             ts(now),
         ),
@@ -499,24 +484,26 @@ async def schedules(db: Database) -> list[Schedule]:
 
 
 async def set_schedule_status(
-    db: Database, guild_id: int, status: ScheduleStatus, next_at: datetime, now: datetime
+    tx: Tx, guild_id: int, status: ScheduleStatus, next_at: datetime, now: datetime
 ) -> bool:
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE listening_pair_schedules SET status = ?, next_at = ?, updated_at = ?"
         " WHERE guild_id = ?",
         (status.value, ts(next_at), ts(now), guild_id),
     )
-    return changed == 1
+    return count == 1
 
 
 async def advance_schedule(
-    db: Database, guild_id: int, occurrence: datetime, following: datetime
+    tx: Tx, guild_id: int, occurrence: datetime, following: datetime
 ) -> bool:
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE listening_pair_schedules SET next_at = ? WHERE guild_id = ? AND next_at = ?",
         (ts(following), guild_id, ts(occurrence)),
     )
-    return changed == 1
+    return count == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,10 +529,10 @@ def _round(row: Any) -> Round:
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
         number=row["number"],
-        started_at=_need(row["started_at"]),
-        nudge_at=_need(row["nudge_at"]),
-        ask_at=_need(row["ask_at"]),
-        ends_at=_need(row["ends_at"]),
+        started_at=need_dt(row["started_at"]),
+        nudge_at=need_dt(row["nudge_at"]),
+        ask_at=need_dt(row["ask_at"]),
+        ends_at=need_dt(row["ends_at"]),
         status=RoundStatus(row["status"]),
         nudged=bool(row["nudged"]),
         asked=bool(row["asked"]),
@@ -555,14 +542,14 @@ def _round(row: Any) -> Round:
 
 
 async def next_round_number(db: Database, guild_id: int) -> int:
-    value = await db.fetchval(
+    row = await db.aggregate(
         "SELECT MAX(number) FROM listening_pair_rounds WHERE guild_id = ?", (guild_id,)
     )
-    return 1 + int(value or 0)
+    return 1 + int(row[0] or 0) if row is not None else 1
 
 
 async def create_round(
-    db: Database,
+    tx: Tx,
     *,
     guild_id: int,
     channel_id: int,
@@ -573,33 +560,34 @@ async def create_round(
     ends_at: datetime,
 ) -> Round | None:
     """A new round for this scheduled time; None when it was already drawn (the ledger)."""
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "SELECT COALESCE(MAX(number), 0) + 1 FROM listening_pair_rounds WHERE guild_id = ?",
-            (guild_id,),
-        )
-        number = (await cur.fetchone() or (1,))[0]
-        await cur.close()
-        cur = await tx.execute(
-            "INSERT INTO listening_pair_rounds (guild_id, channel_id, number, occurrence,"
-            " started_at, nudge_at, ask_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, occurrence) DO NOTHING RETURNING round_id",
-            (
-                guild_id,
-                channel_id,
-                number,
-                ts(occurrence),
-                ts(started_at),
-                ts(nudge_at),
-                ts(ask_at),
-                ts(ends_at),
-            ),
-        )
-        row = await cur.fetchone()
-        await cur.close()
+    last = await read_one(
+        tx,
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM listening_pair_rounds WHERE guild_id = ?",
+        (guild_id,),
+    )
+    number = int(last[0]) if last is not None else 1
+    row = await read_one(
+        tx,
+        "INSERT INTO listening_pair_rounds (guild_id, channel_id, number, occurrence,"
+        " started_at, nudge_at, ask_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, occurrence) DO NOTHING RETURNING round_id",
+        (
+            guild_id,
+            channel_id,
+            number,
+            ts(occurrence),
+            ts(started_at),
+            ts(nudge_at),
+            ts(ask_at),
+            ts(ends_at),
+        ),
+    )
     if row is None:
         return None
-    return await get_round(db, int(row[0]))
+    found = await read_one(
+        tx, "SELECT * FROM listening_pair_rounds WHERE round_id = ?", (int(row[0]),)
+    )
+    return None if found is None else _round(found)
 
 
 async def get_round(db: Database, round_id: int) -> Round | None:
@@ -620,30 +608,33 @@ async def open_rounds(db: Database, guild_id: int | None = None) -> list[Round]:
     )
 
 
-async def set_pair_count(db: Database, round_id: int, count: int) -> None:
-    await db.execute(
+async def set_pair_count(tx: Tx, round_id: int, count: int) -> None:
+    await tx.execute(
         "UPDATE listening_pair_rounds SET pair_count = ? WHERE round_id = ?", (count, round_id)
     )
 
 
-async def flag_round(db: Database, round_id: int, flag: str) -> bool:
-    """Mark the nudge or the question as sent, once (`flag` is 'nudged' or 'asked')."""
-    column = {"nudged": "nudged", "asked": "asked"}[flag]
-    changed = await db.execute(
-        f"UPDATE listening_pair_rounds SET {column} = 1"
-        f" WHERE round_id = ? AND {column} = 0 AND status = 'open'",
+async def flag_round(tx: Tx, round_id: int, flag: Literal["nudged", "asked"]) -> bool:
+    """Mark the nudge or the question as sent, once."""
+    if flag not in ("nudged", "asked"):
+        raise ValueError(f"unknown round flag {flag!r}")
+    count = await changed(
+        tx,
+        f"UPDATE listening_pair_rounds SET {flag} = 1"
+        f" WHERE round_id = ? AND {flag} = 0 AND status = 'open'",
         (round_id,),
     )
-    return changed == 1
+    return count == 1
 
 
-async def close_round(db: Database, round_id: int, met: int) -> bool:
-    changed = await db.execute(
+async def close_round(tx: Tx, round_id: int, met: int) -> bool:
+    count = await changed(
+        tx,
         "UPDATE listening_pair_rounds SET status = 'closed', met_count = ?"
         " WHERE round_id = ? AND status = 'open'",
         (met, round_id),
     )
-    return changed == 1
+    return count == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -651,7 +642,7 @@ class Pair:
     pair_id: int
     round_id: int
     guild_id: int
-    via: str
+    via: PairVia
     thread_intent: int | None
     thread_id: int | None
     prompt_id: str | None
@@ -663,96 +654,114 @@ class Pair:
 
 
 async def add_pair(
-    db: Database,
+    tx: Tx,
     *,
     round_id: int,
     guild_id: int,
-    via: str,
+    via: PairVia,
     depth: int,
     prompt_id: str | None,
     people: tuple[int, ...],
 ) -> int:
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "INSERT INTO listening_pairs (round_id, guild_id, via, prompt_id, depth)"
-            " VALUES (?, ?, ?, ?, ?) RETURNING pair_id",
-            (round_id, guild_id, via, prompt_id, depth),
-        )
-        row = await cur.fetchone()
-        await cur.close()
-        assert row is not None
-        pair_id = int(row[0])
-        await tx.executemany(
-            "INSERT INTO listening_pair_people (pair_id, user_id) VALUES (?, ?)",
-            [(pair_id, p) for p in people],
-        )
+    row = await read_one(
+        tx,
+        "INSERT INTO listening_pairs (round_id, guild_id, via, prompt_id, depth)"
+        " VALUES (?, ?, ?, ?, ?) RETURNING pair_id",
+        (round_id, guild_id, via.value, prompt_id, depth),
+    )
+    assert row is not None
+    pair_id = int(row[0])
+    await tx.executemany(
+        "INSERT INTO listening_pair_people (pair_id, user_id) VALUES (?, ?)",
+        [(pair_id, p) for p in people],
+    )
     return pair_id
 
 
-async def set_pair_thread_intent(db: Database, pair_id: int, intent: int) -> None:
-    await db.execute(
+async def set_pair_thread_intent(tx: Tx, pair_id: int, intent: int) -> None:
+    await tx.execute(
         "UPDATE listening_pairs SET thread_intent = ? WHERE pair_id = ?", (intent, pair_id)
     )
 
 
-async def set_pair_thread(db: Database, pair_id: int, thread_id: int) -> None:
-    await db.execute(
+async def set_pair_thread(tx: Tx, pair_id: int, thread_id: int) -> None:
+    await tx.execute(
         "UPDATE listening_pairs SET thread_id = ? WHERE pair_id = ?", (thread_id, pair_id)
     )
 
 
-async def set_pair_via(db: Database, pair_id: int, via: str) -> None:
-    await db.execute("UPDATE listening_pairs SET via = ? WHERE pair_id = ?", (via, pair_id))
+async def set_pair_via(tx: Tx, pair_id: int, via: PairVia) -> None:
+    await tx.execute("UPDATE listening_pairs SET via = ? WHERE pair_id = ?", (via.value, pair_id))
+
+
+_PAIR_COLUMNS = (
+    "pair_id, round_id, guild_id, via, thread_intent, thread_id, prompt_id, depth, spoke_at, nudged"
+)
 
 
 async def round_pairs(db: Database, round_id: int) -> list[Pair]:
     rows = await db.fetchall(
-        "SELECT p.*, GROUP_CONCAT(pp.user_id) AS people, GROUP_CONCAT(pp.met) AS said"
-        " FROM listening_pairs p LEFT JOIN listening_pair_people pp USING (pair_id)"
-        " WHERE p.round_id = ? GROUP BY p.pair_id ORDER BY p.pair_id",
+        f"SELECT {_PAIR_COLUMNS} FROM listening_pairs WHERE round_id = ? ORDER BY pair_id",
         (round_id,),
     )
-    return [_pair(r) for r in rows]
+    people = await db.fetchall(
+        "SELECT pp.pair_id, pp.user_id, pp.met FROM listening_pair_people pp"
+        " JOIN listening_pairs p ON p.pair_id = pp.pair_id WHERE p.round_id = ?",
+        (round_id,),
+    )
+    return _pairs(rows, people)
 
 
 async def get_pair(db: Database, pair_id: int) -> Pair | None:
     row = await db.fetchone(
-        "SELECT p.*, GROUP_CONCAT(pp.user_id) AS people, GROUP_CONCAT(pp.met) AS said"
-        " FROM listening_pairs p LEFT JOIN listening_pair_people pp USING (pair_id)"
-        " WHERE p.pair_id = ? GROUP BY p.pair_id",
-        (pair_id,),
+        f"SELECT {_PAIR_COLUMNS} FROM listening_pairs WHERE pair_id = ?", (pair_id,)
     )
-    return None if row is None else _pair(row)
+    if row is None:
+        return None
+    people = await db.fetchall(
+        "SELECT pair_id, user_id, met FROM listening_pair_people WHERE pair_id = ?", (pair_id,)
+    )
+    return _pairs([row], people)[0]
 
 
-def _pair(row: Any) -> Pair:
-    people = tuple(sorted(int(x) for x in (row["people"] or "").split(",") if x))
-    said = tuple(Met(x) for x in (row["said"] or "").split(",") if x)
-    return Pair(
-        pair_id=row["pair_id"],
-        round_id=row["round_id"],
-        guild_id=row["guild_id"],
-        via=row["via"],
-        thread_intent=row["thread_intent"],
-        thread_id=row["thread_id"],
-        prompt_id=row["prompt_id"],
-        depth=row["depth"],
-        spoke_at=_dt(row["spoke_at"]),
-        nudged=bool(row["nudged"]),
-        people=people,
-        answers=said,
-    )
+def _pairs(rows: Sequence[Any], people: Sequence[Any]) -> list[Pair]:
+    """Pairs with their people (rows of pair id, person, what they said)."""
+    who: dict[int, list[int]] = {}
+    said: dict[int, list[Met]] = {}
+    for pair_id, user_id, met in people:
+        who.setdefault(int(pair_id), []).append(int(user_id))
+        if met is not None:
+            said.setdefault(int(pair_id), []).append(Met(met))
+    return [
+        Pair(
+            pair_id=row["pair_id"],
+            round_id=row["round_id"],
+            guild_id=row["guild_id"],
+            via=PairVia(row["via"]),
+            thread_intent=row["thread_intent"],
+            thread_id=row["thread_id"],
+            prompt_id=row["prompt_id"],
+            depth=row["depth"],
+            spoke_at=dt(row["spoke_at"]),
+            nudged=bool(row["nudged"]),
+            people=tuple(sorted(who.get(row["pair_id"], ()))),
+            answers=tuple(said.get(row["pair_id"], ())),
+        )
+        for row in rows
+    ]
 
 
 async def pair_history(db: Database, guild_id: int) -> list[tuple[int, ...]]:
     """Every past pair (and triad) of this server, as the people still on record."""
     rows = await db.fetchall(
-        "SELECT GROUP_CONCAT(pp.user_id) FROM listening_pairs p"
-        " JOIN listening_pair_people pp USING (pair_id) WHERE p.guild_id = ?"
-        " GROUP BY p.pair_id",
+        "SELECT pp.pair_id, pp.user_id FROM listening_pairs p"
+        " JOIN listening_pair_people pp ON pp.pair_id = p.pair_id WHERE p.guild_id = ?",
         (guild_id,),
     )
-    return [tuple(int(x) for x in str(r[0]).split(",")) for r in rows if r[0]]
+    groups: dict[int, list[int]] = {}
+    for pair_id, user_id in rows:
+        groups.setdefault(int(pair_id), []).append(int(user_id))
+    return [tuple(sorted(people)) for people in groups.values()]
 
 
 async def prompts_had(db: Database, guild_id: int, people: tuple[int, ...]) -> set[str]:
@@ -777,31 +786,34 @@ async def pair_threads(db: Database) -> list[tuple[int, int, int]]:
     return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
-async def mark_spoke(db: Database, pair_id: int, user_id: int, now: datetime) -> bool:
+async def mark_spoke(tx: Tx, pair_id: int, user_id: int, now: datetime) -> bool:
     """The pair's thread heard its first word from one of them (only the first counts)."""
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE listening_pairs SET spoke_at = ? WHERE pair_id = ? AND spoke_at IS NULL"
         " AND EXISTS (SELECT 1 FROM listening_pair_people WHERE pair_id = ? AND user_id = ?)",
         (ts(now), pair_id, pair_id, user_id),
     )
-    return changed == 1
+    return count == 1
 
 
-async def mark_pair_nudged(db: Database, pair_id: int) -> None:
-    await db.execute("UPDATE listening_pairs SET nudged = 1 WHERE pair_id = ?", (pair_id,))
+async def mark_pair_nudged(tx: Tx, pair_id: int) -> None:
+    await tx.execute("UPDATE listening_pairs SET nudged = 1 WHERE pair_id = ?", (pair_id,))
 
 
-async def answer_met(db: Database, pair_id: int, user_id: int, met: Met, now: datetime) -> bool:
-    changed = await db.execute(
+async def answer_met(tx: Tx, pair_id: int, user_id: int, met: Met, now: datetime) -> bool:
+    count = await changed(
+        tx,
         "UPDATE listening_pair_people SET met = ?, answered_at = ?"
         " WHERE pair_id = ? AND user_id = ?",
         (met.value, ts(now), pair_id, user_id),
     )
-    return changed == 1
+    return count == 1
 
 
-async def prune_rounds(db: Database, before: datetime) -> int:
-    return await db.execute(
+async def prune_rounds(tx: Tx, before: datetime) -> int:
+    return await changed(
+        tx,
         "DELETE FROM listening_pair_rounds WHERE status = 'closed' AND ends_at < ?",
         (ts(before),),
     )
@@ -818,23 +830,23 @@ async def avoid_list(db: Database, guild_id: int, user_id: int) -> list[tuple[in
         (guild_id, user_id),
     )
     found: list[tuple[int, int]] = []
-    for entry_id, sealed in rows:
-        opened = crypto.unseal(sealed)
-        if opened is not None and opened.isdigit():
-            found.append((int(entry_id), int(opened)))
+    for entry_id, stored in rows:
+        other = opened(stored)
+        if other is not None and other.isdigit():
+            found.append((int(entry_id), int(other)))
     return found
 
 
-async def add_avoid(db: Database, guild_id: int, user_id: int, other: int, now: datetime) -> None:
-    await db.execute(
+async def add_avoid(tx: Tx, guild_id: int, user_id: int, other: int, now: datetime) -> None:
+    await tx.execute(
         "INSERT INTO listening_pair_avoid (guild_id, user_id, avoid_sealed, created_at)"
         " VALUES (?, ?, ?, ?)",
-        (guild_id, user_id, crypto.seal(str(other)), ts(now)),
+        (guild_id, user_id, sealed(str(other)), ts(now)),
     )
 
 
-async def remove_avoid(db: Database, entry_id: int) -> None:
-    await db.execute("DELETE FROM listening_pair_avoid WHERE entry_id = ?", (entry_id,))
+async def remove_avoid(tx: Tx, entry_id: int) -> None:
+    await tx.execute("DELETE FROM listening_pair_avoid WHERE entry_id = ?", (entry_id,))
 
 
 async def avoided_pairs(db: Database, guild_id: int) -> set[frozenset[int]]:
@@ -843,10 +855,10 @@ async def avoided_pairs(db: Database, guild_id: int) -> set[frozenset[int]]:
         "SELECT user_id, avoid_sealed FROM listening_pair_avoid WHERE guild_id = ?", (guild_id,)
     )
     pairs: set[frozenset[int]] = set()
-    for user_id, sealed in rows:
-        opened = crypto.unseal(sealed)
-        if opened is not None and opened.isdigit() and int(opened) != int(user_id):
-            pairs.add(frozenset((int(user_id), int(opened))))
+    for user_id, stored in rows:
+        other = opened(stored)
+        if other is not None and other.isdigit() and int(other) != int(user_id):
+            pairs.add(frozenset((int(user_id), int(other))))
     return pairs
 
 

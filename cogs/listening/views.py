@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import textfit, ui
-from bot.cog import IdItem, parse_id
+from bot.cog import IdItem, parse_action
 from bot.decks import Prompt
 from bot.errors import send_ephemeral
 from bot.outbox import Message
 from bot.timeutil import discord_timestamp
 from cogs.listening import logic
-from cogs.listening.logic import PRACTICE
+from cogs.listening.logic import PRACTICE, CircleAction, Met, Reply
 
 if TYPE_CHECKING:
     from cogs.listening.cog import ListeningCog
@@ -53,23 +53,9 @@ def _view(*items: discord.ui.Item[Any]) -> discord.ui.View:
     return view
 
 
-def _action_tail(actions: Sequence[str]) -> re.Pattern[str]:
-    return re.compile(rf"({'|'.join(actions)}):(.*)", re.DOTALL)
-
-
-def _parse(pattern: re.Pattern[str], rest: str) -> tuple[str, int] | None:
-    match = pattern.fullmatch(rest)
-    found = None if match is None else parse_id(match[2])
-    if match is None or found is None:
-        return None
-    return match[1], found
-
-
 # --------------------------------------------------------------------------- reflect back
 
 REFLECTION_PREFIX = "hearth:ls:r:"
-_REFLECTION_ACTIONS = ("yes", "no")
-_REFLECTION_TAIL = _action_tail(_REFLECTION_ACTIONS)
 
 
 class ReflectionButton(
@@ -83,9 +69,9 @@ class ReflectionButton(
     example_tail = "yes:1"
 
     def __init__(
-        self, action: str | None, reflection_id: int | None, *, custom_id: str | None = None
+        self, action: Reply | None, reflection_id: int | None, *, custom_id: str | None = None
     ) -> None:
-        yes = action == "yes"
+        yes = action is Reply.YES
         super().__init__(
             _button(
                 custom_id or f"{REFLECTION_PREFIX}{action}:{reflection_id}",
@@ -98,20 +84,22 @@ class ReflectionButton(
         self.reflection_id = reflection_id
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
-        return _parse(_REFLECTION_TAIL, rest)
+    def parse_tail(cls, rest: str) -> tuple[Reply, int] | None:
+        return parse_action(Reply, rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.action is None or self.reflection_id is None:
             await send_ephemeral(interaction, FORGED)
             return
         await self.cog(interaction).on_reflection_answer(
-            interaction, self.reflection_id, yes=self.action == "yes"
+            interaction, self.reflection_id, yes=self.action is Reply.YES
         )
 
 
 def reflection_view(reflection_id: int) -> discord.ui.View:
-    return _view(ReflectionButton("yes", reflection_id), ReflectionButton("no", reflection_id))
+    return _view(
+        ReflectionButton(Reply.YES, reflection_id), ReflectionButton(Reply.NO, reflection_id)
+    )
 
 
 def reflection_message(
@@ -237,17 +225,15 @@ REFUSALS: dict[logic.Refusal, str] = {
 # --------------------------------------------------------------------------- circles
 
 CIRCLE_PREFIX = "hearth:ls:c:"
-CIRCLE_ACTIONS = ("join", "leave", "begin", "pass", "ready", "end")
-_CIRCLE_TAIL = _action_tail(CIRCLE_ACTIONS)
 CIRCLE_GONE = "That circle has closed. Start a new one any time with `/listen circle`."
 
-_CIRCLE_LOOK: dict[str, tuple[str, str, discord.ButtonStyle]] = {
-    "join": ("Join", "🪑", discord.ButtonStyle.success),
-    "leave": ("Leave", "👋", discord.ButtonStyle.secondary),
-    "begin": ("Begin", "🪶", discord.ButtonStyle.primary),
-    "pass": ("Pass the stick", "🪶", discord.ButtonStyle.primary),
-    "ready": ("I'm ready", "🌱", discord.ButtonStyle.primary),
-    "end": ("End circle", "🌙", discord.ButtonStyle.secondary),
+_CIRCLE_LOOK: dict[CircleAction, tuple[str, str, discord.ButtonStyle]] = {
+    CircleAction.JOIN: ("Join", "🪑", discord.ButtonStyle.success),
+    CircleAction.LEAVE: ("Leave", "👋", discord.ButtonStyle.secondary),
+    CircleAction.BEGIN: ("Begin", "🪶", discord.ButtonStyle.primary),
+    CircleAction.PASS: ("Pass the stick", "🪶", discord.ButtonStyle.primary),
+    CircleAction.READY: ("I'm ready", "🌱", discord.ButtonStyle.primary),
+    CircleAction.END: ("End circle", "🌙", discord.ButtonStyle.secondary),
 }
 
 
@@ -262,9 +248,13 @@ class CircleButton(
     example_tail = "join:1"
 
     def __init__(
-        self, action: str | None, circle_id: int | None, *, custom_id: str | None = None
+        self, action: CircleAction | None, circle_id: int | None, *, custom_id: str | None = None
     ) -> None:
-        look = _CIRCLE_LOOK.get(action or "", ("Circle", "🪶", discord.ButtonStyle.secondary))
+        look = (
+            _CIRCLE_LOOK[action]
+            if action is not None
+            else ("Circle", "🪶", discord.ButtonStyle.secondary)
+        )
         super().__init__(
             _button(
                 custom_id or f"{CIRCLE_PREFIX}{action}:{circle_id}",
@@ -277,8 +267,8 @@ class CircleButton(
         self.circle_id = circle_id
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
-        return _parse(_CIRCLE_TAIL, rest)
+    def parse_tail(cls, rest: str) -> tuple[CircleAction, int] | None:
+        return parse_action(CircleAction, rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.action is None or self.circle_id is None:
@@ -287,7 +277,7 @@ class CircleButton(
         await self.cog(interaction).on_circle_button(interaction, self.action, self.circle_id)
 
 
-def circle_view(circle_id: int, *actions: str) -> discord.ui.View:
+def circle_view(circle_id: int, *actions: CircleAction) -> discord.ui.View:
     return _view(*(CircleButton(a, circle_id) for a in actions))
 
 
@@ -340,7 +330,7 @@ def turn_message(circle_id: int, holder_id: int, ends_at: datetime) -> Message:
         f"{logic.QUIET_MARK} <@{holder_id}>, the talking stick is with you. Take your time, "
         f"until {discord_timestamp(ends_at, 't')} ({discord_timestamp(ends_at, 'R')}).\n"
         "Everyone else: just listen for now. When you're done, tap **Pass the stick**.",
-        view=circle_view(circle_id, "pass", "end"),
+        view=circle_view(circle_id, CircleAction.PASS, CircleAction.END),
         mentions=discord.AllowedMentions(users=[discord.Object(holder_id)]),
     )
 
@@ -353,7 +343,7 @@ def reflect_message(
         f"👂 {thanks}Before the stick moves on, a minute to reflect back what you heard, in "
         "your own words, or with **Reflect back** on a message (right-click or long-press "
         f"→ Apps).\n<@{next_id}> is next, from {discord_timestamp(begins_at, 't')}.",
-        view=circle_view(circle_id, "ready", "end"),
+        view=circle_view(circle_id, CircleAction.READY, CircleAction.END),
     )
 
 
@@ -379,7 +369,6 @@ def summary_message(spoke: Sequence[tuple[int, timedelta]], reason: logic.EndRea
 # --------------------------------------------------------------------------- pairs
 
 PAIR_PREFIX = "hearth:ls:p:"
-_PAIR_TAIL = _action_tail(("yes", "no"))
 PAIR_GONE = "That round of listening pairs is over. Thanks for taking part. 💛"
 
 
@@ -394,9 +383,9 @@ class MetButton(
     example_tail = "yes:1"
 
     def __init__(
-        self, action: str | None, pair_id: int | None, *, custom_id: str | None = None
+        self, action: Met | None, pair_id: int | None, *, custom_id: str | None = None
     ) -> None:
-        yes = action == "yes"
+        yes = action is Met.YES
         super().__init__(
             _button(
                 custom_id or f"{PAIR_PREFIX}{action}:{pair_id}",
@@ -409,19 +398,18 @@ class MetButton(
         self.pair_id = pair_id
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
-        return _parse(_PAIR_TAIL, rest)
+    def parse_tail(cls, rest: str) -> tuple[Met, int] | None:
+        return parse_action(Met, rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.action is None or self.pair_id is None:
             await send_ephemeral(interaction, FORGED)
             return
-        met = logic.Met.YES if self.action == "yes" else logic.Met.NO
-        await self.cog(interaction).on_met(interaction, self.pair_id, met)
+        await self.cog(interaction).on_met(interaction, self.pair_id, self.action)
 
 
 def met_view(pair_id: int) -> discord.ui.View:
-    return _view(MetButton("yes", pair_id), MetButton("no", pair_id))
+    return _view(MetButton(Met.YES, pair_id), MetButton(Met.NO, pair_id))
 
 
 def _pings(user_ids: Sequence[int]) -> discord.AllowedMentions:

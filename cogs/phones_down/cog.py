@@ -1,10 +1,8 @@
 """`/phonesdown`: friends put their phones down together; Hearth keeps time and stays quiet.
 
-A challenge's life: lobby (Join / Leave / Start now) → running (Hearth is silent and
-only notes, by user id and server, who sends a message or uses a Hearth command) →
-one results message with a debrief question. The database holds the truth; jobs
-(`phonesdown:start|end:{challenge}`, `phonesdown:reminder|session:{session}`) are
-rebuilt from it on start, and every transition is guarded by the status it expects.
+The commands and clicks live here; everything that happens outside a single click — the
+jobs, the watch on running challenges, weekly sessions, the outbox's handlers — is the
+service (`cogs/phones_down/service.py`).
 """
 
 from __future__ import annotations
@@ -12,10 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import random
-import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,64 +17,33 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit, timeutil, ui
-from bot.cog import HearthCog, admin_only
+from bot import textfit, timeutil, ui
+from bot.cog import DAY_CHOICES, HearthCog, admin_only
 from bot.db import Database
 from bot.errors import HearthError, send_ephemeral
 from bot.guilds import WEEKDAYS
-from bot.outbox import CHANNEL_LOST, THREAD_CLOSED, Message, Outcome, Tx, Words
+from bot.outbox import THREAD_CLOSED, Message, Words
 from bot.privacy import PersonalData
 from cogs.phones_down import logic, store, views
-from cogs.phones_down.store import Begin, BeginResult, Challenge, Join, Leave, Session
+from cogs.phones_down.logic import (
+    REMINDERS,
+    Action,
+    ChallengeStatus,
+    ResultsWhere,
+    SessionPause,
+    SessionStatus,
+)
+from cogs.phones_down.service import PRACTICE, PhonesDownService, start_job_id
+from cogs.phones_down.store import Begin, Challenge, Join, Leave, Session
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
 
 log = logging.getLogger(__name__)
 
-PRACTICE = "phones_down"
-DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
 MAX_SESSIONS_PER_GUILD = 10
-# The outbox's handlers (bot.outbox): a challenge's card, its results, its debrief thread.
-CARD = "phones_down.card"
-RESULTS = "phones_down.results"
-RESULTS_DM = "phones_down.results_dm"
-THREAD = "phones_down.thread"
 # How long a command waits to say whether its message made it (then: "on its way").
 ANSWER_WAIT = 2.5
-
-
-def start_job(challenge_id: int) -> str:
-    return f"phonesdown:start:{challenge_id}"
-
-
-def end_job(challenge_id: int) -> str:
-    return f"phonesdown:end:{challenge_id}"
-
-
-def session_job(session_id: int) -> str:
-    return f"phonesdown:session:{session_id}"
-
-
-def reminder_job(session_id: int) -> str:
-    return f"phonesdown:reminder:{session_id}"
-
-
-def new_challenge_id(now: datetime) -> int:
-    """A snowflake for a challenge no interaction started (a scheduled session)."""
-    return discord.utils.time_snowflake(now) | secrets.randbits(22)
-
-
-CardMaker = Callable[[str | None, int | None], discord.Embed]
-
-
-@dataclass(slots=True)
-class _Live:
-    """A running challenge as the message hot path sees it."""
-
-    ends_at: datetime
-    watching: set[int] = field(default_factory=set)  # still phone-free, not stepped away
-
 
 JOIN_REPLIES: dict[Join, str] = {
     Join.JOINED: (
@@ -103,14 +66,6 @@ LEAVE_REPLIES: dict[Leave, str] = {
     Leave.CLOSED: "This one has finished already.",
     Leave.GONE: views.NOT_FOUND,
 }
-NOBODY_JOINED = (
-    "Nobody joined this time, and that's okay. Start another whenever the moment feels right."
-)
-STALE = "I was offline when this was meant to start, sorry about that. Let's try again soon."
-PAUSED_QUIET = (
-    "\n\nIt's been quiet for a few weeks, so I've paused this weekly session. "
-    "An admin can bring it back with `/phonesdown resume`."
-)
 
 
 class PhonesDownCog(HearthCog):
@@ -121,6 +76,7 @@ class PhonesDownCog(HearthCog):
         views.ChallengeButton,
     )
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
+    opt_ins = (REMINDERS,)
 
     phonesdown = app_commands.Group(
         name="phonesdown",
@@ -130,15 +86,8 @@ class PhonesDownCog(HearthCog):
 
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
-        # guild → challenge → who we are still watching. Only running challenges.
-        self._live: dict[int, dict[int, _Live]] = {}
-        self._ending: set[int] = set()
-        bot.outbox.handle(CARD, delivered=self._card_posted, failed=self._card_failed)
-        bot.outbox.handle(RESULTS, delivered=self._results_posted, failed=self._results_failed)
-        bot.outbox.handle(THREAD, delivered=self._thread_opened)
-        bot.outbox.handle(RESULTS_DM, failed=self._results_lost)
-
-    # ------------------------------------------------------------------ helpers
+        self.svc = PhonesDownService(bot)
+        self.svc.handle()
 
     @property
     def db(self) -> Database:
@@ -147,17 +96,9 @@ class PhonesDownCog(HearthCog):
     def now(self) -> datetime:
         return self.bot.clock.now()
 
-    async def _timezone(self, guild_id: int) -> str:
-        settings = await guilds.get(self.bot.db, guild_id)
-        return settings.timezone if settings is not None else "UTC"
-
-    async def _require_practice(self, guild_id: int) -> None:
-        settings = await guilds.get(self.bot.db, guild_id)
-        if settings is not None and not settings.practice_on(PRACTICE):
-            raise HearthError(
-                "Phones-down time is switched off in this server. An admin can switch it on "
-                "in `/hearth settings`."
-            )
+    def watching(self, guild_id: int) -> dict[int, set[int]]:
+        """challenge → user ids still watched in a server (a copy, for diagnostics and tests)."""
+        return self.svc.watching(guild_id)
 
     @staticmethod
     def _require_post_rights(interaction: discord.Interaction[Any]) -> None:
@@ -170,85 +111,13 @@ class PhonesDownCog(HearthCog):
                 "give me View Channel, Send Messages and Embed Links, or try another channel."
             )
 
-    @staticmethod
-    def _card(
-        ch: Challenge, make: CardMaker, view: discord.ui.View | None, *, named: bool = False
-    ) -> tuple[Message, list[Words]]:
-        """A challenge's card as `make(title, starter_id)` draws it, and whose words it
-        carries: the name the starter gave it (and, with `named`, their mention). If they
-        delete their data the card stays for the group, drawn without either."""
-        message = Message(embeds=[make(ch.title, ch.starter_user_id if named else None)], view=view)
-        if not ch.starter_user_id:
-            return message, []  # already forgotten
-        # Every state of the card carries the redacted twin, so a deletion at any moment
-        # draws the card as it is now, only without them.
-        redacted = Message(embeds=[make(None, None)], view=view)
-        return message, [Words(ch.starter_user_id, PRACTICE, redact=redacted)]
-
-    def _watch(self, guild_id: int, challenge_id: int, ends_at: datetime, users: set[int]) -> None:
-        self._live.setdefault(guild_id, {})[challenge_id] = _Live(ends_at, set(users))
-
-    def _unwatch(self, guild_id: int, challenge_id: int) -> None:
-        live = self._live.get(guild_id)
-        if live is None:
-            return
-        live.pop(challenge_id, None)
-        if not live:
-            del self._live[guild_id]
-
-    def _unwatch_user(self, guild_id: int, challenge_id: int, user_id: int) -> None:
-        entry = self._live.get(guild_id, {}).get(challenge_id)
-        if entry is not None:
-            entry.watching.discard(user_id)
-
-    def watching(self, guild_id: int) -> dict[int, set[int]]:
-        """challenge → user ids still watched in a server (a copy, for diagnostics and tests)."""
-        return {cid: set(e.watching) for cid, e in self._live.get(guild_id, {}).items()}
-
     # ------------------------------------------------------------------ start up
 
     async def rebuild_jobs(self) -> None:
-        self._live = {}
-        await self._arm_from_database()
+        await self.svc.rebuild()
 
     async def rebuild_guild_jobs(self, guild_id: int) -> None:
-        await self._arm_from_database(guild_id)
-
-    async def _arm_from_database(self, only: int | None = None) -> None:
-        """Lobbies, running challenges and weekly sessions, and who is still phone-free, of
-        every server Hearth is in (or of `only`, back in it). What fell due while Hearth was
-        away runs now, as after a downtime."""
-        away = await guilds.left_ids(self.db) if only is None else set()
-
-        def wanted(guild_id: int) -> bool:
-            return guild_id == only if only is not None else guild_id not in away
-
-        sched = self.bot.scheduler
-        sessions = {
-            s.session_id: s for s in await store.active_sessions(self.db) if wanted(s.guild_id)
-        }
-        for ch in await store.with_status(self.db, "lobby"):
-            if not wanted(ch.guild_id):
-                continue
-            owner = sessions.get(ch.session_id) if ch.session_id is not None else None
-            if owner is None or owner.next_at != ch.starts_at:
-                sched.at(start_job(ch.challenge_id), ch.starts_at, self._start_job, ch.challenge_id)
-        for ch in await store.with_status(self.db, "running"):
-            if not wanted(ch.guild_id):
-                continue
-            assert ch.ends_at is not None
-            sched.at(end_job(ch.challenge_id), ch.ends_at, self._end_job, ch.challenge_id)
-        for s in sessions.values():
-            await self._arm_session(s)
-        for guild_id, cid, ends_at, users in await store.running_index(self.db):
-            if wanted(guild_id):
-                self._watch(guild_id, cid, ends_at, set(users))
-        log.info(
-            "phones-down jobs rebuilt guild=%s sessions=%d running=%d",
-            only,
-            len(sessions),
-            sum(len(v) for v in self._live.values()),
-        )
+        await self.svc.rebuild(guild_id)
 
     async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
         sessions = await store.guild_sessions(self.db, guild_id)
@@ -264,8 +133,8 @@ class PhonesDownCog(HearthCog):
         )
         if s.title:
             line += f" · {s.title}"
-        if s.status == "paused":
-            if s.pause_reason == "channel":
+        if s.status is SessionStatus.PAUSED:
+            if s.pause_reason is SessionPause.CHANNEL:
                 line += (
                     f" — ⏸️ paused: I couldn't post in <#{s.channel_id}>. Check my permissions "
                     "there, then `/phonesdown resume`."
@@ -300,7 +169,7 @@ class PhonesDownCog(HearthCog):
         except logic.RuleError as exc:
             raise HearthError(str(exc)) from None
         name = logic.clean_title(title)
-        await self._require_practice(guild_id)
+        await self.require_practice(guild_id)
         self._require_post_rights(interaction)
         if await store.live_in_channel(self.db, channel_id) is not None:
             raise HearthError(
@@ -316,7 +185,7 @@ class PhonesDownCog(HearthCog):
             # challenge exists, and it's delivered even if Hearth restarts right after.
             async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
                 ch = await store.create(
-                    self.db,
+                    tx,
                     challenge_id=cid,
                     guild_id=guild_id,
                     channel_id=channel_id,
@@ -326,10 +195,8 @@ class PhonesDownCog(HearthCog):
                     now=now,
                     title=name,
                 )
-                intent = await self._post_card(tx, ch, scheduled=False)
-                self.db.after_commit(
-                    lambda: self.bot.scheduler.at(start_job(cid), starts_at, self._start_job, cid)
-                )
+                intent = await self.svc.post_card(tx, ch, scheduled=False)
+                self.db.after_commit(lambda: self.svc.arm_start(guild_id, cid, starts_at))
         except store.ChannelBusy:
             raise HearthError(
                 "Someone started one here at the very same moment. Join theirs!"
@@ -354,72 +221,6 @@ class PhonesDownCog(HearthCog):
             f"{where}, and you're in automatically. If you're only organising, tap **Leave**.",
         )
 
-    async def _post_card(
-        self,
-        tx: Tx,
-        ch: Challenge,
-        *,
-        scheduled: bool,
-        content: str | None = None,
-        mentions: discord.AllowedMentions | None = None,
-    ) -> int:
-        """Post a lobby's card (recorded on the challenge, so edits can follow it)."""
-        message, words = self._card(
-            ch,
-            lambda title, starter: views.lobby_embed(
-                title=title,
-                duration_minutes=ch.duration_minutes,
-                starts_at=ch.starts_at,
-                starter_id=starter,
-            ),
-            views.lobby_view(ch.challenge_id, scheduled=scheduled),
-            named=not scheduled,
-        )
-        if content is not None:
-            message = Message(content, message.embeds, message.view, mentions=mentions)
-        intent = await self.bot.outbox.post(
-            tx,
-            channel_id=ch.channel_id,
-            guild_id=ch.guild_id,
-            message=message,
-            words=words,
-            handler=CARD,
-            ref=ch.challenge_id,
-        )
-        await store.set_card_intent(self.db, ch.challenge_id, intent)
-        return intent
-
-    async def _card_posted(self, tx: Tx, outcome: Outcome) -> None:
-        assert outcome.ref is not None
-        assert outcome.message_id is not None
-        await store.set_message(self.db, outcome.ref, outcome.message_id)
-
-    async def _card_failed(self, tx: Tx, outcome: Outcome) -> None:
-        """Discord refused the card: the lobby goes; a weekly session whose channel is lost
-        pauses until an admin fixes it."""
-        assert outcome.ref is not None
-        ch = await store.get(self.db, outcome.ref)
-        if ch is None:
-            return
-        now = self.now()
-        lost = outcome.code in CHANNEL_LOST
-        if ch.session_id is not None and lost:
-            await store.cancel_reminded_occurrence(
-                self.db, ch.challenge_id, ch.session_id, now, "channel"
-            )
-            session_id = ch.session_id
-            self.db.after_commit(lambda: self._disarm_session(session_id))
-        else:
-            await store.cancel_lobby(self.db, ch.challenge_id, now)
-        cid = ch.challenge_id
-        self.db.after_commit(lambda: self.bot.scheduler.cancel(start_job(cid)))
-        log.info(
-            "phones-down card failed guild=%s challenge=%s code=%s",
-            ch.guild_id,
-            ch.challenge_id,
-            outcome.code,
-        )
-
     @start.autocomplete("duration")
     async def duration_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
@@ -429,32 +230,28 @@ class PhonesDownCog(HearthCog):
     # ------------------------------------------------------------------ buttons
 
     async def on_button(
-        self, interaction: discord.Interaction[Any], action: str, challenge_id: int
+        self, interaction: discord.Interaction[Any], action: Action, challenge_id: int
     ) -> None:
         ch = await store.get(self.db, challenge_id)
         if ch is None or ch.guild_id != interaction.guild_id:
             await send_ephemeral(interaction, views.NOT_FOUND)
             return
-        if action == "join":
+        if action is Action.JOIN:
             await self._join(interaction, ch)
-        elif action in ("leave", "away"):
+        elif action in (Action.LEAVE, Action.AWAY):
             await self._leave(interaction, ch)
-        elif action == "go":
+        elif action is Action.GO:
             await self._start_now(interaction, ch)
-        elif action == "answer":
+        else:
             await self._open_answer(interaction, ch)
-        else:  # pragma: no cover - the custom id pattern only lets known actions through
-            await send_ephemeral(interaction, views.NOT_FOUND)
 
     async def _join(self, interaction: discord.Interaction[Any], ch: Challenge) -> None:
         user_id = interaction.user.id
         now = self.now()
-        async with self.bot.boundaries.acting(ch.guild_id, user_id):
-            result = await store.join(self.db, ch.challenge_id, user_id, now)
+        async with self.bot.boundaries.acting(ch.guild_id, user_id) as tx:
+            result = await store.join(tx, ch.challenge_id, user_id, now)
         if result is Join.LATE:
-            entry = self._live.get(ch.guild_id, {}).get(ch.challenge_id)
-            if entry is not None:
-                entry.watching.add(user_id)
+            self.svc.watch_user(ch.guild_id, ch.challenge_id, user_id, on=True)
             assert ch.ends_at is not None
             text = (
                 "Welcome in! The timer's already going: phones down until "
@@ -473,10 +270,10 @@ class PhonesDownCog(HearthCog):
 
     async def _leave(self, interaction: discord.Interaction[Any], ch: Challenge) -> None:
         user_id = interaction.user.id
-        async with self.bot.boundaries.acting(ch.guild_id, user_id):
-            result = await store.leave(self.db, ch.challenge_id, user_id, self.now())
+        async with self.bot.boundaries.acting(ch.guild_id, user_id) as tx:
+            result = await store.leave(tx, ch.challenge_id, user_id, self.now())
         if result is Leave.STEPPED_AWAY:
-            self._unwatch_user(ch.guild_id, ch.challenge_id, user_id)
+            self.svc.watch_user(ch.guild_id, ch.challenge_id, user_id, on=False)
         log.info(
             "phones-down leave guild=%s challenge=%s user=%s result=%s",
             ch.guild_id,
@@ -495,11 +292,11 @@ class PhonesDownCog(HearthCog):
                 f"{when}.",
             )
             return
-        if ch.status != "lobby":
+        if ch.status is not ChallengeStatus.LOBBY:
             await ui.reply(interaction, "It's already going. Phones down! 📵")
             return
-        async with self.bot.boundaries.acting(ch.guild_id, interaction.user.id):
-            result = await self._begin(ch.challenge_id)
+        async with self.bot.boundaries.acting(ch.guild_id, interaction.user.id) as tx:
+            result = await self.svc.begin(ch.challenge_id, tx)
         if result.what is Begin.NOT_LOBBY:
             await ui.reply(interaction, "It's already going. Phones down! 📵")
             return
@@ -507,99 +304,22 @@ class PhonesDownCog(HearthCog):
         # press is simply acknowledged.
         await interaction.response.defer()
 
-    # ------------------------------------------------------------------ starting
-
-    async def _start_job(self, challenge_id: int) -> None:
-        await self._begin(challenge_id)
-
-    async def _begin(self, challenge_id: int) -> BeginResult:
-        """Lobby → running (or cancelled when nobody joined), and the card's new state, in
-        one write."""
-        async with self.db.transaction() as tx:
-            result = await store.begin(self.db, challenge_id, self.now())
-            if result.what is not Begin.NOT_LOBBY:
-                await self._after_begin(tx, result)
-        return result
-
-    async def _after_begin(self, tx: Tx, result: BeginResult) -> None:
-        ch = result.challenge
-        assert ch is not None
-        if result.what is Begin.STARTED:
-            assert ch.started_at is not None
-            assert ch.ends_at is not None
-            started_at, ends_at = ch.started_at, ch.ends_at
-            parts = await store.participants(self.db, ch.challenge_id)
-            joined = {p.user_id for p in parts}
-
-            def running(title: str | None, _starter: int | None) -> discord.Embed:
-                return views.running_embed(
-                    title=title, ends_at=ends_at, started_at=started_at, joined=len(parts)
-                )
-
-            await self._edit_card(tx, ch, running, views.running_view(ch.challenge_id))
-
-            def watch() -> None:
-                self._watch(ch.guild_id, ch.challenge_id, ends_at, joined)
-                self.bot.scheduler.at(
-                    end_job(ch.challenge_id), ends_at, self._end_job, ch.challenge_id
-                )
-
-            self.db.after_commit(watch)
-        else:
-            text = STALE if result.what is Begin.STALE else NOBODY_JOINED
-            if result.session_paused:
-                text += PAUSED_QUIET
-                session_id = ch.session_id
-                self.db.after_commit(lambda: self._disarm_session(session_id))
-            await self._edit_card(
-                tx, ch, lambda title, _starter: views.cancelled_embed(title, text), None
-            )
-        cid = ch.challenge_id
-        self.db.after_commit(lambda: self.bot.scheduler.cancel(start_job(cid)))
-        log.info(
-            "phones-down begin guild=%s challenge=%s result=%s",
-            ch.guild_id,
-            ch.challenge_id,
-            result.what.value,
-        )
-
-    async def _edit_card(
-        self, tx: Tx, ch: Challenge, make: CardMaker, view: discord.ui.View | None
-    ) -> int | None:
-        """The card's next state, after whatever the outbox already has for it."""
-        if ch.message_id is None and ch.card_intent is None:
-            return None
-        message, words = self._card(ch, make, view)
-        return await self.bot.outbox.edit(
-            tx,
-            channel_id=ch.channel_id,
-            guild_id=ch.guild_id,
-            message_id=ch.message_id,
-            message_of=None if ch.message_id is not None else ch.card_intent,
-            message=message,
-            words=words,
-        )
-
     # ------------------------------------------------------------------ noticing phones
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         # The hot path: a server with nothing running costs one dict lookup, no query.
-        if not self._live:
-            return
         guild = message.guild
         guild_id = guild.id if guild is not None else getattr(message.channel, "guild_id", None)
-        if guild_id is None:
+        if not self.svc.running_in(guild_id) or message.author.bot:
             return
-        live = self._live.get(guild_id)
-        if not live or message.author.bot:
-            return
-        await self._picked_up(guild_id, message.author.id)
+        assert guild_id is not None
+        await self.svc.picked_up(guild_id, message.author.id)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = interaction.guild_id
-        if guild_id is None or guild_id not in self._live:
+        if guild_id is None or not self.svc.running_in(guild_id):
             return
         kind = interaction.type
         if kind in (discord.InteractionType.component, discord.InteractionType.modal_submit):
@@ -609,200 +329,17 @@ class PhonesDownCog(HearthCog):
                 return  # joining or stepping away is part of the challenge, not a pick-up
         elif kind is not discord.InteractionType.application_command:
             return
-        await self._picked_up(guild_id, interaction.user.id)
-
-    async def _picked_up(self, guild_id: int, user_id: int) -> None:
-        live = self._live.get(guild_id)
-        if not live:
-            return
-        now = self.now()
-        hits: list[int] = []
-        for cid, entry in live.items():
-            if user_id in entry.watching:
-                # Forget them before awaiting, so a burst of messages writes once.
-                entry.watching.discard(user_id)
-                if now < entry.ends_at:
-                    hits.append(cid)
-        for cid in hits:
-            recorded = await store.record_pickup(self.db, cid, user_id, now)
-            log.info(
-                "phones-down pickup guild=%s challenge=%s user=%s recorded=%s",
-                guild_id,
-                cid,
-                user_id,
-                recorded,
-            )
-
-    # ------------------------------------------------------------------ the end
-
-    async def _end_job(self, challenge_id: int) -> None:
-        if challenge_id in self._ending:
-            return
-        self._ending.add(challenge_id)
-        try:
-            await self._end(challenge_id)
-        finally:
-            self._ending.discard(challenge_id)
-
-    async def _end(self, challenge_id: int) -> None:
-        ch = await store.get(self.db, challenge_id)
-        if ch is None or ch.status != "running":
-            return
-        assert ch.started_at is not None
-        assert ch.ends_at is not None
-        now = self.now()
-        late = now - ch.ends_at > logic.LATE_AFTER
-        res, streak_weeks = await self._how_it_went(ch, now)
-        prompt = self.bot.decks.choose(
-            PRACTICE,
-            max_depth=await self.bot.boundaries.group_depth(ch.guild_id),
-            skip_topics=await self.bot.boundaries.skipped_topics(ch.guild_id),
-            used_ids=await store.used_prompt_ids(self.db, ch.guild_id),
-            rng=random.Random(challenge_id),
-        )
-
-        def results(title: str | None, _starter: int | None) -> discord.Embed:
-            return views.results_embed(
-                title=title,
-                res=res,
-                streak_weeks=streak_weeks,
-                late=late,
-                prompt=prompt,
-                answers_here=True,
-            )
-
-        # Ended, its results and the card's last state: one write, delivered in order.
-        async with self.db.transaction() as tx:
-            finished = await store.finish(
-                self.db,
-                challenge_id,
-                now=now,
-                results=res,
-                where="channel",
-                message_id=None,
-                late=late,
-                prompt_id=prompt.id if prompt else None,
-                pause_session=False,
-            )
-            if finished:
-                message, words = self._card(
-                    ch, results, views.results_view(challenge_id) if prompt else None
-                )
-                await self.bot.outbox.post(
-                    tx,
-                    channel_id=ch.channel_id,
-                    guild_id=ch.guild_id,
-                    message=message,
-                    words=words,
-                    handler=RESULTS,
-                    ref=challenge_id,
-                )
-                await self._edit_card(
-                    tx, ch, lambda title, _s: views.ended_embed(title, results_here=True), None
-                )
-
-            def done() -> None:
-                self._unwatch(ch.guild_id, challenge_id)
-                self.bot.scheduler.cancel(end_job(challenge_id))
-
-            self.db.after_commit(done)
-        log.info(
-            "phones-down ended guild=%s challenge=%s late=%s people=%d made_it=%d finished=%s",
-            ch.guild_id,
-            challenge_id,
-            late,
-            res.participants,
-            len(res.made_it),
-            finished,
-        )
-
-    async def _how_it_went(self, ch: Challenge, now: datetime) -> tuple[logic.Results, int]:
-        """The challenge's results and the group's streak of weeks, as of `now`."""
-        assert ch.started_at is not None
-        assert ch.ends_at is not None
-        parts = await store.participants(self.db, ch.challenge_id)
-        res = logic.results(parts, ch.started_at, ch.ends_at)
-        tz = await self._timezone(ch.guild_id)
-        weeks = {
-            timeutil.week_key(s.started_at, tz)
-            for s in await store.ended_sessions(self.db, ch.guild_id)
-        }
-        weeks.add(timeutil.week_key(ch.started_at, tz))
-        return res, logic.streak(weeks, timeutil.to_local(now, tz).date())
-
-    async def _results_posted(self, tx: Tx, outcome: Outcome) -> None:
-        assert outcome.ref is not None
-        assert outcome.message_id is not None
-        await store.set_results_message(self.db, outcome.ref, outcome.message_id)
-
-    async def _results_failed(self, tx: Tx, outcome: Outcome) -> None:
-        """The channel wouldn't take the results. They go to the person who started it, by
-        DM: they asked for this challenge, so its results answer them (a pause still means
-        nothing reaches them); a weekly session whose channel is lost pauses."""
-        assert outcome.ref is not None
-        ch = await store.get(self.db, outcome.ref)
-        if ch is None:
-            return
-        lost = outcome.code in CHANNEL_LOST
-        told = ch.starter_user_id != 0 and not await self.bot.boundaries.is_paused(
-            ch.starter_user_id
-        )
-        await store.results_elsewhere(
-            self.db,
-            ch.challenge_id,
-            "dm" if told else "nowhere",
-            pause_session=lost and ch.session_id is not None,
-        )
-        if lost and ch.session_id is not None:
-            session_id = ch.session_id
-            self.db.after_commit(lambda: self._disarm_session(session_id))
-        if told and ch.started_at is not None:
-            res, streak_weeks = await self._how_it_went(ch, ch.ended_at or self.now())
-            await self.bot.outbox.dm(
-                tx,
-                user_id=ch.starter_user_id,
-                guild_id=ch.guild_id,
-                consent=False,
-                handler=RESULTS_DM,
-                ref=ch.challenge_id,
-                message=Message(
-                    "I couldn't post in the channel where your phones-down time happened, so "
-                    "here's how it went:",
-                    embeds=[
-                        views.results_embed(
-                            title=ch.title,
-                            res=res,
-                            streak_weeks=streak_weeks,
-                            late=ch.posted_late,
-                            prompt=self.bot.decks.get(ch.prompt_id) if ch.prompt_id else None,
-                            answers_here=False,
-                        )
-                    ],
-                ),
-            )
-        if not lost and outcome.code not in THREAD_CLOSED:
-            await self._edit_card(
-                tx, ch, lambda title, _s: views.ended_embed(title, results_here=False), None
-            )
-        log.info(
-            "phones-down results not posted guild=%s challenge=%s code=%s dm=%s",
-            ch.guild_id,
-            ch.challenge_id,
-            outcome.code,
-            told,
-        )
-
-    async def _results_lost(self, tx: Tx, outcome: Outcome) -> None:
-        """Their DMs are closed too: the results reached nobody (the group's history keeps
-        them all the same)."""
-        assert outcome.ref is not None
-        await store.results_elsewhere(self.db, outcome.ref, "nowhere", pause_session=False)
+        await self.svc.picked_up(guild_id, interaction.user.id)
 
     # ------------------------------------------------------------------ the debrief
 
     async def _open_answer(self, interaction: discord.Interaction[Any], ch: Challenge) -> None:
         prompt = self.bot.decks.get(ch.prompt_id) if ch.prompt_id else None
-        if ch.status != "ended" or ch.results_where != "channel" or prompt is None:
+        if (
+            ch.status is not ChallengeStatus.ENDED
+            or ch.results_where is not ResultsWhere.CHANNEL
+            or prompt is None
+        ):
             await ui.reply(interaction, "This question isn't open for answers, sorry.")
             return
         await interaction.response.send_modal(views.AnswerModal(self, ch.challenge_id, prompt.text))
@@ -828,7 +365,7 @@ class PhonesDownCog(HearthCog):
         # The answer lives only in the message; its intent names whose words they are, so
         # `/privacy delete` finds it even before it's posted.
         async with self.bot.boundaries.acting(ch.guild_id, user_id) as tx:
-            thread = await self._debrief_thread(tx, ch)
+            thread = await self.svc.debrief_thread(tx, ch)
             intent = await self.bot.outbox.post(
                 tx,
                 channel_id=ch.channel_id,  # if no thread can be opened there: right here
@@ -855,165 +392,6 @@ class PhonesDownCog(HearthCog):
             return
         where = f"<#{outcome.channel_id}>" if outcome is not None else "the debrief thread"
         await ui.reply(interaction, f"Posted in {where}. Thanks for sharing. 💬")
-
-    async def _debrief_thread(self, tx: Tx, ch: Challenge) -> int | None:
-        """The intent opening the results' debrief thread (once, even in a rush), or None
-        when answers go straight into the channel: it is itself a thread (Discord can't
-        open a thread in a thread), or the thread is there already."""
-        if ch.thread_intent is not None:
-            return ch.thread_intent
-        if ch.thread_id is not None or isinstance(
-            self.bot.get_channel(ch.channel_id), discord.Thread
-        ):
-            return None
-        assert ch.results_message_id is not None
-        name = f"Debrief · {ch.title}" if ch.title else "Phones-down debrief"
-        intent = await self.bot.outbox.thread(
-            tx,
-            channel_id=ch.channel_id,
-            message_id=ch.results_message_id,
-            guild_id=ch.guild_id,
-            name=name,
-            archive_minutes=1440,
-            handler=THREAD,
-            ref=ch.challenge_id,
-        )
-        return await store.claim_thread(self.db, ch.challenge_id, intent)
-
-    async def _thread_opened(self, tx: Tx, outcome: Outcome) -> None:
-        assert outcome.ref is not None
-        if outcome.message_id is not None:
-            await store.set_thread(self.db, outcome.ref, outcome.message_id)
-
-    # ------------------------------------------------------------------ scheduled sessions
-
-    async def _arm_session(self, s: Session) -> None:
-        sched = self.bot.scheduler
-        sched.at(session_job(s.session_id), s.next_at, self._session_job, s.session_id)
-        if await store.for_occurrence(self.db, s.session_id, s.next_at) is None:
-            sched.at(reminder_job(s.session_id), s.reminder_at, self._reminder_job, s.session_id)
-        else:
-            sched.cancel(reminder_job(s.session_id))
-
-    def _disarm_session(self, session_id: int | None) -> None:
-        if session_id is None:
-            return
-        self.bot.scheduler.cancel(session_job(session_id))
-        self.bot.scheduler.cancel(reminder_job(session_id))
-
-    async def _reminder_pings(self, guild_id: int, now: datetime) -> list[int]:
-        """Who asked for phones-down reminders here and isn't in their quiet hours now."""
-        chosen: list[int] = []
-        for user_id in sorted(await self.bot.boundaries.participants(guild_id, PRACTICE)):
-            person = await self.bot.boundaries.person(user_id)
-            window = person.quiet_hours
-            if window is not None and timeutil.in_quiet_hours(
-                now, *window, person.timezone or "UTC"
-            ):
-                continue
-            chosen.append(user_id)
-        return chosen
-
-    async def _reminder_job(self, session_id: int) -> None:
-        s = await store.get_session(self.db, session_id)
-        if s is None or s.status != "active":
-            return
-        now = self.now()
-        if now >= s.next_at:
-            return  # too late to remind; the session job moves on
-        if now < s.reminder_at:
-            self.bot.scheduler.at(
-                reminder_job(session_id), s.reminder_at, self._reminder_job, session_id
-            )
-            return
-        if await store.for_occurrence(self.db, session_id, s.next_at) is not None:
-            return
-        settings = await guilds.get(self.db, s.guild_id)
-        if settings is not None and not settings.practice_on(PRACTICE):
-            # Switched off in this server: no reminder and no session this week.
-            log.info(
-                "phones-down session skipped, practice off guild=%s session=%s",
-                s.guild_id,
-                session_id,
-            )
-            return
-        cid = new_challenge_id(now)
-        content, pinged = views.reminder_pings(await self._reminder_pings(s.guild_id, now))
-        try:
-            # The lobby and its card (with the one ping here, only for those who asked for
-            # reminders) are one write; `_card_failed` pauses the session if the channel
-            # turns out lost.
-            async with self.db.transaction() as tx:
-                ch = await store.create(
-                    self.db,
-                    challenge_id=cid,
-                    guild_id=s.guild_id,
-                    channel_id=s.channel_id,
-                    starter_user_id=s.creator_user_id,
-                    duration_minutes=s.duration_minutes,
-                    starts_at=s.next_at,
-                    now=now,
-                    title=s.title,
-                    session_id=session_id,
-                    starter_joins=False,
-                )
-                await self._post_card(
-                    tx,
-                    ch,
-                    scheduled=True,
-                    content=content or None,
-                    mentions=discord.AllowedMentions(
-                        everyone=False,
-                        roles=False,
-                        replied_user=False,
-                        users=[discord.Object(id=u) for u in pinged],
-                    ),
-                )
-        except store.ChannelBusy:
-            log.info(
-                "phones-down session skipped, channel busy guild=%s session=%s",
-                s.guild_id,
-                session_id,
-            )
-            return
-        log.info(
-            "phones-down reminder guild=%s session=%s challenge=%s pings=%d",
-            s.guild_id,
-            session_id,
-            cid,
-            len(pinged),
-        )
-
-    async def _session_job(self, session_id: int) -> None:
-        s = await store.get_session(self.db, session_id)
-        if s is None or s.status != "active":
-            return
-        now = self.now()
-        occurrence = s.next_at
-        ch = await store.for_occurrence(self.db, session_id, occurrence)
-        if ch is not None and ch.status == "lobby":
-            try:
-                await self._begin(ch.challenge_id)
-            except Exception:
-                # This week's start failed; next week's must still be armed below.
-                log.exception("phones-down session start failed session=%s", session_id)
-        s = await store.get_session(self.db, session_id)
-        if s is None or s.status != "active":
-            return
-        tz = await self._timezone(s.guild_id)
-        following = timeutil.next_weekly(occurrence, s.weekday, s.local_time, tz)
-        while following <= now:
-            following = timeutil.next_weekly(following, s.weekday, s.local_time, tz)
-        if await store.advance_session(self.db, session_id, occurrence, following):
-            fresh = await store.get_session(self.db, session_id)
-            if fresh is not None:
-                await self._arm_session(fresh)
-        log.info(
-            "phones-down session ran guild=%s session=%s next=%s",
-            s.guild_id,
-            session_id,
-            following.isoformat(),
-        )
 
     @phonesdown.command(
         name="schedule", description="Set a weekly phones-down time in this channel"
@@ -1048,20 +426,20 @@ class PhonesDownCog(HearthCog):
             raise HearthError(str(exc)) from None
         if not 0 <= weekday.value <= 6:
             raise HearthError("Pick a day from the list.")
-        await self._require_practice(guild_id)
+        await self.require_practice(guild_id)
         self._require_post_rights(interaction)
         if len(await store.guild_sessions(self.db, guild_id)) >= MAX_SESSIONS_PER_GUILD:
             raise HearthError(
                 f"This server already has {MAX_SESSIONS_PER_GUILD} weekly sessions. Cancel one "
                 "with `/phonesdown cancel` to make room."
             )
-        tz = await self._timezone(guild_id)
+        tz = await self.svc.timezone(guild_id)
         now = self.now()
         next_at = timeutil.next_weekly(now, weekday.value, local_time, tz)
         name = logic.clean_title(title)
-        async with self.bot.boundaries.acting(guild_id, interaction.user.id):
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
             s = await store.create_session(
-                self.db,
+                tx,
                 guild_id=guild_id,
                 channel_id=channel_id,
                 creator_user_id=interaction.user.id,
@@ -1073,7 +451,7 @@ class PhonesDownCog(HearthCog):
                 next_at=next_at,
                 now=now,
             )
-        await self._arm_session(s)
+        await self.svc.arm_session(s)
         log.info(
             "phones-down session scheduled guild=%s channel=%s session=%s user=%s",
             guild_id,
@@ -1126,11 +504,9 @@ class PhonesDownCog(HearthCog):
         assert interaction.guild_id is not None
         edit: int | None = None
         async with self.bot.boundaries.acting(interaction.guild_id, interaction.user.id) as tx:
-            done, lobby = await store.cancel_session(
-                self.db, session, interaction.guild_id, self.now()
-            )
+            done, lobby = await store.cancel_session(tx, session, interaction.guild_id, self.now())
             if lobby is not None:
-                edit = await self._edit_card(
+                edit = await self.svc.edit_card(
                     tx,
                     lobby,
                     lambda title, _s: views.cancelled_embed(
@@ -1140,9 +516,9 @@ class PhonesDownCog(HearthCog):
                 )
         if not done:
             raise HearthError("I can't find that weekly time here. `/phonesdown list` shows them.")
-        self._disarm_session(session)
+        self.svc.disarm_session(session)
         if lobby is not None:
-            self.bot.scheduler.cancel(start_job(lobby.challenge_id))
+            self.bot.scheduler.cancel(start_job_id(lobby.challenge_id))
         if edit is not None:
             await self.bot.outbox.wait(edit, ANSWER_WAIT)  # the card says so, then "Done"
         log.info(
@@ -1160,24 +536,24 @@ class PhonesDownCog(HearthCog):
         guild_id = interaction.guild_id
         assert guild_id is not None
         s = await store.get_session(self.db, session)
-        if s is None or s.guild_id != guild_id or s.status != "paused":
+        if s is None or s.guild_id != guild_id or s.status is not SessionStatus.PAUSED:
             raise HearthError("That weekly time isn't paused. `/phonesdown list` shows them all.")
-        if s.pause_reason == "channel":
+        if s.pause_reason is SessionPause.CHANNEL:
             channel = interaction.guild.get_channel(s.channel_id) if interaction.guild else None
             if channel is None:
                 raise HearthError(
                     "I can't find that session's channel any more. Cancel it and schedule a "
                     "new one where I can post."
                 )
-        tz = await self._timezone(guild_id)
+        tz = await self.svc.timezone(guild_id)
         next_at = timeutil.next_weekly(self.now(), s.weekday, s.local_time, tz)
-        async with self.bot.boundaries.acting(guild_id, interaction.user.id):
-            resumed = await store.resume_session(self.db, session, next_at)
+        async with self.bot.boundaries.acting(guild_id, interaction.user.id) as tx:
+            resumed = await store.resume_session(tx, session, next_at)
         if not resumed:
             raise HearthError("That weekly time isn't paused. `/phonesdown list` shows them all.")
         fresh = await store.get_session(self.db, session)
         assert fresh is not None
-        await self._arm_session(fresh)
+        await self.svc.arm_session(fresh)
         log.info(
             "phones-down session resumed guild=%s session=%s user=%s",
             guild_id,
@@ -1207,7 +583,7 @@ class PhonesDownCog(HearthCog):
             )
             if s.title:
                 label += f" · {s.title}"
-            if s.status == "paused":
+            if s.status is SessionStatus.PAUSED:
                 label += " (paused)"
             if wanted and wanted not in label.casefold():
                 continue
@@ -1229,7 +605,7 @@ class PhonesDownCog(HearthCog):
         assert guild_id is not None
         await interaction.response.defer(ephemeral=not share, thinking=True)
         now = self.now()
-        tz = await self._timezone(guild_id)
+        tz = await self.svc.timezone(guild_id)
         sessions = await store.ended_sessions(self.db, guild_id)
         group = logic.group_stats(sessions, now, tz)
         from cogs.phones_down import forest  # Pillow loads only when a picture is drawn
@@ -1252,56 +628,22 @@ class PhonesDownCog(HearthCog):
 
     @commands.Cog.listener()
     async def on_hearth_settings_changed(self, guild_id: int) -> None:
-        """The server's time zone may have changed: weekly times follow its local clock."""
-        tz = await self._timezone(guild_id)
-        now = self.now()
-        for s in await store.guild_sessions(self.db, guild_id):
-            if s.status != "active":
-                continue
-            if await store.for_occurrence(self.db, s.session_id, s.next_at) is not None:
-                continue  # this week's card is out; the next one follows the new zone
-            wanted = timeutil.next_weekly(now, s.weekday, s.local_time, tz)
-            if wanted != s.next_at and await store.reschedule(
-                self.db, s.session_id, s.next_at, wanted
-            ):
-                fresh = await store.get_session(self.db, s.session_id)
-                if fresh is not None:
-                    await self._arm_session(fresh)
+        await self.svc.follow_timezone(guild_id)
 
     async def person_forgotten(self, user_id: int) -> None:
         """Their part is gone from the database; stop watching them in running challenges."""
-        for live in self._live.values():
-            for entry in live.values():
-                entry.watching.discard(user_id)
+        self.svc.forget_person(user_id)
 
     async def server_forgotten(self, guild_id: int) -> None:
         """The server's challenges and sessions are gone: drop their watch and their jobs."""
-        self._live.pop(guild_id, None)
-        sched = self.bot.scheduler
-        for job_id in sched.job_ids("phonesdown:"):
-            kind, _, raw = job_id.removeprefix("phonesdown:").partition(":")
-            if not raw.isdigit():
-                continue
-            if kind in ("session", "reminder"):
-                gone = await store.get_session(self.db, int(raw)) is None
-            else:
-                gone = await store.get(self.db, int(raw)) is None
-            if gone:
-                sched.cancel(job_id)
-
-    # ------------------------------------------------------------------ leaving a server
+        self.svc.forget_guild(guild_id)
+        await self.svc.drop_forgotten_jobs()
 
     @commands.Cog.listener()
     async def on_hearth_guild_left(self, guild_id: int) -> None:
         """Suspend the server's challenges and weekly sessions (nothing is decided or
         paused): they come back with `rebuild_guild_jobs` if Hearth is added again."""
-        self._live.pop(guild_id, None)
-        for s in await store.guild_sessions(self.db, guild_id):
-            self._disarm_session(s.session_id)
-        for status, job in (("lobby", start_job), ("running", end_job)):
-            for ch in await store.with_status(self.db, status):
-                if ch.guild_id == guild_id:
-                    self.bot.scheduler.cancel(job(ch.challenge_id))
+        await self.svc.suspend_guild(guild_id)
 
 
 def _duration_choices(current: str) -> list[app_commands.Choice[str]]:

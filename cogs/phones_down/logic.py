@@ -10,9 +10,65 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 
 from bot import timeutil
+from bot.boundaries_rules import OptIn
+
+# What someone chooses in `/boundaries mine` to get the ping when a weekly session's card
+# goes up.
+REMINDERS = OptIn(
+    "phones_down",
+    "Phones-down reminders",
+    "A nudge when the group plans some phones-down time.",
+)
+
+# --------------------------------------------------------------------------- closed sets
+
+
+class ChallengeStatus(StrEnum):
+    """A challenge's life: lobby → running → ended; cancelled when nobody joined (or the
+    start passed while Hearth was offline, or its weekly time was stopped)."""
+
+    LOBBY = "lobby"
+    RUNNING = "running"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+LIVE = (ChallengeStatus.LOBBY, ChallengeStatus.RUNNING)
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class SessionPause(StrEnum):
+    """Why a weekly session paused itself."""
+
+    QUIET = "quiet"  # a few weeks in a row that nobody joined
+    CHANNEL = "channel"  # Hearth couldn't post in its channel
+
+
+class ResultsWhere(StrEnum):
+    """Where a challenge's results went."""
+
+    CHANNEL = "channel"
+    DM = "dm"  # to whoever started it: the channel refused them
+    NOWHERE = "nowhere"
+
+
+class Action(StrEnum):
+    """What a button on a challenge's posts does (`hearth:pd:<action>:<challenge id>`)."""
+
+    JOIN = "join"
+    LEAVE = "leave"
+    GO = "go"  # start now
+    AWAY = "away"  # step away from a running challenge
+    ANSWER = "answer"  # the debrief question
+
 
 # --------------------------------------------------------------------------- limits
 

@@ -1,43 +1,28 @@
-"""All of phones down's SQL. Times are ISO-8601 UTC text; every write is one transaction.
+"""All of phones down's SQL. Times are ISO-8601 UTC text (`bot.db.codec`).
 
-Every state change is guarded by the status it expects (`WHERE status = 'lobby'`), so a
-button and a job racing each other, or a job run twice, change things once.
+Functions that write take the caller's transaction (`tx`) first; reads take the
+`Database`. Every state change is guarded by the status it expects (`WHERE status =
+'lobby'`), so a button and a job racing each other, or a job run twice, change things once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
-from bot import crypto
-from bot.db import Database, Tx
+from bot.db import Database, Tx, changed, read_one
+from bot.db.codec import dt, hhmm, need_dt, opened, sealed, ts, wall_time
 from bot.privacy import Forget, Person, PersonalData, Table
-from bot.timeutil import UTC
 from cogs.phones_down import logic
-
-LIVE = ("lobby", "running")
-
-
-def ts(dt: datetime) -> str:
-    """Fixed-width UTC text, so stored times compare correctly as strings."""
-    if dt.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _need(value: str | None) -> datetime:
-    parsed = _dt(value)
-    if parsed is None:
-        raise ValueError("missing time")
-    return parsed
-
+from cogs.phones_down.logic import (
+    LIVE,
+    ChallengeStatus,
+    ResultsWhere,
+    SessionPause,
+    SessionStatus,
+)
 
 # --------------------------------------------------------------------------- rows
 
@@ -52,14 +37,14 @@ class Challenge:
     session_id: int | None
     title: str | None
     duration_minutes: int
-    status: str
+    status: ChallengeStatus
     created_at: datetime
     starts_at: datetime
     started_at: datetime | None
     ends_at: datetime | None
     ended_at: datetime | None
     results_message_id: int | None
-    results_where: str | None
+    results_where: ResultsWhere | None
     posted_late: bool
     prompt_id: str | None
     thread_id: int | None
@@ -94,16 +79,16 @@ def _challenge(row: Any) -> Challenge:
         message_id=row["message_id"],
         starter_user_id=row["starter_user_id"],
         session_id=row["session_id"],
-        title=crypto.unseal(row["title"]),
+        title=opened(row["title"]),
         duration_minutes=row["duration_minutes"],
-        status=row["status"],
-        created_at=_need(row["created_at"]),
-        starts_at=_need(row["starts_at"]),
-        started_at=_dt(row["started_at"]),
-        ends_at=_dt(row["ends_at"]),
-        ended_at=_dt(row["ended_at"]),
+        status=ChallengeStatus(row["status"]),
+        created_at=need_dt(row["created_at"]),
+        starts_at=need_dt(row["starts_at"]),
+        started_at=dt(row["started_at"]),
+        ends_at=dt(row["ends_at"]),
+        ended_at=dt(row["ended_at"]),
         results_message_id=row["results_message_id"],
-        results_where=row["results_where"],
+        results_where=None if row["results_where"] is None else ResultsWhere(row["results_where"]),
         posted_late=bool(row["posted_late"]),
         prompt_id=row["prompt_id"],
         thread_id=row["thread_id"],
@@ -126,8 +111,8 @@ class Session:
     duration_minutes: int
     remind_minutes: int
     title: str | None
-    status: str
-    pause_reason: str | None
+    status: SessionStatus
+    pause_reason: SessionPause | None
     quiet_rounds: int
     next_at: datetime
 
@@ -149,29 +134,24 @@ def _session(row: Any) -> Session:
         channel_id=row["channel_id"],
         creator_user_id=row["creator_user_id"],
         weekday=row["weekday"],
-        local_time=time.fromisoformat(row["local_time"]),
+        local_time=wall_time(row["local_time"]),
         duration_minutes=row["duration_minutes"],
         remind_minutes=row["remind_minutes"],
-        title=crypto.unseal(row["title"]),
-        status=row["status"],
-        pause_reason=row["pause_reason"],
+        title=opened(row["title"]),
+        status=SessionStatus(row["status"]),
+        pause_reason=None if row["pause_reason"] is None else SessionPause(row["pause_reason"]),
         quiet_rounds=row["quiet_rounds"],
-        next_at=_need(row["next_at"]),
+        next_at=need_dt(row["next_at"]),
     )
 
 
 def _taking(row: Any) -> logic.Taking:
     return logic.Taking(
         user_id=row["user_id"],
-        joined_at=_need(row["joined_at"]),
-        picked_up_at=_dt(row["picked_up_at"]),
-        stepped_away_at=_dt(row["stepped_away_at"]),
+        joined_at=need_dt(row["joined_at"]),
+        picked_up_at=dt(row["picked_up_at"]),
+        stepped_away_at=dt(row["stepped_away_at"]),
     )
-
-
-async def _one(conn: Tx, sql: str, params: Iterable[Any]) -> Any:
-    async with conn.execute(sql, tuple(params)) as cur:
-        return await cur.fetchone()
 
 
 # --------------------------------------------------------------------------- challenges
@@ -193,7 +173,7 @@ async def live_in_channel(db: Database, channel_id: int) -> Challenge | None:
     return None if row is None else _challenge(row)
 
 
-async def with_status(db: Database, status: str) -> list[Challenge]:
+async def with_status(db: Database, status: ChallengeStatus) -> list[Challenge]:
     rows = await db.fetchall(
         f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE status = ? ORDER BY challenge_id",
         (status,),
@@ -218,7 +198,7 @@ class ChannelBusy(Exception):
 
 
 async def create(
-    db: Database,
+    tx: Tx,
     *,
     challenge_id: int,
     guild_id: int,
@@ -235,54 +215,56 @@ async def create(
 ) -> Challenge:
     """A new lobby (with its starter in it, unless told otherwise). ChannelBusy if the
     channel already has a live challenge — checked and written in one transaction."""
-    async with db.transaction() as conn:
-        row = await _one(
-            conn,
-            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges"
-            " WHERE channel_id = ? AND status IN ('lobby', 'running')",
-            (channel_id,),
+    row = await read_one(
+        tx,
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges"
+        " WHERE channel_id = ? AND status IN ('lobby', 'running')",
+        (channel_id,),
+    )
+    if row is not None:
+        raise ChannelBusy(_challenge(row))
+    await tx.execute(
+        "INSERT INTO pd_challenges (challenge_id, guild_id, channel_id, message_id,"
+        " card_intent, starter_user_id, session_id, title, duration_minutes, status,"
+        " created_at, starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?)",
+        (
+            challenge_id,
+            guild_id,
+            channel_id,
+            message_id,
+            card_intent,
+            starter_user_id,
+            session_id,
+            sealed(title),
+            duration_minutes,
+            ts(now),
+            ts(starts_at),
+        ),
+    )
+    if starter_joins:
+        await tx.execute(
+            "INSERT INTO pd_participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)",
+            (challenge_id, starter_user_id, ts(now)),
         )
-        if row is not None:
-            raise ChannelBusy(_challenge(row))
-        await conn.execute(
-            "INSERT INTO pd_challenges (challenge_id, guild_id, channel_id, message_id,"
-            " card_intent, starter_user_id, session_id, title, duration_minutes, status,"
-            " created_at, starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'lobby', ?, ?)",
-            (
-                challenge_id,
-                guild_id,
-                channel_id,
-                message_id,
-                card_intent,
-                starter_user_id,
-                session_id,
-                crypto.seal(title),
-                duration_minutes,
-                ts(now),
-                ts(starts_at),
-            ),
-        )
-        if starter_joins:
-            await conn.execute(
-                "INSERT INTO pd_participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)",
-                (challenge_id, starter_user_id, ts(now)),
-            )
-        row = await _one(
-            conn,
-            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
-            (challenge_id,),
-        )
+    row = await read_one(
+        tx,
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
+        (challenge_id,),
+    )
     return _challenge(row)
 
 
-async def set_card_intent(db: Database, challenge_id: int, intent: int) -> None:
-    await db.execute(
-        "UPDATE pd_challenges SET card_intent = ? WHERE challenge_id = ?", (intent, challenge_id)
+async def set_card_intent(tx: Tx, challenge_id: int, intent: int) -> None:
+    await changed(
+        tx,
+        "UPDATE pd_challenges SET card_intent = ? WHERE challenge_id = ?",
+        (intent, challenge_id),
     )
 
 
-async def set_message(db: Database, challenge_id: int, message_id: int) -> None:
-    await db.execute(
+async def set_message(tx: Tx, challenge_id: int, message_id: int) -> None:
+    await changed(
+        tx,
         "UPDATE pd_challenges SET message_id = ? WHERE challenge_id = ?",
         (message_id, challenge_id),
     )
@@ -298,38 +280,37 @@ class Join(Enum):
     GONE = "gone"
 
 
-async def join(db: Database, challenge_id: int, user_id: int, now: datetime) -> Join:
+async def join(tx: Tx, challenge_id: int, user_id: int, now: datetime) -> Join:
     """Join a lobby, or a running challenge until half-time. Safe to race: one row each."""
-    async with db.transaction() as conn:
-        row = await _one(
-            conn,
-            "SELECT status, started_at, ends_at FROM pd_challenges WHERE challenge_id = ?",
-            (challenge_id,),
-        )
-        if row is None:
-            return Join.GONE
-        status = row["status"]
-        if status not in LIVE:
-            return Join.CLOSED
-        mine = await _one(
-            conn,
-            "SELECT stepped_away_at FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
-            (challenge_id, user_id),
-        )
-        if mine is not None:
-            return Join.WAS_AWAY if mine["stepped_away_at"] else Join.ALREADY
-        if status == "running" and not logic.can_join_late(
-            _need(row["started_at"]), _need(row["ends_at"]), now
-        ):
-            return Join.TOO_LATE
-        cur = await conn.execute(
-            "INSERT INTO pd_participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (challenge_id, user_id) DO NOTHING",
-            (challenge_id, user_id, ts(now)),
-        )
-        if cur.rowcount == 0:
-            return Join.ALREADY
-        return Join.LATE if status == "running" else Join.JOINED
+    row = await read_one(
+        tx,
+        "SELECT status, started_at, ends_at FROM pd_challenges WHERE challenge_id = ?",
+        (challenge_id,),
+    )
+    if row is None:
+        return Join.GONE
+    status = ChallengeStatus(row["status"])
+    if status not in LIVE:
+        return Join.CLOSED
+    mine = await read_one(
+        tx,
+        "SELECT stepped_away_at FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
+        (challenge_id, user_id),
+    )
+    if mine is not None:
+        return Join.WAS_AWAY if mine["stepped_away_at"] else Join.ALREADY
+    if status is ChallengeStatus.RUNNING and not logic.can_join_late(
+        need_dt(row["started_at"]), need_dt(row["ends_at"]), now
+    ):
+        return Join.TOO_LATE
+    cur = await tx.execute(
+        "INSERT INTO pd_participants (challenge_id, user_id, joined_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (challenge_id, user_id) DO NOTHING",
+        (challenge_id, user_id, ts(now)),
+    )
+    if cur.rowcount == 0:
+        return Join.ALREADY
+    return Join.LATE if status is ChallengeStatus.RUNNING else Join.JOINED
 
 
 class Leave(Enum):
@@ -341,52 +322,51 @@ class Leave(Enum):
     GONE = "gone"
 
 
-async def leave(db: Database, challenge_id: int, user_id: int, now: datetime) -> Leave:
+async def leave(tx: Tx, challenge_id: int, user_id: int, now: datetime) -> Leave:
     """Leave a lobby (as if never joined) or step away from a running challenge."""
-    async with db.transaction() as conn:
-        row = await _one(
-            conn, "SELECT status FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
-        )
-        if row is None:
-            return Leave.GONE
-        if row["status"] == "lobby":
-            cur = await conn.execute(
-                "DELETE FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
-                (challenge_id, user_id),
-            )
-            return Leave.LEFT if cur.rowcount else Leave.NOT_IN
-        if row["status"] != "running":
-            return Leave.CLOSED
-        mine = await _one(
-            conn,
-            "SELECT stepped_away_at FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
+    row = await read_one(
+        tx, "SELECT status FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
+    )
+    if row is None:
+        return Leave.GONE
+    status = ChallengeStatus(row["status"])
+    if status is ChallengeStatus.LOBBY:
+        cur = await tx.execute(
+            "DELETE FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
             (challenge_id, user_id),
         )
-        if mine is None:
-            return Leave.NOT_IN
-        if mine["stepped_away_at"] is not None:
-            return Leave.ALREADY_AWAY
-        await conn.execute(
-            "UPDATE pd_participants SET stepped_away_at = ?"
-            " WHERE challenge_id = ? AND user_id = ? AND stepped_away_at IS NULL",
-            (ts(now), challenge_id, user_id),
-        )
-        return Leave.STEPPED_AWAY
+        return Leave.LEFT if cur.rowcount else Leave.NOT_IN
+    if status is not ChallengeStatus.RUNNING:
+        return Leave.CLOSED
+    mine = await read_one(
+        tx,
+        "SELECT stepped_away_at FROM pd_participants WHERE challenge_id = ? AND user_id = ?",
+        (challenge_id, user_id),
+    )
+    if mine is None:
+        return Leave.NOT_IN
+    if mine["stepped_away_at"] is not None:
+        return Leave.ALREADY_AWAY
+    await tx.execute(
+        "UPDATE pd_participants SET stepped_away_at = ?"
+        " WHERE challenge_id = ? AND user_id = ? AND stepped_away_at IS NULL",
+        (ts(now), challenge_id, user_id),
+    )
+    return Leave.STEPPED_AWAY
 
 
-async def record_pickup(db: Database, challenge_id: int, user_id: int, now: datetime) -> bool:
+async def record_pickup(tx: Tx, challenge_id: int, user_id: int, now: datetime) -> bool:
     """The first sign of a phone in hand, once, while the challenge runs. True if recorded."""
     cur_time = ts(now)
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE pd_participants SET picked_up_at = ?"
-            " WHERE challenge_id = ? AND user_id = ? AND picked_up_at IS NULL"
-            " AND stepped_away_at IS NULL AND joined_at <= ?"
-            " AND EXISTS (SELECT 1 FROM pd_challenges c WHERE c.challenge_id = ?"
-            " AND c.status = 'running' AND c.started_at <= ? AND c.ends_at > ?)",
-            (cur_time, challenge_id, user_id, cur_time, challenge_id, cur_time, cur_time),
-        )
-        return cur.rowcount > 0
+    cur = await tx.execute(
+        "UPDATE pd_participants SET picked_up_at = ?"
+        " WHERE challenge_id = ? AND user_id = ? AND picked_up_at IS NULL"
+        " AND stepped_away_at IS NULL AND joined_at <= ?"
+        " AND EXISTS (SELECT 1 FROM pd_challenges c WHERE c.challenge_id = ?"
+        " AND c.status = 'running' AND c.started_at <= ? AND c.ends_at > ?)",
+        (cur_time, challenge_id, user_id, cur_time, challenge_id, cur_time, cur_time),
+    )
+    return cur.rowcount > 0
 
 
 async def participants(db: Database, challenge_id: int) -> list[logic.Taking]:
@@ -412,71 +392,72 @@ class BeginResult:
     session_paused: bool = False
 
 
-async def begin(db: Database, challenge_id: int, now: datetime) -> BeginResult:
+async def begin(tx: Tx, challenge_id: int, now: datetime) -> BeginResult:
     """Lobby → running (or cancelled when nobody joined), once.
 
     For a scheduled session this also keeps its count of quiet sessions, and pauses the
     schedule after a few in a row, in the same transaction.
     """
-    async with db.transaction() as conn:
-        row = await _one(
-            conn,
-            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
-            (challenge_id,),
+    row = await read_one(
+        tx,
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
+        (challenge_id,),
+    )
+    if row is None or ChallengeStatus(row["status"]) is not ChallengeStatus.LOBBY:
+        return BeginResult(Begin.NOT_LOBBY, None if row is None else _challenge(row))
+    ch = _challenge(row)
+    count_row = await read_one(
+        tx, "SELECT COUNT(*) FROM pd_participants WHERE challenge_id = ?", (challenge_id,)
+    )
+    count = 0 if count_row is None else int(count_row[0])
+    paused = False
+    if now - ch.starts_at > logic.STALE_START:
+        what = Begin.STALE
+    elif count == 0:
+        what = Begin.NOBODY
+    else:
+        what = Begin.STARTED
+    if what is Begin.STARTED:
+        await tx.execute(
+            "UPDATE pd_challenges SET status = 'running', started_at = ?, ends_at = ?"
+            " WHERE challenge_id = ? AND status = 'lobby'",
+            (ts(now), ts(now + ch.duration), challenge_id),
         )
-        if row is None or row["status"] != "lobby":
-            return BeginResult(Begin.NOT_LOBBY, None if row is None else _challenge(row))
-        ch = _challenge(row)
-        count_row = await _one(
-            conn, "SELECT COUNT(*) FROM pd_participants WHERE challenge_id = ?", (challenge_id,)
+    else:
+        await tx.execute(
+            "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+            " WHERE challenge_id = ? AND status = 'lobby'",
+            (ts(now), challenge_id),
         )
-        count = int(count_row[0])
-        paused = False
-        if now - ch.starts_at > logic.STALE_START:
-            what = Begin.STALE
-        elif count == 0:
-            what = Begin.NOBODY
-        else:
-            what = Begin.STARTED
+    if ch.session_id is not None:
         if what is Begin.STARTED:
-            await conn.execute(
-                "UPDATE pd_challenges SET status = 'running', started_at = ?, ends_at = ?"
-                " WHERE challenge_id = ? AND status = 'lobby'",
-                (ts(now), ts(now + ch.duration), challenge_id),
+            await tx.execute(
+                "UPDATE pd_sessions SET quiet_rounds = 0 WHERE session_id = ?",
+                (ch.session_id,),
             )
-        else:
-            await conn.execute(
-                "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
-                " WHERE challenge_id = ? AND status = 'lobby'",
-                (ts(now), challenge_id),
+        elif what is Begin.NOBODY:
+            await tx.execute(
+                "UPDATE pd_sessions SET quiet_rounds = quiet_rounds + 1 WHERE session_id = ?",
+                (ch.session_id,),
             )
-        if ch.session_id is not None:
-            if what is Begin.STARTED:
-                await conn.execute(
-                    "UPDATE pd_sessions SET quiet_rounds = 0 WHERE session_id = ?",
-                    (ch.session_id,),
-                )
-            elif what is Begin.NOBODY:
-                await conn.execute(
-                    "UPDATE pd_sessions SET quiet_rounds = quiet_rounds + 1 WHERE session_id = ?",
-                    (ch.session_id,),
-                )
-                cur = await conn.execute(
-                    "UPDATE pd_sessions SET status = 'paused', pause_reason = 'quiet'"
-                    " WHERE session_id = ? AND status = 'active' AND quiet_rounds >= ?",
-                    (ch.session_id, logic.QUIET_ROUNDS_TO_PAUSE),
-                )
-                paused = cur.rowcount > 0
-        row = await _one(
-            conn,
-            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
-            (challenge_id,),
-        )
+            cur = await tx.execute(
+                "UPDATE pd_sessions SET status = 'paused', pause_reason = 'quiet'"
+                " WHERE session_id = ? AND status = 'active' AND quiet_rounds >= ?",
+                (ch.session_id, logic.QUIET_ROUNDS_TO_PAUSE),
+            )
+            paused = cur.rowcount > 0
+    row = await read_one(
+        tx,
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE challenge_id = ?",
+        (challenge_id,),
+    )
+    assert row is not None
     return BeginResult(what, _challenge(row), paused)
 
 
-async def cancel_lobby(db: Database, challenge_id: int, now: datetime) -> bool:
-    cur_rows = await db.execute(
+async def cancel_lobby(tx: Tx, challenge_id: int, now: datetime) -> bool:
+    cur_rows = await changed(
+        tx,
         "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
         " WHERE challenge_id = ? AND status = 'lobby'",
         (ts(now), challenge_id),
@@ -485,12 +466,12 @@ async def cancel_lobby(db: Database, challenge_id: int, now: datetime) -> bool:
 
 
 async def finish(
-    db: Database,
+    tx: Tx,
     challenge_id: int,
     *,
     now: datetime,
     results: logic.Results,
-    where: str,
+    where: ResultsWhere,
     message_id: int | None,
     late: bool,
     prompt_id: str | None,
@@ -498,79 +479,79 @@ async def finish(
 ) -> bool:
     """Running → ended, with where the results went, in one transaction. False if it had
     already ended (nothing changes then)."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE pd_challenges SET status = 'ended', ended_at = ?, results_where = ?,"
-            " results_message_id = ?, posted_late = ?, prompt_id = ?, participant_count = ?,"
-            " made_it_count = ?, free_minutes = ? WHERE challenge_id = ? AND status = 'running'",
-            (
-                ts(now),
-                where,
-                message_id,
-                int(late),
-                prompt_id,
-                results.participants,
-                len(results.made_it),
-                results.free_minutes,
-                challenge_id,
-            ),
+    cur = await tx.execute(
+        "UPDATE pd_challenges SET status = 'ended', ended_at = ?, results_where = ?,"
+        " results_message_id = ?, posted_late = ?, prompt_id = ?, participant_count = ?,"
+        " made_it_count = ?, free_minutes = ? WHERE challenge_id = ? AND status = 'running'",
+        (
+            ts(now),
+            where,
+            message_id,
+            int(late),
+            prompt_id,
+            results.participants,
+            len(results.made_it),
+            results.free_minutes,
+            challenge_id,
+        ),
+    )
+    if cur.rowcount == 0:
+        return False
+    if pause_session:
+        await tx.execute(
+            "UPDATE pd_sessions SET status = 'paused', pause_reason = 'channel'"
+            " WHERE session_id = (SELECT session_id FROM pd_challenges WHERE challenge_id = ?)"
+            " AND status = 'active'",
+            (challenge_id,),
         )
-        if cur.rowcount == 0:
-            return False
-        if pause_session:
-            await conn.execute(
-                "UPDATE pd_sessions SET status = 'paused', pause_reason = 'channel'"
-                " WHERE session_id = (SELECT session_id FROM pd_challenges WHERE challenge_id = ?)"
-                " AND status = 'active'",
-                (challenge_id,),
-            )
-        return True
+    return True
 
 
-async def set_results_message(db: Database, challenge_id: int, message_id: int) -> None:
-    await db.execute(
+async def set_results_message(tx: Tx, challenge_id: int, message_id: int) -> None:
+    await changed(
+        tx,
         "UPDATE pd_challenges SET results_message_id = ? WHERE challenge_id = ?",
         (message_id, challenge_id),
     )
 
 
 async def results_elsewhere(
-    db: Database, challenge_id: int, where: str, *, pause_session: bool
+    tx: Tx, challenge_id: int, where: ResultsWhere, *, pause_session: bool
 ) -> None:
     """The results couldn't be posted in the channel: where they went instead ('dm' or
     'nowhere'), and the weekly session paused when the channel is lost to Hearth."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE pd_challenges SET results_where = ?, results_message_id = NULL"
-            " WHERE challenge_id = ?",
-            (where, challenge_id),
+    await tx.execute(
+        "UPDATE pd_challenges SET results_where = ?, results_message_id = NULL"
+        " WHERE challenge_id = ?",
+        (where, challenge_id),
+    )
+    if pause_session:
+        await tx.execute(
+            "UPDATE pd_sessions SET status = 'paused', pause_reason = 'channel'"
+            " WHERE session_id = (SELECT session_id FROM pd_challenges WHERE challenge_id = ?)"
+            " AND status = 'active'",
+            (challenge_id,),
         )
-        if pause_session:
-            await conn.execute(
-                "UPDATE pd_sessions SET status = 'paused', pause_reason = 'channel'"
-                " WHERE session_id = (SELECT session_id FROM pd_challenges WHERE challenge_id = ?)"
-                " AND status = 'active'",
-                (challenge_id,),
-            )
 
 
-async def claim_thread(db: Database, challenge_id: int, intent: int) -> int:
+async def claim_thread(tx: Tx, challenge_id: int, intent: int) -> int:
     """The intent opening this challenge's debrief thread: `intent` if none was claimed yet,
     else the one an earlier answer claimed (one thread, however many answer at once)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE pd_challenges SET thread_intent = ?"
-            " WHERE challenge_id = ? AND thread_intent IS NULL",
-            (intent, challenge_id),
-        )
-        row = await _one(
-            conn, "SELECT thread_intent FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
-        )
+    await tx.execute(
+        "UPDATE pd_challenges SET thread_intent = ?"
+        " WHERE challenge_id = ? AND thread_intent IS NULL",
+        (intent, challenge_id),
+    )
+    row = await read_one(
+        tx, "SELECT thread_intent FROM pd_challenges WHERE challenge_id = ?", (challenge_id,)
+    )
+    assert row is not None
     return int(row[0])
 
 
-async def set_thread(db: Database, challenge_id: int, thread_id: int) -> None:
-    await db.execute(
+async def set_thread(tx: Tx, challenge_id: int, thread_id: int) -> None:
+    await changed(
+        tx,
         "UPDATE pd_challenges SET thread_id = ? WHERE challenge_id = ? AND thread_id IS NULL",
         (thread_id, challenge_id),
     )
@@ -594,7 +575,7 @@ async def running_index(db: Database) -> list[tuple[int, int, datetime, list[int
     )
     found: dict[int, tuple[int, int, datetime, list[int]]] = {}
     for r in rows:
-        entry = found.setdefault(r[1], (r[0], r[1], _need(r[2]), []))
+        entry = found.setdefault(r[1], (r[0], r[1], need_dt(r[2]), []))
         if r[3] is not None:
             entry[3].append(r[3])
     return list(found.values())
@@ -614,7 +595,7 @@ async def ended_sessions(
     rows = await db.fetchall(sql + " ORDER BY started_at", params)
     return [
         logic.Session(
-            started_at=_need(r[0]),
+            started_at=need_dt(r[0]),
             duration_minutes=r[1],
             participants=r[2] or 0,
             made_it=r[3] or 0,
@@ -634,14 +615,14 @@ async def mine(
         " WHERE c.guild_id = ? AND p.user_id = ? AND c.status = 'ended'",
         (guild_id, user_id),
     )
-    return [(_taking(r), _need(r["started_at"]), _need(r["ends_at"])) for r in rows]
+    return [(_taking(r), need_dt(r["started_at"]), need_dt(r["ends_at"])) for r in rows]
 
 
 # --------------------------------------------------------------------------- sessions
 
 
 async def create_session(
-    db: Database,
+    tx: Tx,
     *,
     guild_id: int,
     channel_id: int,
@@ -654,29 +635,28 @@ async def create_session(
     next_at: datetime,
     now: datetime,
 ) -> Session:
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO pd_sessions (guild_id, channel_id, creator_user_id, weekday,"
-            " local_time, duration_minutes, remind_minutes, title, next_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                guild_id,
-                channel_id,
-                creator_user_id,
-                weekday,
-                local_time.strftime("%H:%M"),
-                duration_minutes,
-                remind_minutes,
-                crypto.seal(title),
-                ts(next_at),
-                ts(now),
-            ),
-        )
-        row = await _one(
-            conn,
-            f"SELECT {_SESSION_COLUMNS} FROM pd_sessions WHERE session_id = ?",
-            (cur.lastrowid,),
-        )
+    cur = await tx.execute(
+        "INSERT INTO pd_sessions (guild_id, channel_id, creator_user_id, weekday,"
+        " local_time, duration_minutes, remind_minutes, title, next_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            guild_id,
+            channel_id,
+            creator_user_id,
+            weekday,
+            hhmm(local_time),
+            duration_minutes,
+            remind_minutes,
+            sealed(title),
+            ts(next_at),
+            ts(now),
+        ),
+    )
+    row = await read_one(
+        tx,
+        f"SELECT {_SESSION_COLUMNS} FROM pd_sessions WHERE session_id = ?",
+        (cur.lastrowid,),
+    )
     return _session(row)
 
 
@@ -704,80 +684,68 @@ async def active_sessions(db: Database) -> list[Session]:
     return [_session(r) for r in rows]
 
 
-async def advance_session(
-    db: Database, session_id: int, after: datetime, next_at: datetime
-) -> bool:
-    """Move an active session from the occurrence `after` to `next_at`, once."""
-    changed = await db.execute(
+async def move_session(tx: Tx, session_id: int, after: datetime, next_at: datetime) -> bool:
+    """Move an active session's next start from `after` to `next_at`, once (the week ran,
+    or the server's time zone changed)."""
+    count = await changed(
+        tx,
         "UPDATE pd_sessions SET next_at = ? WHERE session_id = ? AND next_at = ?"
         " AND status = 'active'",
         (ts(next_at), session_id, ts(after)),
     )
-    return changed > 0
-
-
-async def reschedule(db: Database, session_id: int, after: datetime, next_at: datetime) -> bool:
-    """Move an active session's next start (the server's time zone changed), once."""
-    changed = await db.execute(
-        "UPDATE pd_sessions SET next_at = ? WHERE session_id = ? AND next_at = ?"
-        " AND status = 'active'",
-        (ts(next_at), session_id, ts(after)),
-    )
-    return changed > 0
+    return count > 0
 
 
 async def cancel_reminded_occurrence(
-    db: Database, challenge_id: int, session_id: int, now: datetime, reason: str
+    tx: Tx, challenge_id: int, session_id: int, now: datetime, reason: SessionPause
 ) -> None:
     """A reminder that couldn't be posted: let the lobby go and pause the schedule."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
-            " WHERE challenge_id = ? AND status = 'lobby'",
-            (ts(now), challenge_id),
-        )
-        await conn.execute(
-            "UPDATE pd_sessions SET status = 'paused', pause_reason = ?"
-            " WHERE session_id = ? AND status = 'active'",
-            (reason, session_id),
-        )
+    await tx.execute(
+        "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+        " WHERE challenge_id = ? AND status = 'lobby'",
+        (ts(now), challenge_id),
+    )
+    await tx.execute(
+        "UPDATE pd_sessions SET status = 'paused', pause_reason = ?"
+        " WHERE session_id = ? AND status = 'active'",
+        (reason, session_id),
+    )
 
 
-async def resume_session(db: Database, session_id: int, next_at: datetime) -> bool:
-    changed = await db.execute(
+async def resume_session(tx: Tx, session_id: int, next_at: datetime) -> bool:
+    count = await changed(
+        tx,
         "UPDATE pd_sessions SET status = 'active', pause_reason = NULL, quiet_rounds = 0,"
         " next_at = ? WHERE session_id = ? AND status = 'paused'",
         (ts(next_at), session_id),
     )
-    return changed > 0
+    return count > 0
 
 
 async def cancel_session(
-    db: Database, session_id: int, guild_id: int, now: datetime
+    tx: Tx, session_id: int, guild_id: int, now: datetime
 ) -> tuple[bool, Challenge | None]:
     """Cancel a session and its waiting lobby, if any. (cancelled?, the lobby let go)."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE pd_sessions SET status = 'cancelled' WHERE session_id = ? AND guild_id = ?"
-            " AND status IN ('active', 'paused')",
-            (session_id, guild_id),
+    cur = await tx.execute(
+        "UPDATE pd_sessions SET status = 'cancelled' WHERE session_id = ? AND guild_id = ?"
+        " AND status IN ('active', 'paused')",
+        (session_id, guild_id),
+    )
+    if cur.rowcount == 0:
+        return False, None
+    row = await read_one(
+        tx,
+        f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges WHERE session_id = ? AND status = 'lobby'",
+        (session_id,),
+    )
+    lobby = None if row is None else _challenge(row)
+    if lobby is not None:
+        await tx.execute(
+            "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
+            " WHERE challenge_id = ? AND status = 'lobby'",
+            (ts(now), lobby.challenge_id),
         )
-        if cur.rowcount == 0:
-            return False, None
-        row = await _one(
-            conn,
-            f"SELECT {_CHALLENGE_COLUMNS} FROM pd_challenges"
-            " WHERE session_id = ? AND status = 'lobby'",
-            (session_id,),
-        )
-        lobby = None if row is None else _challenge(row)
-        if lobby is not None:
-            await conn.execute(
-                "UPDATE pd_challenges SET status = 'cancelled', ended_at = ?"
-                " WHERE challenge_id = ? AND status = 'lobby'",
-                (ts(now), lobby.challenge_id),
-            )
-        return True, lobby
+    return True, lobby
 
 
 # --------------------------------------------------------------------------- their data

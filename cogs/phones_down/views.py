@@ -14,46 +14,41 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import textfit, ui
-from bot.cog import IdItem, parse_id
+from bot.cog import IdItem, parse_action
 from bot.decks import Prompt
 from bot.errors import send_ephemeral
 from bot.timeutil import discord_timestamp
 from cogs.phones_down import logic
+from cogs.phones_down.logic import Action
 
 if TYPE_CHECKING:
     from cogs.phones_down.cog import PhonesDownCog
 
 PRACTICE = "phones_down"
 PREFIX = "hearth:pd:"
-ACTIONS = ("join", "leave", "go", "away", "answer")
-_ID = re.compile(r"(join|leave|go|away|answer):(.*)", re.DOTALL)
 
 NOT_FOUND = (
     "That phones-down challenge isn't around any more. Start a fresh one with `/phonesdown start`."
 )
 
 # action → (label, emoji, style)
-_LOOK: dict[str, tuple[str, str, discord.ButtonStyle]] = {
-    "join": ("Join", "📵", discord.ButtonStyle.success),
-    "leave": ("Leave", "👋", discord.ButtonStyle.secondary),
-    "go": ("Start now", "▶️", discord.ButtonStyle.primary),
-    "away": ("I had to step away", "🚶", discord.ButtonStyle.secondary),
-    "answer": ("Answer", "💬", discord.ButtonStyle.primary),
+_LOOK: dict[Action, tuple[str, str, discord.ButtonStyle]] = {
+    Action.JOIN: ("Join", "📵", discord.ButtonStyle.success),
+    Action.LEAVE: ("Leave", "👋", discord.ButtonStyle.secondary),
+    Action.GO: ("Start now", "▶️", discord.ButtonStyle.primary),
+    Action.AWAY: ("I had to step away", "🚶", discord.ButtonStyle.secondary),
+    Action.ANSWER: ("Answer", "💬", discord.ButtonStyle.primary),
 }
 _LATE_JOIN_LABEL = "Join late"
 
 
-def challenge_custom_id(action: str, challenge_id: int) -> str:
+def challenge_custom_id(action: Action, challenge_id: int) -> str:
     return f"{PREFIX}{action}:{challenge_id}"
 
 
-def parse_custom_id(rest: str) -> tuple[str, int] | None:
+def parse_custom_id(rest: str) -> tuple[Action, int] | None:
     """(action, challenge id) from what follows the prefix; None if malformed."""
-    match = _ID.fullmatch(rest)
-    challenge_id = None if match is None else parse_id(match[2])
-    if match is None or challenge_id is None:
-        return None
-    return match[1], challenge_id
+    return parse_action(Action, rest)
 
 
 class ChallengeButton(
@@ -66,13 +61,17 @@ class ChallengeButton(
 
     def __init__(
         self,
-        action: str | None,
+        action: Action | None,
         challenge_id: int | None,
         *,
         label: str | None = None,
         custom_id: str | None = None,
     ) -> None:
-        look = _LOOK.get(action or "", ("Phones down", "📵", discord.ButtonStyle.secondary))
+        look = (
+            _LOOK[action]
+            if action is not None
+            else ("Phones down", "📵", discord.ButtonStyle.secondary)
+        )
         super().__init__(
             discord.ui.Button(
                 label=textfit.one_line(label or look[0], textfit.BUTTON_LABEL),
@@ -80,7 +79,7 @@ class ChallengeButton(
                 style=look[2],
                 custom_id=custom_id
                 or challenge_custom_id(
-                    action or "join", challenge_id if challenge_id is not None else 0
+                    action or Action.JOIN, challenge_id if challenge_id is not None else 0
                 ),
             )
         )
@@ -91,7 +90,7 @@ class ChallengeButton(
     example_tail = "join:1"
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
+    def parse_tail(cls, rest: str) -> tuple[Action, int] | None:
         return parse_custom_id(rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
@@ -111,23 +110,23 @@ def _view(*items: discord.ui.Item[Any]) -> discord.ui.View:
 
 def lobby_view(challenge_id: int, *, scheduled: bool) -> discord.ui.View:
     items: list[discord.ui.Item[Any]] = [
-        ChallengeButton("join", challenge_id),
-        ChallengeButton("leave", challenge_id),
+        ChallengeButton(Action.JOIN, challenge_id),
+        ChallengeButton(Action.LEAVE, challenge_id),
     ]
     if not scheduled:
-        items.append(ChallengeButton("go", challenge_id))
+        items.append(ChallengeButton(Action.GO, challenge_id))
     return _view(*items)
 
 
 def running_view(challenge_id: int) -> discord.ui.View:
     return _view(
-        ChallengeButton("join", challenge_id, label=_LATE_JOIN_LABEL),
-        ChallengeButton("away", challenge_id),
+        ChallengeButton(Action.JOIN, challenge_id, label=_LATE_JOIN_LABEL),
+        ChallengeButton(Action.AWAY, challenge_id),
     )
 
 
 def results_view(challenge_id: int) -> discord.ui.View:
-    return _view(ChallengeButton("answer", challenge_id))
+    return _view(ChallengeButton(Action.ANSWER, challenge_id))
 
 
 # --------------------------------------------------------------------------- cards

@@ -1,5 +1,5 @@
-"""`/privacy show`, `/privacy export`, `/privacy delete`, `/hearth forget-server`, and a
-server's data deleted 14 days after Hearth leaves it.
+"""`/privacy show`, `/privacy export`, `/privacy delete`, `/hearth forget-server`,
+`/hearth retention`, and a server's data deleted 14 days after Hearth leaves it.
 
 The rows themselves are the core's business (`bot.privacy`: every practice declares its
 tables). This cog talks to people, deletes Hearth's messages that carry their words, and
@@ -23,9 +23,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit, ui
+from bot import events, guilds, retention, textfit, ui
 from bot.cog import HearthCog, admin_only, hearth_subcommand
-from bot.errors import IN_SERVERS_AND_DMS
+from bot.errors import IN_SERVERS_AND_DMS, HearthError
 from bot.outbox import Op, Unsaid
 from bot.practices import BY_KEY
 from cogs.privacy import logic, store
@@ -125,12 +125,13 @@ class PrivacyCog(HearthCog):
     async def forget_person(self, user_id: int) -> discord.Embed:
         """Every row about this person, gone in one transaction; then their messages."""
         now = self.bot.clock.now()
-        result = await self.bot.personal_data.forget(self.bot.db, user_id, now)
+        async with self.bot.db.transaction() as tx:
+            result = await self.bot.personal_data.forget(tx, user_id, now)
+        await self.bot.db.scrub()  # gone from the file and its log too, before they're told
         self.bot.boundaries.forgotten(user_id)
         self.bot.dm_channels.forget(user_id)
-        for cog in list(self.bot.cogs.values()):
-            if isinstance(cog, HearthCog):
-                await cog.person_forgotten(user_id)
+        for cog in self.bot.hearth_cogs():
+            await cog.person_forgotten(user_id)
         gone = await self.messages_gone(result.unsaid)
         log.info(
             "privacy delete user=%s rows=%d messages=%d redacted=%d unreachable=%d waiting=%d",
@@ -211,19 +212,18 @@ class PrivacyCog(HearthCog):
         carrying people's words there are deleted."""
         db = self.bot.db
         now = self.bot.clock.now()
-        async with db.transaction():
+        async with db.transaction() as tx:
             rows, unsaid = await self.bot.personal_data.forget_server(
-                db, guild_id, now, delete_messages=still_here
+                tx, guild_id, now, delete_messages=still_here
             )
             if still_here:
-                await guilds.mark_joined(db, guild_id, now)
+                await guilds.mark_joined(tx, guild_id, now)
         await db.scrub()
         self.bot.scheduler.cancel(purge_job_id(guild_id))
-        for cog in list(self.bot.cogs.values()):
-            if isinstance(cog, HearthCog):
-                await cog.server_forgotten(guild_id)
+        for cog in self.bot.hearth_cogs():
+            await cog.server_forgotten(guild_id)
         if still_here:
-            self.bot.dispatch("hearth_settings_changed", guild_id)
+            events.settings_changed(self.bot, guild_id)
         gone = await self.messages_gone(unsaid)
         return rows, gone.deleted, gone.unreachable, gone.waiting
 
@@ -264,3 +264,56 @@ class PrivacyCog(HearthCog):
         await clicked.edit_original_response(
             content=logic.server_done(rows, deleted, unreachable, waiting)
         )
+
+    # ------------------------------------------------------------------ retention
+
+    def _kept_by_policy(self) -> str:
+        """What follows the server's period, as the practices declare it ("Prompt answers
+        and shares")."""
+        parts = [c.kept_by_policy for c in self.bot.hearth_cogs() if c.kept_by_policy]
+        words = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+        return (words or "What people share").capitalize()
+
+    @hearth_subcommand(
+        name="retention", description="How long Hearth keeps shares and prompt answers"
+    )
+    @app_commands.describe(days="Days to keep them before deleting (7–365; the default is 90)")
+    @admin_only()
+    async def retention_command(
+        self,
+        interaction: discord.Interaction[HearthBot],
+        days: app_commands.Range[int, 7, 365] | None = None,
+    ) -> None:
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        what = self._kept_by_policy()
+        if days is None:
+            current = await retention.days(self.bot.db, guild_id)
+            await ui.reply(
+                interaction,
+                f"{what} are kept for {current} days, then deleted. "
+                "Choose another period with the `days` option.",
+            )
+            return
+        try:
+            retention.check_days(days)
+        except ValueError as exc:
+            raise HearthError(str(exc)) from None
+        async with self.bot.db.transaction() as tx:
+            await retention.set_days(tx, guild_id, days)
+        log.info("retention set guild=%s days=%d", guild_id, days)
+        await ui.reply(
+            interaction,
+            f"Done. {what} here are now kept for {days} days, then deleted "
+            "(older ones go with the next daily tidy-up).",
+        )
+
+    async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
+        days = await retention.days(self.bot.db, guild_id)
+        return [
+            (
+                "How long things are kept",
+                f"{self._kept_by_policy()}: kept for {days} days, then deleted "
+                "(`/hearth retention`).",
+            )
+        ]

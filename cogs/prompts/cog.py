@@ -7,8 +7,9 @@ Jobs (all one-shot, rebuilt from the database on start):
 - `prompt:reveal:{round_id}` — the deadline reveal.
 - `prompt:early:{round_id}` — a day after the post, the early reveal, when everyone it
   waits for was in before then (`logic.early_reveal_at`); re-checked when it runs.
-- `retention:daily` — deletes answers (and, through the `hearth_retention_due` event,
-  shares) past each server's retention period.
+
+Answers past their server's retention period go in the core's daily sweep
+(`retention_due`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from datetime import time as wall_time
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit, timeutil, ui
+from bot import guilds, retention, textfit, timeutil, ui
+from bot.boundaries_rules import OptIn
 from bot.cog import HEARTH_GROUP_KEY, HearthCog, admin_only, hearth_subcommand
+from bot.db.codec import need_dt, new_id, ts
 from bot.decks import Prompt
 from bot.errors import HearthError
 from bot.guilds import GuildSettings
@@ -36,6 +38,7 @@ from bot.post_actions import ANSWER
 from bot.practices import BY_KEY, PRACTICES
 from bot.privacy import PersonalData
 from cogs.prompts import logic, render, store, views
+from cogs.prompts.logic import PauseReason, RoundKind, RoundStatus, Skip
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -54,9 +57,6 @@ REVEALED = "prompts.revealed"
 # request waits for) never waits for work, instead of every job taking turns on each
 # database query before the first post can leave.
 JOB_CONCURRENCY = 16
-
-RETENTION_JOB = "retention:daily"
-RETENTION_AT = wall_time(3, 30)  # UTC, a quiet hour for most of the world
 
 PRACTICE_CHOICES = [app_commands.Choice(name=p.name, value=p.key) for p in PRACTICES]
 ROTATE = "rotate"
@@ -99,10 +99,22 @@ def early_job_id(round_id: int) -> str:
     return f"prompt:early:{round_id}"
 
 
+# Taking part in the weekly prompt: on by default (answering is always voluntary), and
+# what makes someone an active participant whose pace the group follows.
+PROMPTS = OptIn(
+    "prompts",
+    "Weekly group prompts",
+    "The weekly question in the group channel — answer whenever you like.",
+    default=True,
+)
+
+
 class PromptsCog(HearthCog):
     practice = PRACTICE
     dynamic_items = (views.AnswerButton, views.SkipButton)
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
+    opt_ins = (PROMPTS,)
+    kept_by_policy = "prompt answers"
 
     prompt_group = app_commands.Group(
         name="prompt",
@@ -133,7 +145,7 @@ class PromptsCog(HearthCog):
             occurrence,
             self.weekly_job,
             settings.guild_id,
-            occurrence.isoformat(),
+            ts(occurrence),
             guild=settings.guild_id,
         )
 
@@ -142,19 +154,18 @@ class PromptsCog(HearthCog):
             after, settings.prompt_weekday, settings.prompt_time, settings.timezone
         )
 
-    def arm_reveal(self, round_id: int, when: datetime) -> None:
-        self.bot.scheduler.at(reveal_job_id(round_id), when, self.reveal_job, round_id)
+    def arm_reveal(self, guild_id: int, round_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            reveal_job_id(round_id), when, self.reveal_job, round_id, guild=guild_id
+        )
 
-    def arm_early(self, round_id: int, when: datetime) -> None:
-        self.bot.scheduler.at(early_job_id(round_id), when, self.early_job, round_id)
-
-    def arm_retention(self) -> None:
-        when = timeutil.next_daily(self.bot.clock.now(), RETENTION_AT, "UTC")
-        self.bot.scheduler.at(RETENTION_JOB, when, self.retention_job, housekeeping=True)
+    def arm_early(self, guild_id: int, round_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            early_job_id(round_id), when, self.early_job, round_id, guild=guild_id
+        )
 
     async def rebuild_jobs(self) -> None:
         await self._arm_from_database()
-        self.arm_retention()
 
     async def rebuild_guild_jobs(self, guild_id: int) -> None:
         await self._arm_from_database(guild_id)
@@ -191,22 +202,22 @@ class PromptsCog(HearthCog):
             self.arm_weekly(settings, missed or self.next_occurrence(settings, now))
             armed += 1
         live = await store.live_deadlines(self.bot.db, only)
-        for round_id, opened_text, closes_text in live:
+        for round_id, guild_id, opened_text, closes_text in live:
             await breathe()
-            opened_at = datetime.fromisoformat(opened_text)
-            closes_at = datetime.fromisoformat(closes_text)
-            self.arm_reveal(round_id, closes_at)
+            opened_at = need_dt(opened_text)
+            closes_at = need_dt(closes_text)
+            self.arm_reveal(guild_id, round_id, closes_at)
             early = opened_at + logic.EARLY_REVEAL_AFTER
             if early < closes_at:
                 # Whoever was waited for may all be in: look once its day is up (now, if it
                 # passed while Hearth was down); the job checks the rule itself.
-                self.arm_early(round_id, max(early, now))
+                self.arm_early(guild_id, round_id, max(early, now))
         log.info("prompt jobs rebuilt guild=%s weekly=%d reveals=%d", only, armed, len(live))
 
     # ------------------------------------------------------------------ the weekly job
 
     async def weekly_job(self, guild_id: int, occurrence_iso: str) -> None:
-        occurrence = datetime.fromisoformat(occurrence_iso)
+        occurrence = need_dt(occurrence_iso)
         async with self.jobs, self._lock(guild_id):
             await self._weekly(guild_id, occurrence)
 
@@ -255,7 +266,9 @@ class PromptsCog(HearthCog):
             schedule = await store.schedule(self.bot.db, guild_id)
             if schedule.paused:
                 return False  # that reveal was the third quiet week in a row
-        posted = await self.open_round(settings, schedule, kind=logic.WEEKLY, week=week, last=last)
+        posted = await self.open_round(
+            settings, schedule, kind=RoundKind.WEEKLY, week=week, last=last
+        )
         return posted != BROKEN_CHANNEL  # a broken channel waits for an admin, not a timer
 
     # ------------------------------------------------------------------ choosing
@@ -311,7 +324,7 @@ class PromptsCog(HearthCog):
         settings: GuildSettings,
         schedule: store.Schedule,
         *,
-        kind: str,
+        kind: RoundKind,
         week: str | None = None,
         only: str | None = None,
         last: str | Literal[False] | None = False,
@@ -333,7 +346,7 @@ class PromptsCog(HearthCog):
         prompt, forget = choice
         now = self.bot.clock.now()
         new = store.NewRound(
-            round_id=store.new_id(),
+            round_id=new_id(),
             guild_id=guild_id,
             channel_id=settings.channel_id,
             kind=kind,
@@ -347,17 +360,17 @@ class PromptsCog(HearthCog):
         early = await self.early_possible(guild_id, new.opened_at, new.closes_at)
         problem = self.channel_problem(guild_id, settings.channel_id)
         async with self.bot.db.transaction() as tx:
-            if kind == logic.WEEKLY:
+            if kind is RoundKind.WEEKLY:
                 assert week is not None
-                if not await store.claim_week(self.bot.db, new, week):
+                if not await store.claim_week(tx, new, week):
                     return WEEK_DONE
             else:
-                await store.record_manual(self.bot.db, new)
+                await store.record_manual(tx, new)
             if problem is not None:
                 # Known from the cache: no request Discord would refuse (and count).
                 log.info("prompt channel unusable guild=%s problem=%s", guild_id, problem)
                 await store.mark_failed(
-                    self.bot.db, new.round_id, guild_id, pause_reason=logic.PAUSED_CHANNEL, now=now
+                    tx, new.round_id, guild_id, pause_reason=PauseReason.CHANNEL, now=now
                 )
                 self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(weekly_job_id(guild_id)))
                 return BROKEN_CHANNEL
@@ -387,9 +400,11 @@ class PromptsCog(HearthCog):
         """The post is in the channel: the round opens and its reveal is armed."""
         assert outcome.ref is not None
         assert outcome.message_id is not None
-        found = await store.mark_posted(self.bot.db, outcome.ref, outcome.message_id)
+        found = await store.mark_posted(tx, outcome.ref, outcome.message_id)
         if found is not None:
-            self.bot.db.after_commit(lambda: self.arm_reveal(found.round_id, found.closes_at))
+            self.bot.db.after_commit(
+                lambda: self.arm_reveal(found.guild_id, found.round_id, found.closes_at)
+            )
             log.info("prompt posted guild=%s round=%s", found.guild_id, found.round_id)
 
     async def _post_failed(self, tx: Tx, outcome: Outcome) -> None:
@@ -399,10 +414,10 @@ class PromptsCog(HearthCog):
         assert outcome.guild_id is not None
         lost = outcome.code in CHANNEL_LOST
         await store.mark_failed(
-            self.bot.db,
+            tx,
             outcome.ref,
             outcome.guild_id,
-            pause_reason=logic.PAUSED_CHANNEL if lost else None,
+            pause_reason=PauseReason.CHANNEL if lost else None,
             now=self.bot.clock.now(),
         )
         log.warning("prompt post failed guild=%s code=%s", outcome.guild_id, outcome.code)
@@ -426,7 +441,7 @@ class PromptsCog(HearthCog):
             if self.bot.clock.now() >= when:
                 await self.reveal(found.round_id)
             else:
-                self.arm_early(found.round_id, when)
+                self.arm_early(found.guild_id, found.round_id, when)
         except Exception:
             # The person's answer is saved; the deadline job reveals it anyway.
             log.exception("early reveal failed round=%s", found.round_id)
@@ -462,13 +477,13 @@ class PromptsCog(HearthCog):
         the last of them is out."""
         db = self.bot.db
         async with db.transaction() as tx:
-            closing = await store.close_round(db, round_id, self.bot.clock.now())
+            closing = await store.close_round(tx, round_id, self.bot.clock.now())
             if closing is None:
                 return
             found = closing.round
             prompt = self.bot.decks.get(found.prompt_id)
             lane = f"prompt:{round_id}"
-            if closing.status == logic.REVEALED and prompt is not None:
+            if closing.status is RoundStatus.REVEALED and prompt is not None:
                 await self._queue_answers(tx, found, prompt, closing.answers, lane)
             elif len(closing.answers) == 1:
                 await self._queue_tell_the_one(tx, found, closing.answers[0].user_id)
@@ -515,7 +530,7 @@ class PromptsCog(HearthCog):
             state=found.status,
             answer_count=found.answer_count,
         )
-        view = views.quiet_view(found.round_id) if found.status == logic.QUIET else None
+        view = views.quiet_view(found.round_id) if found.status is RoundStatus.QUIET else None
         return Message(embeds=[embed], view=view)
 
     async def _queue_answers(
@@ -584,7 +599,7 @@ class PromptsCog(HearthCog):
 
     async def _reveal_step(self, tx: Tx, outcome: Outcome) -> None:
         if outcome.op is Op.THREAD and outcome.ref is not None and outcome.message_id:
-            await store.set_thread(self.bot.db, outcome.ref, outcome.message_id)
+            await store.set_thread(tx, outcome.ref, outcome.message_id)
 
     async def _reveal_step_failed(self, tx: Tx, outcome: Outcome) -> None:
         """A thread or an answer Discord refused for good. The channel is gone or closed:
@@ -597,14 +612,14 @@ class PromptsCog(HearthCog):
             outcome.code,
         )
         if outcome.code in CHANNEL_LOST and outcome.guild_id is not None:
-            await self._pause_for_channel(outcome.guild_id)
+            await self._pause_for_channel(tx, outcome.guild_id)
 
     async def _revealed(self, tx: Tx, outcome: Outcome) -> None:
         """The last step of a close (the post's new state) is out: the round is revealed."""
         if outcome.ref is not None:
-            await store.mark_revealed(self.bot.db, outcome.ref, self.bot.clock.now())
+            await store.mark_revealed(tx, outcome.ref, self.bot.clock.now())
         if outcome.code in CHANNEL_LOST and outcome.guild_id is not None:
-            await self._pause_for_channel(outcome.guild_id)
+            await self._pause_for_channel(tx, outcome.guild_id)
 
     async def _queue_tell_the_one(self, tx: Tx, found: store.Round, user_id: int) -> None:
         """One answer isn't revealed; its writer hears so privately, if they welcome DMs
@@ -623,23 +638,15 @@ class PromptsCog(HearthCog):
             ),
         )
 
-    async def _pause_for_channel(self, guild_id: int) -> None:
-        await store.pause(self.bot.db, guild_id, logic.PAUSED_CHANNEL, self.bot.clock.now())
+    async def _pause_for_channel(self, tx: Tx, guild_id: int) -> None:
+        await store.pause(tx, guild_id, PauseReason.CHANNEL, self.bot.clock.now())
         self.bot.db.after_commit(lambda: self.bot.scheduler.cancel(weekly_job_id(guild_id)))
 
     # ------------------------------------------------------------------ retention
 
-    async def retention_job(self) -> None:
-        now = self.bot.clock.now()
-        try:
-            policy = await store.retention(self.bot.db)
-            removed = await store.expire_answers(self.bot.db, policy, now)
-            await self.bot.db.scrub()
-            log.info("retention swept answers=%d", removed)
-            # Other features (shares) delete theirs on this signal.
-            self.bot.dispatch("hearth_retention_due", now, policy.default_days, policy.custom or {})
-        finally:
-            self.arm_retention()
+    async def retention_due(self, tx: Tx, policy: retention.Policy, now: datetime) -> int:
+        """Answers older than their server's period go (the rounds, naming no one, stay)."""
+        return await store.expire_answers(tx, policy, now)
 
     # ------------------------------------------------------------------ clicks on a prompt
     # The buttons, panel and modal in views.py only parse and show; these act.
@@ -663,9 +670,9 @@ class PromptsCog(HearthCog):
 
     async def closed_note(self, found: store.Round, user_id: int) -> str:
         """What someone reads when they click on a prompt that has closed."""
-        if found.status == logic.REVEALED:
+        if found.status is RoundStatus.REVEALED:
             return "This one's been revealed: the answers are in the thread under the prompt."
-        if found.status == logic.QUIET:
+        if found.status is RoundStatus.QUIET:
             mine = await store.answer_of(self.bot.db, found.round_id, user_id)
             if mine is not None and not mine.skipped:
                 return (
@@ -710,15 +717,15 @@ class PromptsCog(HearthCog):
         if not found.live:
             await ui.reply(interaction, await self.closed_note(found, user_id))
             return
-        async with self.bot.boundaries.acting(found.guild_id, user_id):
+        async with self.bot.boundaries.acting(found.guild_id, user_id) as tx:
             result = await store.save_skip(
-                self.bot.db, found.round_id, found.guild_id, user_id, self.bot.clock.now()
+                tx, found.round_id, found.guild_id, user_id, self.bot.clock.now()
             )
-        if result == "closed":
+        if result is Skip.CLOSED:
             fresh = await store.get_round(self.bot.db, found.round_id)
             await ui.reply(interaction, await self.closed_note(fresh or found, user_id))
             return
-        if result == "answered":
+        if result is Skip.ANSWERED:
             await ui.reply(
                 interaction,
                 "You've already answered this one, so I kept your answer as it is. To take it "
@@ -734,8 +741,8 @@ class PromptsCog(HearthCog):
     ) -> None:
         """Show or hide the person's name on their answer, from the panel."""
         user_id = interaction.user.id
-        async with self.bot.boundaries.acting(found.guild_id, user_id):
-            changed = await store.set_anonymous(self.bot.db, found.round_id, user_id, anonymous)
+        async with self.bot.boundaries.acting(found.guild_id, user_id) as tx:
+            changed = await store.set_anonymous(tx, found.round_id, user_id, anonymous)
         if not changed:
             await self._refuse_closed(interaction, found)
             return
@@ -745,8 +752,8 @@ class PromptsCog(HearthCog):
         self, interaction: discord.Interaction[Any], found: store.Round, prompt: Prompt
     ) -> None:
         user_id = interaction.user.id
-        async with self.bot.boundaries.acting(found.guild_id, user_id):
-            body = await store.withdraw(self.bot.db, found.round_id, user_id)
+        async with self.bot.boundaries.acting(found.guild_id, user_id) as tx:
+            body = await store.withdraw(tx, found.round_id, user_id)
         if body is None:
             await self._refuse_closed(interaction, found)
             return
@@ -767,9 +774,9 @@ class PromptsCog(HearthCog):
             await ui.reply(interaction, f"{problem}{back}")
             return
         user_id = interaction.user.id
-        async with self.bot.boundaries.acting(found.guild_id, user_id):
+        async with self.bot.boundaries.acting(found.guild_id, user_id) as tx:
             saved = await store.save_answer(
-                self.bot.db,
+                tx,
                 found.round_id,
                 found.guild_id,
                 user_id,
@@ -806,7 +813,8 @@ class PromptsCog(HearthCog):
         assert settings.channel_id is not None
         if self.channel_problem(guild_id, settings.channel_id) is None:
             # The admin fixed the set-up: a channel pause has done its job.
-            await store.resume(self.bot.db, guild_id, only=logic.PAUSED_CHANNEL)
+            async with self.bot.db.transaction() as tx:
+                await store.resume(tx, guild_id, only=PauseReason.CHANNEL)
         schedule = await store.schedule(self.bot.db, guild_id)
         if schedule.paused or not logic.rotation(settings.practices):
             self.bot.scheduler.cancel(weekly_job_id(guild_id))
@@ -829,7 +837,7 @@ class PromptsCog(HearthCog):
     async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
         schedule = await store.schedule(self.bot.db, guild_id)
         notes: list[tuple[str, str]] = []
-        if schedule.paused_reason == logic.PAUSED_SILENT:
+        if schedule.paused_reason is PauseReason.SILENT:
             notes.append(
                 (
                     "⏸️ Weekly prompt paused",
@@ -838,7 +846,7 @@ class PromptsCog(HearthCog):
                     "with `/hearth resume`.",
                 )
             )
-        elif schedule.paused_reason == logic.PAUSED_CHANNEL:
+        elif schedule.paused_reason is PauseReason.CHANNEL:
             notes.append(
                 (
                     "⏸️ Weekly prompt paused",
@@ -852,14 +860,8 @@ class PromptsCog(HearthCog):
             notes.append(("Prompt practice", f"Pinned to {p.emoji} {p.name}."))
         else:
             notes.append(("Prompt practice", "Rotating through the practices that are on."))
-        days = await store.retention_days(self.bot.db, guild_id)
         rule = render.deadline_rule(schedule.deadline_hours)
-        notes.append(
-            (
-                "Answers and shares",
-                f"Answers are {rule}. Kept for {days} days, then deleted.",
-            )
-        )
+        notes.append(("Prompt answers", f"Answers are {rule}."))
         return notes
 
     # ------------------------------------------------------------------ commands
@@ -905,7 +907,7 @@ class PromptsCog(HearthCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self._lock(guild_id):
             schedule = await store.schedule(self.bot.db, guild_id)
-            posted = await self.open_round(settings, schedule, kind=logic.MANUAL, only=only)
+            posted = await self.open_round(settings, schedule, kind=RoundKind.MANUAL, only=only)
         assert settings.channel_id is not None
         refused = HearthError(
             f"I couldn't post in <#{settings.channel_id}>. Check that I can see it, "
@@ -935,9 +937,10 @@ class PromptsCog(HearthCog):
                 f"now. {when}",
             )
             return
-        if schedule.paused_reason == logic.PAUSED_CHANNEL:
+        if schedule.paused_reason is PauseReason.CHANNEL:
             # The channel works again: so does the weekly prompt.
-            await store.resume(self.bot.db, guild_id, only=logic.PAUSED_CHANNEL)
+            async with self.bot.db.transaction() as tx:
+                await store.resume(tx, guild_id, only=PauseReason.CHANNEL)
             self.arm_weekly(settings, self.next_occurrence(settings, self.bot.clock.now()))
         await ui.reply(interaction, f"Posted in <#{settings.channel_id}>. {when}")
 
@@ -951,7 +954,8 @@ class PromptsCog(HearthCog):
         assert interaction.guild_id is not None
         settings = await self._settings_or_explain(interaction.guild_id)
         if practice.value == ROTATE:
-            await store.set_pin(self.bot.db, interaction.guild_id, None)
+            async with self.bot.db.transaction() as tx:
+                await store.set_pin(tx, interaction.guild_id, None)
             await ui.reply(interaction, "Done. The weekly prompt rotates through the practices.")
             return
         chosen = BY_KEY.get(practice.value)
@@ -961,7 +965,8 @@ class PromptsCog(HearthCog):
             raise HearthError(
                 f"{chosen.name} is switched off here. Turn it on in `/hearth settings` first."
             )
-        await store.set_pin(self.bot.db, interaction.guild_id, chosen.key)
+        async with self.bot.db.transaction() as tx:
+            await store.set_pin(tx, interaction.guild_id, chosen.key)
         await ui.reply(
             interaction, f"Done. Weekly prompts now come from {chosen.emoji} {chosen.name}."
         )
@@ -977,9 +982,11 @@ class PromptsCog(HearthCog):
         assert interaction.guild_id is not None
         await self._settings_or_explain(interaction.guild_id)
         try:
-            await store.set_deadline(self.bot.db, interaction.guild_id, hours)
+            logic.check_deadline_hours(hours)
         except ValueError as exc:
             raise HearthError(str(exc)) from None
+        async with self.bot.db.transaction() as tx:
+            await store.set_deadline(tx, interaction.guild_id, hours)
         await ui.reply(
             interaction,
             f"Done. From the next prompt on, answers are {render.deadline_rule(hours)}.",
@@ -993,7 +1000,9 @@ class PromptsCog(HearthCog):
         settings = await self._settings_or_explain(guild_id)
         assert settings.channel_id is not None
         now = self.bot.clock.now()
-        if not await store.resume(self.bot.db, guild_id):
+        async with self.bot.db.transaction() as tx:
+            resumed = await store.resume(tx, guild_id)
+        if not resumed:
             when = self.next_occurrence(settings, now)
             await ui.reply(
                 interaction,
@@ -1021,33 +1030,3 @@ class PromptsCog(HearthCog):
                 "send messages and embed links, or pick another with `/hearth setup`."
             )
         await ui.reply(interaction, text)
-
-    @hearth_subcommand(
-        name="retention", description="How long Hearth keeps shares and prompt answers"
-    )
-    @app_commands.describe(days="Days to keep them before deleting (7–365; the default is 90)")
-    @admin_only()
-    async def retention_command(
-        self,
-        interaction: discord.Interaction[HearthBot],
-        days: app_commands.Range[int, 7, 365] | None = None,
-    ) -> None:
-        assert interaction.guild_id is not None
-        if days is None:
-            current = await store.retention_days(self.bot.db, interaction.guild_id)
-            await ui.reply(
-                interaction,
-                f"Shares and prompt answers are kept for {current} days, then deleted. "
-                "Choose another period with the `days` option.",
-            )
-            return
-        try:
-            await store.set_retention_days(self.bot.db, interaction.guild_id, days)
-        except ValueError as exc:
-            raise HearthError(str(exc)) from None
-        log.info("retention set guild=%s days=%d", interaction.guild_id, days)
-        await ui.reply(
-            interaction,
-            f"Done. Shares and prompt answers here are now kept for {days} days, then deleted "
-            "(older ones go with the next daily tidy-up).",
-        )

@@ -5,16 +5,17 @@
 - when a round may be revealed before its deadline (a day up, 2+ answers, and everyone who
   took part in the last three prompts in) and whether it may be revealed at all (2+);
 - when a quiet room pauses the schedule (3 weekly prompts in a row without answers);
-- how answers are checked and shuffled;
-- how long answers and shares are kept.
+- how answers are checked and shuffled.
+
+(How long answers are kept is the server's retention period: `bot.retention`.)
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import TypeVar
 
 from bot import timeutil
@@ -47,22 +48,39 @@ SILENT_WEEKS_TO_PAUSE = 3
 
 MAX_ANSWER_CHARS = 1000
 
-# Shares and answers are deleted after the server's retention period.
-DEFAULT_RETENTION_DAYS = 90
-MIN_RETENTION_DAYS = 7
-MAX_RETENTION_DAYS = 365
 
-# Why a schedule is paused (stored in the database).
-PAUSED_SILENT = "silent"
-PAUSED_CHANNEL = "channel"
-PAUSE_REASONS = (PAUSED_SILENT, PAUSED_CHANNEL)
+class PauseReason(StrEnum):
+    """Why a schedule is paused (stored in the database)."""
 
-# A round's life: posting → open → revealed | quiet; failed when the post never landed.
-POSTING, OPEN, REVEALED, QUIET, FAILED = "posting", "open", "revealed", "quiet", "failed"
-LIVE_STATUSES = (POSTING, OPEN)
-CLOSED_STATUSES = (REVEALED, QUIET)
+    SILENT = "silent"  # three weekly prompts in a row without an answer
+    CHANNEL = "channel"  # Hearth can't post in its channel
 
-WEEKLY, MANUAL = "weekly", "manual"
+
+class RoundStatus(StrEnum):
+    """A round's life: posting → open → revealed | quiet; failed when the post never landed."""
+
+    POSTING = "posting"
+    OPEN = "open"
+    REVEALED = "revealed"
+    QUIET = "quiet"
+    FAILED = "failed"
+
+
+LIVE_STATUSES = (RoundStatus.POSTING, RoundStatus.OPEN)
+CLOSED_STATUSES = (RoundStatus.REVEALED, RoundStatus.QUIET)
+
+
+class RoundKind(StrEnum):
+    WEEKLY = "weekly"  # the schedule's
+    MANUAL = "manual"  # an admin's `/hearth prompt now`
+
+
+class Skip(StrEnum):
+    """What "Skip this one" did."""
+
+    SKIPPED = "skipped"
+    ANSWERED = "answered"  # they had answered: the answer stays
+    CLOSED = "closed"  # the round closed meanwhile
 
 
 class AnswerProblem(ValueError):
@@ -215,12 +233,12 @@ def reveal_early(
     return when is not None and now >= when
 
 
-def outcome(answer_count: int) -> str:
+def outcome(answer_count: int) -> RoundStatus:
     """How a closing round ends: revealed with 2+ answers, quietly otherwise."""
-    return REVEALED if answer_count >= MIN_TO_REVEAL else QUIET
+    return RoundStatus.REVEALED if answer_count >= MIN_TO_REVEAL else RoundStatus.QUIET
 
 
-def silent_streak(closed: Iterable[tuple[str, int]]) -> int:
+def silent_streak(closed: Iterable[tuple[RoundKind, int]]) -> int:
     """Weekly prompts in a row, newest first, that got no answers.
 
     `closed` is (kind, answer_count) of closed rounds, newest first. Any round with an
@@ -231,12 +249,12 @@ def silent_streak(closed: Iterable[tuple[str, int]]) -> int:
     for kind, answers in closed:
         if answers > 0:
             break
-        if kind == WEEKLY:
+        if kind == RoundKind.WEEKLY:
             streak += 1
     return streak
 
 
-def should_pause(closed: Iterable[tuple[str, int]]) -> bool:
+def should_pause(closed: Iterable[tuple[RoundKind, int]]) -> bool:
     return silent_streak(closed) >= SILENT_WEEKS_TO_PAUSE
 
 
@@ -245,37 +263,6 @@ def shuffled(items: Sequence[T], rng: random.Random | None = None) -> list[T]:
     out = list(items)
     (rng or random.SystemRandom()).shuffle(out)
     return out
-
-
-# --------------------------------------------------------------------------- retention
-
-
-@dataclass(frozen=True, slots=True)
-class Retention:
-    """How long each server keeps shares and answers: a default and the servers that chose."""
-
-    default_days: int = DEFAULT_RETENTION_DAYS
-    custom: dict[int, int] | None = None
-
-    def days_for(self, guild_id: int) -> int:
-        return (self.custom or {}).get(guild_id, self.default_days)
-
-    def cutoff_for(self, guild_id: int, now: datetime) -> datetime:
-        """Anything created before this instant has outlived its server's period."""
-        return now - timedelta(days=self.days_for(guild_id))
-
-    def earliest_cutoff(self, now: datetime) -> datetime:
-        """Nothing newer than this has expired anywhere (the shortest period)."""
-        shortest = min([self.default_days, *(self.custom or {}).values()])
-        return now - timedelta(days=shortest)
-
-
-def check_retention_days(days: int) -> int:
-    if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
-        raise ValueError(
-            f"Pick a number of days from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}."
-        )
-    return days
 
 
 def check_deadline_hours(hours: int) -> int:

@@ -15,6 +15,7 @@ from bot.boundaries_rules import depth_label
 from bot.decks import Prompt
 from bot.practices import practice as practice_info
 from cogs.prompts import logic
+from cogs.prompts.logic import RoundKind, RoundStatus
 
 HOW_IT_WORKS = (
     "Answer privately, whenever it suits you. Nobody sees anything until the reveal, when all "
@@ -34,10 +35,12 @@ MINE_LABEL = "What happened to my answer?"
 SKIP_LABEL = "Skip this one"
 
 
-def post_title(practice: str, kind: str) -> str:
+def post_title(practice: str, kind: RoundKind) -> str:
     name = practice_info(practice).name
     return (
-        f"{name}: this week's prompt" if kind == logic.WEEKLY else f"{name}: a prompt for you all"
+        f"{name}: this week's prompt"
+        if kind is RoundKind.WEEKLY
+        else f"{name}: a prompt for you all"
     )
 
 
@@ -48,9 +51,9 @@ def tip_line(prompt: Prompt) -> str:
 def post_embed(
     prompt: Prompt,
     *,
-    kind: str,
+    kind: RoundKind,
     closes_at: datetime,
-    state: str = logic.OPEN,
+    state: RoundStatus = RoundStatus.OPEN,
     answer_count: int | None = None,
     early: bool = False,
 ) -> discord.Embed:
@@ -60,7 +63,7 @@ def post_embed(
     if state in logic.LIVE_STATUSES:
         fields.append(("How it works", HOW_IT_WORKS))
         fields.append(("Reveal", reveal_line(closes_at, early=early)))
-    elif state == logic.REVEALED:
+    elif state is RoundStatus.REVEALED:
         count = f"{answer_count} answers" if answer_count else "The answers"
         fields.append(("Revealed", f"{count} are in the thread under this post. Thank you all."))
     else:

@@ -1,37 +1,22 @@
-"""The prompts cog's SQL: schedules, rounds, the weekly ledger, used prompts, answers and
-retention periods.
+"""The prompts cog's SQL: schedules, rounds, the weekly ledger, used prompts and answers.
 
-Every write opens `db.transaction()`; inside an outer transaction (an interaction's
-`boundaries.acting`) it joins that one, so an interaction still costs one commit.
+Functions that write take the caller's transaction (`tx`) first; those that read take the
+`Database`. Whoever acts — the cog, inside `boundaries.acting(...)` or
+`db.transaction()` — owns the one transaction, so an interaction costs one commit.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import crypto
-from bot.db import Database
+from bot import retention
+from bot.db import Database, Tx, read_all, read_one
+from bot.db.codec import dt, need_dt, opened, sealed, ts
 from bot.privacy import Person, PersonalData, Table
-from bot.timeutil import UTC
 from cogs.prompts import logic
-
-
-def _ts(dt: datetime) -> str:
-    # The same fixed-width UTC text as the core, so stored times compare as text.
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def new_id() -> int:
-    """A random positive id that fits JavaScript's safe integers (custom ids, exports)."""
-    return secrets.randbelow(2**53 - 2) + 1
-
+from cogs.prompts.logic import PauseReason, RoundKind, RoundStatus, Skip
 
 # --------------------------------------------------------------------------- schedules
 
@@ -41,7 +26,7 @@ class Schedule:
     guild_id: int
     pinned_practice: str | None = None
     deadline_hours: int = logic.DEFAULT_DEADLINE_HOURS
-    paused_reason: str | None = None
+    paused_reason: PauseReason | None = None
     paused_at: datetime | None = None
 
     @property
@@ -65,9 +50,13 @@ async def schedule(db: Database, guild_id: int) -> Schedule:
         guild_id,
         pinned_practice=row["pinned_practice"],
         deadline_hours=row["deadline_hours"],
-        paused_reason=row["paused_reason"],
-        paused_at=_dt(row["paused_at"]),
+        paused_reason=_reason(row["paused_reason"]),
+        paused_at=dt(row["paused_at"]),
     )
+
+
+def _reason(value: str | None) -> PauseReason | None:
+    return None if value is None else PauseReason(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +70,7 @@ class WeeklyState:
 
 
 async def weekly_state(db: Database, guild_id: int, week: str) -> WeeklyState:
-    row = await db.fetchone(
+    row = await db.aggregate(
         "SELECT s.pinned_practice, s.deadline_hours, s.paused_reason, s.paused_at,"
         " (SELECT 1 FROM prompt_weeks w WHERE w.guild_id = g.id AND w.week = ?),"
         " (SELECT COUNT(*) FROM prompt_rounds r WHERE r.guild_id = g.id"
@@ -96,48 +85,44 @@ async def weekly_state(db: Database, guild_id: int, week: str) -> WeeklyState:
         guild_id,
         pinned_practice=row[0],
         deadline_hours=row[1] if row[1] is not None else logic.DEFAULT_DEADLINE_HOURS,
-        paused_reason=row[2],
-        paused_at=_dt(row[3]),
+        paused_reason=_reason(row[2]),
+        paused_at=dt(row[3]),
     )
     return WeeklyState(schedule, row[4] is not None, int(row[5]), row[6])
 
 
-async def _upsert_schedule(db: Database, guild_id: int, values: dict[str, Any]) -> None:
+async def _upsert_schedule(tx: Tx, guild_id: int, values: dict[str, Any]) -> None:
     # `values` keys are column names chosen in this module, never from input.
     columns = ["guild_id", *values]
     updates = ", ".join(f"{c} = excluded.{c}" for c in values)
-    async with db.transaction() as conn:
-        await conn.execute(
-            f"INSERT INTO prompt_schedules ({', '.join(columns)})"
-            f" VALUES ({', '.join('?' for _ in columns)})"
-            f" ON CONFLICT (guild_id) DO UPDATE SET {updates}",
-            [guild_id, *values.values()],
-        )
+    await tx.execute(
+        f"INSERT INTO prompt_schedules ({', '.join(columns)})"
+        f" VALUES ({', '.join('?' for _ in columns)})"
+        f" ON CONFLICT (guild_id) DO UPDATE SET {updates}",
+        [guild_id, *values.values()],
+    )
 
 
-async def set_pin(db: Database, guild_id: int, practice: str | None) -> None:
-    await _upsert_schedule(db, guild_id, {"pinned_practice": practice})
+async def set_pin(tx: Tx, guild_id: int, practice: str | None) -> None:
+    await _upsert_schedule(tx, guild_id, {"pinned_practice": practice})
 
 
-async def set_deadline(db: Database, guild_id: int, hours: int) -> None:
-    await _upsert_schedule(db, guild_id, {"deadline_hours": logic.check_deadline_hours(hours)})
+async def set_deadline(tx: Tx, guild_id: int, hours: int) -> None:
+    await _upsert_schedule(tx, guild_id, {"deadline_hours": logic.check_deadline_hours(hours)})
 
 
-async def pause(db: Database, guild_id: int, reason: str, now: datetime) -> bool:
+async def pause(tx: Tx, guild_id: int, reason: PauseReason, now: datetime) -> bool:
     """Pause the schedule; False when it was already paused (the first reason stays)."""
-    if reason not in logic.PAUSE_REASONS:
-        raise ValueError(f"unknown pause reason {reason!r}")
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO prompt_schedules (guild_id, paused_reason, paused_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (guild_id) DO UPDATE SET paused_reason = excluded.paused_reason,"
-            " paused_at = excluded.paused_at WHERE prompt_schedules.paused_reason IS NULL",
-            (guild_id, reason, _ts(now)),
-        )
-        return cur.rowcount > 0
+    cur = await tx.execute(
+        "INSERT INTO prompt_schedules (guild_id, paused_reason, paused_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET paused_reason = excluded.paused_reason,"
+        " paused_at = excluded.paused_at WHERE prompt_schedules.paused_reason IS NULL",
+        (guild_id, PauseReason(reason), ts(now)),
+    )
+    return cur.rowcount > 0
 
 
-async def resume(db: Database, guild_id: int, *, only: str | None = None) -> bool:
+async def resume(tx: Tx, guild_id: int, *, only: PauseReason | None = None) -> bool:
     """Clear a pause (only one with reason `only`, if given); False if it wasn't paused."""
     sql = (
         "UPDATE prompt_schedules SET paused_reason = NULL, paused_at = NULL"
@@ -147,7 +132,8 @@ async def resume(db: Database, guild_id: int, *, only: str | None = None) -> boo
     if only is not None:
         sql += " AND paused_reason = ?"
         params.append(only)
-    return await db.execute(sql, params) > 0
+    cur = await tx.execute(sql, params)
+    return cur.rowcount > 0
 
 
 async def paused_guilds(db: Database) -> set[int]:
@@ -160,7 +146,7 @@ async def paused_guilds(db: Database) -> set[int]:
 async def recent_weeks(db: Database, since: datetime) -> set[tuple[int, str]]:
     """(guild, week) ledger rows recorded since `since` (one query for a whole rebuild)."""
     rows = await db.fetchall(
-        "SELECT guild_id, week FROM prompt_weeks WHERE recorded_at >= ?", (_ts(since),)
+        "SELECT guild_id, week FROM prompt_weeks WHERE recorded_at >= ?", (ts(since),)
     )
     return {(row[0], row[1]) for row in rows}
 
@@ -182,11 +168,11 @@ class Round:
     channel_id: int
     message_id: int | None
     thread_id: int | None
-    kind: str
+    kind: RoundKind
     practice: str
     prompt_id: str
     depth: int
-    status: str
+    status: RoundStatus
     opened_at: datetime
     closes_at: datetime
     closed_at: datetime | None = None
@@ -204,24 +190,20 @@ _ROUND_COLUMNS = (
 
 
 def _round(row: Any) -> Round:
-    opened_at = _dt(row["opened_at"])
-    closes_at = _dt(row["closes_at"])
-    assert opened_at is not None
-    assert closes_at is not None
     return Round(
         round_id=row["round_id"],
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
         message_id=row["message_id"],
         thread_id=row["thread_id"],
-        kind=row["kind"],
+        kind=RoundKind(row["kind"]),
         practice=row["practice"],
         prompt_id=row["prompt_id"],
         depth=row["depth"],
-        status=row["status"],
-        opened_at=opened_at,
-        closes_at=closes_at,
-        closed_at=_dt(row["closed_at"]),
+        status=RoundStatus(row["status"]),
+        opened_at=need_dt(row["opened_at"]),
+        closes_at=need_dt(row["closes_at"]),
+        closed_at=dt(row["closed_at"]),
         answer_count=row["answer_count"],
     )
 
@@ -244,11 +226,13 @@ async def live_rounds(db: Database, guild_id: int | None = None) -> list[Round]:
     return [_round(row) for row in rows]
 
 
-async def live_deadlines(db: Database, guild_id: int | None = None) -> list[tuple[int, str, str]]:
-    """(round id, opened-at, closes-at text) of every live round in servers Hearth is in (or
-    in one): all a rebuild needs, without building thousands of rows into objects at once."""
+async def live_deadlines(
+    db: Database, guild_id: int | None = None
+) -> list[tuple[int, int, str, str]]:
+    """(round id, server, opened-at, closes-at text) of every live round in servers Hearth is
+    in (or in one): all a rebuild needs, without building thousands of rows into objects."""
     sql = (
-        "SELECT round_id, opened_at, closes_at FROM prompt_rounds"
+        "SELECT round_id, guild_id, opened_at, closes_at FROM prompt_rounds"
         " WHERE status IN ('posting', 'open')"
         " AND guild_id NOT IN (SELECT guild_id FROM guilds WHERE left_at IS NOT NULL)"
     )
@@ -257,7 +241,7 @@ async def live_deadlines(db: Database, guild_id: int | None = None) -> list[tupl
         sql += " AND guild_id = ?"
         params = (guild_id,)
     rows = await db.fetchall(sql, params)
-    return [(row[0], row[1], row[2]) for row in rows]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def rounds_in(db: Database, guild_id: int, limit: int = 20) -> list[Round]:
@@ -290,7 +274,7 @@ class NewRound:
     round_id: int
     guild_id: int
     channel_id: int
-    kind: str
+    kind: RoundKind
     practice: str
     prompt_id: str
     depth: int
@@ -311,16 +295,16 @@ class NewRound:
             practice=self.practice,
             prompt_id=self.prompt_id,
             depth=self.depth,
-            status=logic.OPEN,
+            status=RoundStatus.OPEN,
             opened_at=self.opened_at,
             closes_at=self.closes_at,
         )
 
 
 async def _insert_round(
-    conn: Any, new: NewRound, *, status: str, message_id: int | None = None
+    tx: Tx, new: NewRound, *, status: RoundStatus, message_id: int | None = None
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         f"INSERT INTO prompt_rounds ({_ROUND_COLUMNS})"
         " VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
         (
@@ -333,94 +317,89 @@ async def _insert_round(
             new.prompt_id,
             new.depth,
             status,
-            _ts(new.opened_at),
-            _ts(new.closes_at),
+            ts(new.opened_at),
+            ts(new.closes_at),
         ),
     )
     if new.forget_ids:
         ids = sorted(new.forget_ids)
-        await conn.execute(
+        await tx.execute(
             f"DELETE FROM prompt_used WHERE guild_id = ?"
             f" AND prompt_id IN ({', '.join('?' for _ in ids)})",
             [new.guild_id, *ids],
         )
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO prompt_used (guild_id, prompt_id, used_at) VALUES (?, ?, ?)"
         " ON CONFLICT (guild_id, prompt_id) DO UPDATE SET used_at = excluded.used_at",
-        (new.guild_id, new.prompt_id, _ts(new.opened_at)),
+        (new.guild_id, new.prompt_id, ts(new.opened_at)),
     )
 
 
-async def claim_week(db: Database, new: NewRound, week: str) -> bool:
+async def claim_week(tx: Tx, new: NewRound, week: str) -> bool:
     """Claim this server's week and record its round (status 'posting') in one transaction.
 
     False when the week is already in the ledger: that prompt was posted (or tried) before,
     by an earlier run, a restart, or the second 02:30 of a fall-back night.
     """
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO prompt_weeks (guild_id, week, round_id, recorded_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, week) DO NOTHING",
-            (new.guild_id, week, new.round_id, _ts(new.opened_at)),
-        )
-        if cur.rowcount == 0:
-            return False
-        await _insert_round(conn, new, status=logic.POSTING)
+    cur = await tx.execute(
+        "INSERT INTO prompt_weeks (guild_id, week, round_id, recorded_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, week) DO NOTHING",
+        (new.guild_id, week, new.round_id, ts(new.opened_at)),
+    )
+    if cur.rowcount == 0:
+        return False
+    await _insert_round(tx, new, status=RoundStatus.POSTING)
     return True
 
 
-async def record_manual(db: Database, new: NewRound) -> None:
+async def record_manual(tx: Tx, new: NewRound) -> None:
     """An admin's prompt (status 'posting' until its post is in the channel)."""
-    async with db.transaction() as conn:
-        await _insert_round(conn, new, status=logic.POSTING)
+    await _insert_round(tx, new, status=RoundStatus.POSTING)
 
 
-async def mark_posted(db: Database, round_id: int, message_id: int) -> Round | None:
+async def mark_posted(tx: Tx, round_id: int, message_id: int) -> Round | None:
     """The post is in the channel: the round opens (None if it closed meanwhile)."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE prompt_rounds SET status = 'open', message_id = ?"
-            " WHERE round_id = ? AND status = 'posting'",
-            (message_id, round_id),
-        )
-        if cur.rowcount == 0:
-            return None
-        cur = await conn.execute(
-            f"SELECT {_ROUND_COLUMNS} FROM prompt_rounds WHERE round_id = ?", (round_id,)
-        )
-        row = await cur.fetchone()
+    cur = await tx.execute(
+        "UPDATE prompt_rounds SET status = 'open', message_id = ?"
+        " WHERE round_id = ? AND status = 'posting'",
+        (message_id, round_id),
+    )
+    if cur.rowcount == 0:
+        return None
+    row = await read_one(
+        tx, f"SELECT {_ROUND_COLUMNS} FROM prompt_rounds WHERE round_id = ?", (round_id,)
+    )
     return None if row is None else _round(row)
 
 
-async def mark_revealed(db: Database, round_id: int, now: datetime) -> None:
+async def mark_revealed(tx: Tx, round_id: int, now: datetime) -> None:
     """The last of a close's messages is out (the reveal is complete)."""
-    await db.execute(
+    await tx.execute(
         "UPDATE prompt_rounds SET revealed_at = ? WHERE round_id = ? AND revealed_at IS NULL",
-        (_ts(now), round_id),
+        (ts(now), round_id),
     )
 
 
 async def mark_failed(
-    db: Database, round_id: int, guild_id: int, *, pause_reason: str | None, now: datetime
+    tx: Tx, round_id: int, guild_id: int, *, pause_reason: PauseReason | None, now: datetime
 ) -> None:
     """The post never reached the channel; pause the schedule too when it can't work."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE prompt_rounds SET status = 'failed', closed_at = ?, answer_count = 0"
-            " WHERE round_id = ?",
-            (_ts(now), round_id),
-        )
-        # Answers can't exist without the post, but leave nothing behind either way.
-        await conn.execute("DELETE FROM prompt_answers WHERE round_id = ?", (round_id,))
-        if pause_reason is not None:
-            await pause(db, guild_id, pause_reason, now)
-            # Nothing was posted and the pause stops any retry; once an admin fixes the
-            # channel, this week's prompt may still go out.
-            await conn.execute("DELETE FROM prompt_weeks WHERE round_id = ?", (round_id,))
+    await tx.execute(
+        "UPDATE prompt_rounds SET status = 'failed', closed_at = ?, answer_count = 0"
+        " WHERE round_id = ?",
+        (ts(now), round_id),
+    )
+    # Answers can't exist without the post, but leave nothing behind either way.
+    await tx.execute("DELETE FROM prompt_answers WHERE round_id = ?", (round_id,))
+    if pause_reason is not None:
+        await pause(tx, guild_id, pause_reason, now)
+        # Nothing was posted and the pause stops any retry; once an admin fixes the
+        # channel, this week's prompt may still go out.
+        await tx.execute("DELETE FROM prompt_weeks WHERE round_id = ?", (round_id,))
 
 
-async def set_thread(db: Database, round_id: int, thread_id: int) -> None:
-    await db.execute(
+async def set_thread(tx: Tx, round_id: int, thread_id: int) -> None:
+    await tx.execute(
         "UPDATE prompt_rounds SET thread_id = ? WHERE round_id = ?", (thread_id, round_id)
     )
 
@@ -438,14 +417,12 @@ class Answer:
 
 
 def _answer(row: Any) -> Answer:
-    answered_at = _dt(row["answered_at"])
-    assert answered_at is not None
     return Answer(
         user_id=row["user_id"],
-        body=crypto.unseal(row["body"]),
+        body=opened(row["body"]),
         anonymous=bool(row["anonymous"]),
         skipped=bool(row["skipped"]),
-        answered_at=answered_at,
+        answered_at=need_dt(row["answered_at"]),
     )
 
 
@@ -469,7 +446,7 @@ async def recent_responders(
         "SELECT DISTINCT a.user_id FROM prompt_answers a WHERE a.round_id IN"
         " (SELECT round_id FROM prompt_rounds WHERE guild_id = ? AND opened_at < ?"
         "  AND status IN ('revealed', 'quiet') ORDER BY opened_at DESC LIMIT ?)",
-        (guild_id, _ts(before), rounds),
+        (guild_id, ts(before), rounds),
     )
     return {row[0] for row in rows}
 
@@ -482,16 +459,17 @@ async def responses(db: Database, round_id: int) -> tuple[set[int], set[int]]:
     return {r[0] for r in rows if not r[1]}, {r[0] for r in rows if r[1]}
 
 
-async def _is_live(conn: Any, round_id: int) -> bool:
-    cur = await conn.execute(
+async def _is_live(tx: Tx, round_id: int) -> bool:
+    row = await read_one(
+        tx,
         "SELECT 1 FROM prompt_rounds WHERE round_id = ? AND status IN ('posting', 'open')",
         (round_id,),
     )
-    return await cur.fetchone() is not None
+    return row is not None
 
 
 async def save_answer(
-    db: Database,
+    tx: Tx,
     round_id: int,
     guild_id: int,
     user_id: int,
@@ -500,70 +478,66 @@ async def save_answer(
     now: datetime,
 ) -> bool:
     """Save (or replace, or turn a skip into) an answer; False once the round has closed."""
-    async with db.transaction() as conn:
-        if not await _is_live(conn, round_id):
-            return False
-        await conn.execute(
-            "INSERT INTO prompt_answers"
-            " (round_id, user_id, guild_id, body, anonymous, skipped, answered_at)"
-            " VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (round_id, user_id) DO UPDATE SET"
-            " body = excluded.body, anonymous = excluded.anonymous, skipped = 0,"
-            " answered_at = excluded.answered_at",
-            (round_id, user_id, guild_id, crypto.seal(body), int(anonymous), _ts(now)),
-        )
+    if not await _is_live(tx, round_id):
+        return False
+    await tx.execute(
+        "INSERT INTO prompt_answers"
+        " (round_id, user_id, guild_id, body, anonymous, skipped, answered_at)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (round_id, user_id) DO UPDATE SET"
+        " body = excluded.body, anonymous = excluded.anonymous, skipped = 0,"
+        " answered_at = excluded.answered_at",
+        (round_id, user_id, guild_id, sealed(body), int(anonymous), ts(now)),
+    )
     return True
 
 
-async def save_skip(db: Database, round_id: int, guild_id: int, user_id: int, now: datetime) -> str:
-    """Record a skip. Returns 'skipped', 'answered' (an answer stays as it is) or 'closed'."""
-    async with db.transaction() as conn:
-        if not await _is_live(conn, round_id):
-            return "closed"
-        cur = await conn.execute(
-            "INSERT INTO prompt_answers"
-            " (round_id, user_id, guild_id, body, anonymous, skipped, answered_at)"
-            " VALUES (?, ?, ?, NULL, 0, 1, ?) ON CONFLICT (round_id, user_id) DO NOTHING",
-            (round_id, user_id, guild_id, _ts(now)),
-        )
-        if cur.rowcount:
-            return "skipped"
-        cur = await conn.execute(
-            "SELECT skipped FROM prompt_answers WHERE round_id = ? AND user_id = ?",
-            (round_id, user_id),
-        )
-        row = await cur.fetchone()
-        return "skipped" if row is not None and row[0] else "answered"
+async def save_skip(tx: Tx, round_id: int, guild_id: int, user_id: int, now: datetime) -> Skip:
+    """Record a skip (an answer stays as it is; nothing changes once the round closed)."""
+    if not await _is_live(tx, round_id):
+        return Skip.CLOSED
+    cur = await tx.execute(
+        "INSERT INTO prompt_answers"
+        " (round_id, user_id, guild_id, body, anonymous, skipped, answered_at)"
+        " VALUES (?, ?, ?, NULL, 0, 1, ?) ON CONFLICT (round_id, user_id) DO NOTHING",
+        (round_id, user_id, guild_id, ts(now)),
+    )
+    if cur.rowcount:
+        return Skip.SKIPPED
+    row = await read_one(
+        tx,
+        "SELECT skipped FROM prompt_answers WHERE round_id = ? AND user_id = ?",
+        (round_id, user_id),
+    )
+    return Skip.SKIPPED if row is not None and row[0] else Skip.ANSWERED
 
 
-async def set_anonymous(db: Database, round_id: int, user_id: int, anonymous: bool) -> bool:
+async def set_anonymous(tx: Tx, round_id: int, user_id: int, anonymous: bool) -> bool:
     """Change how an answer will be shown; False once the round closed (or no answer)."""
-    async with db.transaction() as conn:
-        if not await _is_live(conn, round_id):
-            return False
-        cur = await conn.execute(
-            "UPDATE prompt_answers SET anonymous = ?"
-            " WHERE round_id = ? AND user_id = ? AND skipped = 0",
-            (int(anonymous), round_id, user_id),
-        )
-        return cur.rowcount > 0
+    if not await _is_live(tx, round_id):
+        return False
+    cur = await tx.execute(
+        "UPDATE prompt_answers SET anonymous = ?"
+        " WHERE round_id = ? AND user_id = ? AND skipped = 0",
+        (int(anonymous), round_id, user_id),
+    )
+    return cur.rowcount > 0
 
 
-async def withdraw(db: Database, round_id: int, user_id: int) -> str | None:
+async def withdraw(tx: Tx, round_id: int, user_id: int) -> str | None:
     """Delete an answer before the reveal; returns its text (None: closed, or nothing there)."""
-    async with db.transaction() as conn:
-        if not await _is_live(conn, round_id):
-            return None
-        cur = await conn.execute(
-            "SELECT body FROM prompt_answers WHERE round_id = ? AND user_id = ? AND skipped = 0",
-            (round_id, user_id),
-        )
-        row = await cur.fetchone()
-        if row is None:
-            return None
-        await conn.execute(
-            "DELETE FROM prompt_answers WHERE round_id = ? AND user_id = ?", (round_id, user_id)
-        )
-        return crypto.unseal(str(row[0]))
+    if not await _is_live(tx, round_id):
+        return None
+    row = await read_one(
+        tx,
+        "SELECT body FROM prompt_answers WHERE round_id = ? AND user_id = ? AND skipped = 0",
+        (round_id, user_id),
+    )
+    if row is None:
+        return None
+    await tx.execute(
+        "DELETE FROM prompt_answers WHERE round_id = ? AND user_id = ?", (round_id, user_id)
+    )
+    return opened(str(row[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,47 +546,51 @@ class Closing:
 
     round: Round
     answers: list[Answer]
-    status: str
+    status: RoundStatus
     paused: bool  # this close made the schedule pause itself (a quiet room)
 
 
-async def close_round(db: Database, round_id: int, now: datetime) -> Closing | None:
+async def close_round(tx: Tx, round_id: int, now: datetime) -> Closing | None:
     """Close a live round exactly once: fix its answers, its outcome and any silence pause.
 
     Returns None when it was already closed (a second reveal is then a no-op). Answers are
     read in the same transaction, so an edit racing the reveal is either in or refused.
     """
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            f"SELECT {_ROUND_COLUMNS} FROM prompt_rounds"
-            " WHERE round_id = ? AND status IN ('posting', 'open')",
-            (round_id,),
-        )
-        row = await cur.fetchone()
-        if row is None:
-            return None
-        current = _round(row)
-        cur = await conn.execute(
+    row = await read_one(
+        tx,
+        f"SELECT {_ROUND_COLUMNS} FROM prompt_rounds"
+        " WHERE round_id = ? AND status IN ('posting', 'open')",
+        (round_id,),
+    )
+    if row is None:
+        return None
+    current = _round(row)
+    answers = [
+        _answer(r)
+        for r in await read_all(
+            tx,
             f"SELECT {_ANSWER_COLUMNS} FROM prompt_answers WHERE round_id = ? AND skipped = 0",
             (round_id,),
         )
-        answers = [_answer(r) for r in await cur.fetchall()]
-        status = logic.outcome(len(answers))
-        await conn.execute(
-            "UPDATE prompt_rounds SET status = ?, closed_at = ?, answer_count = ?"
-            " WHERE round_id = ?",
-            (status, _ts(now), len(answers), round_id),
-        )
-        paused = False
-        if not answers and current.kind == logic.WEEKLY:
-            cur = await conn.execute(
+    ]
+    status = logic.outcome(len(answers))
+    await tx.execute(
+        "UPDATE prompt_rounds SET status = ?, closed_at = ?, answer_count = ? WHERE round_id = ?",
+        (status, ts(now), len(answers), round_id),
+    )
+    paused = False
+    if not answers and current.kind is RoundKind.WEEKLY:
+        history = [
+            (RoundKind(r[0]), int(r[1] or 0))
+            for r in await read_all(
+                tx,
                 "SELECT kind, answer_count FROM prompt_rounds WHERE guild_id = ?"
                 " AND status IN ('revealed', 'quiet') ORDER BY opened_at DESC LIMIT 50",
                 (current.guild_id,),
             )
-            history = [(r[0], int(r[1] or 0)) for r in await cur.fetchall()]
-            if logic.should_pause(history):
-                paused = await pause(db, current.guild_id, logic.PAUSED_SILENT, now)
+        ]
+        if logic.should_pause(history):
+            paused = await pause(tx, current.guild_id, PauseReason.SILENT, now)
     closed = Round(**{**_as_dict(current), "status": status, "answer_count": len(answers)})
     return Closing(closed, answers, status, paused)
 
@@ -624,39 +602,9 @@ def _as_dict(r: Round) -> dict[str, Any]:
 # --------------------------------------------------------------------------- retention
 
 
-async def retention_days(db: Database, guild_id: int) -> int:
-    value = await db.fetchval("SELECT days FROM retention_periods WHERE guild_id = ?", (guild_id,))
-    return logic.DEFAULT_RETENTION_DAYS if value is None else int(value)
-
-
-async def set_retention_days(db: Database, guild_id: int, days: int) -> None:
-    await db.execute(
-        "INSERT INTO retention_periods (guild_id, days) VALUES (?, ?)"
-        " ON CONFLICT (guild_id) DO UPDATE SET days = excluded.days",
-        (guild_id, logic.check_retention_days(days)),
-    )
-
-
-async def retention(db: Database) -> logic.Retention:
-    rows = await db.fetchall("SELECT guild_id, days FROM retention_periods")
-    return logic.Retention(custom={row[0]: int(row[1]) for row in rows})
-
-
-async def expire_answers(db: Database, policy: logic.Retention, now: datetime) -> int:
+async def expire_answers(tx: Tx, policy: retention.Policy, now: datetime) -> int:
     """Delete answers older than their server's retention period; returns how many."""
-    removed = 0
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "SELECT DISTINCT guild_id FROM prompt_answers WHERE answered_at < ?",
-            (_ts(policy.earliest_cutoff(now)),),
-        )
-        for (guild_id,) in await cur.fetchall():
-            cur = await conn.execute(
-                "DELETE FROM prompt_answers WHERE guild_id = ? AND answered_at < ?",
-                (guild_id, _ts(policy.cutoff_for(guild_id, now))),
-            )
-            removed += cur.rowcount
-    return removed
+    return await retention.expire(tx, policy, now, table="prompt_answers", when="answered_at")
 
 
 # --------------------------------------------------------------------------- their data
@@ -666,10 +614,10 @@ async def kept_for(db: Database, user_id: int) -> str | None:
     """How long this person's answers are kept, in their own servers' actual periods."""
     rows = await db.fetchall(
         "SELECT DISTINCT a.guild_id, r.days FROM prompt_answers a"
-        " LEFT JOIN retention_periods r ON r.guild_id = a.guild_id WHERE a.user_id = ?",
+        " LEFT JOIN guild_retention r ON r.guild_id = a.guild_id WHERE a.user_id = ?",
         (user_id,),
     )
-    days = sorted({logic.DEFAULT_RETENTION_DAYS if r[1] is None else int(r[1]) for r in rows})
+    days = sorted({retention.DEFAULT_DAYS if r[1] is None else int(r[1]) for r in rows})
     if not days:
         return None
     if len(days) == 1:
@@ -721,11 +669,6 @@ PERSONAL_DATA = PersonalData(
             "prompt_schedules",
             "A server's weekly prompt settings: a pinned practice, how long answers stay "
             "private, whether it is paused (no one is named).",
-            server="guild_id",
-        ),
-        Table(
-            "retention_periods",
-            "How long a server keeps shares and answers (no one is named).",
             server="guild_id",
         ),
     ),

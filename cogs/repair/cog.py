@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
@@ -23,10 +23,13 @@ from discord import app_commands
 
 from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog
+from bot.db import Tx
 from bot.errors import HearthError, send_ephemeral
-from bot.outbox import Message, Outcome, Tx, Words
+from bot.outbox import Message, Outcome, Words
 from bot.privacy import PersonalData
+from bot.retention import Policy
 from cogs.repair import logic, store, views
+from cogs.repair.logic import Action, ApologyStatus
 from cogs.repair.views import Draft
 
 if TYPE_CHECKING:
@@ -42,9 +45,6 @@ THREAD = "repair.thread"
 ANSWER_WAIT = 2.5
 # A DM held this much or less for quiet hours is simply "on its way".
 HELD_AFTER = timedelta(minutes=1)
-
-RETENTION_JOB = "repair:retention"
-RETENTION_AT = time(4, 20)  # UTC, daily
 
 
 def follow_up_job_id(apology_id: int) -> str:
@@ -102,50 +102,54 @@ class RepairCog(HearthCog):
             self._arm_apology(apology)
         for pause in await store.all_pauses(self.bot.db):
             self._arm_pause(pause)
-        self._arm_retention()
+
+    # Each job is the person's it DMs (their shard runs it): a reminder the friend's, a
+    # follow-up the sender's; a pause's end the one who asked, its held note the friend's.
+
+    def _arm_reminder(self, apology_id: int, friend_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            reminder_job_id(apology_id), when, self.reminder_job, apology_id, person=friend_id
+        )
+
+    def _arm_follow_up(self, apology_id: int, sender_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(
+            follow_up_job_id(apology_id), when, self.follow_up_job, apology_id, person=sender_id
+        )
+
+    def _arm_hold(self, pause: store.Pause, when: datetime) -> None:
+        self.bot.scheduler.at(
+            pause_hold_job_id(pause.pause_id),
+            when,
+            self.pause_hold_job,
+            pause.pause_id,
+            person=pause.friend_user_id,
+        )
 
     def _arm_apology(self, apology: store.Apology) -> None:
         if apology.remind_at is not None:
-            self.bot.scheduler.at(
-                reminder_job_id(apology.apology_id),
-                apology.remind_at,
-                self.reminder_job,
-                apology.apology_id,
-            )
+            self._arm_reminder(apology.apology_id, apology.friend_user_id, apology.remind_at)
         if apology.follow_up_at is not None and apology.followed_up_at is None:
-            self.bot.scheduler.at(
-                follow_up_job_id(apology.apology_id),
-                apology.follow_up_at,
-                self.follow_up_job,
-                apology.apology_id,
-            )
+            self._arm_follow_up(apology.apology_id, apology.user_id, apology.follow_up_at)
 
     def _arm_pause(self, pause: store.Pause) -> None:
         if not pause.user_reminded:
             self.bot.scheduler.at(
-                pause_end_job_id(pause.pause_id), pause.ends_at, self.pause_end_job, pause.pause_id
+                pause_end_job_id(pause.pause_id),
+                pause.ends_at,
+                self.pause_end_job,
+                pause.pause_id,
+                person=pause.user_id,
             )
         if not pause.told or (pause.user_reminded and not pause.friend_reminded):
             # Held for someone who paused Hearth: look now whether they're back.
-            self.bot.scheduler.at(
-                pause_hold_job_id(pause.pause_id),
-                self.bot.clock.now(),
-                self.pause_hold_job,
-                pause.pause_id,
-            )
+            self._arm_hold(pause, self.bot.clock.now())
 
-    def _arm_retention(self) -> None:
-        when = timeutil.next_daily(self.bot.clock.now(), RETENTION_AT, "UTC")
-        self.bot.scheduler.at(RETENTION_JOB, when, self.retention_job)
-
-    async def retention_job(self) -> None:
-        """Apologies' words never outlive 30 days; rows go once nothing is left to do."""
-        try:
-            changed = await store.expire(self.bot.db, self.bot.clock.now())
-            await self.bot.db.scrub()
-            log.info("repair retention rows=%d", changed)
-        finally:
-            self._arm_retention()  # tomorrow comes whatever happened today
+    async def retention_due(self, tx: Tx, policy: Policy, now: datetime) -> int:
+        """Apologies' words never outlive 30 days, whatever the server's period; rows go
+        once nothing is left to do."""
+        changed = await store.expire(tx, now)
+        log.info("repair retention rows=%d", changed)
+        return changed
 
     async def _rearm_all(self) -> None:
         self.bot.scheduler.cancel_prefix("repair:followup:")
@@ -161,14 +165,6 @@ class RepairCog(HearthCog):
         await self._rearm_all()
 
     # ================================================================== checks
-
-    async def _require_practice(self, guild_id: int) -> None:
-        settings = await guilds.get(self.bot.db, guild_id)
-        if settings is not None and settings.configured and not settings.practice_on(PRACTICE):
-            raise HearthError(
-                "Apologize and repair is switched off in this server. An admin can switch it "
-                "on in `/hearth settings`."
-            )
 
     @staticmethod
     def _check_person(user_id: int, friend: discord.Member | discord.User) -> None:
@@ -216,7 +212,7 @@ class RepairCog(HearthCog):
     ) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None  # the group is guild-only
-        await self._require_practice(guild_id)
+        await self.require_practice(guild_id)
         user_id = interaction.user.id
         self._check_person(user_id, friend)
         await self._check_reachable(guild_id, friend.id)
@@ -291,8 +287,8 @@ class RepairCog(HearthCog):
         if not_wanted or unreachable:
             # The same steps as a closed inbox found at delivery: the sender's own side
             # changes alike (they used Hearth; answers would come by DM), nothing more.
-            async with bot.boundaries.acting(draft.guild_id, sender):
-                await bot.boundaries.set_dms_allowed(sender, True)
+            async with bot.boundaries.acting(draft.guild_id, sender) as tx:
+                await bot.boundaries.set_dms_allowed(tx, sender, True)
             log.info("repair apology undeliverable guild=%s", draft.guild_id)
             return undelivered
         when = await bot.boundaries.next_dm_time(friend, now) or now
@@ -310,7 +306,7 @@ class RepairCog(HearthCog):
                 sent = await store.sent_between(bot.db, sender, friend)
                 if logic.next_apology_at(sent, now) is not None:
                     raise _LimitReached
-                await bot.boundaries.set_dms_allowed(sender, True)
+                await bot.boundaries.set_dms_allowed(tx, sender, True)
                 apology_id = await store.add_apology(
                     tx,
                     guild_id=draft.guild_id,
@@ -330,7 +326,7 @@ class RepairCog(HearthCog):
                                 sender, parts, guild_name=guild.name if guild else None
                             )
                         ],
-                        view=views.dm_view(apology_id, logic.OPEN),
+                        view=views.dm_view(apology_id, ApologyStatus.OPEN),
                     ),
                     due=when,
                     words=_words(sender, friend),
@@ -352,14 +348,14 @@ class RepairCog(HearthCog):
                 "DM — and only to you. Thank you for owning it. 💛"
             )
         outcome = await bot.outbox.wait(intent, ANSWER_WAIT)
-        if outcome is None and await store.mark_held(bot.db, apology_id):
+        if outcome is None and await self._mark_held(apology_id):
             return (
                 f"Your apology is on its way to <@{friend}>, privately. If it can't be "
                 "delivered, I'll tell you by DM, with your words. Thank you for owning it. 💛"
             )
         # Settled: the row says how (an apology that never arrived, or was stopped, is gone).
         now_stored = await store.get_apology(bot.db, apology_id)
-        if now_stored is None or now_stored.status == logic.SENDING:
+        if now_stored is None or now_stored.status is ApologyStatus.SENDING:
             bot.reach.give_back(sender, friend)
             return undelivered
         return (
@@ -367,9 +363,13 @@ class RepairCog(HearthCog):
             "you by DM — and only to you. Whatever they say, owning it took courage. 💛"
         )
 
+    async def _mark_held(self, apology_id: int) -> bool:
+        async with self.bot.db.transaction() as tx:
+            return await store.mark_held(tx, apology_id)
+
     async def _delivered(self, tx: Tx, outcome: Outcome) -> None:
         assert outcome.ref is not None
-        await store.delivered(self.bot.db, outcome.ref)
+        await store.delivered(tx, outcome.ref)
         log.info("repair apology delivered apology=%s", outcome.ref)
 
     async def _undelivered(self, tx: Tx, outcome: Outcome) -> None:
@@ -377,7 +377,7 @@ class RepairCog(HearthCog):
         no apology: its row goes. A sender who was told "on its way" hears by DM, with their
         words; one still looking at Send reads it there."""
         assert outcome.ref is not None
-        apology = await store.take_undelivered(self.bot.db, outcome.ref)
+        apology = await store.take_undelivered(tx, outcome.ref)
         if apology is None:
             return
         log.info("repair apology undelivered apology=%s code=%s", apology.apology_id, outcome.code)
@@ -400,9 +400,9 @@ class RepairCog(HearthCog):
     # ================================================================== the friend's clicks
 
     async def on_button(
-        self, interaction: discord.Interaction[Any], action: str, target_id: int
+        self, interaction: discord.Interaction[Any], action: Action, target_id: int
     ) -> None:
-        if action == "unblock":
+        if action is Action.UNBLOCK:
             await self._unblock(interaction, target_id)
             return
         apology = await store.get_apology(self.bot.db, target_id)
@@ -410,37 +410,37 @@ class RepairCog(HearthCog):
         if apology is None or apology.friend_user_id != interaction.user.id:
             await send_ephemeral(interaction, views.NOT_YOURS)
             return
-        if action == "block":
+        if action is Action.BLOCK:
             await self._block(interaction, apology)
         elif action in logic.REMINDERS:
             await self._remind_me(interaction, apology, action)
         else:
-            answer = {"thanks": logic.THANKED, "time": logic.TIME, "talk": logic.TALK}[action]
-            await self._answer(interaction, apology, answer)
+            await self._answer(interaction, apology, logic.ANSWER_OF[action])
 
     async def _answer(
-        self, interaction: discord.Interaction[Any], apology: store.Apology, answer: str
+        self, interaction: discord.Interaction[Any], apology: store.Apology, answer: ApologyStatus
     ) -> None:
         bot = self.bot
         if not logic.may_answer(apology.status, answer):
             await send_ephemeral(
                 interaction,
                 "You've already answered this one. 💛"
-                if apology.status != logic.CLOSED
+                if apology.status is not ApologyStatus.CLOSED
                 else "You chose not to receive apologies from them, so this one is closed.",
             )
             return
         now = bot.clock.now()
-        channel = await self._talk_channel(apology.guild_id) if answer == logic.TALK else None
+        talk = answer is ApologyStatus.TALK
+        channel = await self._talk_channel(apology.guild_id) if talk else None
         extra = ""
-        if answer == logic.TALK:
+        if talk:
             extra = (
                 views.TALK_IN_THREAD.format(channel=f"<#{channel.id}>")
                 if channel is not None
                 else views.TALK_DIRECTLY
             )
         async with bot.boundaries.acting(None, interaction.user.id) as tx:
-            if not await store.answer(bot.db, apology.apology_id, apology.status, answer, now):
+            if not await store.answer(tx, apology.apology_id, apology.status, answer, now):
                 raise HearthError("You've already answered this one. 💛")
             await bot.outbox.dm(
                 tx,
@@ -466,17 +466,12 @@ class RepairCog(HearthCog):
             follow_up = logic.follow_up_due(answer, now)
             if follow_up is not None:
                 bot.db.after_commit(
-                    lambda: bot.scheduler.at(
-                        follow_up_job_id(apology.apology_id),
-                        follow_up,
-                        self.follow_up_job,
-                        apology.apology_id,
-                    )
+                    lambda: self._arm_follow_up(apology.apology_id, apology.user_id, follow_up)
                 )
         bot.scheduler.cancel(reminder_job_id(apology.apology_id))
         log.info("repair answered apology=%s answer=%s", apology.apology_id, answer)
         line = views.answered_line(answer)
-        if answer == logic.TALK:
+        if talk:
             line += " " + (
                 f"I'm opening a private thread for you both in <#{channel.id}>."
                 if channel is not None
@@ -484,7 +479,7 @@ class RepairCog(HearthCog):
             )
         await interaction.response.edit_message(
             content=line,
-            view=views.dm_view(apology.apology_id, answer, reminders=answer == logic.TIME),
+            view=views.dm_view(apology.apology_id, answer, reminders=answer is ApologyStatus.TIME),
         )
 
     async def _talk_channel(self, guild_id: int) -> discord.TextChannel | None:
@@ -504,21 +499,19 @@ class RepairCog(HearthCog):
         return channel
 
     async def _remind_me(
-        self, interaction: discord.Interaction[Any], apology: store.Apology, action: str
+        self, interaction: discord.Interaction[Any], apology: store.Apology, action: Action
     ) -> None:
         if not logic.may_remind(apology.status):
             await send_ephemeral(interaction, "There's nothing left to remind you of here. 💛")
             return
         when = self.bot.clock.now() + logic.REMINDERS[action][1]
-        async with self.bot.boundaries.acting(None, interaction.user.id):
-            if not await store.set_reminder(self.bot.db, apology.apology_id, when):
+        async with self.bot.boundaries.acting(None, interaction.user.id) as tx:
+            if not await store.set_reminder(tx, apology.apology_id, when):
                 raise HearthError("There's nothing left to remind you of here. 💛")
-        self.bot.scheduler.at(
-            reminder_job_id(apology.apology_id), when, self.reminder_job, apology.apology_id
-        )
+        self._arm_reminder(apology.apology_id, apology.friend_user_id, when)
         await interaction.response.edit_message(
             content=views.reminder_set_line(when),
-            view=views.dm_view(apology.apology_id, logic.TIME, reminders=True),
+            view=views.dm_view(apology.apology_id, ApologyStatus.TIME, reminders=True),
         )
 
     async def _block(self, interaction: discord.Interaction[Any], apology: store.Apology) -> None:
@@ -529,18 +522,18 @@ class RepairCog(HearthCog):
         friend, sender = apology.friend_user_id, apology.user_id
         now = bot.clock.now()
         async with bot.boundaries.acting(None, friend) as tx:
-            block_id = await store.add_block(bot.db, friend, sender, now)
-            await store.close(bot.db, apology.apology_id)
+            block_id = await store.add_block(tx, friend, sender, now)
+            await store.close(tx, apology.apology_id)
             for pending_id in await store.pending_from(bot.db, sender, friend):
                 await bot.outbox.cancel(tx, DELIVERED, pending_id)
-                stopped = await store.take_undelivered(bot.db, pending_id)
+                stopped = await store.take_undelivered(tx, pending_id)
                 if stopped is not None and stopped.held:
                     await self._tell_undelivered(tx, stopped)
         for job in (follow_up_job_id(apology.apology_id), reminder_job_id(apology.apology_id)):
             bot.scheduler.cancel(job)
         log.info("repair block set")  # ids stay out of the log: nobody can read it back
         await interaction.response.edit_message(
-            content=views.answered_line(logic.CLOSED), view=views.unblock_view(block_id)
+            content=views.answered_line(ApologyStatus.CLOSED), view=views.unblock_view(block_id)
         )
 
     async def _unblock(self, interaction: discord.Interaction[Any], block_id: int) -> None:
@@ -548,8 +541,8 @@ class RepairCog(HearthCog):
         if owner is None or owner != interaction.user.id:
             await send_ephemeral(interaction, views.NOT_YOURS)
             return
-        async with self.bot.boundaries.acting(None, owner):
-            await store.remove_block(self.bot.db, block_id, owner)
+        async with self.bot.boundaries.acting(None, owner) as tx:
+            await store.remove_block(tx, block_id, owner)
         await interaction.response.edit_message(
             content="Okay — their apologies can reach you again.", view=None
         )
@@ -564,7 +557,7 @@ class RepairCog(HearthCog):
         if apology is None:
             return  # one of them deleted their data meanwhile: nobody is added
         thread_id = outcome.message_id
-        await store.set_thread(self.bot.db, apology.apology_id, thread_id)
+        await store.set_thread(tx, apology.apology_id, thread_id)
         for user_id in (apology.user_id, apology.friend_user_id):
             await self.bot.outbox.add_to_thread(
                 tx, thread_id=thread_id, user_id=user_id, guild_id=apology.guild_id
@@ -609,7 +602,7 @@ class RepairCog(HearthCog):
             self._arm_apology(apology)
             return
         async with bot.db.transaction() as tx:
-            claimed = await store.claim_follow_up(bot.db, apology_id, now)
+            claimed = await store.claim_follow_up(tx, apology_id, now)
             if claimed is None:
                 return
             await bot.outbox.dm(
@@ -633,15 +626,15 @@ class RepairCog(HearthCog):
             self._arm_apology(apology)
             return
         async with bot.db.transaction() as tx:
-            claimed = await store.claim_reminder(bot.db, apology_id, now)
-            if claimed is None or claimed.status != logic.TIME:
+            claimed = await store.claim_reminder(tx, apology_id, now)
+            if claimed is None or claimed.status is not ApologyStatus.TIME:
                 return
             await bot.outbox.dm(
                 tx,
                 user_id=claimed.friend_user_id,
                 message=Message(
                     views.reminder_message(claimed.user_id),
-                    view=views.dm_view(apology_id, logic.TIME),
+                    view=views.dm_view(apology_id, ApologyStatus.TIME),
                 ),
                 words=_words(claimed.user_id, claimed.friend_user_id),
             )
@@ -663,7 +656,7 @@ class RepairCog(HearthCog):
         bot = self.bot
         guild_id = interaction.guild_id
         assert guild_id is not None
-        await self._require_practice(guild_id)
+        await self.require_practice(guild_id)
         user_id = interaction.user.id
         if friend.id == user_id:
             raise HearthError(
@@ -766,11 +759,11 @@ class RepairCog(HearthCog):
         friend_away = await bot.boundaries.is_paused(pause.friend_user_id)
         hold_friend = False
         async with bot.db.transaction() as tx:
-            if not await store.mark_pause(bot.db, pause_id, user_reminded=True):
+            if not await store.mark_pause(tx, pause_id, "user_reminded"):
                 return
             friend_now = pause.told and not pause.friend_reminded and not friend_away
             if friend_now and pause.thread_id is not None:
-                await store.mark_pause(bot.db, pause_id, friend_reminded=True)
+                await store.mark_pause(tx, pause_id, "friend_reminded")
                 await bot.outbox.post(
                     tx,
                     channel_id=pause.thread_id,
@@ -790,13 +783,13 @@ class RepairCog(HearthCog):
                     words=_words(pause.user_id),
                 )
                 if friend_now:
-                    await store.mark_pause(bot.db, pause_id, friend_reminded=True)
+                    await store.mark_pause(tx, pause_id, "friend_reminded")
                     await self._to_friend(tx, pause, views.pause_over_for_friend(pause.user_id))
                 else:
                     hold_friend = not pause.friend_reminded
-            await store.finish_pause(bot.db, pause_id)
+            await store.finish_pause(tx, pause_id)
         if hold_friend:
-            bot.scheduler.at(pause_hold_job_id(pause_id), now, self.pause_hold_job, pause_id)
+            self._arm_hold(pause, now)
         log.info("repair pause over pause=%s", pause_id)
 
     async def pause_hold_job(self, pause_id: int) -> None:
@@ -809,24 +802,25 @@ class RepairCog(HearthCog):
         now = bot.clock.now()
         person = await bot.boundaries.person(pause.friend_user_id)
         if await bot.boundaries.is_paused(pause.friend_user_id):
-            later = logic.next_hold_check(person.paused_until, now)
-            bot.scheduler.at(pause_hold_job_id(pause_id), later, self.pause_hold_job, pause_id)
+            self._arm_hold(pause, logic.next_hold_check(person.paused_until, now))
             return
         ended = now >= pause.ends_at
         async with bot.db.transaction() as tx:
             if not pause.told:
-                flags = {"told": True, "friend_reminded": True} if ended else {"told": True}
-                if not await store.mark_pause(bot.db, pause_id, **flags):
+                flags: tuple[store.PauseFlag, ...] = (
+                    ("told", "friend_reminded") if ended else ("told",)
+                )
+                if not await store.mark_pause(tx, pause_id, *flags):
                     return
                 text = views.pause_note(pause.user_id, pause.minutes, late=ended)
             elif ended and pause.user_reminded:
-                if not await store.mark_pause(bot.db, pause_id, friend_reminded=True):
+                if not await store.mark_pause(tx, pause_id, "friend_reminded"):
                     return
                 text = views.pause_over_for_friend(pause.user_id)
             else:
                 return  # told, time not up: the end job reminds them
             await self._to_friend(tx, pause, text)
-            await store.finish_pause(bot.db, pause_id)
+            await store.finish_pause(tx, pause_id)
         log.info("repair pause delivered after a hold pause=%s", pause_id)
 
     # ================================================================== /repair validate

@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "data" / "repair" / "non_apologies.toml"
@@ -236,64 +237,91 @@ def next_apology_at(sent: Iterable[datetime], now: datetime) -> datetime | None:
 
 # ---------------------------------------------------------------------------- a life
 
-# An apology's status: on its way, delivered, "I need some time", "Thank you",
-# "Can we talk?", closed (the friend chose not to receive apologies from the sender).
-SENDING, OPEN, TIME, THANKED, TALK, CLOSED = "sending", "open", "time", "thanked", "talk", "closed"
-STATUSES = (SENDING, OPEN, TIME, THANKED, TALK, CLOSED)
-ANSWERS = (TIME, THANKED, TALK)
+
+class ApologyStatus(StrEnum):
+    """Where an apology stands; the last three are the friend's answers."""
+
+    SENDING = "sending"  # on its way (held for quiet hours, or in the outbox)
+    OPEN = "open"  # delivered, not answered yet
+    CLOSED = "closed"  # the friend chose not to receive apologies from the sender
+    TIME = "time"  # "I need some time"
+    THANKED = "thanked"  # "Thank you"
+    TALK = "talk"  # "Can we talk?"
+
+
+ANSWERS = (ApologyStatus.TIME, ApologyStatus.THANKED, ApologyStatus.TALK)
+
+
+class Action(StrEnum):
+    """The buttons on an apology DM (and on its reminder), as their custom ids say them."""
+
+    THANKS = "thanks"
+    TIME = "time"
+    TALK = "talk"
+    REMIND_1 = "r1"
+    REMIND_3 = "r3"
+    REMIND_7 = "r7"
+    BLOCK = "block"
+    UNBLOCK = "unblock"  # on the "closed" note: its id is the block's, not the apology's
+
+
+# The friend's answer each answering button gives.
+ANSWER_OF: dict[Action, ApologyStatus] = {
+    Action.THANKS: ApologyStatus.THANKED,
+    Action.TIME: ApologyStatus.TIME,
+    Action.TALK: ApologyStatus.TALK,
+}
 
 KEEP_WORDS = timedelta(days=30)  # the apology's words, never longer than this
 FOLLOW_UP_AFTER = timedelta(days=7)  # after "Thank you" or "Can we talk?"
 
 # "I need some time": a reminder to the friend themselves, and nobody else.
-REMINDERS: dict[str, tuple[str, timedelta]] = {
-    "r1": ("In a day", timedelta(days=1)),
-    "r3": ("In 3 days", timedelta(days=3)),
-    "r7": ("In a week", timedelta(days=7)),
+REMINDERS: dict[Action, tuple[str, timedelta]] = {
+    Action.REMIND_1: ("In a day", timedelta(days=1)),
+    Action.REMIND_3: ("In 3 days", timedelta(days=3)),
+    Action.REMIND_7: ("In a week", timedelta(days=7)),
 }
 
+_FINAL = (ApologyStatus.THANKED, ApologyStatus.TALK)
 
-def may_answer(status: str, answer: str) -> bool:
+
+def may_answer(status: ApologyStatus, answer: ApologyStatus) -> bool:
     """Whether the friend can give this answer now. "I need some time" comes once, before
     a final answer; "Thank you" and "Can we talk?" end it."""
-    if answer == TIME:
-        return status in (SENDING, OPEN)
-    if answer in (THANKED, TALK):
-        return status in (SENDING, OPEN, TIME)
+    unanswered = status in (ApologyStatus.SENDING, ApologyStatus.OPEN)
+    if answer is ApologyStatus.TIME:
+        return unanswered
+    if answer in _FINAL:
+        return unanswered or status is ApologyStatus.TIME
     return False
 
 
-def may_remind(status: str) -> bool:
-    return status == TIME
+def may_remind(status: ApologyStatus) -> bool:
+    return status is ApologyStatus.TIME
 
 
-def follow_up_due(answer: str, now: datetime) -> datetime | None:
-    return now + FOLLOW_UP_AFTER if answer in (THANKED, TALK) else None
+def follow_up_due(answer: ApologyStatus, now: datetime) -> datetime | None:
+    return now + FOLLOW_UP_AFTER if answer in _FINAL else None
 
 
-def words_kept_after(answer: str) -> tuple[str, ...]:
+def words_kept_after(answer: ApologyStatus) -> tuple[str, ...]:
     """Which parts stay once the friend answers: "what I'll do differently" waits for the
     sender's follow-up a week later; the rest has done its work. Nothing is kept past
     KEEP_WORDS either way."""
-    if answer in (THANKED, TALK):
+    if answer in _FINAL:
         return ("change",)
-    if answer == TIME:
+    if answer is ApologyStatus.TIME:
         return ("happened", "impact", "change", "need")  # not answered yet
     return ()
 
 
 # ---------------------------------------------------------------------------- the sender
 
-# Why an apology didn't reach the friend. Every one of these reads the same to the
-# sender: a friend who chose not to receive apologies from them must look exactly like a
-# closed inbox, or the choice would be found out.
-CLOSED_DMS = "closed"
-NOT_WANTED = "not-wanted"
-UNWELCOME_NOW = "unwelcome"
-
 
 def undelivered_text(friend_mention: str) -> str:
-    """The one sentence for an apology that couldn't be delivered, whatever the reason."""
+    """The one sentence for an apology that couldn't be delivered, whatever the reason (a
+    closed inbox, a pause, or a friend who chose not to receive apologies from the sender:
+    all must read the same, or that choice would be found out)."""
     return (
         f"I couldn't deliver your apology to {friend_mention} — I can't reach them by DM "
         "right now. That isn't about what you wrote. If it feels right, you could send it to "

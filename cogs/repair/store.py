@@ -1,38 +1,18 @@
-"""The repair cog's SQL: apologies, the choice not to receive them, and pauses."""
+"""The repair cog's SQL: apologies, the choice not to receive them, and pauses. Functions
+that write take the caller's transaction (`tx`) first; reads take the database."""
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-import aiosqlite
-
-from bot import crypto
-from bot.db import Database
+from bot.db import Database, Tx, changed, read_all, read_one
+from bot.db.codec import dt, need_dt, new_id, opened, sealed, ts
 from bot.privacy import Person, PersonalData, Table
-from bot.timeutil import UTC
 from cogs.repair import logic
-from cogs.repair.logic import Parts
-
-Tx = aiosqlite.Connection
-
-
-def _ts(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def new_id() -> int:
-    return secrets.randbelow(2**53 - 2) + 1
-
+from cogs.repair.logic import ApologyStatus, Parts
 
 # --------------------------------------------------------------------------- apologies
 
@@ -45,7 +25,7 @@ class Apology:
     friend_user_id: int
     parts: Parts | None  # None once the words are gone (answered, or 30 days)
     change: str | None  # what they'd do differently, while it is kept
-    status: str
+    status: ApologyStatus
     held: bool
     created_at: datetime
     answered_at: datetime | None
@@ -62,17 +42,15 @@ _COLUMNS = (
 
 
 def _apology(row: Any) -> Apology:
-    happened = crypto.unseal(row["happened"])
-    impact = crypto.unseal(row["impact"])
-    change = crypto.unseal(row["change"])
-    need = crypto.unseal(row["need"])
+    happened = opened(row["happened"])
+    impact = opened(row["impact"])
+    change = opened(row["change"])
+    need = opened(row["need"])
     parts = (
         Parts(happened, impact, change or "", need or "")
         if happened is not None and impact is not None
         else None
     )
-    created = _dt(row["created_at"])
-    assert created is not None
     return Apology(
         apology_id=row["apology_id"],
         guild_id=row["guild_id"],
@@ -80,13 +58,13 @@ def _apology(row: Any) -> Apology:
         friend_user_id=row["friend_user_id"],
         parts=parts,
         change=change,
-        status=row["status"],
+        status=ApologyStatus(row["status"]),
         held=bool(row["held"]),
-        created_at=created,
-        answered_at=_dt(row["answered_at"]),
-        remind_at=_dt(row["remind_at"]),
-        follow_up_at=_dt(row["follow_up_at"]),
-        followed_up_at=_dt(row["followed_up_at"]),
+        created_at=need_dt(row["created_at"]),
+        answered_at=dt(row["answered_at"]),
+        remind_at=dt(row["remind_at"]),
+        follow_up_at=dt(row["follow_up_at"]),
+        followed_up_at=dt(row["followed_up_at"]),
         thread_id=row["thread_id"],
     )
 
@@ -111,13 +89,13 @@ async def add_apology(
             guild_id,
             user_id,
             friend_id,
-            crypto.seal(parts.happened),
-            crypto.seal(parts.impact),
-            crypto.seal(parts.change),
-            crypto.seal(parts.need) if parts.need else None,
-            logic.SENDING,
+            sealed(parts.happened),
+            sealed(parts.impact),
+            sealed(parts.change),
+            sealed(parts.need) if parts.need else None,
+            ApologyStatus.SENDING.value,
             int(held),
-            _ts(now),
+            ts(now),
         ),
     )
     return apology_id
@@ -130,39 +108,47 @@ async def get_apology(db: Database, apology_id: int) -> Apology | None:
     return None if row is None else _apology(row)
 
 
+async def _apology_in(tx: Tx, apology_id: int) -> Apology | None:
+    row = await read_one(
+        tx, f"SELECT {_COLUMNS} FROM repair_apologies WHERE apology_id = ?", (apology_id,)
+    )
+    return None if row is None else _apology(row)
+
+
 async def sent_between(db: Database, user_id: int, friend_id: int) -> list[datetime]:
     """When this sender's apologies to this friend were written (those still on record)."""
     rows = await db.fetchall(
         "SELECT created_at FROM repair_apologies WHERE user_id = ? AND friend_user_id = ?",
         (user_id, friend_id),
     )
-    return [t for t in (_dt(r[0]) for r in rows) if t is not None]
+    return [need_dt(r[0]) for r in rows]
 
 
-async def delivered(db: Database, apology_id: int) -> None:
-    await db.execute(
+async def delivered(tx: Tx, apology_id: int) -> None:
+    await tx.execute(
         "UPDATE repair_apologies SET status = ? WHERE apology_id = ? AND status = ?",
-        (logic.OPEN, apology_id, logic.SENDING),
+        (ApologyStatus.OPEN.value, apology_id, ApologyStatus.SENDING.value),
     )
 
 
-async def mark_held(db: Database, apology_id: int) -> bool:
+async def mark_held(tx: Tx, apology_id: int) -> bool:
     """The sender was told "on its way": if it fails later, they hear by DM. False when it
     is no longer on its way (it failed meanwhile: the row is gone)."""
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE repair_apologies SET held = 1 WHERE apology_id = ? AND status = ?",
-        (apology_id, logic.SENDING),
+        (apology_id, ApologyStatus.SENDING.value),
     )
-    return changed > 0
+    return count > 0
 
 
-async def take_undelivered(db: Database, apology_id: int) -> Apology | None:
+async def take_undelivered(tx: Tx, apology_id: int) -> Apology | None:
     """An apology that never arrived is no apology: its row goes (returned, to give the
     sender their words back)."""
-    found = await get_apology(db, apology_id)
-    if found is None or found.status != logic.SENDING:
+    found = await _apology_in(tx, apology_id)
+    if found is None or found.status is not ApologyStatus.SENDING:
         return None
-    await db.execute("DELETE FROM repair_apologies WHERE apology_id = ?", (apology_id,))
+    await tx.execute("DELETE FROM repair_apologies WHERE apology_id = ?", (apology_id,))
     return found
 
 
@@ -170,7 +156,7 @@ async def pending_from(db: Database, user_id: int, friend_id: int) -> list[int]:
     rows = await db.fetchall(
         "SELECT apology_id FROM repair_apologies"
         " WHERE user_id = ? AND friend_user_id = ? AND status = ?",
-        (user_id, friend_id, logic.SENDING),
+        (user_id, friend_id, ApologyStatus.SENDING.value),
     )
     return [int(r[0]) for r in rows]
 
@@ -178,60 +164,64 @@ async def pending_from(db: Database, user_id: int, friend_id: int) -> list[int]:
 _PART_COLUMNS = ("happened", "impact", "change", "need")
 
 
-async def answer(db: Database, apology_id: int, status: str, answer: str, now: datetime) -> bool:
+async def answer(
+    tx: Tx, apology_id: int, status: ApologyStatus, answer: ApologyStatus, now: datetime
+) -> bool:
     """Record the friend's answer, once, from `status`: the words that have done their
     work go, and the follow-up (if any) is due a week later."""
     keep = logic.words_kept_after(answer)
     cleared = ", ".join(f"{c} = NULL" for c in _PART_COLUMNS if c not in keep)
     follow_up = logic.follow_up_due(answer, now)
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE repair_apologies SET status = ?, answered_at = ?, follow_up_at = ?,"
         f" remind_at = NULL{', ' + cleared if cleared else ''}"
         " WHERE apology_id = ? AND status = ?",
         (
-            answer,
-            _ts(now),
-            _ts(follow_up) if follow_up is not None else None,
+            answer.value,
+            ts(now),
+            ts(follow_up) if follow_up is not None else None,
             apology_id,
-            status,
+            status.value,
         ),
     )
-    return changed > 0
+    return count > 0
 
 
-async def close(db: Database, apology_id: int) -> None:
+async def close(tx: Tx, apology_id: int) -> None:
     """The friend chose not to receive apologies from the sender: nothing more happens."""
-    await db.execute(
+    await tx.execute(
         "UPDATE repair_apologies SET status = ?, happened = NULL, impact = NULL,"
         " change = NULL, need = NULL, remind_at = NULL, follow_up_at = NULL"
         " WHERE apology_id = ?",
-        (logic.CLOSED, apology_id),
+        (ApologyStatus.CLOSED.value, apology_id),
     )
 
 
-async def set_reminder(db: Database, apology_id: int, when: datetime) -> bool:
-    changed = await db.execute(
+async def set_reminder(tx: Tx, apology_id: int, when: datetime) -> bool:
+    count = await changed(
+        tx,
         "UPDATE repair_apologies SET remind_at = ? WHERE apology_id = ? AND status = ?",
-        (_ts(when), apology_id, logic.TIME),
+        (ts(when), apology_id, ApologyStatus.TIME.value),
     )
-    return changed > 0
+    return count > 0
 
 
-async def claim_reminder(db: Database, apology_id: int, now: datetime) -> Apology | None:
+async def claim_reminder(tx: Tx, apology_id: int, now: datetime) -> Apology | None:
     """The reminder, once: cleared in the transaction that writes it."""
-    found = await get_apology(db, apology_id)
+    found = await _apology_in(tx, apology_id)
     if found is None or found.remind_at is None or found.remind_at > now:
         return None
-    await db.execute(
+    await tx.execute(
         "UPDATE repair_apologies SET remind_at = NULL WHERE apology_id = ?", (apology_id,)
     )
     return found
 
 
-async def claim_follow_up(db: Database, apology_id: int, now: datetime) -> Apology | None:
+async def claim_follow_up(tx: Tx, apology_id: int, now: datetime) -> Apology | None:
     """The follow-up, once: the ledger (`followed_up_at`) is written in the transaction
     that writes the DM, and what they'd do differently goes with it."""
-    found = await get_apology(db, apology_id)
+    found = await _apology_in(tx, apology_id)
     if (
         found is None
         or found.follow_up_at is None
@@ -239,16 +229,17 @@ async def claim_follow_up(db: Database, apology_id: int, now: datetime) -> Apolo
         or found.follow_up_at > now
     ):
         return None
-    changed = await db.execute(
+    count = await changed(
+        tx,
         "UPDATE repair_apologies SET followed_up_at = ?, change = NULL"
         " WHERE apology_id = ? AND followed_up_at IS NULL",
-        (_ts(now), apology_id),
+        (ts(now), apology_id),
     )
-    return found if changed else None
+    return found if count else None
 
 
-async def set_thread(db: Database, apology_id: int, thread_id: int) -> None:
-    await db.execute(
+async def set_thread(tx: Tx, apology_id: int, thread_id: int) -> None:
+    await tx.execute(
         "UPDATE repair_apologies SET thread_id = ? WHERE apology_id = ?", (thread_id, apology_id)
     )
 
@@ -273,52 +264,54 @@ async def with_jobs(db: Database) -> list[Apology]:
     return [_apology(r) for r in rows]
 
 
-async def expire(db: Database, now: datetime) -> int:
+async def expire(tx: Tx, now: datetime) -> int:
     """Words are never kept past 30 days; rows go once nothing is left to do."""
-    cutoff = _ts(now - logic.KEEP_WORDS)
-    async with db.transaction() as tx:
-        cur = await tx.execute(
-            "UPDATE repair_apologies SET happened = NULL, impact = NULL, change = NULL,"
-            " need = NULL WHERE created_at < ? AND (happened IS NOT NULL OR impact IS NOT NULL"
-            " OR change IS NOT NULL OR need IS NOT NULL)",
-            (cutoff,),
-        )
-        cleared = max(cur.rowcount, 0)
-        cur = await tx.execute(
-            "DELETE FROM repair_apologies WHERE created_at < ? AND remind_at IS NULL"
-            " AND (follow_up_at IS NULL OR followed_up_at IS NOT NULL)",
-            (cutoff,),
-        )
-        removed = max(cur.rowcount, 0)
-        # A pause held for someone who never came back isn't kept forever either.
-        cur = await tx.execute("DELETE FROM repair_pauses WHERE created_at < ?", (cutoff,))
-        removed += max(cur.rowcount, 0)
+    cutoff = ts(now - logic.KEEP_WORDS)
+    cleared = await changed(
+        tx,
+        "UPDATE repair_apologies SET happened = NULL, impact = NULL, change = NULL,"
+        " need = NULL WHERE created_at < ? AND (happened IS NOT NULL OR impact IS NOT NULL"
+        " OR change IS NOT NULL OR need IS NOT NULL)",
+        (cutoff,),
+    )
+    removed = await changed(
+        tx,
+        "DELETE FROM repair_apologies WHERE created_at < ? AND remind_at IS NULL"
+        " AND (follow_up_at IS NULL OR followed_up_at IS NOT NULL)",
+        (cutoff,),
+    )
+    # A pause held for someone who never came back isn't kept forever either.
+    removed += await changed(tx, "DELETE FROM repair_pauses WHERE created_at < ?", (cutoff,))
     return cleared + removed
 
 
 # --------------------------------------------------------------------------- blocks
 
 
-async def blocked(db: Database, user_id: int, other_id: int) -> int | None:
-    """The block id when `user_id` chose not to receive apologies from `other_id`.
-    A person blocks few: their rows are opened one by one (sealed, never searchable)."""
-    rows = await db.fetchall(
-        "SELECT block_id, other FROM repair_blocks WHERE user_id = ?", (user_id,)
-    )
+_BLOCKS = "SELECT block_id, other FROM repair_blocks WHERE user_id = ?"
+
+
+def _block_of(rows: Iterable[Any], other_id: int) -> int | None:
+    """A person blocks few: their rows are opened one by one (sealed, never searchable)."""
     for row in rows:
-        if crypto.unseal(row["other"]) == str(other_id):
+        if opened(row["other"]) == str(other_id):
             return int(row["block_id"])
     return None
 
 
-async def add_block(db: Database, user_id: int, other_id: int, now: datetime) -> int:
-    existing = await blocked(db, user_id, other_id)
+async def blocked(db: Database, user_id: int, other_id: int) -> int | None:
+    """The block id when `user_id` chose not to receive apologies from `other_id`."""
+    return _block_of(await db.fetchall(_BLOCKS, (user_id,)), other_id)
+
+
+async def add_block(tx: Tx, user_id: int, other_id: int, now: datetime) -> int:
+    existing = _block_of(await read_all(tx, _BLOCKS, (user_id,)), other_id)
     if existing is not None:
         return existing
     block_id = new_id()
-    await db.execute(
+    await tx.execute(
         "INSERT INTO repair_blocks (block_id, user_id, other, created_at) VALUES (?, ?, ?, ?)",
-        (block_id, user_id, crypto.seal(str(other_id)), _ts(now)),
+        (block_id, user_id, sealed(str(other_id)), ts(now)),
     )
     return block_id
 
@@ -328,11 +321,11 @@ async def block_owner(db: Database, block_id: int) -> int | None:
     return None if value is None else int(value)
 
 
-async def remove_block(db: Database, block_id: int, user_id: int) -> bool:
-    changed = await db.execute(
-        "DELETE FROM repair_blocks WHERE block_id = ? AND user_id = ?", (block_id, user_id)
+async def remove_block(tx: Tx, block_id: int, user_id: int) -> bool:
+    count = await changed(
+        tx, "DELETE FROM repair_blocks WHERE block_id = ? AND user_id = ?", (block_id, user_id)
     )
-    return changed > 0
+    return count > 0
 
 
 # --------------------------------------------------------------------------- pauses
@@ -364,17 +357,14 @@ _PAUSE_COLUMNS = (
 
 
 def _pause(row: Any) -> Pause:
-    created, ends = _dt(row["created_at"]), _dt(row["ends_at"])
-    assert created is not None
-    assert ends is not None
     return Pause(
         pause_id=row["pause_id"],
         guild_id=row["guild_id"],
         user_id=row["user_id"],
         friend_user_id=row["friend_user_id"],
         minutes=row["minutes"],
-        created_at=created,
-        ends_at=ends,
+        created_at=need_dt(row["created_at"]),
+        ends_at=need_dt(row["ends_at"]),
         thread_id=row["thread_id"],
         told=bool(row["told"]),
         user_reminded=bool(row["user_reminded"]),
@@ -403,8 +393,8 @@ async def add_pause(
             user_id,
             friend_id,
             minutes,
-            _ts(now),
-            _ts(ends_at),
+            ts(now),
+            ts(ends_at),
             thread_id,
             int(told),
         ),
@@ -432,22 +422,25 @@ async def all_pauses(db: Database) -> list[Pause]:
     return [_pause(r) for r in await db.fetchall(f"SELECT {_PAUSE_COLUMNS} FROM repair_pauses")]
 
 
-async def mark_pause(db: Database, pause_id: int, **flags: bool) -> bool:
+PauseFlag = Literal["told", "user_reminded", "friend_reminded"]
+_PAUSE_FLAGS = frozenset({"told", "user_reminded", "friend_reminded"})
+
+
+async def mark_pause(tx: Tx, pause_id: int, *flags: PauseFlag) -> bool:
     """Set told / user_reminded / friend_reminded, each only once (False if it was)."""
-    allowed = {"told", "user_reminded", "friend_reminded"}
-    if not flags or not set(flags) <= allowed:
+    if not flags or not set(flags) <= _PAUSE_FLAGS:
         raise ValueError(f"unknown pause flags {sorted(flags)}")
     sets = ", ".join(f"{name} = 1" for name in flags)
     unset = " AND ".join(f"{name} = 0" for name in flags)
-    changed = await db.execute(
-        f"UPDATE repair_pauses SET {sets} WHERE pause_id = ? AND {unset}", (pause_id,)
+    count = await changed(
+        tx, f"UPDATE repair_pauses SET {sets} WHERE pause_id = ? AND {unset}", (pause_id,)
     )
-    return changed > 0
+    return count > 0
 
 
-async def finish_pause(db: Database, pause_id: int) -> None:
+async def finish_pause(tx: Tx, pause_id: int) -> None:
     """A pause whose reminders are all out has nothing left to keep."""
-    await db.execute(
+    await tx.execute(
         "DELETE FROM repair_pauses WHERE pause_id = ? AND told = 1 AND user_reminded = 1"
         " AND friend_reminded = 1",
         (pause_id,),

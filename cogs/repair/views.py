@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import textfit, ui
-from bot.cog import IdItem, parse_id
+from bot.cog import IdItem, parse_action
 from bot.errors import send_ephemeral
 from bot.timeutil import discord_timestamp
 from cogs.repair import logic
-from cogs.repair.logic import Card, Parts, Slip
+from cogs.repair.logic import Action, ApologyStatus, Card, Parts, Slip
 
 if TYPE_CHECKING:
     from cogs.repair.cog import RepairCog
@@ -39,31 +39,26 @@ NOT_YOURS = (
 )
 
 # action → (label, emoji, style, row)
-_LOOK: dict[str, tuple[str, str | None, discord.ButtonStyle, int]] = {
-    "thanks": ("Thank you", "💛", discord.ButtonStyle.success, 0),
-    "time": ("I need some time", "🌿", discord.ButtonStyle.secondary, 0),
-    "talk": ("Can we talk?", "🕊️", discord.ButtonStyle.primary, 0),
-    "r1": (logic.REMINDERS["r1"][0], "⏰", discord.ButtonStyle.secondary, 1),
-    "r3": (logic.REMINDERS["r3"][0], "⏰", discord.ButtonStyle.secondary, 1),
-    "r7": (logic.REMINDERS["r7"][0], "⏰", discord.ButtonStyle.secondary, 1),
-    "block": ("Don't send me apologies from this person", None, discord.ButtonStyle.secondary, 2),
-    "unblock": ("Allow their apologies again", None, discord.ButtonStyle.secondary, 2),
+_LOOK: dict[Action, tuple[str, str | None, discord.ButtonStyle, int]] = {
+    Action.THANKS: ("Thank you", "💛", discord.ButtonStyle.success, 0),
+    Action.TIME: ("I need some time", "🌿", discord.ButtonStyle.secondary, 0),
+    Action.TALK: ("Can we talk?", "🕊️", discord.ButtonStyle.primary, 0),
+    **{
+        remind: (words, "⏰", discord.ButtonStyle.secondary, 1)
+        for remind, (words, _later) in logic.REMINDERS.items()
+    },
+    Action.BLOCK: (
+        "Don't send me apologies from this person",
+        None,
+        discord.ButtonStyle.secondary,
+        2,
+    ),
+    Action.UNBLOCK: ("Allow their apologies again", None, discord.ButtonStyle.secondary, 2),
 }
-ACTIONS = tuple(_LOOK)
-_ID = re.compile(r"(" + "|".join(ACTIONS) + r"):(.*)", re.DOTALL)
 
 
-def button_id(action: str, target_id: int) -> str:
+def button_id(action: Action, target_id: int) -> str:
     return f"{PREFIX}{action}:{target_id}"
-
-
-def parse_custom_id(rest: str) -> tuple[str, int] | None:
-    """(action, apology id — or block id for "unblock") from what follows the prefix."""
-    match = _ID.fullmatch(rest)
-    target = None if match is None else parse_id(match[2])
-    if match is None or target is None:
-        return None
-    return match[1], target
 
 
 class RepairButton(
@@ -79,13 +74,15 @@ class RepairButton(
 
     def __init__(
         self,
-        action: str | None,
+        action: Action | None,
         target_id: int | None,
         *,
         custom_id: str | None = None,
     ) -> None:
-        label, emoji, style, row = _LOOK.get(
-            action or "", ("Apology", None, discord.ButtonStyle.secondary, 0)
+        label, emoji, style, row = (
+            _LOOK[action]
+            if action is not None
+            else ("Apology", None, discord.ButtonStyle.secondary, 0)
         )
         super().__init__(
             discord.ui.Button(
@@ -93,15 +90,16 @@ class RepairButton(
                 emoji=emoji,
                 style=style,
                 row=row,
-                custom_id=custom_id or button_id(action or "thanks", target_id or 0),
+                custom_id=custom_id or button_id(action or Action.THANKS, target_id or 0),
             )
         )
         self.action = action
         self.target_id = target_id
 
     @classmethod
-    def parse_tail(cls, rest: str) -> tuple[str, int] | None:
-        return parse_custom_id(rest)
+    def parse_tail(cls, rest: str) -> tuple[Action, int] | None:
+        """(action, apology id — or block id for "unblock") from what follows the prefix."""
+        return parse_action(Action, rest)
 
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         if self.action is None or self.target_id is None:
@@ -123,22 +121,24 @@ def _view(*items: discord.ui.Item[Any]) -> discord.ui.View | None:
     return view
 
 
-def dm_view(apology_id: int, status: str, *, reminders: bool = False) -> discord.ui.View | None:
+def dm_view(
+    apology_id: int, status: ApologyStatus, *, reminders: bool = False
+) -> discord.ui.View | None:
     """The apology DM's buttons for where it stands."""
-    actions: list[str] = []
-    if status in (logic.SENDING, logic.OPEN):
-        actions += ["thanks", "time", "talk"]
-    elif status == logic.TIME:
-        actions += ["thanks", "talk"]
+    actions: list[Action] = []
+    if status in (ApologyStatus.SENDING, ApologyStatus.OPEN):
+        actions += [Action.THANKS, Action.TIME, Action.TALK]
+    elif status is ApologyStatus.TIME:
+        actions += [Action.THANKS, Action.TALK]
         if reminders:
-            actions += ["r1", "r3", "r7"]
-    if status != logic.CLOSED:
-        actions.append("block")
+            actions += list(logic.REMINDERS)
+    if status is not ApologyStatus.CLOSED:
+        actions.append(Action.BLOCK)
     return _view(*(RepairButton(a, apology_id) for a in actions))
 
 
 def unblock_view(block_id: int) -> discord.ui.View | None:
-    return _view(RepairButton("unblock", block_id))
+    return _view(RepairButton(Action.UNBLOCK, block_id))
 
 
 # --------------------------------------------------------------------------- the apology
@@ -313,14 +313,18 @@ class PreviewView(ui.HearthView):
 # --------------------------------------------------------------------------- answers
 
 
-def answered_line(status: str) -> str:
+def answered_line(status: ApologyStatus) -> str:
     return {
-        logic.THANKED: "You said **thank you**. I've let them know. 💛",
-        logic.TALK: "You said you'd like to **talk**. I've let them know.",
-        logic.TIME: "You said you **need some time**. I've let them know — there's no rush. "
-        "If you like, I can remind you (and only you) later:",
-        logic.CLOSED: "Done. Apologies from them won't reach you through Hearth. They won't be "
-        "told: if they try, it simply can't be delivered, as if your DMs were closed.",
+        ApologyStatus.THANKED: "You said **thank you**. I've let them know. 💛",
+        ApologyStatus.TALK: "You said you'd like to **talk**. I've let them know.",
+        ApologyStatus.TIME: (
+            "You said you **need some time**. I've let them know — there's no rush. "
+            "If you like, I can remind you (and only you) later:"
+        ),
+        ApologyStatus.CLOSED: (
+            "Done. Apologies from them won't reach you through Hearth. They won't be "
+            "told: if they try, it simply can't be delivered, as if your DMs were closed."
+        ),
     }[status]
 
 
@@ -332,15 +336,15 @@ def reminder_set_line(when: datetime) -> str:
 
 
 def sender_answer_message(
-    friend_id: int, status: str, created_at: datetime, extra: str = ""
+    friend_id: int, status: ApologyStatus, created_at: datetime, extra: str = ""
 ) -> str:
     when = discord_timestamp(created_at, "D")
     text = {
-        logic.THANKED: f"💛 {_name(friend_id)} read your apology from {when} and said "
+        ApologyStatus.THANKED: f"💛 {_name(friend_id)} read your apology from {when} and said "
         "**thank you**. No need to say more for now — let it settle.",
-        logic.TIME: f"🌿 {_name(friend_id)} read your apology from {when} and needs **some "
+        ApologyStatus.TIME: f"🌿 {_name(friend_id)} read your apology from {when} and needs **some "
         "time**. Give them room; they'll come back to it when they're ready.",
-        logic.TALK: f"🕊️ {_name(friend_id)} read your apology from {when} and would like to "
+        ApologyStatus.TALK: f"🕊️ {_name(friend_id)} read your apology from {when} and would like to "
         "**talk**.",
     }[status]
     return f"{text} {extra}".strip()

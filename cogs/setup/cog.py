@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit, timeutil, ui
-from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot import events, guilds, textfit, timeutil, ui
+from bot.cog import DAY_CHOICES, HearthCog, admin_only, hearth_subcommand, timezone_choices
 from bot.errors import HearthError
 from bot.guilds import WEEKDAYS, GuildSettings
 from bot.outbox import Message
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from bot.app import HearthBot
 
 log = logging.getLogger(__name__)
-
-DAY_CHOICES = [app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)]
 
 
 def next_prompt_line(settings: GuildSettings, bot: HearthBot) -> str:
@@ -66,25 +64,16 @@ class PracticesSelect(discord.ui.Select["PracticesView"]):
 
 
 class PracticesView(ui.HearthView):
-    """Admins switch practices on and off; the server-side check repeats on every pick."""
+    """Admins switch practices on and off; the cog saves (and re-checks) every pick."""
 
-    def __init__(self, bot: HearthBot, guild_id: int, owner_id: int, current: frozenset[str]):
+    def __init__(self, cog: SetupCog, guild_id: int, owner_id: int, current: frozenset[str]):
         super().__init__(owner_id=owner_id, timeout=900)
-        self.bot = bot
+        self.cog = cog
         self.guild_id = guild_id
         self.add_item(PracticesSelect(current))
 
     async def save(self, interaction: discord.Interaction[Any], chosen: set[str]) -> None:
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator):
-            raise HearthError("Only server admins (Manage Server) can change the practices.")
-        valid = {key for key in chosen if key in BY_KEY}
-        await guilds.set_practices(self.bot.db, self.guild_id, valid)
-        self.bot.dispatch("hearth_settings_changed", self.guild_id)
-        names = ", ".join(BY_KEY[k].name for k in BY_KEY if k in valid) or "none"
-        await interaction.response.send_message(
-            f"Saved. Practices on here: {names}.", ephemeral=True
-        )
+        await self.cog.save_practices(interaction, self.guild_id, chosen)
 
 
 # Welcomes go out at this pace: a handful at once, then a couple a second, so a start
@@ -142,18 +131,19 @@ class SetupCog(HearthCog):
         except ValueError as exc:  # UnknownTimezone too; their messages are for people
             raise HearthError(str(exc)) from None
         weekday = day.value if day is not None else 6
-        await guilds.save_setup(
-            self.bot.db,
-            guild.id,
-            channel_id=channel.id,
-            timezone=zone,
-            prompt_weekday=weekday,
-            prompt_time=prompt_time,
-            now=self.bot.clock.now(),
-        )
+        async with self.bot.db.transaction() as tx:
+            await guilds.save_setup(
+                tx,
+                guild.id,
+                channel_id=channel.id,
+                timezone=zone,
+                prompt_weekday=weekday,
+                prompt_time=prompt_time,
+                now=self.bot.clock.now(),
+            )
         settings = await guilds.get(self.bot.db, guild.id)
         assert settings is not None
-        self.bot.dispatch("hearth_settings_changed", guild.id)
+        events.settings_changed(self.bot, guild.id)
         log.info(
             "guild configured guild=%s shard=%d user=%s",
             guild.id,
@@ -181,17 +171,30 @@ class SetupCog(HearthCog):
             footer="Members join in by using Hearth's commands. Nobody gets a DM they "
             "didn't ask for.",
         )
-        view = PracticesView(self.bot, guild.id, interaction.user.id, settings.practices)
+        view = PracticesView(self, guild.id, interaction.user.id, settings.practices)
         await ui.reply(interaction, embed=summary, view=view)
+
+    async def save_practices(
+        self, interaction: discord.Interaction[Any], guild_id: int, chosen: set[str]
+    ) -> None:
+        """A pick in the practices select: re-checked on the server, saved, announced."""
+        perms = interaction.permissions
+        if not (perms.manage_guild or perms.administrator):
+            raise HearthError("Only server admins (Manage Server) can change the practices.")
+        valid = {key for key in chosen if key in BY_KEY}
+        async with self.bot.db.transaction() as tx:
+            await guilds.set_practices(tx, guild_id, valid)
+        events.settings_changed(self.bot, guild_id)
+        names = ", ".join(BY_KEY[k].name for k in BY_KEY if k in valid) or "none"
+        await interaction.response.send_message(
+            f"Saved. Practices on here: {names}.", ephemeral=True
+        )
 
     @setup_command.autocomplete("timezone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=value)
-            for name, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
-        ]
+        return timezone_choices(interaction, current)
 
     # -- /hearth settings ---------------------------------------------------------
 
@@ -221,10 +224,8 @@ class SetupCog(HearthCog):
             ("Weekly prompt", next_prompt_line(settings, self.bot)),
             ("Practices on", practices_line(settings)),
         ]
-        for cog in self.bot.cogs.values():
-            if isinstance(cog, HearthCog):
-                for title, text in await cog.settings_notes(interaction.guild.id):
-                    fields.append((title, text))
+        for cog in self.bot.hearth_cogs():
+            fields += await cog.settings_notes(interaction.guild.id)
         if channel is not None:
             missing = missing_in(channel, interaction.guild.me)
             if missing:
@@ -234,7 +235,7 @@ class SetupCog(HearthCog):
         perms = interaction.permissions
         is_admin = perms.manage_guild or perms.administrator
         view = (
-            PracticesView(self.bot, interaction.guild.id, interaction.user.id, settings.practices)
+            PracticesView(self, interaction.guild.id, interaction.user.id, settings.practices)
             if is_admin
             else None
         )
@@ -329,8 +330,9 @@ class SetupCog(HearthCog):
         await self.left(guild.id)
 
     async def left(self, guild_id: int) -> None:
-        await guilds.mark_left(self.bot.db, guild_id, self.bot.clock.now())
-        self.bot.dispatch("hearth_guild_left", guild_id)
+        async with self.bot.db.transaction() as tx:
+            await guilds.mark_left(tx, guild_id, self.bot.clock.now())
+        events.guild_left(self.bot, guild_id)
         log.info("left guild=%s shard=%d", guild_id, self.bot.shard_of_guild(guild_id))
 
     def welcome_channel(self, guild: discord.Guild) -> discord.TextChannel | None:
@@ -351,9 +353,7 @@ class SetupCog(HearthCog):
         if not await self._record_arrival(guild):
             return
         if before is not None and before.left_at is not None:
-            for cog in list(self.bot.cogs.values()):
-                if not isinstance(cog, HearthCog):
-                    continue
+            for cog in self.bot.hearth_cogs():
                 try:
                     await cog.rebuild_guild_jobs(guild.id)
                 except Exception:  # one practice's trouble mustn't keep the others away
@@ -362,7 +362,7 @@ class SetupCog(HearthCog):
 
     async def _record_arrival(self, guild: discord.Guild) -> bool:
         async with self.bot.db.transaction() as tx:
-            if not await guilds.mark_joined(self.bot.db, guild.id, self.bot.clock.now()):
+            if not await guilds.mark_joined(tx, guild.id, self.bot.clock.now()):
                 return False
             settings = await guilds.get(self.bot.db, guild.id)
             if settings is not None and settings.configured:

@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import guilds, textfit, timeutil, ui
 from bot.cog import HearthCog
+from bot.db.codec import new_id
 from bot.errors import HearthError
 from bot.limits import RateLimiter
 from bot.outbox import Message, Op, Outcome, Tx, Words
 from bot.post_actions import SHARE
 from bot.privacy import PersonalData
+from bot.retention import Policy
 from cogs.sharing import logic, store
+from cogs.sharing.logic import ShareStatus, Visibility
 from cogs.sharing.views import Draft, InsteadView, ShareModal, quoted_back, share_embed
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ ANSWER_WAIT = 2.5
 class SharingCog(HearthCog):
     practice = PRACTICE
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
+    kept_by_policy = "shares"
 
     def __init__(self, bot: HearthBot) -> None:
         super().__init__(bot)
@@ -89,13 +91,9 @@ class SharingCog(HearthCog):
         if how.value not in logic.VISIBILITIES or wants.value not in logic.WANTS:
             raise HearthError("Pick the options from their lists, and try again.")
         user_id = interaction.user.id
-        draft = Draft(guild.id, user_id, how.value, wants.value)
+        draft = Draft(guild.id, user_id, Visibility(how.value), wants.value)
+        await self.require_practice(guild.id)
         settings = await guilds.get(self.bot.db, guild.id)
-        if settings is not None and settings.configured and not settings.practice_on("sharing"):
-            raise HearthError(
-                "Sharing is switched off in this server. An admin can turn it on in "
-                "`/hearth settings`."
-            )
         if self.share_limit.retry_after(user_id) > timedelta(0):
             raise HearthError(self._breath(user_id))
         if draft.in_group:
@@ -184,14 +182,14 @@ class SharingCog(HearthCog):
     def _share_row(
         self,
         draft: Draft,
-        status: str,
+        status: ShareStatus,
         *,
         channel_id: int | None = None,
         message_id: int | None = None,
         deliver_at: datetime | None = None,
     ) -> store.Share:
         return store.Share(
-            share_id=store.new_id(),
+            share_id=new_id(),
             guild_id=draft.guild_id,
             user_id=draft.user_id,
             friend_user_id=draft.friend_id,
@@ -221,11 +219,11 @@ class SharingCog(HearthCog):
                 + self._kept_note(draft.body),
             )
             return
-        row = self._share_row(draft, logic.PENDING, channel_id=settings.channel_id)
+        row = self._share_row(draft, ShareStatus.PENDING, channel_id=settings.channel_id)
         # The share and its post are one write: the outbox delivers it whatever happens
         # next, and records which message carries the sharer's words before it exists.
         async with self.bot.boundaries.acting(draft.guild_id, draft.user_id) as tx:
-            await store.insert(self.bot.db, row)
+            await store.insert(tx, row)
             # Other practices' buttons under it (bot.post_actions); they never carry its writer.
             actions = await self.bot.post_actions.attach(
                 tx,
@@ -233,7 +231,7 @@ class SharingCog(HearthCog):
                 guild_id=draft.guild_id,
                 channel_id=settings.channel_id,
                 author_id=draft.user_id,
-                anonymous=draft.visibility == logic.ANONYMOUS,
+                anonymous=draft.visibility is Visibility.ANONYMOUS,
             )
             intent = await self.bot.outbox.post(
                 tx,
@@ -246,14 +244,14 @@ class SharingCog(HearthCog):
             )
         outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
         if outcome is not None and not outcome.ok:
-            await store.delete(self.bot.db, row.share_id)  # their words are back on screen
+            await self._take_back(row.share_id)  # their words are back on screen
             await ui.reply(
                 interaction,
                 f"I couldn't post in <#{settings.channel_id}> (an admin may need to check my "
                 "permissions there). " + self._kept_note(draft.body),
             )
             return
-        how = "anonymously" if draft.visibility == logic.ANONYMOUS else "with your name"
+        how = "anonymously" if draft.visibility is Visibility.ANONYMOUS else "with your name"
         want = logic.WANTS[draft.wants].wish
         where = (
             f"Shared in <#{settings.channel_id}>"
@@ -301,11 +299,11 @@ class SharingCog(HearthCog):
             return
         held = when - now > DEFER_AFTER
         guild = self.bot.get_guild(draft.guild_id)
-        row = self._share_row(draft, logic.PENDING, deliver_at=when if held else None)
+        row = self._share_row(draft, ShareStatus.PENDING, deliver_at=when if held else None)
         # One write: the share, and its DM — held by the outbox until the friend's quiet
         # hours end (their boundaries are asked again when it goes).
         async with self.bot.boundaries.acting(draft.guild_id, draft.user_id) as tx:
-            await store.insert(self.bot.db, row)
+            await store.insert(tx, row)
             intent = await self._queue_dm(tx, row.share_id, draft, guild, when)
         if held:
             log.info("share held for quiet hours share=%s", row.share_id)
@@ -318,7 +316,7 @@ class SharingCog(HearthCog):
         outcome = await self.bot.outbox.wait(intent, ANSWER_WAIT)
         if outcome is not None and not outcome.ok:
             self.bot.reach.give_back(draft.user_id, friend_id)
-            await store.delete(self.bot.db, row.share_id)  # their words are back on screen
+            await self._take_back(row.share_id)  # their words are back on screen
             await self._offer_instead(
                 interaction,
                 draft,
@@ -351,15 +349,19 @@ class SharingCog(HearthCog):
             ref=share_id,
         )
 
+    async def _take_back(self, share_id: int) -> None:
+        async with self.bot.db.transaction() as tx:
+            await store.delete(tx, share_id)
+
     # ------------------------------------------------------------------ outcomes
 
     async def _delivered(self, tx: Tx, outcome: Outcome) -> None:
         """The share is in the channel, or in the friend's DMs."""
         assert outcome.ref is not None
         await store.settle(
-            self.bot.db,
+            tx,
             outcome.ref,
-            logic.POSTED if outcome.op is Op.POST else logic.DELIVERED,
+            ShareStatus.POSTED if outcome.op is Op.POST else ShareStatus.DELIVERED,
             channel_id=outcome.channel_id,
             message_id=outcome.message_id,
         )
@@ -372,7 +374,7 @@ class SharingCog(HearthCog):
         nobody is looking at the answer to their command any more."""
         assert outcome.ref is not None
         share = await store.get(self.bot.db, outcome.ref)
-        if share is None or not await store.settle(self.bot.db, share.share_id, logic.UNDELIVERED):
+        if share is None or not await store.settle(tx, share.share_id, ShareStatus.UNDELIVERED):
             return
         log.info("share undelivered share=%s code=%s", share.share_id, outcome.code)
         if share.friend_user_id is None or share.deliver_at is None:
@@ -394,7 +396,7 @@ class SharingCog(HearthCog):
         """A private share that can't go: say so kindly, show the words back, offer options."""
         settings = await guilds.get(self.bot.db, draft.guild_id)
         group_ok = bool(
-            settings is not None and settings.configured and settings.practice_on("sharing")
+            settings is not None and settings.configured and settings.practice_on(PRACTICE)
         )
         offer = (
             " You could post it in the group instead, or keep it to yourself." if group_ok else ""
@@ -435,10 +437,6 @@ class SharingCog(HearthCog):
 
     # ------------------------------------------------------------------ retention
 
-    @commands.Cog.listener()
-    async def on_hearth_retention_due(
-        self, now: datetime, default_days: int, custom: Mapping[int, int]
-    ) -> None:
-        removed = await store.expire(self.bot.db, now, default_days, custom)
-        await self.bot.db.scrub()
-        log.info("retention swept shares=%d", removed)
+    async def retention_due(self, tx: Tx, policy: Policy, now: datetime) -> int:
+        """Shares older than their server's period go (held or delivered alike)."""
+        return await store.expire(tx, policy, now)

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from enum import StrEnum
 
 MAX_SHARE_CHARS = 1500
 MAX_PROMPT_CHARS = 200
 
-# How a share appears.
-NAMED, ANONYMOUS, FRIEND = "named", "anonymous", "friend"
-VISIBILITIES: dict[str, str] = {
-    NAMED: "In the group, with my name",
-    ANONYMOUS: "In the group, anonymously",
-    FRIEND: "Privately, to one friend",
+
+class Visibility(StrEnum):
+    """How a share appears."""
+
+    NAMED = "named"
+    ANONYMOUS = "anonymous"
+    FRIEND = "friend"
+
+
+VISIBILITIES: dict[Visibility, str] = {
+    Visibility.NAMED: "In the group, with my name",
+    Visibility.ANONYMOUS: "In the group, anonymously",
+    Visibility.FRIEND: "Privately, to one friend",
 }
 
-# A share's life.
-POSTED, DELIVERED, PENDING, UNDELIVERED = "posted", "delivered", "pending", "undelivered"
+
+class ShareStatus(StrEnum):
+    """A share's life: pending until its post or DM is out, then posted or delivered — or
+    undelivered when it couldn't go."""
+
+    PENDING = "pending"
+    POSTED = "posted"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +106,3 @@ def share_depth(comfort: int | None, group: int, *, in_group: bool) -> int:
 def share_skips(own: Collection[str], group: Collection[str], *, in_group: bool) -> frozenset[str]:
     """Topics a suggested prompt avoids: yours, and the group's for a group post."""
     return frozenset(own) | (frozenset(group) if in_group else frozenset())
-
-
-def expired_cutoffs(
-    now: datetime, default_days: int, custom: Mapping[int, int]
-) -> tuple[datetime, dict[int, datetime]]:
-    """The oldest still-kept instant anywhere (shortest period), and each custom server's."""
-    shortest = min([default_days, *custom.values()])
-    return now - timedelta(days=shortest), {
-        guild_id: now - timedelta(days=days) for guild_id, days in custom.items()
-    }
-
-
-def cutoff_for(
-    guild_id: int, now: datetime, default_days: int, custom: Mapping[int, int]
-) -> datetime:
-    return now - timedelta(days=custom.get(guild_id, default_days))

@@ -1,30 +1,19 @@
-"""The sharing cog's SQL: shares, their delivery, and deleting them when their time is up."""
+"""The sharing cog's SQL: shares, their delivery, and deleting them when their time is up.
+
+Functions that write take the caller's transaction (`tx`) first; reads take the `Database`.
+"""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import crypto
-from bot.db import Database
+from bot import retention
+from bot.db import Database, Tx
+from bot.db.codec import dt, need_dt, opened, sealed, ts, ts_or_none
 from bot.privacy import Person, PersonalData, Table
-from bot.timeutil import UTC
-from cogs.sharing import logic
-
-
-def _ts(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def new_id() -> int:
-    return secrets.randbelow(2**53 - 2) + 1
+from cogs.sharing.logic import ShareStatus, Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +22,11 @@ class Share:
     guild_id: int
     user_id: int
     friend_user_id: int | None
-    visibility: str
+    visibility: Visibility
     wants: str
     prompt_text: str | None
     body: str
-    status: str
+    status: ShareStatus
     channel_id: int | None
     message_id: int | None
     created_at: datetime
@@ -51,45 +40,42 @@ _COLUMNS = (
 
 
 def _share(row: Any) -> Share:
-    created_at = _dt(row["created_at"])
-    assert created_at is not None
     return Share(
         share_id=row["share_id"],
         guild_id=row["guild_id"],
         user_id=row["user_id"],
         friend_user_id=row["friend_user_id"],
-        visibility=row["visibility"],
+        visibility=Visibility(row["visibility"]),
         wants=row["wants"],
-        prompt_text=crypto.unseal(row["prompt_text"]),
-        body=crypto.unseal(row["body"]) or "",
-        status=row["status"],
+        prompt_text=opened(row["prompt_text"]),
+        body=opened(row["body"]) or "",
+        status=ShareStatus(row["status"]),
         channel_id=row["channel_id"],
         message_id=row["message_id"],
-        created_at=created_at,
-        deliver_at=_dt(row["deliver_at"]),
+        created_at=need_dt(row["created_at"]),
+        deliver_at=dt(row["deliver_at"]),
     )
 
 
-async def insert(db: Database, share: Share) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            f"INSERT INTO shares ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                share.share_id,
-                share.guild_id,
-                share.user_id,
-                share.friend_user_id,
-                share.visibility,
-                share.wants,
-                crypto.seal(share.prompt_text),
-                crypto.seal(share.body),
-                share.status,
-                share.channel_id,
-                share.message_id,
-                _ts(share.created_at),
-                _ts(share.deliver_at) if share.deliver_at else None,
-            ),
-        )
+async def insert(tx: Tx, share: Share) -> None:
+    await tx.execute(
+        f"INSERT INTO shares ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            share.share_id,
+            share.guild_id,
+            share.user_id,
+            share.friend_user_id,
+            share.visibility,
+            share.wants,
+            sealed(share.prompt_text),
+            sealed(share.body),
+            share.status,
+            share.channel_id,
+            share.message_id,
+            ts(share.created_at),
+            ts_or_none(share.deliver_at),
+        ),
+    )
 
 
 async def get(db: Database, share_id: int) -> Share | None:
@@ -97,8 +83,8 @@ async def get(db: Database, share_id: int) -> Share | None:
     return None if row is None else _share(row)
 
 
-async def delete(db: Database, share_id: int) -> None:
-    await db.execute("DELETE FROM shares WHERE share_id = ?", (share_id,))
+async def delete(tx: Tx, share_id: int) -> None:
+    await tx.execute("DELETE FROM shares WHERE share_id = ?", (share_id,))
 
 
 async def pending(db: Database) -> list[Share]:
@@ -107,46 +93,33 @@ async def pending(db: Database) -> list[Share]:
 
 
 async def settle(
-    db: Database,
+    tx: Tx,
     share_id: int,
-    status: str,
+    status: ShareStatus,
     *,
     channel_id: int | None = None,
     message_id: int | None = None,
 ) -> bool:
     """Move a pending share on (posted / delivered / undelivered) exactly once."""
-    if status not in (logic.POSTED, logic.DELIVERED, logic.UNDELIVERED):
-        raise ValueError(f"unknown outcome {status!r}")
-    changed = await db.execute(
+    if ShareStatus(status) is ShareStatus.PENDING:
+        raise ValueError("a share settles as posted, delivered or undelivered")
+    cur = await tx.execute(
         "UPDATE shares SET status = ?, deliver_at = NULL,"
         " channel_id = COALESCE(?, channel_id), message_id = COALESCE(?, message_id)"
         " WHERE share_id = ? AND status = 'pending'",
         (
             status,
-            channel_id if status == logic.POSTED else None,
-            message_id if status == logic.POSTED else None,
+            channel_id if status is ShareStatus.POSTED else None,
+            message_id if status is ShareStatus.POSTED else None,
             share_id,
         ),
     )
-    return changed > 0
+    return cur.rowcount > 0
 
 
-async def expire(db: Database, now: datetime, default_days: int, custom: Mapping[int, int]) -> int:
+async def expire(tx: Tx, policy: retention.Policy, now: datetime) -> int:
     """Delete shares older than their server's retention period; returns how many."""
-    earliest, _ = logic.expired_cutoffs(now, default_days, custom)
-    removed = 0
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "SELECT DISTINCT guild_id FROM shares WHERE created_at < ?", (_ts(earliest),)
-        )
-        for (guild_id,) in await cur.fetchall():
-            cutoff = logic.cutoff_for(guild_id, now, default_days, custom)
-            cur = await conn.execute(
-                "DELETE FROM shares WHERE guild_id = ? AND created_at < ?",
-                (guild_id, _ts(cutoff)),
-            )
-            removed += cur.rowcount
-    return removed
+    return await retention.expire(tx, policy, now, table="shares", when="created_at")
 
 
 PERSONAL_DATA = PersonalData(

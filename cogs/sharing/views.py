@@ -10,6 +10,7 @@ import discord
 
 from bot import textfit, ui
 from cogs.sharing import logic
+from cogs.sharing.logic import Visibility
 
 if TYPE_CHECKING:
     from cogs.sharing.cog import SharingCog
@@ -21,7 +22,7 @@ class Draft:
 
     guild_id: int
     user_id: int
-    visibility: str
+    visibility: Visibility
     wants: str
     friend_id: int | None = None
     friend_name: str | None = None
@@ -30,15 +31,15 @@ class Draft:
 
     @property
     def in_group(self) -> bool:
-        return self.visibility in (logic.NAMED, logic.ANONYMOUS)
+        return self.visibility in (Visibility.NAMED, Visibility.ANONYMOUS)
 
 
 def share_embed(draft: Draft, *, guild_name: str | None = None) -> discord.Embed:
     """The share as its readers see it. An anonymous one carries nothing but its words."""
     parts: list[str] = []
-    if draft.visibility == logic.NAMED:
+    if draft.visibility == Visibility.NAMED:
         parts.append(f"From <@{draft.user_id}>")
-    elif draft.visibility == logic.FRIEND:
+    elif draft.visibility == Visibility.FRIEND:
         where = f" in **{textfit.one_line(guild_name, 100)}**" if guild_name else ""
         parts.append(f"<@{draft.user_id}> shared this with you privately{where}.")
     if draft.prompt_text:
@@ -46,10 +47,10 @@ def share_embed(draft: Draft, *, guild_name: str | None = None) -> discord.Embed
     parts.append(textfit.fit(draft.body, logic.MAX_SHARE_CHARS))
     want = logic.WANTS[draft.wants]
     line = want.line
-    if draft.visibility == logic.FRIEND:
+    if draft.visibility == Visibility.FRIEND:
         line += " Reply to them directly whenever you're ready."
-    footer = "Shared anonymously" if draft.visibility == logic.ANONYMOUS else None
-    title = "Shared with you" if draft.visibility == logic.FRIEND else "Something shared"
+    footer = "Shared anonymously" if draft.visibility == Visibility.ANONYMOUS else None
+    title = "Shared with you" if draft.visibility == Visibility.FRIEND else "Something shared"
     return ui.embed(
         title,
         "\n\n".join(parts),
@@ -60,9 +61,9 @@ def share_embed(draft: Draft, *, guild_name: str | None = None) -> discord.Embed
 
 
 def modal_title(draft: Draft) -> str:
-    if draft.visibility == logic.FRIEND:
+    if draft.visibility == Visibility.FRIEND:
         return f"Share with {draft.friend_name or 'a friend'}"
-    if draft.visibility == logic.ANONYMOUS:
+    if draft.visibility == Visibility.ANONYMOUS:
         return "Share anonymously"
     return "Share with the group"
 
@@ -133,7 +134,7 @@ class InsteadView(ui.HearthView):
         button: discord.ui.Button[InsteadView] = discord.ui.Button(label=label, style=style)
 
         async def post(interaction: discord.Interaction[Any]) -> None:
-            visibility = logic.NAMED if named else logic.ANONYMOUS
+            visibility = Visibility.NAMED if named else Visibility.ANONYMOUS
             draft = replace(self.draft, visibility=visibility, friend_id=None, friend_name=None)
             await self.cog.send_share(interaction, draft)
             self.stop()  # after answering: a stopped view no longer counts as a handler

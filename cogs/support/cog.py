@@ -6,22 +6,22 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guilds, textfit, timeutil, ui
+from bot import textfit, timeutil, ui
 from bot.boundaries import ensure_timezone
-from bot.cog import HearthCog, admin_only, hearth_subcommand
+from bot.cog import DAY_CHOICES, HearthCog, admin_only, hearth_subcommand, timezone_choices
 from bot.db import Tx
 from bot.errors import HearthError
-from bot.guilds import WEEKDAYS
 from bot.privacy import PersonalData
+from bot.retention import Policy
 from cogs.support import logic, store, views
+from cogs.support.logic import CHECKINS, CircleStatus, Delivery, FriendDm
 from cogs.support.service import SupportService, checkin_job_id, quiet_job_id
 
 if TYPE_CHECKING:
@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 
 FREQUENCY_CHOICES: list[app_commands.Choice[str]] = [
     app_commands.Choice(name=name, value=key) for key, name in logic.FREQUENCIES.items()
-]
-DAY_CHOICES: list[app_commands.Choice[int]] = [
-    app_commands.Choice(name=name, value=i) for i, name in enumerate(WEEKDAYS)
 ]
 
 # How long the notice about closed DMs waits for a command's own answer to go first.
@@ -55,6 +52,7 @@ class SupportCog(HearthCog):
     practice = "support"
     dynamic_items = views.DYNAMIC_ITEMS
     personal_data: ClassVar[PersonalData] = store.PERSONAL_DATA
+    opt_ins = (CHECKINS,)
 
     checkin = app_commands.Group(
         name="checkin", description="Gentle DM check-ins, just for you", guild_only=True
@@ -71,12 +69,6 @@ class SupportCog(HearthCog):
         self.svc = SupportService(bot)
         self.svc.handle()
 
-    @asynccontextmanager
-    async def _writing(self, guild_id: int | None, user_id: int) -> AsyncIterator[Tx]:
-        """The one write transaction of an interaction, with the person touched first."""
-        async with self.bot.boundaries.acting(guild_id, user_id), self.bot.db.transaction() as conn:
-            yield conn
-
     async def rebuild_jobs(self) -> None:
         await self.svc.rebuild()
 
@@ -91,6 +83,11 @@ class SupportCog(HearthCog):
             self.bot.scheduler.cancel_prefix(prefix)
         await self.svc.rebuild()
 
+    async def retention_due(self, tx: Tx, policy: Policy, now: datetime) -> int:
+        """Check-ins (and unshown notices about closed DMs) older than a year go, whatever
+        the server's period: they are the person's own, kept for their history."""
+        return await store.prune(tx, now - logic.KEEP_ANSWERS)
+
     async def settings_notes(self, guild_id: int) -> list[tuple[str, str]]:
         custom = await store.get_resources(self.bot.db, guild_id)
         text = (
@@ -101,17 +98,6 @@ class SupportCog(HearthCog):
             "local help with `/hearth resources`."
         )
         return [("Where to find help", text)]
-
-    async def _require_practice(self, guild_id: int | None) -> None:
-        """Starting something new needs the practice on here (stopping never does)."""
-        if guild_id is None:
-            return
-        settings = await guilds.get(self.bot.db, guild_id)
-        if settings is not None and not settings.practice_on(self.practice or "support"):
-            raise HearthError(
-                "Steady support is switched off in this server. An admin can switch it on in "
-                "`/hearth settings`."
-            )
 
     # ================================================================== /checkin
 
@@ -135,7 +121,7 @@ class SupportCog(HearthCog):
     ) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None  # the group is guild-only
-        await self._require_practice(guild_id)
+        await self.require_practice(guild_id)
         user_id = interaction.user.id
         try:
             freq = logic.check_frequency(frequency.value)
@@ -157,13 +143,13 @@ class SupportCog(HearthCog):
         slot = logic.next_slot(now, freq, local_time, weekday, zone)
         send_at = logic.first_send(slot, user_id)
         b = self.bot.boundaries
-        async with b.acting(guild_id, user_id), self.bot.db.transaction() as conn:
+        async with b.acting(guild_id, user_id) as tx:
             if timezone:
-                await b.set_timezone(user_id, zone)
-            await b.set_opt_in(guild_id, user_id, "checkins", True)
-            await b.set_dms_allowed(user_id, True)
+                await b.set_timezone(tx, user_id, zone)
+            await b.set_opt_in(tx, guild_id, user_id, CHECKINS.key, True)
+            await b.set_dms_allowed(tx, user_id, True)
             await store.save_schedule(
-                conn,
+                tx,
                 user_id=user_id,
                 guild_id=guild_id,
                 frequency=freq,
@@ -199,10 +185,7 @@ class SupportCog(HearthCog):
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[HearthBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=name, value=value)
-            for name, value in timeutil.timezone_choices(current, at=self.bot.clock.now())
-        ]
+        return timezone_choices(interaction, current)
 
     @checkin.command(name="stop", description="Stop your DM check-ins")
     async def checkin_stop(self, interaction: discord.Interaction[HearthBot]) -> None:
@@ -218,11 +201,11 @@ class SupportCog(HearthCog):
     async def _stop(self, here: int | None, user_id: int, opted_in_at: int) -> None:
         b = self.bot.boundaries
         now = self.bot.clock.now()
-        async with b.acting(here, user_id), self.bot.db.transaction() as conn:
-            await store.stop_schedule(conn, user_id, now)
-            await b.set_opt_in(opted_in_at, user_id, "checkins", False)
+        async with b.acting(here, user_id) as tx:
+            await store.stop_schedule(tx, user_id, now)
+            await b.set_opt_in(tx, opted_in_at, user_id, CHECKINS.key, False)
             if here is not None and here != opted_in_at:
-                await b.set_opt_in(here, user_id, "checkins", False)
+                await b.set_opt_in(tx, here, user_id, CHECKINS.key, False)
         self.bot.scheduler.cancel(checkin_job_id(user_id))
         self.bot.scheduler.cancel(quiet_job_id(user_id))
         log.info("checkins stopped user=%s", user_id)
@@ -244,10 +227,10 @@ class SupportCog(HearthCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
         intent: int | None = None
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            checkin_id = await store.create_checkin(conn, user_id, store.now_key(now), now)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            checkin_id = await store.create_checkin(tx, user_id, store.now_key(now), now)
             if checkin_id is not None:
-                intent = await self.svc.queue_checkin(conn, user_id, checkin_id)
+                intent = await self.svc.queue_checkin(tx, user_id, checkin_id)
         if intent is None:  # the same instant twice: already on its way
             await ui.reply(interaction, "One is already on its way — check your DMs.")
             return
@@ -259,8 +242,7 @@ class SupportCog(HearthCog):
             await ui.reply(interaction, "Sent — it's in your DMs. 💛")
             return
         # They're told right here, so the later notice isn't needed.
-        self.svc.notices.discard(user_id)
-        await store.take_dm_notice(self.bot.db, user_id)
+        await self.svc.take_notice(user_id)
         await ui.reply(interaction, logic.DM_NOTICE.removeprefix("By the way: "))
 
     @checkin.command(name="history", description="Your last check-ins and a chart of your mood")
@@ -299,7 +281,7 @@ class SupportCog(HearthCog):
         self, interaction: discord.Interaction[HearthBot], friend: discord.User | discord.Member
     ) -> None:
         """The friend uses Hearth in this server and allows DMs — or a kind refusal."""
-        await self._require_practice(interaction.guild_id)
+        await self.require_practice(interaction.guild_id)
         _refuse_friend(interaction, friend)
         guild_id = interaction.guild_id
         assert guild_id is not None
@@ -331,7 +313,7 @@ class SupportCog(HearthCog):
             # Pending and declined read the same: a "no" stays silent.
             raise HearthError(
                 f"{name} is already in your circle. 💛"
-                if entry.status == "accepted"
+                if entry.status is CircleStatus.ACCEPTED
                 else f"I've asked {name} already — they can answer whenever they like."
             )
         if len(await store.circle(self.bot.db, user_id)) >= logic.CIRCLE_MAX:
@@ -345,27 +327,28 @@ class SupportCog(HearthCog):
         self.bot.reach.take(user_id, friend.id)
         now = self.bot.clock.now()
 
-        async def record(conn: Tx) -> None:
-            await store.add_invite(conn, user_id, friend.id, guild_id, now)
+        async def record(tx: Tx) -> None:
+            await store.add_invite(tx, user_id, friend.id, guild_id, now)
 
         outcome, when = await self.svc.reach(
-            "invite",
+            FriendDm.INVITE,
             user_id,
             friend.id,
             guild_id=guild_id,
             sender_name=interaction.user.display_name,
-            outer=self.bot.boundaries.acting(guild_id, user_id),
+            unit=self.bot.boundaries.acting(guild_id, user_id),
             before=record,
         )
-        if outcome in ("failed", "dropped"):
-            await store.forget_invite(self.bot.db, user_id, friend.id)
+        if outcome in (Delivery.FAILED, Delivery.DROPPED):
+            async with self.bot.db.transaction() as tx:
+                await store.forget_invite(tx, user_id, friend.id)
         log.info("circle invite user=%s outcome=%s", user_id, outcome)
-        if outcome == "sent":
+        if outcome is Delivery.SENT:
             text = (
                 f"I've asked {name}. If they say yes, they'll be in your circle — you'll see "
                 "it in `/support circle list`."
             )
-        elif outcome == "later" and when is not None:
+        elif outcome is Delivery.LATER and when is not None:
             text = (
                 f"It's quiet hours for {name}, so I'll ask them "
                 f"{timeutil.discord_timestamp(when, 'R')}."
@@ -380,8 +363,8 @@ class SupportCog(HearthCog):
         self, interaction: discord.Interaction[HearthBot], friend: discord.User
     ) -> None:
         user_id = interaction.user.id
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            removed = await store.remove_from_circle(conn, user_id, friend.id)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            removed = await store.remove_from_circle(tx, user_id, friend.id)
         name = textfit.one_line(friend.display_name, 40)
         await ui.reply(
             interaction,
@@ -396,8 +379,8 @@ class SupportCog(HearthCog):
         self, interaction: discord.Interaction[HearthBot], person: discord.User
     ) -> None:
         user_id = interaction.user.id
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            removed = await store.remove_from_circle(conn, person.id, user_id)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            removed = await store.remove_from_circle(tx, person.id, user_id)
         name = textfit.one_line(person.display_name, 40)
         await ui.reply(
             interaction,
@@ -412,8 +395,8 @@ class SupportCog(HearthCog):
         await self.bot.boundaries.touch(interaction.guild_id, user_id)
         entries = await store.circle(self.bot.db, user_id)
         joined = await store.circles_of(self.bot.db, user_id)
-        accepted = [f"<@{e.member_user_id}>" for e in entries if e.status == "accepted"]
-        asked = [f"<@{e.member_user_id}>" for e in entries if e.status != "accepted"]
+        accepted = [f"<@{e.member_user_id}>" for e in entries if e.status is CircleStatus.ACCEPTED]
+        asked = [f"<@{e.member_user_id}>" for e in entries if e.status is not CircleStatus.ACCEPTED]
         fields = [
             (
                 "In your circle",
@@ -449,13 +432,13 @@ class SupportCog(HearthCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         self.bot.reach.take(interaction.user.id, friend.id)
         outcome, when = await self.svc.reach(
-            "thinking",
+            FriendDm.THINKING,
             interaction.user.id,
             friend.id,
             guild_id=interaction.guild_id,
             sender_name=interaction.user.display_name,
             note=logic.clean_note(note, logic.FRIEND_NOTE_MAX),
-            outer=self.bot.boundaries.acting(interaction.guild_id, interaction.user.id),
+            unit=self.bot.boundaries.acting(interaction.guild_id, interaction.user.id),
         )
         log.info("support note user=%s outcome=%s", interaction.user.id, outcome)
         name = textfit.one_line(friend.display_name, 40)
@@ -482,8 +465,8 @@ class SupportCog(HearthCog):
             except ValueError as exc:
                 raise HearthError(str(exc)) from None
         now = self.bot.clock.now()
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            await store.set_quiet(conn, user_id, days or None, now)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            await store.set_quiet(tx, user_id, days or None, now)
         await self.svc.rearm_quiet(user_id)
         if not days:
             await ui.reply(interaction, "Okay — I won't tell your circle if you go quiet.")
@@ -518,7 +501,8 @@ class SupportCog(HearthCog):
             raise HearthError("Only server admins (Manage Server) can change this.")
         cleaned = textfit.fit(text, logic.RESOURCES_MAX)
         own = cleaned if cleaned and cleaned != logic.DEFAULT_RESOURCES else None
-        await store.set_resources(self.bot.db, interaction.guild_id, own, self.bot.clock.now())
+        async with self.bot.db.transaction() as tx:
+            await store.set_resources(tx, interaction.guild_id, own, self.bot.clock.now())
         log.info("support resources set guild=%s custom=%s", interaction.guild_id, own is not None)
         await ui.reply(
             interaction,
@@ -546,9 +530,9 @@ class SupportCog(HearthCog):
         checkin = await self._own_checkin(interaction, checkin_id)
         user_id = interaction.user.id
         now = self.bot.clock.now()
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            await store.record_mood(conn, checkin_id, mood, now)
-            await store.mark_alive(conn, user_id, now)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            await store.record_mood(tx, checkin_id, mood, now)
+            await store.mark_alive(tx, user_id, now)
         await self.svc.rearm_quiet(user_id)
         log.info("checkin answered user=%s checkin=%s", user_id, checkin_id)
         await interaction.response.edit_message(
@@ -585,9 +569,9 @@ class SupportCog(HearthCog):
         note = logic.clean_note(text, logic.NOTE_MAX)
         user_id = interaction.user.id
         now = self.bot.clock.now()
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            await store.record_note(conn, checkin_id, note, now)
-            await store.mark_alive(conn, user_id, now)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            await store.record_note(tx, checkin_id, note, now)
+            await store.mark_alive(tx, user_id, now)
         await self.svc.rearm_quiet(user_id)
         embed = views.checkin_embed(checkin.mood, has_note=note is not None)
         if interaction.message is not None:
@@ -603,9 +587,9 @@ class SupportCog(HearthCog):
             raise HearthError(logic.ALREADY_ANSWERED_SKIP)
         user_id = interaction.user.id
         now = self.bot.clock.now()
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            await store.record_skip(conn, checkin_id, now)
-            await store.mark_alive(conn, user_id, now)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            await store.record_skip(tx, checkin_id, now)
+            await store.mark_alive(tx, user_id, now)
         await self.svc.rearm_quiet(user_id)
         await interaction.response.edit_message(
             embed=views.checkin_embed(skipped=True), view=views.checkin_view(checkin_id)
@@ -641,16 +625,16 @@ class SupportCog(HearthCog):
         schedule = await store.get_schedule(self.bot.db, user_id)
         now = self.bot.clock.now()
 
-        async def claim(conn: Tx) -> bool:
-            return await store.claim_circle_told(conn, checkin_id, now)
+        async def claim(tx: Tx) -> bool:
+            return await store.claim_circle_told(tx, checkin_id, now)
 
         result = await self.svc.tell_circle(
             user_id,
             members,
-            "signal",
+            FriendDm.SIGNAL,
             guild_id=schedule.guild_id if schedule else None,
             claim=claim,
-            outer=self.bot.boundaries.acting(interaction.guild_id, user_id),
+            unit=self.bot.boundaries.acting(interaction.guild_id, user_id),
             owner_name=interaction.user.display_name,
         )
         if result is None:
@@ -674,8 +658,8 @@ class SupportCog(HearthCog):
         if entry is None:
             raise HearthError(logic.INVITE_GONE)
         now = self.bot.clock.now()
-        async with self._writing(interaction.guild_id, user_id) as conn:
-            await store.answer_invite(conn, owner_id, user_id, accept, now)
+        async with self.bot.boundaries.acting(interaction.guild_id, user_id) as tx:
+            await store.answer_invite(tx, owner_id, user_id, accept, now)
         log.info("circle answer user=%s accepted=%s", user_id, accept)
         await interaction.response.edit_message(
             content=logic.INVITE_ACCEPTED if accept else logic.INVITE_DECLINED, view=None
@@ -697,13 +681,13 @@ class SupportCog(HearthCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         self.bot.reach.take(user_id, owner_id)
         outcome, when = await self.svc.reach(
-            "here",
+            FriendDm.HERE,
             user_id,
             owner_id,
             guild_id=None,
             sender_name=interaction.user.display_name,
             note=logic.clean_note(text, logic.FRIEND_NOTE_MAX),
-            outer=self.bot.boundaries.acting(interaction.guild_id, user_id),
+            unit=self.bot.boundaries.acting(interaction.guild_id, user_id),
         )
         log.info("im here user=%s outcome=%s", user_id, outcome)
         name = await self.svc.name_of(owner_id)
@@ -725,8 +709,7 @@ class SupportCog(HearthCog):
             return
         if interaction.guild_id is None:
             # They're talking to Hearth in DMs, so DMs work again: nothing to explain.
-            self.svc.notices.discard(user_id)
-            await store.take_dm_notice(self.bot.db, user_id)
+            await self.svc.take_notice(user_id)
             return
         # Let the command answer first; the notice follows it as a private line.
         loop = asyncio.get_running_loop()
@@ -739,8 +722,7 @@ class SupportCog(HearthCog):
             return  # a modal can't carry a followup; tell them next time
         if user_id not in self.svc.notices:
             return  # another interaction got there first
-        self.svc.notices.discard(user_id)
-        await store.take_dm_notice(self.bot.db, user_id)
+        await self.svc.take_notice(user_id)
         try:
             await interaction.followup.send(logic.DM_NOTICE, ephemeral=True)
         except discord.HTTPException as exc:

@@ -12,18 +12,82 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 
 from bot import timeutil
-from bot.boundaries_rules import PersonPrefs, is_paused, next_dm_time
+from bot.boundaries_rules import OptIn, PersonPrefs, is_paused, next_dm_time
 from bot.guilds import WEEKDAYS
+
+# What someone asks for with `/checkin start` (and may choose in `/boundaries mine`).
+CHECKINS = OptIn(
+    "checkins",
+    "DM check-ins",
+    "A gentle DM now and then asking how you are.",
+    by_dm=True,
+)
+
+# --------------------------------------------------------------------------- closed sets
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    TWICE_WEEKLY = "twice_weekly"
+    WEEKLY = "weekly"
+
+
+class CheckinStatus(StrEnum):
+    """A check-in DM's life: sent → answered | skipped; failed when it never arrived."""
+
+    SENT = "sent"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class CircleStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class FriendDm(StrEnum):
+    """A DM between friends: an invitation, a low-day signal, a quiet-watch note, "I'm
+    here", "thinking of you"."""
+
+    INVITE = "invite"
+    SIGNAL = "signal"
+    QUIET = "quiet"
+    HERE = "here"
+    THINKING = "thinking"
+
+
+class Delivery(StrEnum):
+    """How one friend DM went, as its sender hears it."""
+
+    SENT = "sent"
+    LATER = "later"  # waiting for the end of their quiet hours
+    FAILED = "failed"  # their DMs are closed
+    DROPPED = "dropped"  # they take nothing from Hearth right now
+
+
+class Deferral(StrEnum):
+    """Why a due check-in didn't go now (`Later.why`, logged)."""
+
+    QUIET = "quiet"
+    PAUSED = "paused"
+    NO_DMS = "no_dms"
+    OPTED_OUT = "opted_out"
+    STALE = "stale"
+
 
 # --------------------------------------------------------------------------- schedules
 
-FREQUENCIES: dict[str, str] = {
-    "daily": "Every day",
-    "weekdays": "Weekdays (Monday to Friday)",
-    "twice_weekly": "Twice a week",
-    "weekly": "Once a week",
+FREQUENCIES: dict[Frequency, str] = {
+    Frequency.DAILY: "Every day",
+    Frequency.WEEKDAYS: "Weekdays (Monday to Friday)",
+    Frequency.TWICE_WEEKLY: "Twice a week",
+    Frequency.WEEKLY: "Once a week",
 }
 
 DEFAULT_TIME = time(9, 0)
@@ -43,10 +107,10 @@ FRIEND_NOTE_MAX = 300  # an "I'm here" or "thinking of you" note
 RESOURCES_MAX = 1500
 
 
-def check_frequency(frequency: str) -> str:
+def check_frequency(frequency: str) -> Frequency:
     if frequency not in FREQUENCIES:
         raise ValueError("Pick how often from the list: daily, weekdays, twice a week or weekly.")
-    return frequency
+    return Frequency(frequency)
 
 
 def weekdays_for(frequency: str, day: int) -> frozenset[int] | None:
@@ -54,14 +118,14 @@ def weekdays_for(frequency: str, day: int) -> frozenset[int] | None:
 
     Twice a week is the chosen day and three days later (Monday and Thursday).
     """
-    check_frequency(frequency)
+    chosen = check_frequency(frequency)
     if not 0 <= day <= 6:
         raise ValueError("day is 0 (Monday) to 6 (Sunday)")
-    if frequency == "daily":
+    if chosen is Frequency.DAILY:
         return None
-    if frequency == "weekdays":
+    if chosen is Frequency.WEEKDAYS:
         return frozenset(range(5))
-    if frequency == "weekly":
+    if chosen is Frequency.WEEKLY:
         return frozenset({day})
     return frozenset({day, (day + 3) % 7})
 
@@ -80,11 +144,11 @@ def jitter(user_id: int) -> timedelta:
 def describe_schedule(frequency: str, at: time, day: int, tz: str) -> str:
     """ "every day at 09:00 (Europe/Berlin)" — how a schedule reads to its person."""
     hhmm = at.strftime("%H:%M")
-    if frequency == "daily":
+    if frequency == Frequency.DAILY:
         when = "every day"
-    elif frequency == "weekdays":
+    elif frequency == Frequency.WEEKDAYS:
         when = "on weekdays"
-    elif frequency == "weekly":
+    elif frequency == Frequency.WEEKLY:
         when = f"every {WEEKDAYS[day]}"
     else:
         when = f"on {WEEKDAYS[day]}s and {WEEKDAYS[(day + 3) % 7]}s"
@@ -95,7 +159,7 @@ def describe_schedule(frequency: str, at: time, day: int, tz: str) -> str:
 class Schedule:
     user_id: int
     guild_id: int
-    frequency: str
+    frequency: Frequency
     local_time: time
     weekday: int
     active: bool
@@ -119,7 +183,7 @@ class Later:
 
     slot: datetime
     send_at: datetime
-    why: str  # "quiet", "paused", "no_dms", "opted_out", "stale"
+    why: Deferral
 
 
 Decision = Send | Later
@@ -143,26 +207,26 @@ def decide(
     slot = schedule.next_slot or now
     send_at = schedule.next_send_at or slot
 
-    def move_on(why: str, after: datetime | None = None) -> Later:
+    def move_on(why: Deferral, after: datetime | None = None) -> Later:
         nxt = following(schedule, max(slot, after or now), tz)
         return Later(nxt, first_send(nxt, schedule.user_id), why)
 
     if not opted_in:
-        return move_on("opted_out")
+        return move_on(Deferral.OPTED_OUT)
     if not person.dms_allowed or person.dm_unreachable:
-        return move_on("no_dms")
+        return move_on(Deferral.NO_DMS)
     if is_paused(person, now):
         if person.paused_until is not None and not person.paused_indefinitely:
             # The first regular time at or after the pause ends.
-            return move_on("paused", person.paused_until - timedelta(microseconds=1))
-        return move_on("paused")
+            return move_on(Deferral.PAUSED, person.paused_until - timedelta(microseconds=1))
+        return move_on(Deferral.PAUSED)
     if now - send_at > STALE_AFTER:
-        return move_on("stale")
+        return move_on(Deferral.STALE)
     may_go = next_dm_time(person, now)
     if may_go is None:  # pragma: no cover - every "don't send" case is handled above
-        return move_on("no_dms")
+        return move_on(Deferral.NO_DMS)
     if may_go > now:
-        return Later(slot, may_go + jitter(schedule.user_id), "quiet")
+        return Later(slot, may_go + jitter(schedule.user_id), Deferral.QUIET)
     return Send(slot)
 
 
@@ -354,15 +418,15 @@ def thinking_text(name: str) -> str:
 FRIEND_NOTE_FOOTER = "No need to reply — they just wanted you to know."
 
 
-def friend_result(outcome: str, who: str, when: datetime | None = None) -> str:
+def friend_result(outcome: Delivery, who: str, when: datetime | None = None) -> str:
     """What the sender of a note, invite or signal sees about one delivery."""
-    if outcome == "sent":
+    if outcome is Delivery.SENT:
         return f"Sent — {who} has it now."
-    if outcome == "later" and when is not None:
+    if outcome is Delivery.LATER and when is not None:
         return (
             f"It's quiet hours for {who}, so it'll arrive {timeutil.discord_timestamp(when, 'R')}."
         )
-    if outcome == "failed":
+    if outcome is Delivery.FAILED:
         return (
             f"I couldn't deliver that to {who} — their DMs seem closed to me. "
             "Nothing more will be tried; maybe message them directly?"
@@ -384,7 +448,7 @@ DM_NOTICE = (
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
     sent_at: datetime
-    status: str
+    status: CheckinStatus
     mood: int | None
     note: str | None
 
@@ -395,9 +459,9 @@ def history_line(row: HistoryRow, tz: str) -> str:
     if row.mood is not None:
         m = MOODS[row.mood]
         line = f"{day} {m.emoji} {m.label}"
-    elif row.status == "skipped":
+    elif row.status == CheckinStatus.SKIPPED:
         line = f"{day} ⏭️ skipped"
-    elif row.status == "failed":
+    elif row.status == CheckinStatus.FAILED:
         line = f"{day} ✉️ couldn't reach you"
     elif row.note:
         line = f"{day} 📝"

@@ -13,18 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
-from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot import textfit, timeutil, ui
-from bot.db import Tx
+from bot import textfit, ui
 from bot.limits import Breather
-from bot.outbox import DM_CLOSED, Message, Outcome, Words
+from bot.outbox import DM_CLOSED, Message, Outcome, Tx, Words
 from cogs.support import logic, store, views
-from cogs.support.logic import Later, Schedule
+from cogs.support.logic import CHECKINS, CircleStatus, Delivery, FriendDm, Later, Schedule
 
 if TYPE_CHECKING:
     from bot.app import HearthBot
@@ -32,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Claim = Callable[[Tx], Awaitable[bool]]
+# The unit of work a friend DM is written in: an interaction's `boundaries.acting(...)`;
+# a job's own `db.transaction()` when None.
+Unit = AbstractAsyncContextManager[Tx]
 
 
 def checkin_job_id(user_id: int) -> str:
@@ -42,7 +44,7 @@ def quiet_job_id(user_id: int) -> str:
     return f"quietwatch:{user_id}"
 
 
-def outbox_job_id(outbox_id: int) -> str:
+def waiting_dm_job_id(outbox_id: int) -> str:
     return f"support:out:{outbox_id}"
 
 
@@ -52,9 +54,6 @@ FRIEND = "support.friend"
 INVITE = "support.invite"
 # How long a command waits to say whether its DM arrived (then: it's on its way).
 ANSWER_WAIT = 2.5
-
-PRUNE_JOB = "support:prune"
-PRUNE_AT = time(3, 30)  # UTC, daily
 
 
 class SupportService:
@@ -77,29 +76,9 @@ class SupportService:
             self.arm_quiet(schedule)
         outgoing = await store.all_outgoing(self.bot.db)
         for out in outgoing:
-            self.bot.scheduler.at(
-                outbox_job_id(out.outbox_id),
-                out.due_at,
-                self.deliver_job,
-                out.outbox_id,
-                person=out.recipient_user_id,
-            )
+            self.arm_waiting(out.outbox_id, out.due_at, out.recipient_user_id)
         self.notices = await store.dm_notices(self.bot.db)
-        self.arm_prune()
         log.info("support jobs rebuilt checkins=%d outbox=%d", len(schedules), len(outgoing))
-
-    def arm_prune(self) -> None:
-        when = timeutil.next_daily(self.bot.clock.now(), PRUNE_AT, "UTC")
-        self.bot.scheduler.at(PRUNE_JOB, when, self.prune_job, housekeeping=True)
-
-    async def prune_job(self) -> None:
-        """Answers aren't kept forever: once a day, anything older than a year goes."""
-        try:
-            removed = await store.prune(self.bot.db, self.bot.clock.now() - logic.KEEP_ANSWERS)
-            await self.bot.db.scrub()
-            log.info("support pruned checkins=%d", removed)
-        finally:
-            self.arm_prune()  # tomorrow comes whatever happened today
 
     # ------------------------------------------------------------------ DMs
 
@@ -109,27 +88,33 @@ class SupportService:
         outbox.handle(FRIEND, failed=self._friend_failed)
         outbox.handle(INVITE, failed=self._invite_failed)
 
-    async def _closed_notice(self, outcome: Outcome) -> None:
+    async def _closed_notice(self, tx: Tx, outcome: Outcome) -> None:
         """A DM found the inbox closed: a notice waits for their next command."""
         if outcome.code in DM_CLOSED and outcome.recipient is not None:
             user_id = outcome.recipient
-            await store.add_dm_notice(self.bot.db, user_id, self.bot.clock.now())
+            await store.add_dm_notice(tx, user_id, self.bot.clock.now())
             self.bot.db.after_commit(lambda: self.notices.add(user_id))
 
     async def _checkin_failed(self, tx: Tx, outcome: Outcome) -> None:
         assert outcome.ref is not None
-        await store.mark_failed(self.bot.db, outcome.ref)
-        await self._closed_notice(outcome)
+        await store.mark_failed(tx, outcome.ref)
+        await self._closed_notice(tx, outcome)
         log.info("checkin not delivered checkin=%s code=%s", outcome.ref, outcome.code)
 
     async def _friend_failed(self, tx: Tx, outcome: Outcome) -> None:
-        await self._closed_notice(outcome)
+        await self._closed_notice(tx, outcome)
 
     async def _invite_failed(self, tx: Tx, outcome: Outcome) -> None:
         """An invitation that never arrived is no invitation (ref: its circle entry)."""
         assert outcome.ref is not None
         await store.forget_invite_ref(tx, outcome.ref)
-        await self._closed_notice(outcome)
+        await self._closed_notice(tx, outcome)
+
+    async def take_notice(self, user_id: int) -> None:
+        """They've been told their DMs are closed (or talk to Hearth in DMs again)."""
+        self.notices.discard(user_id)
+        async with self.bot.db.transaction() as tx:
+            await store.take_dm_notice(tx, user_id)
 
     async def sent(self, intents: list[int]) -> list[bool | None]:
         """Whether each DM arrived, as far as we know within a moment (None: on its way)."""
@@ -180,23 +165,22 @@ class SupportService:
         person = await bot.boundaries.person(user_id)
         tz = person.timezone or "UTC"
         member = await bot.boundaries.member(schedule.guild_id, user_id)
-        opted_in = member is not None and "checkins" in member.opt_ins
+        opted_in = member is not None and CHECKINS.key in member.opt_ins
         decision = logic.decide(schedule, person, opted_in, now, tz)
         if isinstance(decision, Later):
-            await store.set_next(bot.db, user_id, decision.slot, decision.send_at, now)
+            async with bot.db.transaction() as tx:
+                await store.move_next(tx, user_id, decision.slot, decision.send_at, now)
             self._arm_at(user_id, decision.send_at)
             log.info("checkin deferred user=%s why=%s", user_id, decision.why)
             return
         nxt = logic.following(schedule, max(decision.slot, now), tz)
         send_at = logic.first_send(nxt, user_id)
         # One transaction: the ledger row for this slot, the next time, and the DM itself.
-        async with bot.db.transaction() as conn:
-            checkin_id = await store.create_checkin(
-                conn, user_id, store.slot_key(decision.slot), now
-            )
-            await store.move_next(conn, user_id, nxt, send_at, now)
+        async with bot.db.transaction() as tx:
+            checkin_id = await store.create_checkin(tx, user_id, store.slot_key(decision.slot), now)
+            await store.move_next(tx, user_id, nxt, send_at, now)
             if checkin_id is not None:
-                await self.queue_checkin(conn, user_id, checkin_id)
+                await self.queue_checkin(tx, user_id, checkin_id)
         self._arm_at(user_id, send_at)
         if checkin_id is None:
             log.info("checkin already sent user=%s", user_id)
@@ -256,14 +240,15 @@ class SupportService:
         member = await bot.boundaries.member(schedule.guild_id, user_id)
         asked = (
             member is not None
-            and "checkins" in member.opt_ins
+            and CHECKINS.key in member.opt_ins
             and person.dms_allowed
             and not person.dm_unreachable
             and not await bot.boundaries.is_paused(user_id)
         )
         if not asked:
             # Not hearing back from someone who isn't being asked isn't "quiet".
-            await store.bump_quiet(bot.db, user_id, now)
+            async with bot.db.transaction() as tx:
+                await store.bump_quiet(tx, user_id, now)
             self.arm_quiet(schedule, now + timedelta(days=schedule.quiet_days))
             return
         if await store.unanswered_since(bot.db, user_id, schedule.quiet_since) == 0:
@@ -273,11 +258,16 @@ class SupportService:
         members = await store.accepted_members(bot.db, user_id)
         days = schedule.quiet_days
 
-        async def claim(conn: Tx) -> bool:
-            return await store.claim_quiet_alert(conn, user_id, now)
+        async def claim(tx: Tx) -> bool:
+            return await store.claim_quiet_alert(tx, user_id, now)
 
         result = await self.tell_circle(
-            user_id, members, "quiet", guild_id=schedule.guild_id, claim=claim, quiet_days=days
+            user_id,
+            members,
+            FriendDm.QUIET,
+            guild_id=schedule.guild_id,
+            claim=claim,
+            quiet_days=days,
         )
         log.info("quiet watch fired user=%s told=%s", user_id, result)
 
@@ -285,7 +275,7 @@ class SupportService:
 
     async def render(
         self,
-        kind: str,
+        kind: FriendDm,
         sender_id: int,
         *,
         sender_name: str | None = None,
@@ -295,58 +285,59 @@ class SupportService:
         """The DM a friend gets. Never carries a mood or a check-in's words."""
         name = sender_name or await self.name_of(sender_id)
         mention = f"<@{sender_id}>"
-        if kind == "invite":
+        if kind is FriendDm.INVITE:
             title, text = logic.invite_text(name)
             return Message(
                 embeds=[ui.embed(title, f"{text}\n\nFrom {mention}.", practice="support")],
                 view=views.invite_view(sender_id),
             )
-        if kind == "signal":
+        if kind is FriendDm.SIGNAL:
             title, text = logic.signal_text(name)
             return Message(
                 embeds=[ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support")],
                 view=views.here_view(sender_id),
             )
-        if kind == "quiet":
+        if kind is FriendDm.QUIET:
             title, text = logic.quiet_text(name, quiet_days or 0)
             return Message(
                 embeds=[ui.embed(title, f"{text}\n\nReach them: {mention}", practice="support")],
                 view=views.here_view(sender_id),
             )
-        title = logic.here_text(name) if kind == "here" else logic.thinking_text(name)
+        title = logic.here_text(name) if kind is FriendDm.HERE else logic.thinking_text(name)
         body = textfit.quote_block(note, 1200) if note else ""
         body = f"{body}\n\nFrom {mention}." if body else f"From {mention}."
         return Message(embeds=[ui.embed(title, body, footer=logic.FRIEND_NOTE_FOOTER)])
 
-    async def still_wanted(self, kind: str, sender_id: int, recipient_id: int) -> bool:
+    async def still_wanted(self, kind: FriendDm, sender_id: int, recipient_id: int) -> bool:
         """Whether a delivery still makes sense (nobody left the circle meanwhile)."""
         db = self.bot.db
-        if kind == "invite":
+        if kind is FriendDm.INVITE:
             entry = await store.circle_entry(db, sender_id, recipient_id)
-            return entry is not None and entry.status == "pending"
-        if kind in ("signal", "quiet"):
+            return entry is not None and entry.status is CircleStatus.PENDING
+        if kind in (FriendDm.SIGNAL, FriendDm.QUIET):
             return await store.is_accepted(db, sender_id, recipient_id)
-        if kind == "here":
+        if kind is FriendDm.HERE:
             return await store.is_accepted(db, recipient_id, sender_id)
         return True
 
     async def reach(
         self,
-        kind: str,
+        kind: FriendDm,
         sender_id: int,
         recipient_id: int,
         *,
         guild_id: int | None,
         sender_name: str | None = None,
         note: str | None = None,
-        outer: AbstractAsyncContextManager[Any] | None = None,
+        unit: Unit | None = None,
         before: Callable[[Tx], Awaitable[None]] | None = None,
-    ) -> tuple[str, datetime | None]:
+    ) -> tuple[Delivery, datetime | None]:
         """Send one friend DM now, or queue it for after their quiet hours.
 
-        Returns ("sent" | "later" | "failed" | "dropped", when it will arrive). `outer`
-        wraps the one write (e.g. `boundaries.acting`) and `before` adds the caller's own
-        writes to it, so a whole interaction commits once — the DM's intent included.
+        Returns how it went and when it will arrive. `unit` is the one write (an
+        interaction's `boundaries.acting(...)`, not yet entered) and `before` adds the
+        caller's own writes to it, so a whole interaction commits once — the DM's intent
+        included.
         """
         bot = self.bot
         now = bot.clock.now()
@@ -357,12 +348,12 @@ class SupportService:
             message = await self.render(kind, sender_id, sender_name=sender_name, note=note)
         outbox_id: int | None = None
         intent: int | None = None
-        async with outer or nullcontext(), bot.db.transaction() as conn:
+        async with unit or bot.db.transaction() as tx:
             if before is not None:
-                await before(conn)
+                await before(tx)
             if later and when is not None:
                 outbox_id = await store.add_outgoing(
-                    conn,
+                    tx,
                     kind=kind,
                     sender_user_id=sender_id,
                     recipient_user_id=recipient_id,
@@ -373,21 +364,21 @@ class SupportService:
                 )
             elif message is not None:
                 intent = await self._queue_friend(
-                    conn, kind, sender_id, recipient_id, guild_id, message, note
+                    tx, kind, sender_id, recipient_id, guild_id, message, note
                 )
         if when is None:
-            return "dropped", None
+            return Delivery.DROPPED, None
         if outbox_id is not None:
-            bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
-            return "later", when
+            self.arm_waiting(outbox_id, when, recipient_id)
+            return Delivery.LATER, when
         assert intent is not None
         [arrived] = await self.sent([intent])
-        return ("failed" if arrived is False else "sent"), None
+        return (Delivery.FAILED if arrived is False else Delivery.SENT), None
 
     async def _queue_friend(
         self,
         tx: Tx,
-        kind: str,
+        kind: FriendDm,
         sender_id: int,
         recipient_id: int,
         guild_id: int | None,
@@ -397,7 +388,9 @@ class SupportService:
         """A DM to a friend on someone's behalf; a note carries the sender's words. (An
         invitation's intent points at its circle entry, never at a person's id: intents
         outlive people's deletions for a while and must name no one.)"""
-        invite = await store.invite_ref(tx, sender_id, recipient_id) if kind == "invite" else None
+        invite = (
+            await store.invite_ref(tx, sender_id, recipient_id) if kind is FriendDm.INVITE else None
+        )
         return await self.bot.outbox.dm(
             tx,
             user_id=recipient_id,
@@ -413,11 +406,11 @@ class SupportService:
         self,
         owner_id: int,
         members: list[int],
-        kind: str,
+        kind: FriendDm,
         *,
         guild_id: int | None,
         claim: Claim,
-        outer: AbstractAsyncContextManager[Any] | None = None,
+        unit: Unit | None = None,
         owner_name: str | None = None,
         quiet_days: int | None = None,
     ) -> tuple[int, int, int] | None:
@@ -436,15 +429,15 @@ class SupportService:
             if due_now
             else None
         )
-        queued: list[tuple[int, datetime]] = []
+        queued: list[tuple[int, datetime, int]] = []
         intents: list[int] = []
-        async with outer or nullcontext(), bot.db.transaction() as conn:
-            if not await claim(conn):
+        async with unit or bot.db.transaction() as tx:
+            if not await claim(tx):
                 return None
             for member_id, when in plans:
                 if when is not None and when > now:
                     outbox_id = await store.add_outgoing(
-                        conn,
+                        tx,
                         kind=kind,
                         sender_user_id=owner_id,
                         recipient_user_id=member_id,
@@ -453,19 +446,23 @@ class SupportService:
                         now=now,
                         quiet_days=quiet_days,
                     )
-                    queued.append((outbox_id, when))
+                    queued.append((outbox_id, when, member_id))
             for member_id in due_now:
                 assert message is not None
                 intents.append(
-                    await self._queue_friend(
-                        conn, kind, owner_id, member_id, guild_id, message, None
-                    )
+                    await self._queue_friend(tx, kind, owner_id, member_id, guild_id, message, None)
                 )
-        for outbox_id, when in queued:
-            bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
+        for outbox_id, when, member_id in queued:
+            self.arm_waiting(outbox_id, when, member_id)
         arrived = await self.sent(intents)
         failed = sum(1 for a in arrived if a is False)
         return len(intents) - failed, len(queued), failed
+
+    def arm_waiting(self, outbox_id: int, when: datetime, recipient_id: int) -> None:
+        """A friend DM waiting for quiet hours: the recipient's job (their shard's)."""
+        self.bot.scheduler.at(
+            waiting_dm_job_id(outbox_id), when, self.deliver_job, outbox_id, person=recipient_id
+        )
 
     async def deliver_job(self, outbox_id: int) -> None:
         """A friend DM that waited for quiet hours to end."""
@@ -474,29 +471,32 @@ class SupportService:
         if out is None:
             return
         if not await self.still_wanted(out.kind, out.sender_user_id, out.recipient_user_id):
-            await store.take_outgoing(bot.db, outbox_id)
+            async with bot.db.transaction() as tx:
+                await store.take_outgoing(tx, outbox_id)
             return
         now = bot.clock.now()
         when = await bot.boundaries.next_dm_time(out.recipient_user_id, now)
         if when is None:  # paused, DMs off or closed: a pause means "nothing for now"
-            await store.take_outgoing(bot.db, outbox_id)
-            if out.kind == "invite":
-                await store.forget_invite(bot.db, out.sender_user_id, out.recipient_user_id)
+            async with bot.db.transaction() as tx:
+                await store.take_outgoing(tx, outbox_id)
+                if out.kind is FriendDm.INVITE:
+                    await store.forget_invite(tx, out.sender_user_id, out.recipient_user_id)
             log.info("support dm dropped outbox=%s kind=%s", outbox_id, out.kind)
             return
         if when > now:
-            await store.postpone_outgoing(bot.db, outbox_id, when)
-            bot.scheduler.at(outbox_job_id(outbox_id), when, self.deliver_job, outbox_id)
+            async with bot.db.transaction() as tx:
+                await store.postpone_outgoing(tx, outbox_id, when)
+            self.arm_waiting(outbox_id, when, out.recipient_user_id)
             return
         message = await self.render(
             out.kind, out.sender_user_id, note=out.note, quiet_days=out.quiet_days
         )
         # Taken from the wait and handed to the outbox in one write: delivered once.
-        async with bot.db.transaction() as conn:
-            if not await store.take_outgoing(bot.db, outbox_id):
+        async with bot.db.transaction() as tx:
+            if not await store.take_outgoing(tx, outbox_id):
                 return
             await self._queue_friend(
-                conn,
+                tx,
                 out.kind,
                 out.sender_user_id,
                 out.recipient_user_id,

@@ -1,8 +1,8 @@
-"""All of steady support's SQL: schedules, check-ins, circles, the outbox, notices, resources.
+"""All of steady support's SQL: schedules, check-ins, circles, waiting DMs, notices, resources.
 
-Functions that take `conn` run inside a caller's transaction (`async with
-bot.db.transaction() as conn` or `bot.boundaries.acting(...)`), so an interaction
-writes once; functions that take `db` read, or write in their own transaction.
+Functions that write take the caller's transaction (`tx`) first — `async with
+bot.boundaries.acting(...) as tx` or `bot.db.transaction()`, opened by whoever acts — so an
+interaction writes once; functions that read take the `Database`.
 """
 
 from __future__ import annotations
@@ -11,36 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from bot import crypto
-from bot.db import Database, Tx
+from bot.db import Database, Tx, read_one
+from bot.db.codec import dt, hhmm, need_dt, opened, sealed, ts, wall_time
 from bot.privacy import Person, PersonalData, Table
-from bot.timeutil import UTC
-from cogs.support.logic import HistoryRow, Schedule
-
-
-def _ts(dt: datetime) -> str:
-    # The same fixed-width UTC text as the core, so stored times compare as text.
-    if dt.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _req(value: str | None) -> datetime:
-    parsed = _dt(value)
-    assert parsed is not None
-    return parsed
+from cogs.support.logic import (
+    CheckinStatus,
+    CircleStatus,
+    Frequency,
+    FriendDm,
+    HistoryRow,
+    Schedule,
+)
 
 
 def slot_key(slot: datetime) -> str:
-    return _ts(slot)
+    return ts(slot)
 
 
 def now_key(now: datetime) -> str:
-    return "now:" + _ts(now)
+    return "now:" + ts(now)
 
 
 # --------------------------------------------------------------------------- schedules
@@ -55,15 +44,15 @@ def _schedule(row: Any) -> Schedule:
     return Schedule(
         user_id=row["user_id"],
         guild_id=row["guild_id"],
-        frequency=row["frequency"],
-        local_time=time.fromisoformat(row["local_time"]),
+        frequency=Frequency(row["frequency"]),
+        local_time=wall_time(row["local_time"]),
         weekday=row["weekday"],
         active=bool(row["active"]),
-        next_slot=_dt(row["next_slot"]),
-        next_send_at=_dt(row["next_send_at"]),
+        next_slot=dt(row["next_slot"]),
+        next_send_at=dt(row["next_send_at"]),
         quiet_days=row["quiet_days"],
-        quiet_since=_dt(row["quiet_since"]),
-        quiet_alerted_at=_dt(row["quiet_alerted_at"]),
+        quiet_since=dt(row["quiet_since"]),
+        quiet_alerted_at=dt(row["quiet_alerted_at"]),
     )
 
 
@@ -82,11 +71,11 @@ async def active_schedules(db: Database) -> list[Schedule]:
 
 
 async def save_schedule(
-    conn: Tx,
+    tx: Tx,
     *,
     user_id: int,
     guild_id: int,
-    frequency: str,
+    frequency: Frequency,
     local_time: time,
     weekday: int,
     next_slot: datetime,
@@ -94,7 +83,7 @@ async def save_schedule(
     now: datetime,
 ) -> None:
     """Start (or change) someone's check-ins. A quiet watch they set counts from now."""
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO checkin_schedules (user_id, guild_id, frequency, local_time, weekday,"
         " active, next_slot, next_send_at, quiet_since, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)"
@@ -107,91 +96,80 @@ async def save_schedule(
             user_id,
             guild_id,
             frequency,
-            local_time.strftime("%H:%M"),
+            hhmm(local_time),
             weekday,
-            _ts(next_slot),
-            _ts(next_send_at),
-            _ts(now),
-            _ts(now),
-            _ts(now),
+            ts(next_slot),
+            ts(next_send_at),
+            ts(now),
+            ts(now),
+            ts(now),
         ),
     )
 
 
 async def move_next(
-    conn: Tx,
-    user_id: int,
-    next_slot: datetime,
-    next_send_at: datetime,
-    now: datetime,
+    tx: Tx, user_id: int, next_slot: datetime, next_send_at: datetime, now: datetime
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         "UPDATE checkin_schedules SET next_slot = ?, next_send_at = ?, updated_at = ?"
         " WHERE user_id = ? AND active = 1",
-        (_ts(next_slot), _ts(next_send_at), _ts(now), user_id),
+        (ts(next_slot), ts(next_send_at), ts(now), user_id),
     )
 
 
-async def set_next(
-    db: Database, user_id: int, next_slot: datetime, next_send_at: datetime, now: datetime
-) -> None:
-    async with db.transaction() as conn:
-        await move_next(conn, user_id, next_slot, next_send_at, now)
-
-
-async def stop_schedule(conn: Tx, user_id: int, now: datetime) -> bool:
-    cur = await conn.execute(
+async def stop_schedule(tx: Tx, user_id: int, now: datetime) -> bool:
+    cur = await tx.execute(
         "UPDATE checkin_schedules SET active = 0, next_slot = NULL, next_send_at = NULL,"
         " updated_at = ? WHERE user_id = ? AND active = 1",
-        (_ts(now), user_id),
+        (ts(now), user_id),
     )
     return cur.rowcount > 0
 
 
-async def set_quiet(conn: Tx, user_id: int, days: int | None, now: datetime) -> bool:
+async def set_quiet(tx: Tx, user_id: int, days: int | None, now: datetime) -> bool:
     """Turn the quiet watch on (counting from now) or off; False without a schedule."""
-    cur = await conn.execute(
+    cur = await tx.execute(
         "UPDATE checkin_schedules SET quiet_days = ?, quiet_since = ?, quiet_alerted_at = NULL,"
         " updated_at = ? WHERE user_id = ?",
-        (days, _ts(now), _ts(now), user_id),
+        (days, ts(now), ts(now), user_id),
     )
     return cur.rowcount > 0
 
 
-async def mark_alive(conn: Tx, user_id: int, now: datetime) -> None:
+async def mark_alive(tx: Tx, user_id: int, now: datetime) -> None:
     """They answered: a new quiet spell may start counting from now."""
-    await conn.execute(
+    await tx.execute(
         "UPDATE checkin_schedules SET quiet_since = ?, quiet_alerted_at = NULL WHERE user_id = ?",
-        (_ts(now), user_id),
+        (ts(now), user_id),
     )
 
 
-async def bump_quiet(db: Database, user_id: int, now: datetime) -> None:
+async def bump_quiet(tx: Tx, user_id: int, now: datetime) -> None:
     """They weren't being asked (paused, DMs closed): count the quiet spell from now."""
-    await db.execute(
+    await tx.execute(
         "UPDATE checkin_schedules SET quiet_since = ? WHERE user_id = ? AND quiet_alerted_at"
         " IS NULL",
-        (_ts(now), user_id),
+        (ts(now), user_id),
     )
 
 
-async def claim_quiet_alert(conn: Tx, user_id: int, now: datetime) -> bool:
+async def claim_quiet_alert(tx: Tx, user_id: int, now: datetime) -> bool:
     """Mark this quiet spell as told; False if it already was (so it fires once)."""
-    cur = await conn.execute(
+    cur = await tx.execute(
         "UPDATE checkin_schedules SET quiet_alerted_at = ?"
         " WHERE user_id = ? AND quiet_alerted_at IS NULL AND quiet_days IS NOT NULL",
-        (_ts(now), user_id),
+        (ts(now), user_id),
     )
     return cur.rowcount > 0
 
 
 async def unanswered_since(db: Database, user_id: int, since: datetime) -> int:
     """Check-ins that reached them after `since` and got no answer."""
-    value = await db.fetchval(
+    row = await db.aggregate(
         "SELECT COUNT(*) FROM checkins WHERE user_id = ? AND status = 'sent' AND sent_at >= ?",
-        (user_id, _ts(since)),
+        (user_id, ts(since)),
     )
-    return int(value or 0)
+    return 0 if row is None else int(row[0])
 
 
 # --------------------------------------------------------------------------- check-ins
@@ -203,7 +181,7 @@ class CheckIn:
     user_id: int
     slot: str
     sent_at: datetime
-    status: str
+    status: CheckinStatus
     mood: int | None
     note: str | None
     answered_at: datetime | None
@@ -220,31 +198,31 @@ def _checkin(row: Any) -> CheckIn:
         checkin_id=row["checkin_id"],
         user_id=row["user_id"],
         slot=row["slot"],
-        sent_at=_req(row["sent_at"]),
-        status=row["status"],
+        sent_at=need_dt(row["sent_at"]),
+        status=CheckinStatus(row["status"]),
         mood=row["mood"],
-        note=crypto.unseal(row["note"]),
-        answered_at=_dt(row["answered_at"]),
-        circle_told_at=_dt(row["circle_told_at"]),
+        note=opened(row["note"]),
+        answered_at=dt(row["answered_at"]),
+        circle_told_at=dt(row["circle_told_at"]),
     )
 
 
-async def create_checkin(conn: Tx, user_id: int, slot: str, now: datetime) -> int | None:
+async def create_checkin(tx: Tx, user_id: int, slot: str, now: datetime) -> int | None:
     """The ledger row for one check-in DM, written before it goes out; None when this
     slot already has one (a repeated job), so nobody gets the same check-in twice."""
-    cur = await conn.execute(
+    cur = await tx.execute(
         "INSERT INTO checkins (user_id, slot, sent_at, status) VALUES (?, ?, ?, 'sent')"
         " ON CONFLICT (user_id, slot) DO NOTHING",
-        (user_id, slot, _ts(now)),
+        (user_id, slot, ts(now)),
     )
     if cur.rowcount == 0:
         return None
     return cur.lastrowid
 
 
-async def mark_failed(db: Database, checkin_id: int) -> None:
+async def mark_failed(tx: Tx, checkin_id: int) -> None:
     """The DM couldn't be delivered: not an unanswered check-in."""
-    await db.execute(
+    await tx.execute(
         "UPDATE checkins SET status = 'failed' WHERE checkin_id = ? AND status = 'sent'",
         (checkin_id,),
     )
@@ -257,32 +235,32 @@ async def get_checkin(db: Database, checkin_id: int) -> CheckIn | None:
     return None if row is None else _checkin(row)
 
 
-async def record_mood(conn: Tx, checkin_id: int, mood: int, now: datetime) -> None:
-    await conn.execute(
+async def record_mood(tx: Tx, checkin_id: int, mood: int, now: datetime) -> None:
+    await tx.execute(
         "UPDATE checkins SET mood = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
-        (mood, _ts(now), checkin_id),
+        (mood, ts(now), checkin_id),
     )
 
 
-async def record_note(conn: Tx, checkin_id: int, note: str | None, now: datetime) -> None:
-    await conn.execute(
+async def record_note(tx: Tx, checkin_id: int, note: str | None, now: datetime) -> None:
+    await tx.execute(
         "UPDATE checkins SET note = ?, status = 'answered', answered_at = ? WHERE checkin_id = ?",
-        (crypto.seal(note), _ts(now), checkin_id),
+        (sealed(note), ts(now), checkin_id),
     )
 
 
-async def record_skip(conn: Tx, checkin_id: int, now: datetime) -> None:
-    await conn.execute(
+async def record_skip(tx: Tx, checkin_id: int, now: datetime) -> None:
+    await tx.execute(
         "UPDATE checkins SET status = 'skipped', answered_at = ?"
         " WHERE checkin_id = ? AND mood IS NULL AND note IS NULL",
-        (_ts(now), checkin_id),
+        (ts(now), checkin_id),
     )
 
 
-async def claim_circle_told(conn: Tx, checkin_id: int, now: datetime) -> bool:
-    cur = await conn.execute(
+async def claim_circle_told(tx: Tx, checkin_id: int, now: datetime) -> bool:
+    cur = await tx.execute(
         "UPDATE checkins SET circle_told_at = ? WHERE checkin_id = ? AND circle_told_at IS NULL",
-        (_ts(now), checkin_id),
+        (ts(now), checkin_id),
     )
     return cur.rowcount > 0
 
@@ -296,17 +274,17 @@ async def history(db: Database, user_id: int, limit: int) -> list[HistoryRow]:
         (user_id, limit),
     )
     return [
-        HistoryRow(_req(r["sent_at"]), r["status"], r["mood"], crypto.unseal(r["note"]))
+        HistoryRow(need_dt(r["sent_at"]), CheckinStatus(r["status"]), r["mood"], opened(r["note"]))
         for r in rows
     ]
 
 
-async def prune(db: Database, before: datetime) -> int:
+async def prune(tx: Tx, before: datetime) -> int:
     """Delete everyone's check-ins, and unshown DM notices, older than `before`."""
-    async with db.transaction() as conn:
-        cur = await conn.execute("DELETE FROM checkins WHERE sent_at < ?", (_ts(before),))
-        await conn.execute("DELETE FROM support_dm_notices WHERE failed_at < ?", (_ts(before),))
-        return cur.rowcount
+    cur = await tx.execute("DELETE FROM checkins WHERE sent_at < ?", (ts(before),))
+    removed = max(cur.rowcount, 0)
+    cur = await tx.execute("DELETE FROM support_dm_notices WHERE failed_at < ?", (ts(before),))
+    return removed + max(cur.rowcount, 0)
 
 
 # --------------------------------------------------------------------------- circles
@@ -317,7 +295,7 @@ class CircleEntry:
     user_id: int
     member_user_id: int
     guild_id: int
-    status: str
+    status: CircleStatus
     invited_at: datetime
 
 
@@ -326,8 +304,8 @@ def _entry(row: Any) -> CircleEntry:
         row["user_id"],
         row["member_user_id"],
         row["guild_id"],
-        row["status"],
-        _req(row["invited_at"]),
+        CircleStatus(row["status"]),
+        need_dt(row["invited_at"]),
     )
 
 
@@ -371,37 +349,38 @@ async def circles_of(db: Database, member_user_id: int) -> list[int]:
 
 async def is_accepted(db: Database, user_id: int, member_user_id: int) -> bool:
     entry = await circle_entry(db, user_id, member_user_id)
-    return entry is not None and entry.status == "accepted"
+    return entry is not None and entry.status is CircleStatus.ACCEPTED
 
 
 async def add_invite(
-    conn: Tx, user_id: int, member_user_id: int, guild_id: int, now: datetime
+    tx: Tx, user_id: int, member_user_id: int, guild_id: int, now: datetime
 ) -> None:
-    await conn.execute(
+    await tx.execute(
         "INSERT INTO support_circle (user_id, member_user_id, guild_id, status, invited_at)"
         " VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (user_id, member_user_id) DO NOTHING",
-        (user_id, member_user_id, guild_id, _ts(now)),
+        (user_id, member_user_id, guild_id, ts(now)),
     )
 
 
 async def answer_invite(
-    conn: Tx, user_id: int, member_user_id: int, accept: bool, now: datetime
+    tx: Tx, user_id: int, member_user_id: int, accept: bool, now: datetime
 ) -> bool:
-    cur = await conn.execute(
+    status = CircleStatus.ACCEPTED if accept else CircleStatus.DECLINED
+    cur = await tx.execute(
         "UPDATE support_circle SET status = ?, answered_at = ?"
         " WHERE user_id = ? AND member_user_id = ?",
-        ("accepted" if accept else "declined", _ts(now), user_id, member_user_id),
+        (status, ts(now), user_id, member_user_id),
     )
     return cur.rowcount > 0
 
 
-async def remove_from_circle(conn: Tx, user_id: int, member_user_id: int) -> bool:
-    cur = await conn.execute(
+async def remove_from_circle(tx: Tx, user_id: int, member_user_id: int) -> bool:
+    cur = await tx.execute(
         "DELETE FROM support_circle WHERE user_id = ? AND member_user_id = ?",
         (user_id, member_user_id),
     )
     # Anything still waiting to go between them about this circle goes too.
-    await conn.execute(
+    await tx.execute(
         "DELETE FROM support_outbox WHERE kind IN ('invite', 'signal', 'quiet')"
         " AND sender_user_id = ? AND recipient_user_id = ?",
         (user_id, member_user_id),
@@ -409,38 +388,38 @@ async def remove_from_circle(conn: Tx, user_id: int, member_user_id: int) -> boo
     return cur.rowcount > 0
 
 
-async def invite_ref(conn: Tx, user_id: int, member_user_id: int) -> int | None:
+async def invite_ref(tx: Tx, user_id: int, member_user_id: int) -> int | None:
     """A pending invitation's row, as a reference that names nobody."""
-    cur = await conn.execute(
+    row = await read_one(
+        tx,
         "SELECT rowid FROM support_circle"
         " WHERE user_id = ? AND member_user_id = ? AND status = 'pending'",
         (user_id, member_user_id),
     )
-    row = await cur.fetchone()
-    await cur.close()
     return None if row is None else int(row[0])
 
 
-async def forget_invite_ref(conn: Tx, ref: int) -> None:
-    await conn.execute("DELETE FROM support_circle WHERE rowid = ? AND status = 'pending'", (ref,))
+async def forget_invite_ref(tx: Tx, ref: int) -> None:
+    await tx.execute("DELETE FROM support_circle WHERE rowid = ? AND status = 'pending'", (ref,))
 
 
-async def forget_invite(db: Database, user_id: int, member_user_id: int) -> None:
+async def forget_invite(tx: Tx, user_id: int, member_user_id: int) -> None:
     """An invitation that couldn't be delivered is not left hanging."""
-    await db.execute(
+    await tx.execute(
         "DELETE FROM support_circle"
         " WHERE user_id = ? AND member_user_id = ? AND status = 'pending'",
         (user_id, member_user_id),
     )
 
 
-# --------------------------------------------------------------------------- the outbox
+# --------------------------------------------------------------------------- waiting DMs
+# (DMs between friends held for the end of someone's quiet hours: `support_outbox`)
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     outbox_id: int
-    kind: str
+    kind: FriendDm
     sender_user_id: int
     recipient_user_id: int
     guild_id: int | None
@@ -450,9 +429,9 @@ class Outgoing:
 
 
 async def add_outgoing(
-    conn: Tx,
+    tx: Tx,
     *,
-    kind: str,
+    kind: FriendDm,
     sender_user_id: int,
     recipient_user_id: int,
     guild_id: int | None,
@@ -461,7 +440,7 @@ async def add_outgoing(
     note: str | None = None,
     quiet_days: int | None = None,
 ) -> int:
-    cur = await conn.execute(
+    cur = await tx.execute(
         "INSERT INTO support_outbox (kind, sender_user_id, recipient_user_id, guild_id, note,"
         " quiet_days, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -469,10 +448,10 @@ async def add_outgoing(
             sender_user_id,
             recipient_user_id,
             guild_id,
-            crypto.seal(note),
+            sealed(note),
             quiet_days,
-            _ts(due_at),
-            _ts(now),
+            ts(due_at),
+            ts(now),
         ),
     )
     assert cur.lastrowid is not None
@@ -487,13 +466,13 @@ _OUTBOX_COLUMNS = (
 def _outgoing(row: Any) -> Outgoing:
     return Outgoing(
         outbox_id=row["outbox_id"],
-        kind=row["kind"],
+        kind=FriendDm(row["kind"]),
         sender_user_id=row["sender_user_id"],
         recipient_user_id=row["recipient_user_id"],
         guild_id=row["guild_id"],
-        note=crypto.unseal(row["note"]),
+        note=opened(row["note"]),
         quiet_days=row["quiet_days"],
-        due_at=_req(row["due_at"]),
+        due_at=need_dt(row["due_at"]),
     )
 
 
@@ -509,25 +488,26 @@ async def all_outgoing(db: Database) -> list[Outgoing]:
     return [_outgoing(row) for row in rows]
 
 
-async def postpone_outgoing(db: Database, outbox_id: int, due_at: datetime) -> None:
-    await db.execute(
-        "UPDATE support_outbox SET due_at = ? WHERE outbox_id = ?", (_ts(due_at), outbox_id)
+async def postpone_outgoing(tx: Tx, outbox_id: int, due_at: datetime) -> None:
+    await tx.execute(
+        "UPDATE support_outbox SET due_at = ? WHERE outbox_id = ?", (ts(due_at), outbox_id)
     )
 
 
-async def take_outgoing(db: Database, outbox_id: int) -> bool:
+async def take_outgoing(tx: Tx, outbox_id: int) -> bool:
     """Remove a row about to be delivered; False if someone else already took it."""
-    return await db.execute("DELETE FROM support_outbox WHERE outbox_id = ?", (outbox_id,)) > 0
+    cur = await tx.execute("DELETE FROM support_outbox WHERE outbox_id = ?", (outbox_id,))
+    return cur.rowcount > 0
 
 
 # --------------------------------------------------------------------------- DM notices
 
 
-async def add_dm_notice(db: Database, user_id: int, now: datetime) -> None:
-    await db.execute(
+async def add_dm_notice(tx: Tx, user_id: int, now: datetime) -> None:
+    await tx.execute(
         "INSERT INTO support_dm_notices (user_id, failed_at) VALUES (?, ?)"
         " ON CONFLICT (user_id) DO UPDATE SET failed_at = excluded.failed_at",
-        (user_id, _ts(now)),
+        (user_id, ts(now)),
     )
 
 
@@ -536,8 +516,9 @@ async def dm_notices(db: Database) -> set[int]:
     return {row[0] for row in rows}
 
 
-async def take_dm_notice(db: Database, user_id: int) -> bool:
-    return await db.execute("DELETE FROM support_dm_notices WHERE user_id = ?", (user_id,)) > 0
+async def take_dm_notice(tx: Tx, user_id: int) -> bool:
+    cur = await tx.execute("DELETE FROM support_dm_notices WHERE user_id = ?", (user_id,))
+    return cur.rowcount > 0
 
 
 # --------------------------------------------------------------------------- resources
@@ -545,20 +526,20 @@ async def take_dm_notice(db: Database, user_id: int) -> bool:
 
 async def get_resources(db: Database, guild_id: int) -> str | None:
     value = await db.fetchval("SELECT text FROM support_resources WHERE guild_id = ?", (guild_id,))
-    return None if value is None else crypto.unseal(str(value))
+    return None if value is None else opened(str(value))
 
 
-async def set_resources(db: Database, guild_id: int, text: str | None, now: datetime) -> None:
+async def set_resources(tx: Tx, guild_id: int, text: str | None, now: datetime) -> None:
     """A server's own help text; None goes back to Hearth's general one."""
     if text is None:
-        await db.execute("DELETE FROM support_resources WHERE guild_id = ?", (guild_id,))
+        await tx.execute("DELETE FROM support_resources WHERE guild_id = ?", (guild_id,))
         return
-    await db.execute(
+    await tx.execute(
         "INSERT INTO support_resources (guild_id, text, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT (guild_id) DO UPDATE SET text = excluded.text,"
         " updated_at = excluded.updated_at",
         # Sealed like people's words: a server's help text can name people and numbers.
-        (guild_id, crypto.seal(text), _ts(now)),
+        (guild_id, sealed(text), ts(now)),
     )
 
 

@@ -25,6 +25,7 @@ from tests.e2e.test_abuse_helpers import snapshot
 from tests.e2e.test_privacy import Story, make_story
 from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 INCIDENT = "Something went wrong on my side"
 
@@ -77,7 +78,12 @@ async def make_forger(story: Story) -> Forger:
     mallory = elsewhere.owner
     panel = await mallory.slash("boundaries mine", channel=lounge)  # a message with buttons
     assert panel.message is not None
-    await story.hearth.bot.boundaries.set_dms_allowed(mallory.id, True)
+    await write(
+        story.hearth.bot.boundaries.db,
+        story.hearth.bot.boundaries.set_dms_allowed,
+        mallory.id,
+        True,
+    )
     view = discord.ui.View()
     view.add_item(discord.ui.Button(label="Press", custom_id="hearth:test:placeholder"))
     bot = story.hearth.bot

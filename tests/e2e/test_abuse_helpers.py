@@ -7,7 +7,6 @@ later is swept without touching these tests.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 from bot.cog import _is_admin
 from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.actors import InteractionResult, NotPermitted
+from tests.fakediscord.harness import HearthHarness
 
 SUBCOMMAND, GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = range(3, 12)
@@ -176,17 +176,11 @@ async def press_all(
     return made
 
 
-async def settle(fake: FakeDiscord, *, quiet: float = 0.02, limit: float = 3.0) -> None:
-    """Wait until the bot has stopped talking to Discord for a moment (work it started in
-    the background — a deletion, a post — has finished)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    seen = -1
-    while loop.time() < deadline:
-        if len(fake.requests) == seen:
-            return
-        seen = len(fake.requests)
-        await asyncio.sleep(quiet)
+async def settled(hearth: HearthHarness) -> None:
+    """Wait until what the bot started in the background (a deletion, a post: the outbox)
+    has reached Discord, and the bot has read everything Discord said back."""
+    assert await hearth.bot.outbox.idle(), "the outbox didn't settle"
+    await hearth.fake.sync()
 
 
 async def snapshot(db: Any) -> str:

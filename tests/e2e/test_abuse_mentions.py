@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.test_abuse_helpers import admin_paths, fill, follow, press_all, settle, walk
+from tests.e2e.test_abuse_helpers import admin_paths, fill, follow, press_all, settled, walk
 from tests.e2e.test_privacy import Story, make_story
 from tests.fakediscord import FakeDiscord, FakeMessage
 from tests.fakediscord.actors import NotPermitted
@@ -120,7 +120,7 @@ async def test_nobody_is_pinged_whatever_people_type(arena: Arena, data: st.Data
                 assert INCIDENT not in result.text, (command.path, words)
         assert fake.pings() == [], (command.path, words, describe(fake.pings()))
 
-    await settle(fake)
+    await settled(story.hearth)
     # Context menus (right-click → Apps), on a message full of mentions.
     said = await story.ben.say(story.chan, data.draw(words_for, label="message"))
     for (name, kind), _ in list(fake.global_commands.items()):
@@ -131,6 +131,6 @@ async def test_nobody_is_pinged_whatever_people_type(arena: Arena, data: st.Data
         else:
             continue
         interactions += len(made)
-    await settle(fake)
+    await settled(story.hearth)
     assert interactions >= 40
     assert fake.pings() == [], describe(fake.pings())

@@ -21,6 +21,7 @@ from tests.fakediscord import (
     InteractionResult,
 )
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
 ASKED = "Someone would like to go a little deeper"
@@ -89,8 +90,9 @@ async def group(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> G
 
 async def set_up(hearth: HearthHarness, guild: FakeGuild, channel: FakeChannel) -> None:
     # As `/hearth setup` would (the emulator's `slash()` keeps `channel=` for where to type).
-    await guilds.save_setup(
+    await write(
         hearth.bot.db,
+        guilds.save_setup,
         guild.id,
         channel_id=channel.id,
         timezone="Europe/Berlin",

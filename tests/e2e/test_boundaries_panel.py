@@ -3,7 +3,6 @@ pause, and kind answers to bad input."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -15,42 +14,35 @@ from discord import app_commands
 from bot import guilds
 from bot.boundaries import PersonPrefs, ensure_timezone, timezone_ask_view
 from bot.timeutil import UTC
+from tests.e2e.conftest import NOON, Friends, make_friends
 from tests.fakediscord import (
     FakeChannel,
     FakeDiscord,
-    FakeGuild,
-    FakeMember,
     InteractionResult,
     NotPermitted,
 )
 from tests.fakediscord.harness import HearthHarness
-
-# A Monday noon in winter: Berlin is UTC+1.
-NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
+from tests.writes import write
 
 
 @dataclass
-class Friends:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    general: FakeChannel
-    ana: FakeMember
-    ben: FakeMember
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), not set up: boundaries need none."""
+
+    @property
+    def general(self) -> FakeChannel:
+        return self.channel
 
 
 @pytest.fixture
-async def friends(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> Friends:
-    hearth_unstarted.clock.set(NOON)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    general = guild.add_text_channel("general")
-    ana = guild.add_member("Aurelia")
-    ben = guild.add_member("Bramwell")
-    await hearth_unstarted.start()
-    return Friends(fake_discord, hearth_unstarted, guild, general, ana, ben)
+async def friends(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
+    base = await make_friends(
+        fake_discord, hearth_unstarted, ("Aurelia", "Bramwell"), channel="general", set_up=False
+    )
+    return World(**vars(base))
 
 
-async def test_every_control_changes_your_own_panel_and_nobody_elses(friends: Friends) -> None:
+async def test_every_control_changes_your_own_panel_and_nobody_elses(friends: World) -> None:
     ana, ben = friends.ana, friends.ben
     bens_view = (await ben.slash("boundaries mine")).text
     panel = await ana.slash("boundaries mine")
@@ -101,7 +93,7 @@ async def test_every_control_changes_your_own_panel_and_nobody_elses(friends: Fr
         "Family, Money",
         "✅ DM check-ins",
         "✅ Weekly group prompts",
-        "▫️ Listening pairs",
+        "▫️ Phones-down reminders",
         "Europe/Lisbon",
         "23:00–06:30",
         "Allowed",
@@ -124,7 +116,7 @@ async def test_every_control_changes_your_own_panel_and_nobody_elses(friends: Fr
     assert friends.fake.dms_to(ana) == []
 
 
-async def test_bad_input_gets_a_kind_answer_and_changes_nothing(friends: Friends) -> None:
+async def test_bad_input_gets_a_kind_answer_and_changes_nothing(friends: World) -> None:
     ana = friends.ana
     boundaries = friends.hearth.bot.boundaries
     r = await ana.slash("boundaries timezone", zone="Atlantis/Lost_City")
@@ -149,7 +141,7 @@ async def test_bad_input_gets_a_kind_answer_and_changes_nothing(friends: Friends
     assert "Not set yet" in (await ana.slash("boundaries mine")).text
 
 
-async def test_time_zone_autocomplete_and_an_unclear_answer(friends: Friends) -> None:
+async def test_time_zone_autocomplete_and_an_unclear_answer(friends: World) -> None:
     ana = friends.ana
     choices = await ana.autocomplete("boundaries timezone", "zone", "berl")
     assert choices[0]["value"] == "Europe/Berlin"
@@ -256,7 +248,7 @@ def to_berlin(dt: datetime) -> time:
     return to_local(dt, "Europe/Berlin").time()
 
 
-async def test_a_closed_inbox_stops_dms_until_they_come_back(friends: Friends) -> None:
+async def test_a_closed_inbox_stops_dms_until_they_come_back(friends: World) -> None:
     ana, hearth, fake = friends.ana, friends.hearth, friends.fake
     panel = await ana.slash("boundaries mine")
     await ana.click(panel, "Allow DMs")
@@ -267,7 +259,7 @@ async def test_a_closed_inbox_stops_dms_until_they_come_back(friends: Friends) -
     with pytest.raises(discord.Forbidden) as failed:
         await user.send("Hello from Hearth")
     assert failed.value.code == 50007
-    await bot.boundaries.mark_dm_unreachable(ana.id)
+    await write(bot.boundaries.db, bot.boundaries.mark_dm_unreachable, ana.id)
     assert not await bot.boundaries.may_dm(ana.id)
     hearth.advance(minutes=10)
     await ana.slash("boundaries group")  # using Hearth again, the same day
@@ -275,13 +267,14 @@ async def test_a_closed_inbox_stops_dms_until_they_come_back(friends: Friends) -
     assert timedelta(0) < hearth.clock.now() - NOON < timedelta(days=1)
 
 
-async def test_each_interaction_costs_at_most_one_write(friends: Friends) -> None:
+async def test_each_interaction_costs_at_most_one_write(friends: World) -> None:
     ana, db = friends.ana, friends.hearth.bot.db
+
     # Let start-up's own writes (recording that Hearth joined) finish before counting.
-    for _ in range(200):
-        if friends.guild.id in await guilds.known_ids(db):
-            break
-        await asyncio.sleep(0.01)
+    async def joined() -> bool:
+        return friends.guild.id in await guilds.known_ids(db)
+
+    await friends.fake.until(joined, what="Hearth's record of joining the server")
     assert await friends.hearth.bot.outbox.idle()  # …and its welcome, with its own write
     writes: list[int] = []
 

@@ -10,31 +10,24 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
 
+from bot import retention
 from bot.post_actions import ANSWER, SHARE
-from bot.timeutil import UTC
+from tests.e2e.conftest import Friends, make_friends
 from tests.e2e.test_prompts_week import make_world
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
-NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
 SHARE_BODY = "What would you like to share?"
 REPLY_BOXES = ["Tell me more", "Help me understand", "Same here", "I hear you"]
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    channel: FakeChannel
-    admin: FakeMember
-    ana: FakeMember
-    ben: FakeMember
-    cat: FakeMember
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py): Ana, Ben and Cat, and /share."""
 
     async def share(self, who: FakeMember, text: str, how: str = "named") -> FakeMessage:
         opened = await who.slash("share", {"how": how, "wants": "listening"})
@@ -45,17 +38,7 @@ class World:
 
 @pytest.fixture
 async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
-    hearth_unstarted.clock.set(NOON)
-    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    channel = guild.add_text_channel("hearth")
-    admin = guild.add_member("Mae", admin=True)
-    ana, ben, cat = (guild.add_member(n) for n in ("Ana", "Ben", "Cat"))
-    await hearth_unstarted.start()
-    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
-    for person in (ana, ben, cat):
-        await hearth_unstarted.bot.boundaries.touch(guild.id, person.id)
-    return World(fake_discord, hearth_unstarted, guild, channel, admin, ana, ben, cat)
+    return World(**vars(await make_friends(fake_discord, hearth_unstarted, ("Ana", "Ben", "Cat"))))
 
 
 def labels(message: FakeMessage) -> list[str]:
@@ -158,7 +141,7 @@ async def test_a_rephrasing_waits_a_quarter_of_an_hour_across_a_restart(world: W
 async def test_curious_replies_under_a_share_thread_tallies_and_who(world: World) -> None:
     ana, ben, cat = world.ana, world.ben, world.cat
     bot = world.hearth.bot
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.db, bot.boundaries.set_dms_allowed, ana.id, True)
     post = await world.share(ana, "I start the new job on Monday and I'm nervous.")
     assert labels(post) == REPLY_BOXES
     assert bot.post_actions.providers(SHARE) == ["curiosity"]
@@ -237,6 +220,25 @@ async def test_reply_buttons_and_tallies_survive_a_restart(world: World) -> None
     await world.fake.wait_for_message(post.thread, lambda m: "know what to fix" in m.text)
 
 
+async def test_replies_close_with_the_servers_retention_period(world: World) -> None:
+    """The core's daily sweep takes the post's tallies with the server's period (30 days
+    here, as its admins chose), not a day before."""
+    done = await world.admin.slash("hearth retention", days=30)
+    assert "Curious replies" in done.text
+    post = await world.share(world.ana, "First week of running done.")
+    await world.ben.click(post, "Same here")
+    await world.fake.until(lambda: "Same here · 1" in labels(post), what="the tally")
+    world.hearth.advance(days=29)
+    assert await world.hearth.fire(retention.JOB_ID)
+    await world.cat.click(post, "I hear you")
+    await world.fake.until(lambda: "I hear you · 1" in labels(post), what="still open")
+    world.hearth.advance(days=2)
+    assert await world.hearth.fire(retention.JOB_ID)
+    closed = await world.cat.click(post, "Same here · 1")
+    assert "replies to this one have closed" in closed.text
+    assert await world.bot.db.fetchval("SELECT COUNT(*) FROM curiosity_reactions") == 0
+
+
 async def test_an_anonymous_answer_gets_replies_and_its_writer_stays_unknown(
     fake_discord: FakeDiscord, hearth_unstarted: HearthHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -244,7 +246,7 @@ async def test_an_anonymous_answer_gets_replies_and_its_writer_stays_unknown(
     week = await make_world(fake_discord, hearth_unstarted)
     ana, ben, cat = week["A"], week["B"], week["C"]
     bot = week.hearth.bot
-    await bot.boundaries.set_dms_allowed(ben.id, True)
+    await write(bot.db, bot.boundaries.set_dms_allowed, ben.id, True)
     post = await week.post()
     await week.answer(ana, post, "Sunday pancakes with my flatmates.")
     secret = "Walking home alone at night, listening to old voicemails."
@@ -291,7 +293,7 @@ async def test_an_anonymous_answer_gets_replies_and_its_writer_stays_unknown(
 async def test_switched_off_no_buttons_and_a_kind_no(world: World) -> None:
     from bot import guilds
 
-    await guilds.set_practices(world.hearth.bot.db, world.guild.id, {"sharing", "support"})
+    await write(world.bot.db, guilds.set_practices, world.guild.id, {"sharing", "support"})
     post = await world.share(world.ana, "Switched-off test share.")
     assert post.buttons == []
     refused = await world.ana.slash("curious rephrase", text="Why would you do that?")
@@ -304,8 +306,8 @@ async def test_switched_off_no_buttons_and_a_kind_no(world: World) -> None:
 async def test_cards_follow_the_groups_depth_and_skipped_topics(world: World) -> None:
     bot = world.hearth.bot
     skipped = {"family", "romance", "money", "faith", "past_hurts", "body_health"}
-    await bot.boundaries.set_skipped_topics(world.guild.id, world.cat.id, skipped)
-    await bot.boundaries.raise_consented_depth(world.guild.id, 2)
+    await write(bot.db, bot.boundaries.set_skipped_topics, world.guild.id, world.cat.id, skipped)
+    await write(bot.db, bot.boundaries.raise_consented_depth, world.guild.id, 2)
     seen: list[str] = []
     for n in range(8):
         drawn = await world.ana.slash("curious card")
@@ -325,7 +327,7 @@ async def test_cards_follow_the_groups_depth_and_skipped_topics(world: World) ->
     assert world.fake.pings() == []
 
     # Without the agreement only light cards come.
-    await bot.boundaries.set_comfort_depth(world.guild.id, world.ben.id, 1)
+    await write(bot.db, bot.boundaries.set_comfort_depth, world.guild.id, world.ben.id, 1)
     world.hearth.advance(minutes=4)
     await world.ana.slash("curious card")
     light = await world.fake.wait_for_message(world.channel, lambda m: "curiosity card" in m.text)

@@ -6,30 +6,30 @@ only, "Did you two get to talk?", totals that name nobody, the private avoid lis
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.timeutil import UTC
 from cogs.listening import store
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from cogs.listening.logic import PairVia, ScheduleStatus
+from cogs.listening.pairs import ask_job_id, close_job_id, nudge_job_id, pairs_job_id
+from tests.e2e.conftest import Friends, make_friends
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 MONDAY = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 NAMES = ("ana", "ben", "cal", "dee", "eli", "fay", "gus")
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    chan: FakeChannel
-    admin: FakeMember
-    friends: dict[str, FakeMember] = field(default_factory=dict)
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), with listening pairs scheduled and
+    everyone in them."""
 
     @property
     def job(self) -> str:
-        return f"listening:pairs:{self.guild.id}"
+        return pairs_job_id(self.guild.id)
 
     def by_id(self, user_id: int) -> FakeMember:
         return next(m for m in self.friends.values() if m.id == user_id)
@@ -51,24 +51,16 @@ class World:
 async def make_world(
     fake: FakeDiscord, hearth: HearthHarness, names: tuple[str, ...] = NAMES
 ) -> World:
-    hearth.clock.set(MONDAY)
-    fake.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake.add_guild("Friends")
-    chan = guild.add_text_channel("hearth")
-    admin = guild.add_member("mae", admin=True)
-    friends = {name: guild.add_member(name) for name in names}
-    await hearth.start()
-    done = await admin.slash("hearth setup", {"channel": chan}, timezone="Europe/Berlin")
-    assert done.ephemeral
-    scheduled = await admin.slash(
-        "listen pairs schedule", every="weekly", weekday=2, time="19:00", channel=chan
+    w = World(**vars(await make_friends(fake, hearth, names, start=MONDAY)))
+    scheduled = await w.admin.slash(
+        "listen pairs schedule", every="weekly", weekday=2, time="19:00", channel=w.channel
     )
     assert "Listening pairs are set" in scheduled.text, scheduled.text
     assert "private thread" in scheduled.text
-    for member in friends.values():
-        joined = await member.slash("listen pairs join", channel=chan)
+    for member in w.friends.values():
+        joined = await member.slash("listen pairs join", channel=w.channel)
         assert "You're in listening pairs" in joined.text
-    return World(fake, hearth, guild, chan, admin, friends)
+    return w
 
 
 def welcome_of(thread: FakeChannel) -> FakeMessage:
@@ -81,25 +73,26 @@ async def test_a_round_of_seven_pairs_everyone_privately_at_their_depth(
     w = await make_world(fake_discord, hearth_unstarted)
     bot = hearth_unstarted.bot
     f = w.friends
-    await bot.boundaries.raise_consented_depth(w.guild.id, 3)
-    await bot.boundaries.set_comfort_depth(w.guild.id, f["ana"].id, 1)
-    await bot.boundaries.set_comfort_depth(w.guild.id, f["ben"].id, 2)
-    await bot.boundaries.set_skipped_topics(w.guild.id, f["cal"].id, ["family", "body_health"])
+    b = bot.boundaries
+    await write(bot.db, b.raise_consented_depth, w.guild.id, 3)
+    await write(bot.db, b.set_comfort_depth, w.guild.id, f["ana"].id, 1)
+    await write(bot.db, b.set_comfort_depth, w.guild.id, f["ben"].id, 2)
+    await write(bot.db, b.set_skipped_topics, w.guild.id, f["cal"].id, ["family", "body_health"])
     # Gus is paused: he stays out this round without anyone learning why.
-    await bot.boundaries.pause(f["gus"].id, None)
-    await bot.boundaries.resume(f["gus"].id)
+    await write(bot.db, b.pause, f["gus"].id, None)
+    await write(bot.db, b.resume, f["gus"].id)
 
     round_id = await w.round()
     pairs = await w.pairs(round_id)
     assert sorted(len(p.people) for p in pairs) == [2, 2, 3]
     assert sorted(p for pair in pairs for p in pair.people) == sorted(m.id for m in f.values())
-    announce = [m for m in w.chan.bot_messages if "round 1" in m.text]
+    announce = [m for m in w.channel.bot_messages if "round 1" in m.text]
     assert len(announce) == 1
     assert "3 pairs (one of them a three)" in announce[0].text
     assert not announce[0].pinged.users
 
     comfort = {f["ana"].id: 1, f["ben"].id: 2}
-    threads = [t for t in w.chan.threads if t.name == "Listening pair"]
+    threads = [t for t in w.channel.threads if t.name == "Listening pair"]
     await fake_discord.until(lambda: all(t.bot_messages for t in threads), what="welcomes")
     assert len(threads) == 3
     by_people = {frozenset(p.people): p for p in pairs}
@@ -129,7 +122,7 @@ async def test_nudges_go_to_silent_pairs_only_and_the_group_hears_a_total(
     w = await make_world(fake_discord, hearth_unstarted)
     round_id = await w.round()
     pairs = await w.pairs(round_id)
-    threads = {p.pair_id: next(t for t in w.chan.threads if t.id == p.thread_id) for p in pairs}
+    threads = {p.pair_id: next(t for t in w.channel.threads if t.id == p.thread_id) for p in pairs}
     talking = pairs[0]
     await w.by_id(talking.people[0]).say(threads[talking.pair_id], "hey! tea on Thursday?")
     found = await store.get_pair(hearth_unstarted.bot.db, talking.pair_id)
@@ -139,17 +132,17 @@ async def test_nudges_go_to_silent_pairs_only_and_the_group_hears_a_total(
     r = await store.get_round(hearth_unstarted.bot.db, round_id)
     assert r is not None
     hearth_unstarted.clock.set(r.nudge_at)
-    assert await hearth_unstarted.fire(f"listening:nudge:{round_id}")
+    assert await hearth_unstarted.fire(nudge_job_id(round_id))
     nudged = {
         pid
         for pid, t in threads.items()
         if any("gentle nudge" in m.content for m in t.bot_messages)
     }
     assert nudged == {p.pair_id for p in pairs[1:]}
-    assert await hearth_unstarted.fire(f"listening:nudge:{round_id}") is False  # once
+    assert await hearth_unstarted.fire(nudge_job_id(round_id)) is False  # once
 
     hearth_unstarted.clock.set(r.ask_at)
-    assert await hearth_unstarted.fire(f"listening:ask:{round_id}")
+    assert await hearth_unstarted.fire(ask_job_id(round_id))
     asks = {
         pid: next(m for m in t.bot_messages if "get to talk" in m.content)
         for pid, t in threads.items()
@@ -161,8 +154,8 @@ async def test_nudges_go_to_silent_pairs_only_and_the_group_hears_a_total(
     await w.by_id(b.people[0]).click(asks[b.pair_id], "Not this time")
 
     hearth_unstarted.clock.set(r.ends_at)
-    assert await hearth_unstarted.fire(f"listening:close:{round_id}")
-    totals = await fake_discord.wait_for_message(w.chan, lambda m: "pairs got to talk" in m.text)
+    assert await hearth_unstarted.fire(close_job_id(round_id))
+    totals = await fake_discord.wait_for_message(w.channel, lambda m: "pairs got to talk" in m.text)
     assert "**1 of 3** pairs got to talk" in totals.text
     assert not totals.pinged.users
     assert "<@" not in totals.text
@@ -175,15 +168,15 @@ async def test_without_private_threads_each_person_gets_a_dm_naming_their_partne
 ) -> None:
     w = await make_world(fake_discord, hearth_unstarted, names=("ana", "ben", "cal", "dee"))
     bot = hearth_unstarted.bot
-    w.chan.deny_bot(create_private_threads=True)
+    w.channel.deny_bot(create_private_threads=True)
     await fake_discord.sync()
     f = w.friends
     for name in ("ana", "ben", "cal"):
-        await bot.boundaries.set_dms_allowed(f[name].id, True)
+        await write(bot.db, bot.boundaries.set_dms_allowed, f[name].id, True)
     round_id = await w.round()
     pairs = await w.pairs(round_id)
-    assert {p.via for p in pairs} == {"dm"}
-    assert not [t for t in w.chan.threads if t.name == "Listening pair"]
+    assert {p.via for p in pairs} == {PairVia.DM}
+    assert not [t for t in w.channel.threads if t.name == "Listening pair"]
     for pair in pairs:
         for person in pair.people:
             member = w.by_id(person)
@@ -193,7 +186,7 @@ async def test_without_private_threads_each_person_gets_a_dm_naming_their_partne
                 continue
             partner = next(p for p in pair.people if p != person)
             assert any(f"<@{partner}>" in m.content and "partners with" in m.content for m in dms)
-    assert "a DM" in next(m for m in w.chan.bot_messages if "round 1" in m.text).text
+    assert "a DM" in next(m for m in w.channel.bot_messages if "round 1" in m.text).text
     assert fake_discord.unexpected_errors() == []
 
 
@@ -201,8 +194,9 @@ async def test_a_thread_refused_at_delivery_falls_back_to_dms(
     hearth_unstarted: HearthHarness, fake_discord: FakeDiscord
 ) -> None:
     w = await make_world(fake_discord, hearth_unstarted, names=("ana", "ben"))
+    bot = hearth_unstarted.bot
     for member in w.friends.values():
-        await hearth_unstarted.bot.boundaries.set_dms_allowed(member.id, True)
+        await write(bot.db, bot.boundaries.set_dms_allowed, member.id, True)
     fake_discord.expect_errors(50013)
     fake_discord.fail("POST /channels/{channel_id}/threads", times=1, status=403, code=50013)
     round_id = await w.round()
@@ -210,11 +204,11 @@ async def test_a_thread_refused_at_delivery_falls_back_to_dms(
     (pair,) = await w.pairs(round_id)
     found = await store.get_pair(hearth_unstarted.bot.db, pair.pair_id)
     assert found is not None
-    assert found.via == "dm"
+    assert found.via is PairVia.DM
     for member in w.friends.values():
         await fake_discord.wait_for_message(member, lambda m: "partners with" in m.content)
     # The question never went to the group channel instead.
-    assert not [m for m in w.chan.bot_messages if "listening partners" in m.content]
+    assert not [m for m in w.channel.bot_messages if "listening partners" in m.content]
 
 
 async def test_the_private_avoid_list_and_privacy_delete(
@@ -304,14 +298,37 @@ async def test_a_lost_group_channel_pauses_the_rounds(
 ) -> None:
     w = await make_world(fake_discord, hearth_unstarted, names=("ana", "ben"))
     fake_discord.expect_errors(10003)
-    await w.chan.delete()
+    await w.channel.delete()
     due = hearth_unstarted.bot.scheduler.due(w.job)
     assert due is not None
     hearth_unstarted.clock.set(due)
     assert await hearth_unstarted.fire(w.job)
     s = await store.get_schedule(hearth_unstarted.bot.db, w.guild.id)
     assert s is not None
-    assert s.status.value == "paused"
+    assert s.status is ScheduleStatus.PAUSED
     assert hearth_unstarted.bot.scheduler.due(w.job) is None
     shown = await w.admin.slash("hearth settings", channel=w.guild.add_text_channel("other"))
     assert "paused" in shown.text
+
+
+async def test_the_boundaries_panel_offers_listening_pairs_declared_by_the_practice(
+    hearth_unstarted: HearthHarness, fake_discord: FakeDiscord
+) -> None:
+    """The practice declares its opt-in (`opt_ins` on the cog); the core lists it in
+    everyone's panel, and choosing it there is joining."""
+    w = await make_friends(fake_discord, hearth_unstarted, ("ana", "ben"), start=MONDAY)
+    ana = w.friends["ana"]
+    panel = await ana.slash("boundaries mine")
+    assert "▫️ Listening pairs" in panel.text
+    picked = await ana.select(
+        panel, "What you take part in here (nothing chosen)", ["prompts", "pairing"]
+    )
+    assert "Listening pairs" in picked.content
+    assert await w.bot.boundaries.participates(w.guild.id, ana.id, "pairing")
+    status = await ana.slash("listen pairs status")
+    assert "You're in listening pairs" in status.text
+    again = await ana.slash("boundaries mine")
+    assert "✅ Listening pairs" in again.text
+    left = await ana.slash("listen pairs leave")
+    assert "won't be paired" in left.text
+    assert "▫️ Listening pairs" in (await ana.slash("boundaries mine")).text

@@ -4,40 +4,29 @@ a weekly prompt's reveal thread and a phones-down debrief thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
 from bot import guilds
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from tests.e2e.conftest import Friends, make_friends
+from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 HEARD = "You're worn out from carrying the move on your own"
 QUESTION = "What would help most this week?"
 
 
-@dataclass
-class World:
-    guild: FakeGuild
-    chan: FakeChannel
-    alice: FakeMember
-    bob: FakeMember
-    cara: FakeMember
+@pytest.fixture
+async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> Friends:
+    """The friends' server (tests/e2e/conftest.py), Hearth in it but not set up."""
+    return await make_friends(fake_discord, hearth_unstarted, set_up=False)
 
 
 @pytest.fixture
-async def world(hearth: HearthHarness, fake_discord: FakeDiscord) -> World:
-    # Discord's 5 messages per 5 s per channel, sped up: a circle says a lot in seconds.
-    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake_discord.add_guild("Friends")
-    chan = guild.add_text_channel("hearth")
-    alice = guild.add_member("alice")
-    bob = guild.add_member("bob")
-    cara = guild.add_member("cara")
-    await fake_discord.add_bot_to(guild)
-    await fake_discord.sync()
-    return World(guild, chan, alice, bob, cara)
+def hearth(world: Friends) -> HearthHarness:
+    return world.hearth
 
 
 async def reflect(
@@ -57,31 +46,31 @@ async def reflect(
 
 
 async def test_a_reflection_replies_to_the_message_and_only_its_writer_can_answer(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
-    said = await world.bob.say(world.chan, "Moving house alone has flattened me, honestly")
-    reply = await reflect(fake_discord, world.alice, said, question=QUESTION)
+    said = await world["B"].say(world.channel, "Moving house alone has flattened me, honestly")
+    reply = await reflect(fake_discord, world["A"], said, question=QUESTION)
 
     # A reply linking bob's message, in alice's words; bob's own words are never copied.
     assert reply.reference is not None
     assert reply.reference["message_id"] == str(said.id)
     assert HEARD in reply.content
     assert QUESTION in reply.content
-    assert f"<@{world.alice.id}>" in reply.content
+    assert f"<@{world.ana.id}>" in reply.content
     assert "flattened" not in reply.text
     assert [b["label"] for b in reply.buttons] == ["Yes, that's it", "Not quite"]
     # Bob hears about it (the reply pings him); nobody else does.
-    assert reply.pings(world.bob)
-    assert not reply.pings(world.alice)
-    assert not reply.pings(world.cara)
+    assert reply.pings(world["B"])
+    assert not reply.pings(world["A"])
+    assert not reply.pings(world["C"])
 
     # A friend passing by can't answer for him.
-    stranger = await world.cara.click(reply, "Yes, that's it")
+    stranger = await world["C"].click(reply, "Yes, that's it")
     assert stranger.ephemeral
     assert "Only the person whose words were reflected" in stranger.text
     assert reply.buttons, "a stranger's click changed nothing"
 
-    mine = await world.bob.click(reply, "Yes, that's it")
+    mine = await world["B"].click(reply, "Yes, that's it")
     assert mine.ephemeral
     assert "heard you right" in mine.text
     await fake_discord.until(lambda: not reply.buttons, what="the answer on the reflection")
@@ -91,30 +80,32 @@ async def test_a_reflection_replies_to_the_message_and_only_its_writer_can_answe
 
 
 async def test_not_quite_opens_a_modal_and_the_clarification_is_a_reply(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
-    said = await world.bob.say(world.chan, "I think I need a break from the group chat")
-    reply = await reflect(fake_discord, world.alice, said)
-    opened = await world.bob.click(reply, "Not quite")
+    said = await world["B"].say(world.channel, "I think I need a break from the group chat")
+    reply = await reflect(fake_discord, world["A"], said)
+    opened = await world["B"].click(reply, "Not quite")
     assert opened.modal is not None
-    done = await world.bob.submit_modal(
+    done = await world["B"].submit_modal(
         opened, {"What I meant": "Just a few quiet days, not a break from you"}
     )
     await done.wait_original()
     assert done.ephemeral
     assert "Posted" in done.text
-    clarified = await fake_discord.wait_for_message(world.chan, lambda m: "not quite" in m.content)
+    clarified = await fake_discord.wait_for_message(
+        world.channel, lambda m: "not quite" in m.content
+    )
     assert clarified.reference is not None
     assert clarified.reference["message_id"] == str(reply.id)
     assert "> Just a few quiet days" in clarified.content
-    assert f"<@{world.bob.id}>" in clarified.content  # his own message: he is named
-    assert clarified.pings(world.alice)  # the reflector hears back
+    assert f"<@{world.ben.id}>" in clarified.content  # his own message: he is named
+    assert clarified.pings(world["A"])  # the reflector hears back
     await fake_discord.until(lambda: not reply.buttons, what="the reflection's buttons to go")
     assert "Not quite" in reply.text
 
 
 async def test_kind_refusals_hearth_bots_yourself_paused_and_switched_off(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
     async def refused(message: FakeMessage, who: FakeMember, needle: str) -> None:
         r = await who.message_command("Reflect back", message)
@@ -124,40 +115,40 @@ async def test_kind_refusals_hearth_bots_yourself_paused_and_switched_off(
 
     # Hearth's own message that carries nobody's words (a phones-down card keeps its
     # starter's title only as a redactable part, so it's Hearth's, not theirs).
-    started = await world.cara.slash("phonesdown start", duration="30m", title="tea")
+    started = await world["C"].slash("phonesdown start", duration="30m", title="tea")
     await started.wait_followup()
-    card = await fake_discord.wait_for_message(world.chan, lambda m: bool(m.buttons))
-    await refused(card, world.alice, "one of my own messages")
+    card = await fake_discord.wait_for_message(world.channel, lambda m: bool(m.buttons))
+    await refused(card, world["A"], "one of my own messages")
 
     robot = world.guild.add_member(fake_discord.add_user("robot", bot=True))
-    beep = await robot.say(world.chan, "beep")
-    await refused(beep, world.alice, "from a bot")
+    beep = await robot.say(world.channel, "beep")
+    await refused(beep, world["A"], "from a bot")
 
-    mine = await world.alice.say(world.chan, "my own words")
-    await refused(mine, world.alice, "That one's yours")
+    mine = await world["A"].say(world.channel, "my own words")
+    await refused(mine, world["A"], "That one's yours")
 
-    said = await world.bob.say(world.chan, "a hard day")
-    await hearth.bot.boundaries.pause(world.bob.id, None)
-    await refused(said, world.alice, "paused Hearth")
-    await hearth.bot.boundaries.resume(world.bob.id)
+    said = await world["B"].say(world.channel, "a hard day")
+    await write(hearth.bot.db, hearth.bot.boundaries.pause, world["B"].id, None)
+    await refused(said, world["A"], "paused Hearth")
+    await write(hearth.bot.db, hearth.bot.boundaries.resume, world["B"].id)
 
-    await guilds.set_practices(hearth.bot.db, world.guild.id, {"sharing"})
-    await refused(said, world.alice, "switched off")
-    assert not [m for m in world.chan.bot_messages if "reflects back" in m.content]
+    await write(hearth.bot.db, guilds.set_practices, world.guild.id, {"sharing"})
+    await refused(said, world["A"], "switched off")
+    assert not [m for m in world.channel.bot_messages if "reflects back" in m.content]
 
 
 async def test_in_a_thread_the_reply_stays_in_the_thread(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
-    thread = world.chan.add_thread(
-        "weekend", owner=world.bob, members=[world.alice, fake_discord.bot_user]
+    thread = world.channel.add_thread(
+        "weekend", owner=world["B"], members=[world["A"], fake_discord.bot_user]
     )
     await fake_discord.sync()
-    said = await world.bob.say(thread, "I finally said no to the extra shift")
-    reply = await reflect(fake_discord, world.alice, said)
+    said = await world["B"].say(thread, "I finally said no to the extra shift")
+    reply = await reflect(fake_discord, world["A"], said)
     assert reply.channel is thread
-    assert not [m for m in world.chan.bot_messages if "reflects back" in m.content]
-    await world.bob.click(reply, "Yes, that's it")
+    assert not [m for m in world.channel.bot_messages if "reflects back" in m.content]
+    await world["B"].click(reply, "Yes, that's it")
     await fake_discord.until(lambda: not reply.buttons, what="the answer in the thread")
 
 
@@ -196,43 +187,42 @@ async def test_a_revealed_answer_can_be_reflected_and_only_its_anonymous_writer_
 
 
 async def test_a_phones_down_debrief_answer_can_be_reflected(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
     from tests.e2e.test_phones_down import challenge_id, lobby_card
 
-    lobby = await world.alice.slash("phonesdown start", duration="30m")
+    lobby = await world["A"].slash("phonesdown start", duration="30m")
     await lobby.wait_followup()
     card = await lobby_card(lobby)
     cid = challenge_id(card)
-    await world.bob.click(card, "Join")
+    await world["B"].click(card, "Join")
     hearth.advance(minutes=2)
     assert await hearth.fire(f"phonesdown:start:{cid}")
     hearth.advance(minutes=30)
     assert await hearth.fire(f"phonesdown:end:{cid}")
-    results = [m for m in world.chan.bot_messages if "done!" in m.text][-1]
-    opened = await world.bob.click(results, "Answer")
+    results = [m for m in world.channel.bot_messages if "done!" in m.text][-1]
+    opened = await world["B"].click(results, "Answer")
     assert opened.modal is not None
-    posted = await world.bob.submit_modal(opened.modal, {"Your answer": "It felt like a holiday"})
+    posted = await world["B"].submit_modal(opened.modal, {"Your answer": "It felt like a holiday"})
     await posted.wait_original()
     answer = await fake_discord.wait_for_message(
-        results.thread or world.chan, lambda m: "answered:" in m.content
+        results.thread or world.channel, lambda m: "answered:" in m.content
     )
     assert answer.channel.is_thread
 
-    reply = await reflect(fake_discord, world.cara, answer, heard="It felt restful")
+    reply = await reflect(fake_discord, world["C"], answer, heard="It felt restful")
     assert reply.channel is answer.channel
-    not_mine = await world.alice.click(reply, "Yes, that's it")
+    not_mine = await world["A"].click(reply, "Yes, that's it")
     assert "Only the person" in not_mine.text
-    ok = await world.bob.click(reply, "Yes, that's it")
+    ok = await world["B"].click(reply, "Yes, that's it")
     assert "heard you right" in ok.text
 
 
 async def test_help_lists_listening_and_setup_checks_the_quiet_mark_permission(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
-    admin = world.guild.add_member("mae", admin=True)
-    await fake_discord.sync()
-    shown = await world.alice.slash("hearth help")
+    admin = world.admin
+    shown = await world["A"].slash("hearth help")
     for command in (
         "/listen circle",
         "/listen pairs join",
@@ -240,32 +230,33 @@ async def test_help_lists_listening_and_setup_checks_the_quiet_mark_permission(
         "Reflect back",
     ):
         assert command in shown.text, command
-    world.chan.deny_bot(add_reactions=True)
+    world.channel.deny_bot(add_reactions=True)
     await fake_discord.sync()
-    done = await admin.slash("hearth setup", {"channel": world.chan}, timezone="Europe/Berlin")
+    done = await admin.slash("hearth setup", {"channel": world.channel}, timezone="Europe/Berlin")
     assert "missing some permissions" in done.text
     assert "Add Reactions" in done.text
     assert "out of turn in a listening circle" in done.text
 
 
 async def test_pings_on_someones_behalf_keep_to_the_shared_reach_limit(
-    hearth: HearthHarness, fake_discord: FakeDiscord, world: World
+    hearth: HearthHarness, fake_discord: FakeDiscord, world: Friends
 ) -> None:
     from bot.limits import REACH_PER_PAIR
 
     replies = []
     for n in range(REACH_PER_PAIR + 1):
-        said = await world.bob.say(world.chan, f"thought number {n}")
-        replies.append(await reflect(fake_discord, world.alice, said, heard=f"heard {n}"))
-    assert [r.pings(world.bob) for r in replies] == [True] * REACH_PER_PAIR + [False]
+        said = await world["B"].say(world.channel, f"thought number {n}")
+        replies.append(await reflect(fake_discord, world["A"], said, heard=f"heard {n}"))
+    assert [r.pings(world["B"]) for r in replies] == [True] * REACH_PER_PAIR + [False]
     # Past the limit the reflection still goes up, quietly: reflecting is never refused.
     assert [b["label"] for b in replies[-1].buttons] == ["Yes, that's it", "Not quite"]
     # Quiet hours: no ping either.
-    await hearth.bot.boundaries.set_timezone(world.cara.id, "UTC")
+    b = hearth.bot.boundaries
+    await write(hearth.bot.db, b.set_timezone, world["C"].id, "UTC")
     now = hearth.clock.now()
     start = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
     end = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
-    await hearth.bot.boundaries.set_quiet_hours(world.cara.id, start, end)
-    said = await world.cara.say(world.chan, "late one")
-    quiet = await reflect(fake_discord, world.bob, said)
-    assert not quiet.pings(world.cara)
+    await write(hearth.bot.db, b.set_quiet_hours, world["C"].id, start, end)
+    said = await world["C"].say(world.channel, "late one")
+    quiet = await reflect(fake_discord, world["B"], said)
+    assert not quiet.pings(world["C"])

@@ -27,6 +27,7 @@ from tests.e2e.test_privacy import (
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import TEST_DATA_KEY, HearthHarness
 from tests.ops.helpers import TOKEN, checkout, hearth
+from tests.writes import write
 
 REFLECTED = "you're carrying the move on your own and it's wearing you out"
 APOLOGY = {
@@ -65,7 +66,8 @@ async def more_practices(story: Story) -> None:
         await who.slash("listen pairs join", channel=chan)
     await ana.slash("listen pairs avoid", member=story.cat)
 
-    await story.hearth.bot.boundaries.set_dms_allowed(ben.id, True)
+    bot = story.hearth.bot
+    await write(bot.db, bot.boundaries.set_dms_allowed, ben.id, True)
     opened = await ana.slash("repair apologize", friend=ben)
     assert opened.modal is not None, opened.text
     preview = await ana.submit_modal(opened, APOLOGY)

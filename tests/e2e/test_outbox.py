@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot import crypto
+from bot import crypto, retention
 from bot.outbox import GAVE_UP, UNWELCOME, Message, Outcome, Words
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 POST = "POST /channels/{channel_id}/messages"
 
@@ -194,7 +195,7 @@ async def test_forgetting_words_in_flight_deletes_what_was_made(room: Room) -> N
             words=[Words(ana.id, "sharing")],
         )
     await room.fake.until(lambda: any(r.route == POST for r in room.fake.requests))
-    await room.bot.personal_data.forget(room.bot.db, ana.id, room.bot.clock.now())
+    await write(room.bot.db, room.bot.personal_data.forget, ana.id, room.bot.clock.now())
     await room.bot.outbox.pick_up()
     await room.hearth.deliver(minutes=1)
     assert room.said("Ana's words") == []  # made, then deleted
@@ -224,7 +225,7 @@ async def test_forgetting_words_before_they_go_means_they_never_go(room: Room) -
     await room.fake.until(
         lambda: any(r.route == POST and r.status == 503 for r in room.fake.requests)
     )
-    await room.bot.personal_data.forget(room.bot.db, room.ana.id, room.bot.clock.now())
+    await write(room.bot.db, room.bot.personal_data.forget, room.ana.id, room.bot.clock.now())
     await room.hearth.deliver(minutes=15)
     # The shared card goes out without her words; her answer never goes at all.
     assert [m.content for m in room.channel.bot_messages if m.content] == ["A card"]
@@ -235,11 +236,16 @@ async def test_a_dm_waits_for_quiet_hours_and_respects_a_pause(room: Room) -> No
 
     bot = room.bot
     ana = room.ana
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, ana.id, True)
     now = room.hearth.clock.now()
     start = (now.hour + 23) % 24  # quiet from an hour ago for three hours
-    await bot.boundaries.set_quiet_hours(
-        ana.id, time(start, 0), time((start + 3) % 24, 0), timezone="UTC"
+    await write(
+        bot.boundaries.db,
+        bot.boundaries.set_quiet_hours,
+        ana.id,
+        time(start, 0),
+        time((start + 3) % 24, 0),
+        timezone="UTC",
     )
 
     async with bot.db.transaction() as tx:
@@ -253,7 +259,7 @@ async def test_a_dm_waits_for_quiet_hours_and_respects_a_pause(room: Room) -> No
     await room.hearth.deliver(hours=3)
     assert [m.text for m in room.fake.dms_to(ana)] == ["morning"]
 
-    await bot.boundaries.pause(ana.id, None)
+    await write(bot.boundaries.db, bot.boundaries.pause, ana.id, None)
     async with bot.db.transaction() as tx:
         await bot.outbox.dm(tx, user_id=ana.id, message=Message("not now"), handler="test.heard")
     await room.hearth.deliver()
@@ -288,25 +294,32 @@ async def test_settled_intents_keep_ids_only_a_week(room: Room) -> None:
     assert await room.bot.outbox.wait(intent, 2.0) is not None
     body = await room.bot.db.fetchval("SELECT body FROM outbox WHERE intent_id = ?", (intent,))
     assert body is None  # the words went with the message; only ids stay
+    # The core's daily sweep (bot.retention) prunes them; the newest row always stays.
     room.hearth.advance(days=6)
-    assert await room.hearth.fire("outbox:prune")
+    assert await room.bot.outbox.wait(await room.post("a later one"), 2.0) is not None
+    assert await room.hearth.fire(retention.JOB_ID)
     assert await room.bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE intent_id = ?", (intent,))
     room.hearth.advance(days=2)
-    assert await room.hearth.fire("outbox:prune")
+    assert await room.hearth.fire(retention.JOB_ID)
     assert not await room.bot.db.fetchval(
         "SELECT COUNT(*) FROM outbox WHERE intent_id = ?", (intent,)
     )
-    assert room.bot.scheduler.due("outbox:prune") is not None  # tomorrow too
+    assert room.bot.scheduler.due(retention.JOB_ID) is not None  # tomorrow too
 
 
 async def test_a_dm_waiting_for_quiet_hours_never_holds_up_one_asked_for_now(room: Room) -> None:
     from datetime import time
 
     bot, ana = room.bot, room.ana
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.db, bot.boundaries.set_dms_allowed, ana.id, True)
     hour = room.hearth.clock.now().hour
-    await bot.boundaries.set_quiet_hours(
-        ana.id, time((hour + 23) % 24, 0), time((hour + 2) % 24, 0), timezone="UTC"
+    await write(
+        bot.db,
+        bot.boundaries.set_quiet_hours,
+        ana.id,
+        time((hour + 23) % 24, 0),
+        time((hour + 2) % 24, 0),
+        timezone="UTC",
     )
     async with bot.db.transaction() as tx:
         await bot.outbox.dm(tx, user_id=ana.id, message=Message("a friend's note, later"))

@@ -12,6 +12,7 @@ import pytest
 from bot.outbox import Message, Outcome, Words
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 MEMBER = "PUT /channels/{channel_id}/thread-members/{user_id}"
 
@@ -96,7 +97,7 @@ async def test_a_cancelled_intent_never_goes_and_its_handler_hears_nothing(room:
     ana = room.guild.add_member("Ana")
     await room.fake.sync()
     bot = room.bot
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.db, bot.boundaries.set_dms_allowed, ana.id, True)
     later = bot.clock.now() + timedelta(hours=2)
     async with bot.db.transaction() as tx:
         await bot.outbox.dm(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -57,15 +56,6 @@ def challenge_id(card: FakeMessage) -> int:
         if match:
             return int(match[1])
     raise AssertionError(f"no phones-down button on {card!r}")
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll the bot's own state (its database) until `check` holds, for up to 2 s."""
-    for _ in range(200):
-        if await check():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def parts(hearth: HearthHarness, cid: int) -> dict[int, store.logic.Taking]:
@@ -148,7 +138,7 @@ async def test_a_full_session_with_four_friends(
     async def bob_recorded() -> bool:
         return (await parts(hearth, cid))[w.bob.id].picked_up_at is not None
 
-    await eventually(bob_recorded, "bob's pick-up")
+    await hearth.fake.until(bob_recorded, what="bob's pick-up")
     assert (await parts(hearth, cid))[w.bob.id].picked_up_at == started_at + timedelta(minutes=10)
     hearth.advance(minutes=1)
     await w.bob.say(w.chan, "and another")  # recorded once: the first time stays
@@ -187,7 +177,7 @@ async def test_a_full_session_with_four_friends(
 
     # Ending twice posts once.
     cog = hearth.bot.get_cog("PhonesDownCog")
-    await cog._end_job(cid)  # type: ignore[union-attr]
+    await cog.svc.end_job(cid)  # type: ignore[union-attr]
     assert len(bot_posts(fake_discord, w.chan)) == posts_at_start + 1
     ended = await store.get(hearth.bot.db, cid)
     assert ended is not None
@@ -240,7 +230,7 @@ async def test_start_now_and_late_joins_until_half_time(
     async def bob_recorded() -> bool:
         return (await parts(hearth, cid))[w.bob.id].picked_up_at is not None
 
-    await eventually(bob_recorded, "bob's pick-up after a late join")
+    await hearth.fake.until(bob_recorded, what="bob's pick-up after a late join")
     hearth.advance(minutes=6)  # past half-time
     closed = await w.cara.click(card, "Join late")
     assert "past half-time" in closed.content
@@ -266,7 +256,7 @@ async def test_a_hearth_command_during_the_challenge_counts_and_strangers_dont(
     async def cara_recorded() -> bool:
         return (await parts(hearth, cid))[w.cara.id].picked_up_at is not None
 
-    await eventually(cara_recorded, "cara's pick-up")
+    await hearth.fake.until(cara_recorded, what="cara's pick-up")
     recorded = await parts(hearth, cid)
     assert recorded[w.bob.id].picked_up_at is None
     assert w.dan.id not in recorded
@@ -383,7 +373,7 @@ async def test_restart_mid_challenge_posts_the_end_once_on_time(
     async def bob_recorded() -> bool:
         return (await parts(hearth, cid))[w.bob.id].picked_up_at is not None
 
-    await eventually(bob_recorded, "a pick-up after the restart")
+    await hearth.fake.until(bob_recorded, what="a pick-up after the restart")
     hearth.advance(minutes=19)
     before = len(bot_posts(fake_discord, w.chan))
     assert await hearth.run_due() == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from tests.e2e.test_phones_down import World, bot_posts, challenge_id, open_lobb
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import HearthHarness
 from tests.fakediscord.models import FakeMessage
+from tests.writes import write
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUNDAY = 6
@@ -67,10 +67,10 @@ async def test_reminder_and_start_keep_local_time_across_the_dst_change(
 ) -> None:
     w = world
     bnd = hearth.bot.boundaries
-    await bnd.set_opt_in(w.guild.id, w.bob.id, "phones_down", True)
-    await bnd.set_opt_in(w.guild.id, w.cara.id, "phones_down", True)
-    await bnd.set_timezone(w.cara.id, "Europe/Berlin")
-    await bnd.set_quiet_hours(w.cara.id, time(22, 0), time(10, 0))  # asleep at 09:45
+    await write(bnd.db, bnd.set_opt_in, w.guild.id, w.bob.id, "phones_down", True)
+    await write(bnd.db, bnd.set_opt_in, w.guild.id, w.cara.id, "phones_down", True)
+    await write(bnd.db, bnd.set_timezone, w.cara.id, "Europe/Berlin")
+    await write(bnd.db, bnd.set_quiet_hours, w.cara.id, time(22, 0), time(10, 0))  # asleep at 09:45
     s = await scheduled(
         hearth, w, weekday=SUNDAY, time="10:00", duration="1h", title="Sunday reset"
     )
@@ -253,14 +253,11 @@ async def test_weekly_times_follow_the_servers_time_zone_and_respect_a_switched_
         due = sched.due(ses)
         return due is not None and due.astimezone(new_york).hour == 10
 
-    for _ in range(100):
-        if await moved():
-            break
-        await asyncio.sleep(0.01)
+    await fake_discord.until(moved, what="the weekly time to follow the new zone")
     assert sched.due(ses) == datetime(2026, 3, 22, 14, 0, tzinfo=UTC)  # 10:00 in New York
     assert sched.due(rem) == datetime(2026, 3, 22, 13, 45, tzinfo=UTC)
 
-    await guilds.set_practices(hearth.bot.db, w.guild.id, {"sharing"})
+    await write(hearth.bot.db, guilds.set_practices, w.guild.id, {"sharing"})
     before = len(bot_posts(fake_discord, w.chan))
     hearth.clock.set(sched.due(rem))  # type: ignore[arg-type]
     await hearth.fire(rem)

@@ -274,10 +274,10 @@ async def test_show_export_and_delete_everything_about_one_member(story: Story) 
     assert BEN_ANSWER not in dumped
     parts = data["parts"]
     assert {
-        "boundaries",
+        "core.boundaries",
         "support",
         "phones_down",
-        "group_pace",
+        "boundaries",
         "core",
         "prompts",
         "sharing",

@@ -27,6 +27,7 @@ from tests.e2e.test_privacy import (
 )
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 QUEUED_NOTE = "see you at the allotment on saturday"
 
@@ -53,8 +54,10 @@ async def test_words_are_sealed_on_disk_and_readable_through_hearth(
     await story.prompt_answer()
     # A note that waits for Cosima's quiet hours is stored (sealed) until it goes.
     b = story.hearth.bot.boundaries
-    await b.set_dms_allowed(story.cat.id, True)
-    await b.set_quiet_hours(story.cat.id, time(6, 0), time(22, 0), timezone="Europe/Berlin")
+    await write(b.db, b.set_dms_allowed, story.cat.id, True)
+    await write(
+        b.db, b.set_quiet_hours, story.cat.id, time(6, 0), time(22, 0), timezone="Europe/Berlin"
+    )
     said = await story.done(
         await story.ana.slash("support send", friend=story.cat, note=QUEUED_NOTE)
     )

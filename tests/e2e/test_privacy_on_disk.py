@@ -91,7 +91,7 @@ async def test_forget_server_and_the_retention_sweeps_leave_nothing_on_disk(
     await story.circles()
     await story.shares()
     await story.prompt_answer()
-    fake, hearth = story.fake, story.hearth
+    hearth = story.hearth
     path = hearth.database
     bot = hearth.bot
 
@@ -104,15 +104,15 @@ async def test_forget_server_and_the_retention_sweeps_leave_nothing_on_disk(
     assert len(notes) == 2
     hearth.advance(days=91)
     assert await hearth.fire("retention:daily")
-    # Shares go on the sweep's signal, in their own cog, a moment later.
-    await fake.until(lambda: on_disk(path, answers) == [], what="the swept words to leave the disk")
+    assert on_disk(path, answers) == []  # answers and shares, in the one sweep
     assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 0
     assert await bot.db.fetchval("SELECT COUNT(*) FROM prompt_answers") == 0
     assert on_disk(path, notes) == sorted(notes)  # check-ins are kept for a year
 
-    # Support's yearly prune: check-ins older than a year go, from the disk too.
+    # Support's own year, in the same daily sweep: check-ins older than a year go, from the
+    # disk too.
     hearth.advance(days=366 - 91)
-    assert await hearth.fire("support:prune")
+    assert await hearth.fire("retention:daily")
     assert await bot.db.fetchval("SELECT COUNT(*) FROM checkins") == 0
     assert on_disk(path, notes) == []
 

@@ -13,6 +13,7 @@ from bot.timeutil import UTC
 from cogs.prompts.cog import PromptsCog
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 SERVERS = 300
 
@@ -28,8 +29,9 @@ async def test_three_hundred_servers_due_at_once_draw_no_429(
     await hearth_unstarted.start()
     bot = hearth_unstarted.bot
     for guild, channel in world:
-        await guilds.save_setup(
+        await write(
             bot.db,
+            guilds.save_setup,
             guild.id,
             channel_id=channel.id,
             timezone="Europe/Berlin",

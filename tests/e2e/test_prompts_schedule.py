@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import discord
 import pytest
 
+from bot.db.codec import new_id
 from bot.decks import SENSITIVE_TOPICS
 from bot.practices import KEYS
 from bot.timeutil import UTC
@@ -23,6 +24,7 @@ from tests.fakediscord import (
     InteractionResult,
 )
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 
 @pytest.fixture
@@ -138,7 +140,7 @@ async def test_a_deleted_channel_pauses_tells_the_admins_and_setup_fixes_it(
     bot = world.hearth.bot
     await world.channel.delete()
     assert await world.hearth.fire(world.job)
-    assert (await store.schedule(bot.db, world.guild.id)).paused_reason == logic.PAUSED_CHANNEL
+    assert (await store.schedule(bot.db, world.guild.id)).paused_reason == logic.PauseReason.CHANNEL
     assert bot.scheduler.due(world.job) is None  # no retry loop
     assert world.fake.errors() == []  # it knew from the cache: not even one failed request
     shown = await world.admin.slash("hearth settings", channel=world.guild.add_text_channel("x"))
@@ -161,10 +163,10 @@ async def test_a_refused_post_pauses_once_without_retrying(world: World) -> None
     assert await world.hearth.fire(world.job)
     attempts = [r for r in world.fake.requests if r.route == route and r.status == 403]
     assert len(attempts) == 1
-    assert (await store.schedule(bot.db, world.guild.id)).paused_reason == logic.PAUSED_CHANNEL
+    assert (await store.schedule(bot.db, world.guild.id)).paused_reason == logic.PauseReason.CHANNEL
     assert bot.scheduler.due(world.job) is None
     rounds = await store.rounds_in(bot.db, world.guild.id)
-    assert [r.status for r in rounds] == [logic.FAILED]
+    assert [r.status for r in rounds] == [logic.RoundStatus.FAILED]
     # The week is in the ledger: firing again for it does nothing.
     assert not await world.hearth.fire(world.job)
 
@@ -198,7 +200,7 @@ async def test_rotation_pin_and_posting_now(world: World) -> None:
     assert "Curious, not critical" in manual.text
     found = await store.get_round(bot.db, round_id(manual))
     assert found is not None
-    assert found.kind == logic.MANUAL
+    assert found.kind == logic.RoundKind.MANUAL
     assert found.closes_at - found.opened_at == timedelta(hours=24)
     assert bot.scheduler.due(f"prompt:reveal:{found.round_id}") == found.closes_at
 
@@ -206,7 +208,9 @@ async def test_rotation_pin_and_posting_now(world: World) -> None:
 async def test_depth_and_skipped_topics_hold_for_every_draw(world: World) -> None:
     bot = world.hearth.bot
     gid = world.guild.id
-    await bot.boundaries.set_skipped_topics(gid, world["C"].id, ["family"])
+    await write(
+        bot.boundaries.db, bot.boundaries.set_skipped_topics, gid, world["C"].id, ["family"]
+    )
     assert await bot.boundaries.group_depth(gid) == 1
     on = frozenset(KEYS)
     for i in range(200):
@@ -225,10 +229,10 @@ async def test_depth_and_skipped_topics_hold_for_every_draw(world: World) -> Non
         prompt, forget = choice
         seen.append(prompt.id)
         new = store.NewRound(
-            store.new_id(),
+            new_id(),
             gid,
             world.channel.id,
-            logic.MANUAL,
+            logic.RoundKind.MANUAL,
             "sharing",
             prompt.id,
             1,
@@ -236,8 +240,9 @@ async def test_depth_and_skipped_topics_hold_for_every_draw(world: World) -> Non
             bot.clock.now(),
             forget,
         )
-        await store.record_manual(bot.db, new)
-        await store.close_round(bot.db, new.round_id, bot.clock.now())
+        async with bot.db.transaction() as tx:
+            await store.record_manual(tx, new)
+            await store.close_round(tx, new.round_id, bot.clock.now())
     assert len(set(seen[:-1])) == len(eligible)
     assert await store.used_ids(bot.db, gid) == {seen[-1]}  # the new cycle began
 

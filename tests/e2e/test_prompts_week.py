@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -16,40 +16,27 @@ from bot.boundaries_rules import depth_label
 from bot.timeutil import UTC
 from cogs.prompts import store
 from cogs.prompts.cog import PromptsCog
+from tests.e2e.conftest import NAMES, NOON, Friends, make_friends
 from tests.fakediscord import (
-    FakeChannel,
     FakeDiscord,
-    FakeGuild,
     FakeMember,
     FakeMessage,
     InteractionResult,
 )
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
-NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)  # a Monday
 FIRST_SUNDAY = datetime(2026, 1, 18, 17, 0, tzinfo=UTC)  # 18:00 in Berlin
 WEEKLY = "this week's prompt"
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    channel: FakeChannel
-    admin: FakeMember
-    friends: dict[str, FakeMember] = field(default_factory=dict)
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), with the weekly prompt's helpers."""
 
     @property
     def cog(self) -> PromptsCog:
-        # discord.py re-imports an extension for each bot, so compare by name, not class.
-        cog = self.hearth.bot.get_cog("PromptsCog")
-        assert cog is not None
-        return cast("PromptsCog", cog)
-
-    def __getitem__(self, initial: str) -> FakeMember:
-        """world["A"] is the friend whose name starts with A."""
-        return next(m for name, m in self.friends.items() if name.startswith(initial))
+        return cast("PromptsCog", self.cog_named("PromptsCog"))
 
     @property
     def job(self) -> str:
@@ -95,30 +82,19 @@ def round_id(post: FakeMessage) -> int:
 async def make_world(
     fake: FakeDiscord,
     hearth: HearthHarness,
-    names: tuple[str, ...] = ("Aurelia", "Bramwell", "Cosima", "Dorian", "Esme"),
+    names: tuple[str, ...] = NAMES,
     *,
     start: datetime = NOON,
     timezone: str = "Europe/Berlin",
     **setup: Any,
 ) -> World:
-    hearth.clock.set(start)
-    # Discord's 5 messages per 5 s per channel, sped up: these tests post weeks in seconds.
-    fake.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake.add_guild("Friends", owner="Olwen")
-    channel = guild.add_text_channel("hearth")
-    admin = guild.add_member("Mae", admin=True)
-    friends = {name: guild.add_member(name) for name in names}
-    await hearth.start()
-    done = await admin.slash("hearth setup", {"channel": channel}, timezone=timezone, **setup)
-    assert done.ephemeral
-    bot = hearth.bot
+    base = await make_friends(fake, hearth, names, start=start, timezone=timezone, **setup)
+    world = World(**vars(base))
     await fake.until(
-        lambda: bot.scheduler.due(f"prompt:{guild.id}") is not None, what="the weekly job"
+        lambda: world.bot.scheduler.due(f"prompt:{world.guild.id}") is not None,
+        what="the weekly job",
     )
-    # These friends have used Hearth here before, so the group waits for them.
-    for member in friends.values():
-        await bot.boundaries.touch(guild.id, member.id)
-    return World(fake, hearth, guild, channel, admin, friends)
+    return world
 
 
 @pytest.fixture
@@ -270,7 +246,7 @@ async def test_the_reveal_waits_for_the_deadline_across_a_restart(world: World) 
 async def test_a_single_answer_is_never_revealed(world: World) -> None:
     ana, ben, cat = world["A"], world["B"], world["C"]
     bot = world.hearth.bot
-    await bot.boundaries.set_dms_allowed(ana.id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, ana.id, True)
     post = await world.post()
     await world.answer(ana, post, "Only me this time.")
     await cat.click(post, "Skip this one")

@@ -14,17 +14,19 @@ from typing import Any
 
 import pytest
 
+from bot import retention
 from bot.timeutil import UTC
 from cogs.repair import logic, store, views
+from cogs.repair.logic import ApologyStatus
+from tests.e2e.conftest import Friends, make_friends
 from tests.fakediscord import (
-    FakeChannel,
     FakeDiscord,
-    FakeGuild,
     FakeMember,
     FakeMessage,
     InteractionResult,
 )
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 # Monday 12 January 2026, 14:00 in Berlin: nobody's quiet hours.
 AFTERNOON = datetime(2026, 1, 12, 13, 0, tzinfo=UTC)
@@ -50,21 +52,17 @@ BLOCK = "Don't send me apologies from this person"
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    channel: FakeChannel
-    admin: FakeMember  # Mae
-    ana: FakeMember  # Aurelia: apologizes
-    ben: FakeMember  # Bramwell: uses Hearth here and welcomes DMs
-    cat: FakeMember  # Cosima: the same
-    mal: FakeMember  # Mallory: a third person in the same server
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), everyone welcoming DMs."""
+
     since: int = 0  # requests before this one set the world up
 
+    # ana (Aurelia) apologizes; ben (Bramwell) and cat (Cosima) use Hearth here and
+    # welcome DMs; mal (Mallory) is a third person in the same server.
+
     @property
-    def bot(self) -> Any:
-        return self.hearth.bot
+    def mal(self) -> FakeMember:
+        return self["M"]
 
     async def write(
         self, who: FakeMember, friend: FakeMember, words: dict[str, str] | None = None
@@ -131,23 +129,14 @@ def assert_nothing_public(world: World) -> None:
 
 @pytest.fixture
 async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
-    hearth_unstarted.clock.set(AFTERNOON)
-    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    channel = guild.add_text_channel("hearth")
-    admin = guild.add_member("Mae", admin=True)
-    people = [guild.add_member(n) for n in ("Aurelia", "Bramwell", "Cosima", "Mallory")]
-    await hearth_unstarted.start()
-    # Hearth's welcome in the channel comes first (anything after it must be private).
-    await fake_discord.until(lambda: bool(channel.bot_messages), what="the welcome")
-    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
+    names = ("Aurelia", "Bramwell", "Cosima", "Mallory")
+    base = await make_friends(fake_discord, hearth_unstarted, names, start=AFTERNOON)
     bot = hearth_unstarted.bot
-    for person in people:
-        await bot.boundaries.touch(guild.id, person.id)
-        await bot.boundaries.set_dms_allowed(person.id, True)
-    return World(
-        fake_discord, hearth_unstarted, guild, channel, admin, *people, len(fake_discord.requests)
-    )
+    # Whatever Hearth said while arriving (a welcome) comes first: all after must be private.
+    await bot.outbox.idle()
+    for person in base.friends.values():
+        await write(bot.db, bot.boundaries.set_dms_allowed, person.id, True)
+    return World(**vars(base), since=len(fake_discord.requests))
 
 
 # --------------------------------------------------------------------------- the flow
@@ -190,7 +179,7 @@ async def test_preview_flags_a_non_apology_then_edit_send_and_thank_you(world: W
     assert f"<@{ben.id}> read your apology" in told.text
     # The words that did their work are gone; what Ana will do differently stays for her.
     [apology] = await world.apologies()
-    assert apology.status == logic.THANKED
+    assert apology.status == ApologyStatus.THANKED
     assert apology.parts is None
     assert apology.change == SINCERE[CHANGE]
     assert_nothing_public(world)
@@ -318,7 +307,7 @@ async def test_a_block_looks_exactly_like_closed_dms_to_the_sender(world: World)
     assert "They won't be told" in blocked.text
     assert labels(dm) == ["Allow their apologies again"]
     [closed] = await world.apologies()
-    assert closed.status == logic.CLOSED
+    assert closed.status == ApologyStatus.CLOSED
     assert closed.parts is None  # nothing more to keep
     ana_heard = len(ana.dms())
 
@@ -329,7 +318,9 @@ async def test_a_block_looks_exactly_like_closed_dms_to_the_sender(world: World)
     seen: dict[int, tuple[str, list[tuple[str, str]], bool]] = {}
     for attempt in range(2):  # the first time, and once Cosima is known to be unreachable
         for friend in (ben, cat):
-            await b.set_dms_allowed(ana.id, False)  # her own side changes alike, too
+            await write(
+                world.bot.db, b.set_dms_allowed, ana.id, False
+            )  # her own side changes alike, too
             preview = await world.write(ana, friend)  # the form opens alike: nothing said yet
             assert [b["label"] for b in preview.buttons] == ["Edit", "Send", "Not now"]
             start = len(fake.requests)
@@ -363,8 +354,10 @@ async def test_a_block_stops_an_apology_held_for_quiet_hours(world: World) -> No
     await world.apologize(cat, ben)
     dm = await world.apology_dm(ben)
     b = world.bot.boundaries
-    await b.set_timezone(ben.id, "Europe/Berlin")
-    await b.set_quiet_hours(ben.id, time(13, 0), time(18, 0))  # it's 14:00 there
+    await write(world.bot.db, b.set_timezone, ben.id, "Europe/Berlin")
+    await write(
+        world.bot.db, b.set_quiet_hours, ben.id, time(13, 0), time(18, 0)
+    )  # it's 14:00 there
     said = await world.apologize(cat, ben)
     assert "quiet time" in said
     assert len(ben.dms()) == 1
@@ -379,8 +372,10 @@ async def test_a_block_stops_an_apology_held_for_quiet_hours(world: World) -> No
 async def test_a_held_apology_that_finds_the_inbox_closed_comes_back_by_dm(world: World) -> None:
     fake, ana, cat = world.fake, world.ana, world.cat
     b = world.bot.boundaries
-    await b.set_timezone(cat.id, "Europe/Berlin")
-    await b.set_quiet_hours(cat.id, time(13, 0), time(18, 0))  # it's 14:00 there
+    await write(world.bot.db, b.set_timezone, cat.id, "Europe/Berlin")
+    await write(
+        world.bot.db, b.set_quiet_hours, cat.id, time(13, 0), time(18, 0)
+    )  # it's 14:00 there
     cat.close_dms()
     fake.expect_errors(50007)
     assert "quiet time" in await world.apologize(ana, cat)
@@ -466,11 +461,11 @@ async def test_who_can_receive_an_apology(world: World) -> None:
         refused = await ana.slash("repair apologize", friend=friend)
         assert refused.modal is None
         assert why in refused.text
-    await b.set_dms_allowed(ben.id, False)
+    await write(world.bot.db, b.set_dms_allowed, ben.id, False)
     refused = await ana.slash("repair apologize", friend=ben)
     assert "isn't taking messages through Hearth right now" in refused.text
-    await b.set_dms_allowed(ben.id, True)
-    await b.pause_for(ben.id, "day")
+    await write(world.bot.db, b.set_dms_allowed, ben.id, True)
+    await write(world.bot.db, b.pause_for, ben.id, "day")
     refused = await ana.slash("repair apologize", friend=ben)
     assert "isn't taking messages through Hearth right now" in refused.text
     assert ben.dms() == []
@@ -516,8 +511,10 @@ async def test_forged_buttons_from_a_third_person_are_refused(world: World) -> N
 async def test_quiet_hours_hold_an_apology_and_never_drop_it(world: World) -> None:
     ana, ben = world.ana, world.ben
     b = world.bot.boundaries
-    await b.set_timezone(ben.id, "Europe/Berlin")
-    await b.set_quiet_hours(ben.id, time(13, 0), time(18, 0))  # it's 14:00 there
+    await write(world.bot.db, b.set_timezone, ben.id, "Europe/Berlin")
+    await write(
+        world.bot.db, b.set_quiet_hours, ben.id, time(13, 0), time(18, 0)
+    )  # it's 14:00 there
     said = await world.apologize(ana, ben)
     assert "quiet time" in said
     assert ben.dms() == []
@@ -528,7 +525,7 @@ async def test_quiet_hours_hold_an_apology_and_never_drop_it(world: World) -> No
     dm = await world.apology_dm(ben)
     assert SINCERE[IMPACT] in dm.text
     [apology] = await world.apologies()
-    assert apology.status == logic.OPEN
+    assert apology.status == ApologyStatus.OPEN
 
 
 # --------------------------------------------------------------------------- privacy
@@ -607,14 +604,14 @@ async def test_words_are_kept_thirty_days_at_most(world: World) -> None:
     await world.apologize(ana, ben)
     dm = await world.apology_dm(ben)
     await ben.click(dm, "I need some time")  # not answered: the words stay, for now
+    # The core's daily sweep (bot.retention), by repair's own 30 days, not the server's 90.
     world.hearth.advance(days=29)
-    assert await world.hearth.fire("repair:retention")
+    assert await world.hearth.fire(retention.JOB_ID)
     [apology] = await world.apologies()
     assert apology.parts is not None
     world.hearth.advance(days=2)
-    assert await world.hearth.fire("repair:retention")
+    assert await world.hearth.fire(retention.JOB_ID)
     assert await world.apologies() == []
-    assert world.bot.scheduler.due("repair:retention") is not None  # tomorrow again
 
 
 # --------------------------------------------------------------------------- pause
@@ -653,7 +650,7 @@ async def test_a_pause_to_someone_who_paused_hearth_waits_until_they_are_back(
     world: World,
 ) -> None:
     fake, ana, cat = world.fake, world.ana, world.cat
-    await world.bot.boundaries.pause(cat.id, AFTERNOON + timedelta(hours=3))
+    await write(world.bot.db, world.bot.boundaries.pause, cat.id, AFTERNOON + timedelta(hours=3))
     r = await ana.slash("repair pause", friend=cat, minutes=30)
     assert "as soon as they're back" in r.text
     await world.hearth.deliver(minutes=1)
@@ -697,7 +694,7 @@ async def test_a_pause_goes_in_the_thread_they_share(world: World) -> None:
 
 async def test_validate_offers_a_few_ways_at_the_persons_comfort_depth(world: World) -> None:
     ana = world.ana
-    await world.bot.boundaries.set_comfort_depth(world.guild.id, ana.id, 1)
+    await write(world.bot.db, world.bot.boundaries.set_comfort_depth, world.guild.id, ana.id, 1)
     light = {p.text for p in world.bot.decks.for_practice("repair") if p.depth == 1}
     deeper = {p.text for p in world.bot.decks.for_practice("repair") if p.depth > 1}
     for _ in range(4):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot import guilds
 
 
@@ -131,14 +129,12 @@ async def test_welcome_on_join_and_left_on_remove(fake_discord, hearth) -> None:
     assert fake_discord.pings() == []
     await guild.remove_bot()
     await fake_discord.sync()  # the bot has read GUILD_DELETE; its listener may still run
-    saved = None
-    for _ in range(200):
+
+    async def left() -> bool:
         saved = await guilds.get(hearth.bot.db, guild.id)
-        if saved is not None and saved.left_at is not None:
-            break
-        await asyncio.sleep(0.005)
-    assert saved is not None
-    assert saved.left_at is not None
+        return saved is not None and saved.left_at is not None
+
+    await fake_discord.until(left, what="the server recorded as left")
 
 
 async def test_settings_survive_a_restart(fake_discord, hearth_unstarted) -> None:

@@ -19,6 +19,7 @@ from cogs.support import logic as support_logic
 from cogs.support import store as support_store
 from tests.fakediscord import FakeDiscord, FakeUser
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 SUNDAY_NOON = datetime(2026, 1, 11, 12, 0, tzinfo=UTC)
 SHARDS = 4
@@ -71,8 +72,9 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
 
     # Every server due at 18:00 Berlin today; every person's check-in at the same minute.
     for guild_id, channel_id in channels.items():
-        await guilds.save_setup(
+        await write(
             one.db,
+            guilds.save_setup,
             guild_id,
             channel_id=channel_id,
             timezone="Europe/Berlin",
@@ -169,11 +171,11 @@ def _checkins(people: list[FakeUser]) -> list[int]:
 
 async def _opt_in_to_checkins(bot: HearthBot, user_id: int, guild_id: int, due: datetime) -> None:
     # As /checkin start leaves it: DMs welcome, opted in to check-ins in that server.
-    await bot.boundaries.set_dms_allowed(user_id, True)
-    await bot.boundaries.set_timezone(user_id, "Europe/Berlin")
     await bot.boundaries.touch(guild_id, user_id)
-    await bot.boundaries.set_opt_in(guild_id, user_id, "checkins", True)
     async with bot.db.transaction() as tx:
+        await bot.boundaries.set_dms_allowed(tx, user_id, True)
+        await bot.boundaries.set_timezone(tx, user_id, "Europe/Berlin")
+        await bot.boundaries.set_opt_in(tx, guild_id, user_id, "checkins", True)
         await support_store.save_schedule(
             tx,
             user_id=user_id,

@@ -11,24 +11,34 @@ import pytest
 
 from bot.timeutil import UTC
 from cogs.sharing import logic, store
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMember, InteractionResult
+from tests.e2e.conftest import Friends, make_friends
+from tests.fakediscord import FakeDiscord, FakeMember, InteractionResult
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 NOON = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
 BODY = "What would you like to share?"
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    channel: FakeChannel
-    admin: FakeMember
-    sharer: FakeMember  # Aurelia
-    friend: FakeMember  # Bramwell: uses Hearth here and welcomes DMs
-    no_dms: FakeMember  # Cosima: uses Hearth here, never allowed DMs
-    stranger: FakeMember  # Dorian: never used Hearth here
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), with who is who for sharing."""
+
+    @property
+    def sharer(self) -> FakeMember:  # Aurelia
+        return self["A"]
+
+    @property
+    def friend(self) -> FakeMember:  # Bramwell: uses Hearth here and welcomes DMs
+        return self["B"]
+
+    @property
+    def no_dms(self) -> FakeMember:  # Cosima: uses Hearth here, never allowed DMs
+        return self["C"]
+
+    @property
+    def stranger(self) -> FakeMember:  # Dorian: never used Hearth here
+        return self["D"]
 
     async def share(self, who: FakeMember, text: str, **options: object) -> InteractionResult:
         opened = await who.slash("share", dict(options))
@@ -43,19 +53,12 @@ class World:
 
 @pytest.fixture
 async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
-    hearth_unstarted.clock.set(NOON)
-    fake_discord.ratelimits.configure(message_limit=5, message_window=0.25)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    channel = guild.add_text_channel("hearth")
-    admin = guild.add_member("Mae", admin=True)
-    people = [guild.add_member(n) for n in ("Aurelia", "Bramwell", "Cosima", "Dorian")]
-    await hearth_unstarted.start()
-    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
-    bot = hearth_unstarted.bot
-    for person in people[:3]:
-        await bot.boundaries.touch(guild.id, person.id)
-    await bot.boundaries.set_dms_allowed(people[1].id, True)
-    return World(fake_discord, hearth_unstarted, guild, channel, admin, *people)
+    friends = ("Aurelia", "Bramwell", "Cosima")
+    base = await make_friends(fake_discord, hearth_unstarted, friends, start=NOON)
+    world = World(**vars(base))
+    world.friends["Dorian"] = world.guild.add_member("Dorian")  # after the others used Hearth
+    await write(world.bot.db, world.bot.boundaries.set_dms_allowed, world.friend.id, True)
+    return world
 
 
 def sent_bodies(fake: FakeDiscord, needle: str) -> list[str]:
@@ -103,8 +106,8 @@ async def test_sharing_with_the_group_named_and_anonymously(world: World) -> Non
 
     kinds = sorted((s.visibility, s.wants, s.status) for s in await world.shares())
     assert kinds == [
-        ("anonymous", "listening", logic.POSTED),
-        ("named", "encouragement", logic.POSTED),
+        ("anonymous", "listening", logic.ShareStatus.POSTED),
+        ("named", "encouragement", logic.ShareStatus.POSTED),
     ]
 
 
@@ -188,7 +191,7 @@ async def test_closed_dms_lose_nothing(world: World) -> None:
 async def test_keeping_it_after_all(world: World) -> None:
     bot = world.hearth.bot
     world.no_dms.close_dms()
-    await bot.boundaries.set_dms_allowed(world.no_dms.id, True)
+    await write(bot.boundaries.db, bot.boundaries.set_dms_allowed, world.no_dms.id, True)
     world.fake.expect_errors(50007)
     words = "Never mind, I'll say it in person."
     done = await world.share(world.sharer, words, how="friend", wants="advice", friend=world.no_dms)
@@ -203,8 +206,13 @@ async def test_keeping_it_after_all(world: World) -> None:
 
 async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -> None:
     bot = world.hearth.bot
-    await bot.boundaries.set_quiet_hours(
-        world.friend.id, time(22, 0), time(7, 0), timezone="Europe/Berlin"
+    await write(
+        bot.boundaries.db,
+        bot.boundaries.set_quiet_hours,
+        world.friend.id,
+        time(22, 0),
+        time(7, 0),
+        timezone="Europe/Berlin",
     )
     world.hearth.clock.set(datetime(2026, 1, 12, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
     done = await world.share(
@@ -217,7 +225,7 @@ async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -
     assert "quiet time" in (await done.wait_original()).text
     assert world.fake.dms_to(world.friend) == []
     [held] = await world.shares()
-    assert held.status == logic.PENDING
+    assert held.status == logic.ShareStatus.PENDING
 
     await world.hearth.restart()  # the wait survives a restart
     bot = world.hearth.bot
@@ -230,7 +238,7 @@ async def test_a_private_share_waits_for_the_friends_quiet_hours(world: World) -
     dm = await world.fake.wait_for_message(world.friend, lambda m: "last night" in m.text)
     assert "shared this with you privately" in dm.text
     [delivered] = await world.shares()
-    assert delivered.status == logic.DELIVERED
+    assert delivered.status == logic.ShareStatus.DELIVERED
 
 
 async def test_share_follows_the_servers_setup(world: World) -> None:
@@ -239,4 +247,35 @@ async def test_share_follows_the_servers_setup(world: World) -> None:
     await world.admin.select(r, "Which practices are on in this server?", ["listening"])
     refused = await world.sharer.slash("share", {"how": "named", "wants": "advice"})
     assert refused.modal is None
-    assert "Sharing is switched off" in refused.text
+    assert "switched off in this server" in refused.text
+
+
+async def test_shares_expire_even_where_the_prompts_part_is_gone(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention is the core's: with the prompts cog not loaded at all (it once ran the
+    daily sweep, and sharing followed its signal), shares still go after the period."""
+    from bot import app
+
+    loaded = [name for name in app.discover_cogs() if name != "cogs.prompts"]
+    monkeypatch.setattr(app, "discover_cogs", lambda: loaded)
+    hearth_unstarted.clock.set(NOON)
+    guild = fake_discord.add_guild("Friends", owner="Olwen")
+    channel = guild.add_text_channel("hearth")
+    admin = guild.add_member("Mae", admin=True)
+    sharer = guild.add_member("Aurelia")
+    bot = await hearth_unstarted.start()
+    assert bot.get_cog("PromptsCog") is None
+    await admin.slash("hearth setup", {"channel": channel}, timezone="Europe/Berlin")
+    days = await admin.slash("hearth retention", days=30)
+    assert "Curious replies and shares here are now kept for 30 days" in days.text
+    opened = await sharer.slash("share", {"how": "named", "wants": "advice"})
+    await (await sharer.submit_modal(opened, {BODY: "Kept a month."})).wait_original()
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 1
+
+    hearth_unstarted.advance(days=29)
+    assert await hearth_unstarted.fire("retention:daily")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 1
+    hearth_unstarted.advance(days=2)
+    assert await hearth_unstarted.fire("retention:daily")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM shares") == 0

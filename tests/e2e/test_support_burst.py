@@ -47,16 +47,16 @@ async def test_a_burst_of_500_due_check_ins_is_spread_and_draws_no_429(
 
     # Everyone opted in for 09:00 Berlin (written as /checkin start would, in one go).
     b, now = bot.boundaries, hearth.clock.now()
-    slot = logic.next_slot(now, "daily", time(9, 0), 0, "Europe/Berlin")
-    async with bot.db.transaction() as conn:
+    slot = logic.next_slot(now, logic.Frequency.DAILY, time(9, 0), 0, "Europe/Berlin")
+    async with bot.db.transaction() as tx:
         for who in people:
             uid = who.user.id
-            await b.touch(guild.id, uid)
-            await b.set_timezone(uid, "Europe/Berlin")
-            await b.set_opt_in(guild.id, uid, "checkins", True)
-            await b.set_dms_allowed(uid, True)
+            await b._touch(tx, guild.id, uid)
+            await b.set_timezone(tx, uid, "Europe/Berlin")
+            await b.set_opt_in(tx, guild.id, uid, "checkins", True)
+            await b.set_dms_allowed(tx, uid, True)
             await store.save_schedule(
-                conn,
+                tx,
                 user_id=uid,
                 guild_id=guild.id,
                 frequency="daily",

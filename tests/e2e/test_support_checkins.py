@@ -14,8 +14,10 @@ from PIL import Image
 from bot import guilds
 from bot.timeutil import UTC
 from cogs.support import chart, store
-from tests.fakediscord import FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from tests.e2e.conftest import Friends, make_friends
+from tests.fakediscord import FakeDiscord, FakeMember, FakeMessage
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 # Monday 12 January 2026, 06:00 in Berlin (UTC+1 in winter).
 MONDAY_EARLY = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
@@ -24,12 +26,8 @@ MOODS = ["Rough", "Low", "Okay", "Good", "Great"]
 
 
 @dataclass
-class World:
-    fake: FakeDiscord
-    hearth: HearthHarness
-    guild: FakeGuild
-    ana: FakeMember
-    ben: FakeMember
+class World(Friends):
+    """The friends' server (tests/e2e/conftest.py), not set up: check-ins need no channel."""
 
     def job(self, who: FakeMember) -> str:
         return f"checkin:{who.user.id}"
@@ -52,13 +50,15 @@ class World:
 
 @pytest.fixture
 async def world(fake_discord: FakeDiscord, hearth_unstarted: HearthHarness) -> World:
-    hearth_unstarted.clock.set(MONDAY_EARLY)
-    guild = fake_discord.add_guild("Friends", owner="Olwen")
-    guild.add_text_channel("general")
-    ana = guild.add_member("Aurelia")
-    ben = guild.add_member("Bramwell")
-    await hearth_unstarted.start()
-    return World(fake_discord, hearth_unstarted, guild, ana, ben)
+    base = await make_friends(
+        fake_discord,
+        hearth_unstarted,
+        ("Aurelia", "Bramwell"),
+        start=MONDAY_EARLY,
+        channel="general",
+        set_up=False,
+    )
+    return World(**vars(base))
 
 
 def button_labels(message: FakeMessage) -> list[str]:
@@ -117,10 +117,10 @@ async def test_opt_in_then_the_check_in_arrives_at_nine_my_time_after_a_restart_
     assert history.embed is not None
     assert history.embed["image"]["url"] == "attachment://mood.png"
 
-    # A year on, the answers are gone by themselves.
-    assert world.hearth.bot.scheduler.due("support:prune") is not None
+    # A year on, the answers are gone by themselves (the core's daily sweep).
+    assert world.hearth.bot.scheduler.due("retention:daily") is not None
     world.hearth.clock.set(due + timedelta(days=366))
-    assert await world.hearth.fire("support:prune")
+    assert await world.hearth.fire("retention:daily")
     assert await store.history(world.hearth.bot.db, ana.user.id, 30) == []
     world.hearth.clock.set(due)
 
@@ -178,7 +178,9 @@ async def test_quiet_hours_defer_and_a_pause_waits_never_dropped(world: World) -
     ana = world.ana
     bot = world.hearth.bot
     await world.opt_in(ana, time="06:30")
-    await bot.boundaries.set_quiet_hours(ana.user.id, time(22, 0), time(7, 0))
+    await write(
+        bot.boundaries.db, bot.boundaries.set_quiet_hours, ana.user.id, time(22, 0), time(7, 0)
+    )
     due = bot.scheduler.due(world.job(ana))
     assert due is not None  # Monday 06:30 Berlin: inside her quiet hours
     assert await world.run_until(due) == [world.job(ana)]
@@ -193,7 +195,7 @@ async def test_quiet_hours_defer_and_a_pause_waits_never_dropped(world: World) -
 
     # Paused for a day: Tuesday's check-in waits for the first time after the pause
     # (Wednesday 06:30, still quiet, so 07:00) — one check-in, not a pile of them.
-    await bot.boundaries.pause_for(ana.user.id, "day")
+    await write(bot.boundaries.db, bot.boundaries.pause_for, ana.user.id, "day")
     tuesday = bot.scheduler.due(world.job(ana))
     assert tuesday is not None
     assert tuesday.day == 13
@@ -281,8 +283,9 @@ async def test_a_server_that_switched_support_off_starts_nothing_new(world: Worl
     bot = world.hearth.bot
     await world.opt_in(world.ana)  # before the admins switched it off
     general = world.guild.text_channels[0]
-    await guilds.save_setup(
+    await write(
         bot.db,
+        guilds.save_setup,
         world.guild.id,
         channel_id=general.id,
         timezone="Europe/Berlin",
@@ -290,7 +293,7 @@ async def test_a_server_that_switched_support_off_starts_nothing_new(world: Worl
         prompt_time=time(18, 0),
         now=bot.clock.now(),
     )
-    await guilds.set_practices(bot.db, world.guild.id, {"listening", "sharing"})
+    await write(bot.db, guilds.set_practices, world.guild.id, {"listening", "sharing"})
     refused = await world.ben.slash("checkin start", frequency="daily", timezone="Europe/Berlin")
     assert "switched off in this server" in refused.text
     assert await store.get_schedule(bot.db, world.ben.user.id) is None

@@ -13,6 +13,7 @@ from bot.timeutil import UTC
 from cogs.support import logic, store
 from tests.fakediscord import FakeDiscord, FakeGuild, FakeMember, FakeMessage, InteractionResult
 from tests.fakediscord.harness import HearthHarness
+from tests.writes import write
 
 MONDAY_EARLY = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)  # 06:00 in Berlin
 NINE_BERLIN = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ class Circle:
         b = self.hearth.bot.boundaries
         for who in people:
             await b.touch(self.guild.id, who.user.id)
-            await b.set_dms_allowed(who.user.id, True)
+            await write(b.db, b.set_dms_allowed, who.user.id, True)
 
     async def done(self, r: InteractionResult) -> str:
         """The text of a deferred answer, once it has arrived."""
@@ -206,8 +207,8 @@ async def test_thinking_of_you_notes_respect_consent_quiet_hours_and_closed_dms(
 
     # Quiet hours: it waits, then arrives.
     b = circle.hearth.bot.boundaries
-    await b.set_timezone(ben.user.id, "Europe/Berlin")
-    await b.set_quiet_hours(ben.user.id, time(22, 0), time(8, 0))  # it's 06:00 there
+    await write(b.db, b.set_timezone, ben.user.id, "Europe/Berlin")
+    await write(b.db, b.set_quiet_hours, ben.user.id, time(22, 0), time(8, 0))  # it's 06:00 there
     later = await circle.done(await ana.slash("support send", friend=ben, note="Morning!"))
     assert "quiet hours" in later
     assert len(ben.dms()) == 1
@@ -303,8 +304,8 @@ async def test_circle_dms_wait_for_a_friends_quiet_hours(circle: Circle) -> None
     fake, ana, ben, cat = circle.fake, circle.ana, circle.ben, circle.cat
     await ben.click(await circle.invite(ana, ben), "Yes, I'm in")
     b = circle.hearth.bot.boundaries
-    await b.set_timezone(cat.user.id, "Europe/Berlin")
-    await b.set_quiet_hours(cat.user.id, time(22, 0), time(10, 0))  # Cosima sleeps in
+    await write(b.db, b.set_timezone, cat.user.id, "Europe/Berlin")
+    await write(b.db, b.set_quiet_hours, cat.user.id, time(22, 0), time(10, 0))  # Cosima sleeps in
     asked = await circle.done(await ana.slash("support circle add", friend=cat))
     assert "quiet hours" in asked
     assert cat.dms() == []

@@ -413,7 +413,8 @@ class FakeDiscord:
     ) -> None:
         """Wait until `predicate()` holds: re-checked on every emulator change, and every
         20 ms for conditions on the bot's own state (its database, its cache). An async
-        predicate is awaited (`lambda: has_row(db)`)."""
+        predicate is awaited (`lambda: has_row(db)`), for a question the bot's database
+        answers."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
 

@@ -17,7 +17,9 @@ from bot.config import Settings
 from bot.timeutil import UTC, FakeClock
 from cogs.boundaries import store
 from cogs.boundaries.cog import BoundariesCog, close_job_id
+from cogs.boundaries.logic import ProposalStatus
 from tests.fakediscord.harness import TEST_DATA_KEY
+from tests.writes import write
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 G = 100
@@ -71,11 +73,19 @@ async def booted(tmp_path: Path) -> AsyncIterator[Booted]:
 
 async def open_question(bot: HearthBot, *, window: timedelta = timedelta(days=3)) -> None:
     now = bot.clock.now()
-    await guilds.save_setup(
-        bot.db, G, channel_id=55, timezone="UTC", prompt_weekday=6, prompt_time=time(18), now=now
-    )
-    await store.insert(
+    await write(
         bot.db,
+        guilds.save_setup,
+        G,
+        channel_id=55,
+        timezone="UTC",
+        prompt_weekday=6,
+        prompt_time=time(18),
+        now=now,
+    )
+    await write(
+        bot.db,
+        store.insert,
         proposal_id=PID,
         guild_id=G,
         channel_id=55,
@@ -86,12 +96,12 @@ async def open_question(bot: HearthBot, *, window: timedelta = timedelta(days=3)
         closes_at=now + window,
     )
     cog = cog_of(bot)
-    cog._schedule(PID, now + window)
+    cog._schedule(G, PID, now + window)
 
 
 async def vote(bot: HearthBot, user: int, yes: bool) -> None:
-    async with bot.boundaries.acting(G, user):
-        await store.record_vote(bot.db, PID, user, yes, bot.clock.now())
+    async with bot.boundaries.acting(G, user) as tx:
+        await store.record_vote(tx, PID, user, yes, bot.clock.now())
 
 
 async def test_all_in_goes_one_level_deeper_and_forgets_the_votes(booted: Booted) -> None:
@@ -109,7 +119,7 @@ async def test_all_in_goes_one_level_deeper_and_forgets_the_votes(booted: Booted
     assert await store.votes(bot.db, PID) == {}  # nobody's answer outlives the question
     proposal = await store.get(bot.db, PID)
     assert proposal is not None
-    assert proposal.status == "deeper"
+    assert proposal.status is ProposalStatus.DEEPER
 
 
 async def test_one_not_yet_stays_and_starts_the_rest(booted: Booted) -> None:
@@ -144,7 +154,7 @@ async def test_a_paused_participant_is_not_waited_for(booted: Booted) -> None:
     await vote(bot, ANA, True)
     await vote(bot, BEN, True)
     await bot.boundaries.touch(G, CAT)  # taking part, hasn't answered…
-    await bot.boundaries.pause(CAT, None)  # …and is taking a break
+    await write(bot.boundaries.db, bot.boundaries.pause, CAT, None)  # …and is taking a break
     await bot.scheduler.fire(close_job_id(PID))
     assert await bot.boundaries.group_depth(G) == 2
 
@@ -178,17 +188,17 @@ async def test_leaving_a_server_suspends_its_question_until_hearth_is_back(
     for user in (ANA, BEN, CAT):
         await vote(bot, user, True)
     cog = cog_of(bot)
-    await guilds.mark_left(bot.db, G, booted.clock.now())
+    await write(bot.db, guilds.mark_left, G, booted.clock.now())
     await cog.on_hearth_guild_left(G)
     assert bot.scheduler.job_ids("depth:close:") == []
     proposal = await store.get(bot.db, PID)
     assert proposal is not None
-    assert proposal.status == "open"  # nothing decided while Hearth is away
+    assert proposal.status is ProposalStatus.OPEN  # nothing decided while Hearth is away
     await cog.rebuild_jobs()  # a start while away doesn't wake it
     assert bot.scheduler.job_ids("depth:close:") == []
 
     booted.clock.advance(timedelta(days=4))  # its time passes while Hearth is away
-    await guilds.mark_joined(bot.db, G, booted.clock.now())
+    await write(bot.db, guilds.mark_joined, G, booted.clock.now())
     await cog.rebuild_guild_jobs(G)
     assert bot.scheduler.due(close_job_id(PID)) < booted.clock.now()  # runs at once
     assert await bot.scheduler.fire(close_job_id(PID))
@@ -200,8 +210,9 @@ async def test_one_open_question_per_server(booted: Booted) -> None:
     assert bot is not None
     await open_question(bot)
     with pytest.raises(Exception, match="UNIQUE"):
-        await store.insert(
+        await write(
             bot.db,
+            store.insert,
             proposal_id=PID + 1,
             guild_id=G,
             channel_id=55,
@@ -217,10 +228,10 @@ async def test_pace_settings(booted: Booted) -> None:
     bot = booted.bot
     assert bot is not None
     assert (await store.pace(bot.db, G)).window == timedelta(days=3)
-    saved = await store.set_pace(bot.db, G, window_days=1, cooldown_days=None)
+    saved = await write(bot.db, store.set_pace, G, window_days=1, cooldown_days=None)
     assert saved.window == timedelta(days=1)
     assert saved.cooldown == timedelta(days=14)
-    saved = await store.set_pace(bot.db, G, window_days=None, cooldown_days=30)
+    saved = await write(bot.db, store.set_pace, G, window_days=None, cooldown_days=30)
     assert saved == await store.pace(bot.db, G)
     assert saved.window == timedelta(days=1)
     assert saved.cooldown == timedelta(days=30)
@@ -231,12 +242,12 @@ async def test_every_table_with_a_user_takes_part_in_export_and_delete(booted: B
     assert bot is not None
     await open_question(bot)
     await vote(bot, ANA, True)
-    await bot.boundaries.set_timezone(ANA, "Europe/Berlin")
+    await write(bot.boundaries.db, bot.boundaries.set_timezone, ANA, "Europe/Berlin")
     registry = bot.personal_data
     parts = (await registry.export(bot.db, ANA, bot.clock.now()))["parts"]
     tables = {t for part in parts.values() for t in part["tables"]}
     assert tables == {"person_boundaries", "member_boundaries", "depth_votes"}
-    await registry.forget(bot.db, ANA, bot.clock.now())
+    await write(bot.db, registry.forget, ANA, bot.clock.now())
     assert (await registry.export(bot.db, ANA, bot.clock.now()))["parts"] == {}
     for table in ("person_boundaries", "member_boundaries", "depth_votes"):
         assert await bot.db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ANA,)) == 0

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import textfit
-from bot.boundaries_rules import MemberPrefs, PersonPrefs
+from bot.boundaries_rules import MemberPrefs, OptIn, PersonPrefs
 from bot.timeutil import UTC
 from cogs.boundaries import logic
 from cogs.boundaries.views import parse_vote, vote_custom_id
@@ -166,6 +166,14 @@ def test_vote_acknowledgements() -> None:
     assert "/boundaries mine" in capped
 
 
+# What the panel lists is what the practices declare (`HearthCog.opt_ins`): here, a few.
+DECLARED = [
+    OptIn("prompts", "Weekly group prompts", "The weekly question.", default=True),
+    OptIn("pairing", "Listening pairs", "Now and then, a friend to listen with."),
+    OptIn("checkins", "DM check-ins", "A gentle DM now and then.", by_dm=True),
+]
+
+
 def test_the_panel_shows_each_setting() -> None:
     person = PersonPrefs(
         1,
@@ -178,7 +186,7 @@ def test_the_panel_shows_each_setting() -> None:
     member = MemberPrefs(
         5, 1, comfort_depth=2, skip_topics=frozenset({"money"}), opt_ins=frozenset({"pairing"})
     )
-    fields = dict(logic.panel_fields(person, member, NOW))
+    fields = dict(logic.panel_fields(person, member, NOW, DECLARED))
     assert "2 · Personal" in fields["Comfort depth here"]
     assert fields["Topics you skip here"] == "Money"
     assert "✅ Listening pairs" in fields["What you take part in here"]
@@ -188,7 +196,7 @@ def test_the_panel_shows_each_setting() -> None:
     assert fields["Quiet hours"].startswith("22:00–07:00")
     assert fields["DMs from Hearth"].startswith("Allowed")
     assert fields["Pause"].startswith("Paused until <t:")
-    dm_only = dict(logic.panel_fields(PersonPrefs(1), None, NOW))
+    dm_only = dict(logic.panel_fields(PersonPrefs(1), None, NOW, DECLARED))
     assert "Comfort depth here" not in dm_only
     assert dm_only["Pause"] == "Not paused"
     assert dm_only["DMs from Hearth"].startswith("Off")
@@ -200,8 +208,8 @@ def test_saved_lines_are_one_kind_line() -> None:
         logic.saved_comfort(1),
         logic.saved_topics(frozenset({"money", "family"})),
         logic.saved_topics(frozenset()),
-        logic.saved_features(frozenset({"checkins"}), True),
-        logic.saved_features(frozenset(), False),
+        logic.saved_features(DECLARED, frozenset({"checkins"}), True),
+        logic.saved_features(DECLARED, frozenset(), False),
         logic.saved_dms(True),
         logic.saved_dms(False),
         logic.saved_pause(None),
@@ -215,7 +223,8 @@ def test_saved_lines_are_one_kind_line() -> None:
         assert "\n" not in line
         assert len(line) < 300
     assert "family and money" in logic.saved_topics(frozenset({"money", "family"}))
-    assert "allowed DMs" in logic.saved_features(frozenset({"checkins"}), True)
+    assert "allowed DMs" in logic.saved_features(DECLARED, frozenset({"checkins"}), True)
+    assert "DM check-ins" in logic.saved_features(DECLARED, frozenset({"checkins"}), True)
     assert "21:00" in logic.saved_timezone("Asia/Tokyo", NOW)
 
 

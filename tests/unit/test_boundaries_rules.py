@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 from bot import boundaries_rules as rules
 from bot.boundaries_rules import (
     DEPTH_LEVELS,
-    FEATURE_HINTS,
-    FEATURES,
     BoundaryError,
     MemberPrefs,
+    OptIn,
     PersonPrefs,
 )
 from bot.decks import SENSITIVE_TOPICS
@@ -37,14 +36,39 @@ def dm_ready(**kwargs: object) -> PersonPrefs:
 # --------------------------------------------------------------------------- vocabulary
 
 
+def declared_opt_ins() -> list[OptIn]:
+    """Every opt-in the cogs declare (`HearthCog.opt_ins`), read from their classes."""
+    import importlib
+
+    from bot.app import discover_cogs
+    from bot.cog import HearthCog
+
+    found: list[OptIn] = []
+    for extension in discover_cogs():
+        for value in vars(importlib.import_module(f"{extension}.cog")).values():
+            if isinstance(value, type) and issubclass(value, HearthCog):
+                found += [o for o in value.opt_ins if o not in found]
+    return found
+
+
 def test_every_label_fits_a_select_option() -> None:
     for level in DEPTH_LEVELS.values():
         assert len(level.hint) <= OPTION_DESCRIPTION
         assert len(rules.depth_label(level.depth)) <= OPTION_LABEL
-    for key, label in FEATURES.items():
-        assert len(label) <= OPTION_LABEL
-        assert len(FEATURE_HINTS[key]) <= OPTION_DESCRIPTION
-    assert frozenset({"prompts"}) == rules.DEFAULT_OPT_INS  # nothing that reaches out starts on
+    declared = declared_opt_ins()
+    assert {o.key for o in declared} >= {"prompts", "phones_down", "checkins"}
+    for opt_in in declared:
+        assert len(opt_in.label) <= OPTION_LABEL
+        assert len(opt_in.hint) <= OPTION_DESCRIPTION
+    # Nothing that reaches out to a person starts on: only the weekly prompt does.
+    assert [o.key for o in declared if o.default] == [rules.ACTIVE_OPT_IN]
+
+
+def test_opt_in_keys_are_stored_words() -> None:
+    assert OptIn("pairing", "Listening pairs", "Now and then, a friend to listen with.").key
+    for bad in ("", "Pairing", "pairs; DROP TABLE", "x" * 33):
+        with pytest.raises(ValueError, match="opt-in key"):
+            OptIn(bad, "A label", "A hint")
 
 
 # --------------------------------------------------------------------------- pause
@@ -256,17 +280,23 @@ def test_topics_come_from_the_decks_vocabulary() -> None:
     assert set(SENSITIVE_TOPICS) >= {"family", "romance", "body_health", "money", "faith"}
 
 
-def test_features() -> None:
-    assert rules.check_feature("pairing") == "pairing"
+def test_opt_ins_are_checked_against_the_declared_ones() -> None:
+    pairs = OptIn("pairing", "Listening pairs", "Now and then, a friend to listen with.")
+    assert rules.check_opt_in("pairing", {"pairing": pairs}) is pairs
     with pytest.raises(BoundaryError):
-        rules.check_feature("prompts; DROP TABLE")
+        rules.check_opt_in("prompts; DROP TABLE", {"pairing": pairs})
+    with pytest.raises(BoundaryError):
+        rules.check_opt_in("pairing", {})  # nobody offers it (its practice isn't here)
 
 
 # --------------------------------------------------------------------------- activity, depth
 
 
 def member(**kwargs: object) -> MemberPrefs:
-    values: dict[str, object] = {"last_seen": NOW - timedelta(days=1)}
+    values: dict[str, object] = {
+        "last_seen": NOW - timedelta(days=1),
+        "opt_ins": frozenset({rules.ACTIVE_OPT_IN}),
+    }
     values.update(kwargs)
     return MemberPrefs(10, 1, **values)  # type: ignore[arg-type]
 

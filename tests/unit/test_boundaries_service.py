@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot import boundaries_rules as rules
-from bot.boundaries import FEATURES, Boundaries, BoundaryError
+from bot.boundaries import Boundaries, BoundaryError, OptIn
 from bot.db import Database, discover_migrations
 from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC, FakeClock, UnknownTimezone
+from tests.writes import write
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 G, H = 100, 200  # two servers
@@ -34,9 +35,19 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+# What the practices declare (`HearthCog.opt_ins`); "pairing" as a listening cog would.
+DECLARED = (
+    OptIn("prompts", "Weekly group prompts", "The weekly question.", default=True),
+    OptIn("pairing", "Listening pairs", "Now and then, a friend to listen with."),
+    OptIn("phones_down", "Phones-down reminders", "A nudge before phones-down time."),
+    OptIn("checkins", "DM check-ins", "A gentle DM now and then.", by_dm=True),
+)
+FEATURES = [o.key for o in DECLARED]
+
+
 @pytest.fixture
 def b(db: Database, clock: FakeClock) -> Boundaries:
-    return Boundaries(db, clock)
+    return Boundaries(db, clock, DECLARED)
 
 
 # --------------------------------------------------------------------------- defaults
@@ -69,7 +80,7 @@ async def test_unknown_features_are_refused(b: Boundaries) -> None:
     with pytest.raises(BoundaryError):
         await b.participates(G, ANA, "gossip")
     with pytest.raises(BoundaryError):
-        await b.set_opt_in(G, ANA, "gossip", True)
+        await write(b.db, b.set_opt_in, G, ANA, "gossip", True)
 
 
 # --------------------------------------------------------------------------- the hot path
@@ -92,19 +103,19 @@ async def test_touch_writes_at_most_once_a_day(
 
 
 async def test_after_a_restart_a_fresh_row_costs_no_write(db: Database, clock: FakeClock) -> None:
-    await Boundaries(db, clock).touch(G, ANA)
+    await Boundaries(db, clock, DECLARED).touch(G, ANA)
     before = db.transactions
-    restarted = Boundaries(db, clock)  # empty cache, same database
+    restarted = Boundaries(db, clock, DECLARED)  # empty cache, same database
     await restarted.touch(G, ANA)
     assert db.transactions == before
 
 
 async def test_one_interaction_one_write_transaction(b: Boundaries, db: Database) -> None:
     before = db.transactions
-    async with b.acting(G, ANA):
-        await b.set_timezone(ANA, "Europe/Berlin")
-        await b.set_dms_allowed(ANA, True)
-        await b.set_opt_in(G, ANA, "pairing", True)
+    async with b.acting(G, ANA) as tx:
+        await b.set_timezone(tx, ANA, "Europe/Berlin")
+        await b.set_dms_allowed(tx, ANA, True)
+        await b.set_opt_in(tx, G, ANA, "pairing", True)
     assert db.transactions == before + 1
     assert await b.participates(G, ANA, "pairing")
     assert await b.timezone_of(ANA) == "Europe/Berlin"
@@ -112,8 +123,8 @@ async def test_one_interaction_one_write_transaction(b: Boundaries, db: Database
 
 async def test_a_failed_change_rolls_back_the_touch_too(b: Boundaries, db: Database) -> None:
     with pytest.raises(UnknownTimezone):
-        async with b.acting(G, ANA):
-            await b.set_timezone(ANA, "Atlantis/Underwater")
+        async with b.acting(G, ANA) as tx:
+            await b.set_timezone(tx, ANA, "Atlantis/Underwater")
     assert await b.member(G, ANA) is None
     await b.touch(G, ANA)  # not fooled by its cache: the row is really written now
     assert await b.member(G, ANA) is not None
@@ -121,7 +132,7 @@ async def test_a_failed_change_rolls_back_the_touch_too(b: Boundaries, db: Datab
 
 async def test_member_setters_count_as_using_hearth(b: Boundaries, db: Database) -> None:
     before = db.transactions
-    await b.set_comfort_depth(G, ANA, 2)
+    await write(b.db, b.set_comfort_depth, G, ANA, 2)
     await b.touch(G, ANA)
     assert db.transactions == before + 1
     assert await b.active_participants(G) == {ANA}
@@ -132,9 +143,9 @@ async def test_member_setters_count_as_using_hearth(b: Boundaries, db: Database)
 
 async def test_unreachable_until_they_use_hearth_again(b: Boundaries, clock: FakeClock) -> None:
     await b.touch(G, ANA)
-    await b.set_dms_allowed(ANA, True)
+    await write(b.db, b.set_dms_allowed, ANA, True)
     assert await b.may_dm(ANA)
-    await b.mark_dm_unreachable(ANA)
+    await write(b.db, b.mark_dm_unreachable, ANA)
     assert not await b.may_dm(ANA)
     assert await b.next_dm_time(ANA) is None
     clock.advance(timedelta(minutes=5))
@@ -143,42 +154,46 @@ async def test_unreachable_until_they_use_hearth_again(b: Boundaries, clock: Fak
 
 
 async def test_using_hearth_in_dms_also_clears_unreachable(b: Boundaries) -> None:
-    await b.set_dms_allowed(ANA, True)
-    await b.mark_dm_unreachable(ANA)
+    await write(b.db, b.set_dms_allowed, ANA, True)
+    await write(b.db, b.mark_dm_unreachable, ANA)
     await b.touch(None, ANA)
     assert await b.may_dm(ANA)
-    await b.mark_dm_unreachable(ANA)
-    await b.clear_dm_unreachable(ANA)
+    await write(b.db, b.mark_dm_unreachable, ANA)
+    await write(b.db, b.clear_dm_unreachable, ANA)
     assert await b.may_dm(ANA)
 
 
 async def test_quiet_hours_defer_a_dm_through_the_service(b: Boundaries) -> None:
-    await b.set_dms_allowed(ANA, True)
-    await b.set_quiet_hours(ANA, time(22, 0), time(7, 0), timezone="Europe/Berlin")
+    await write(b.db, b.set_dms_allowed, ANA, True)
+    await write(b.db, b.set_quiet_hours, ANA, time(22, 0), time(7, 0), timezone="Europe/Berlin")
     late = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
     assert not await b.may_dm(ANA, late)
     assert await b.next_dm_time(ANA, late) == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
-    await b.clear_quiet_hours(ANA)
+    await write(b.db, b.clear_quiet_hours, ANA)
     assert await b.may_dm(ANA, late)
 
 
 async def test_quiet_hours_need_a_zone_and_a_real_window(b: Boundaries) -> None:
     with pytest.raises(BoundaryError, match="time zone"):
-        await b.set_quiet_hours(ANA, time(22, 0), time(7, 0))
+        await write(b.db, b.set_quiet_hours, ANA, time(22, 0), time(7, 0))
     with pytest.raises(UnknownTimezone):
-        await b.set_quiet_hours(ANA, time(22, 0), time(7, 0), timezone="Mars/Olympus_Mons")
+        await write(
+            b.db, b.set_quiet_hours, ANA, time(22, 0), time(7, 0), timezone="Mars/Olympus_Mons"
+        )
     with pytest.raises(BoundaryError):
-        await b.set_quiet_hours(ANA, time(22, 0), time(22, 0), timezone="Europe/Berlin")
+        await write(
+            b.db, b.set_quiet_hours, ANA, time(22, 0), time(22, 0), timezone="Europe/Berlin"
+        )
     with pytest.raises(BoundaryError):
-        await b.set_quiet_hours(ANA, time(7, 0), time(6, 0), timezone="Europe/Berlin")
+        await write(b.db, b.set_quiet_hours, ANA, time(7, 0), time(6, 0), timezone="Europe/Berlin")
     assert await b.person(ANA) == rules.PersonPrefs(ANA)  # nothing was saved
 
 
 async def test_time_zones_are_stored_by_their_iana_name(b: Boundaries) -> None:
-    assert await b.set_timezone(ANA, "europe/berlin") == "Europe/Berlin"
-    assert await b.set_timezone(ANA, "Tokyo") == "Asia/Tokyo"
+    assert await write(b.db, b.set_timezone, ANA, "europe/berlin") == "Europe/Berlin"
+    assert await write(b.db, b.set_timezone, ANA, "Tokyo") == "Asia/Tokyo"
     with pytest.raises(UnknownTimezone):
-        await b.set_timezone(ANA, "../../etc/passwd")
+        await write(b.db, b.set_timezone, ANA, "../../etc/passwd")
     assert await b.timezone_of(ANA) == "Asia/Tokyo"
 
 
@@ -189,8 +204,8 @@ async def test_pausing_stops_dms_and_participation_until_it_ends(
     b: Boundaries, clock: FakeClock
 ) -> None:
     await b.touch(G, ANA)
-    await b.set_dms_allowed(ANA, True)
-    until = await b.pause_for(ANA, "day")
+    await write(b.db, b.set_dms_allowed, ANA, True)
+    until = await write(b.db, b.pause_for, ANA, "day")
     assert until == START + timedelta(days=1)
     assert await b.is_paused(ANA)
     assert not await b.may_dm(ANA)
@@ -204,12 +219,12 @@ async def test_pausing_stops_dms_and_participation_until_it_ends(
 
 async def test_pause_until_resume(b: Boundaries, clock: FakeClock) -> None:
     await b.touch(G, ANA)
-    assert await b.pause_for(ANA, "resume") is None
+    assert await write(b.db, b.pause_for, ANA, "resume") is None
     clock.advance(timedelta(days=20))
     await b.touch(G, ANA)
     assert await b.is_paused(ANA)
     assert await b.active_participants(G) == frozenset()
-    await b.resume(ANA)
+    await write(b.db, b.resume, ANA)
     assert not await b.is_paused(ANA)
     assert await b.active_participants(G) == {ANA}
 
@@ -222,21 +237,21 @@ async def test_group_depth_follows_consent_and_the_lowest_comfort(
 ) -> None:
     for user in (ANA, BEN, CAT):
         await b.touch(G, user)
-    assert await b.raise_consented_depth(G, 2) == 2
+    assert await write(b.db, b.raise_consented_depth, G, 2) == 2
     assert await b.group_depth(G) == 2
-    await b.set_comfort_depth(G, BEN, 1)  # lowering is silent and immediate
+    await write(b.db, b.set_comfort_depth, G, BEN, 1)  # lowering is silent and immediate
     assert await b.group_depth(G) == 1
     assert await b.comfort_cap(G) == 1
-    await b.set_comfort_depth(G, CAT, 3)  # a higher comfort never raises the group
-    await b.set_comfort_depth(G, BEN, None)
+    await write(b.db, b.set_comfort_depth, G, CAT, 3)  # a higher comfort never raises the group
+    await write(b.db, b.set_comfort_depth, G, BEN, None)
     assert await b.group_depth(G) == 2
-    await b.set_comfort_depth(G, BEN, 1)
-    await b.pause(BEN, None)
+    await write(b.db, b.set_comfort_depth, G, BEN, 1)
+    await write(b.db, b.pause, BEN, None)
     assert await b.group_depth(G) == 2  # a paused person doesn't hold the pace
-    await b.resume(BEN)
-    await b.set_opt_in(G, BEN, "prompts", False)
+    await write(b.db, b.resume, BEN)
+    await write(b.db, b.set_opt_in, G, BEN, "prompts", False)
     assert await b.group_depth(G) == 2  # nor someone who left the prompts
-    await b.set_opt_in(G, BEN, "prompts", True)
+    await write(b.db, b.set_opt_in, G, BEN, "prompts", True)
     assert await b.group_depth(G) == 1
     clock.advance(rules.ACTIVE_WINDOW + timedelta(days=1))
     for user in (ANA, CAT):
@@ -246,37 +261,37 @@ async def test_group_depth_follows_consent_and_the_lowest_comfort(
 
 
 async def test_consent_never_lowers_and_stays_in_range(b: Boundaries) -> None:
-    assert await b.raise_consented_depth(G, 3) == 3
-    assert await b.raise_consented_depth(G, 2) == 3
+    assert await write(b.db, b.raise_consented_depth, G, 3) == 3
+    assert await write(b.db, b.raise_consented_depth, G, 2) == 3
     with pytest.raises(ValueError, match="depth"):
-        await b.raise_consented_depth(G, 4)
+        await write(b.db, b.raise_consented_depth, G, 4)
     with pytest.raises(BoundaryError):
-        await b.set_comfort_depth(G, ANA, 0)
+        await write(b.db, b.set_comfort_depth, G, ANA, 0)
 
 
 async def test_skipped_topics_are_one_union_over_active_participants(b: Boundaries) -> None:
     for user in (ANA, BEN, CAT):
         await b.touch(G, user)
-    await b.set_skipped_topics(G, ANA, ["money"])
-    await b.set_skipped_topics(G, BEN, ["family", "money"])
-    await b.set_skipped_topics(H, CAT, ["faith"])
+    await write(b.db, b.set_skipped_topics, G, ANA, ["money"])
+    await write(b.db, b.set_skipped_topics, G, BEN, ["family", "money"])
+    await write(b.db, b.set_skipped_topics, H, CAT, ["faith"])
     assert await b.skipped_topics(G) == {"money", "family"}
     assert await b.skipped_topics(H) == {"faith"}
-    await b.pause(BEN, None)
+    await write(b.db, b.pause, BEN, None)
     assert await b.skipped_topics(G) == {"money"}
     with pytest.raises(BoundaryError):
-        await b.set_skipped_topics(G, ANA, ["money", "secrets"])
+        await write(b.db, b.set_skipped_topics, G, ANA, ["money", "secrets"])
     assert (await b.member(G, ANA)).skip_topics == {"money"}  # type: ignore[union-attr]
 
 
 async def test_participants_of_a_feature(b: Boundaries, clock: FakeClock) -> None:
     for user in (ANA, BEN, CAT):
         await b.touch(G, user)
-    await b.set_opt_ins(G, ANA, ["pairing", "prompts"])
-    await b.set_opt_ins(G, BEN, ["pairing"])
+    await write(b.db, b.set_opt_ins, G, ANA, ["pairing", "prompts"])
+    await write(b.db, b.set_opt_ins, G, BEN, ["pairing"])
     assert await b.participants(G, "pairing") == {ANA, BEN}
     assert await b.active_participants(G) == {ANA, CAT}
-    await b.pause(ANA, START + timedelta(hours=1))
+    await write(b.db, b.pause, ANA, START + timedelta(hours=1))
     assert await b.participants(G, "pairing") == {BEN}
     clock.advance(rules.ACTIVE_WINDOW + timedelta(days=1))
     assert await b.participants(G, "pairing") == frozenset()  # gone quiet: not paired
@@ -291,13 +306,13 @@ async def test_the_sql_and_the_rule_agree_on_who_is_active(
         clock.set(START - timedelta(days=rng.uniform(0, 45)))
         await b.touch(G, user)
         features = [f for f in FEATURES if rng.random() < 0.5]
-        await b.set_opt_ins(G, user, features)
+        await write(b.db, b.set_opt_ins, G, user, features)
         b._seen.clear()  # let each touch land exactly when the clock says
         clock.set(START - timedelta(days=rng.uniform(0, 45)))
         await b.touch(G, user)
         if rng.random() < 0.3:
             pause = rng.choice([None, START + timedelta(hours=rng.uniform(-48, 48))])
-            await b.pause(user, pause)
+            await write(b.db, b.pause, user, pause)
     clock.set(START)
     expected = set()
     for user in range(1, 121):
@@ -315,16 +330,56 @@ async def test_the_sql_and_the_rule_agree_on_who_is_active(
 
 async def test_export_and_forget(b: Boundaries) -> None:
     await b.touch(G, ANA)
-    await b.set_timezone(ANA, "Europe/Berlin")
-    await b.set_skipped_topics(H, ANA, ["money"])
+    await write(b.db, b.set_timezone, ANA, "Europe/Berlin")
+    await write(b.db, b.set_skipped_topics, H, ANA, ["money"])
     await b.touch(G, BEN)
+    await write(b.db, b.set_opt_in, G, ANA, "checkins", True)
     registry = Registry(CORE_DECLARATIONS)
-    data = (await registry.export(b.db, ANA, b.clock.now()))["parts"]["boundaries"]["tables"]
+    data = (await registry.export(b.db, ANA, b.clock.now()))["parts"]["core.boundaries"]["tables"]
     assert [row["timezone"] for row in data["person_boundaries"]["rows"]] == ["Europe/Berlin"]
     assert sorted(row["guild_id"] for row in data["member_boundaries"]["rows"]) == [G, H]
-    await registry.forget(b.db, ANA, b.clock.now())
+    chosen = data["member_opt_ins"]["rows"]
+    assert [(r["opt_in"], r["taking_part"]) for r in chosen] == [("checkins", 1)]
+    await write(b.db, registry.forget, ANA, b.clock.now())
     b.forgotten(ANA)
     assert (await registry.export(b.db, ANA, b.clock.now()))["parts"] == {}
     assert await b.active_participants(G) == {BEN}
     await b.touch(G, ANA)  # the cache doesn't pretend they're still there
     assert await b.active_participants(G) == {ANA, BEN}
+
+
+# --------------------------------------------------------------------------- the migration
+
+
+@pytest.mark.parametrize("applied", [4, 5])
+async def test_the_old_opt_in_columns_move_into_rows(
+    tmp_path: Path, clock: FakeClock, applied: int
+) -> None:
+    """Core migration 0006: what people chose as columns of member_boundaries reads the same
+    as rows of member_opt_ins, "pairing" included for the listening practice — from a
+    database made before the shard leases (0005) or after them."""
+    database = Database(tmp_path / "old.sqlite3")
+    await database.connect()
+    before = [m for m in discover_migrations() if m.component == "core" and m.version <= applied]
+    await database.migrate(before)
+    seen = "2026-03-01T12:00:00.000000+00:00"
+    await database.executemany(
+        "INSERT INTO member_boundaries (guild_id, user_id, opt_prompts, opt_pairing,"
+        " opt_phones_down, opt_checkins, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (G, ANA, 1, 1, 0, 1, seen, seen),  # pairs and check-ins on
+            (G, BEN, 0, 0, 1, 0, seen, seen),  # no prompts; phones-down reminders
+            (G, CAT, 1, 0, 0, 0, seen, seen),  # the defaults
+        ],
+    )
+    await database.migrate(discover_migrations())
+    b = Boundaries(database, clock, DECLARED)
+    assert await b.participants(G, "pairing") == {ANA}
+    assert await b.participants(G, "checkins") == {ANA}
+    assert await b.participants(G, "phones_down") == {BEN}
+    assert await b.active_participants(G) == {ANA, CAT}
+    columns = [r[1] for r in await database.fetchall("PRAGMA table_info(member_boundaries)")]
+    assert not [c for c in columns if c.startswith("opt_")]
+    # Only choices that differ from the default became rows.
+    assert await database.fetchval("SELECT COUNT(*) FROM member_opt_ins") == 4
+    await database.close()

@@ -105,15 +105,50 @@ async def test_a_second_connection_waits_instead_of_failing(tmp_path: Path) -> N
         await two.close()
 
 
-async def test_nested_transaction_joins_the_outer_one(db: Database) -> None:
+async def test_joining_a_transaction_is_explicit_never_implicit(db: Database) -> None:
+    """Code that writes inside a transaction takes its tx: opening another one inside it
+    (the same task) raises at once and rolls the outer one back, instead of silently
+    joining it — or, on another code path, committing on its own."""
     await db.migrate([_m("core", 1, "CREATE TABLE a (v TEXT);")])
-    with pytest.raises(ValueError, match="inner"):
+    with pytest.raises(RuntimeError, match="pass its tx"):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO a VALUES ('outer')")
             async with db.transaction() as inner:
                 await inner.execute("INSERT INTO a VALUES ('inner')")
-            raise ValueError("inner done, outer fails")
+    with pytest.raises(RuntimeError, match="pass its tx"):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a VALUES ('outer')")
+            await db.execute("INSERT INTO a VALUES ('its own')")
     assert await db.fetchval("SELECT COUNT(*) FROM a") == 0
+    async with db.transaction() as tx:  # the way: hand the tx down
+        await tx.execute("INSERT INTO a VALUES ('outer')")
+        assert await db.fetchval("SELECT COUNT(*) FROM a") == 1  # reads see its writes
+    assert await db.fetchval("SELECT COUNT(*) FROM a") == 1
+
+
+async def test_aggregates_sum_up_many_rows(db: Database) -> None:
+    await db.migrate([_m("core", 1, "CREATE TABLE n (v INTEGER);")])
+    await db.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(50)])
+    row = await db.aggregate("SELECT COUNT(*), MIN(v), MAX(v) FROM n")
+    assert row is not None
+    assert tuple(row) == (50, 0, 49)
+
+
+async def test_aggregates_read_off_the_event_loop(sqlite_db: Database) -> None:
+    """`aggregate` (COUNT, MIN…) goes through aiosqlite's thread, as lists do, never on the
+    loop's own thread where point reads go."""
+    db = sqlite_db
+    await db.migrate([_m("core", 1, "CREATE TABLE n (v INTEGER);")])
+    await db.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(50)])
+    on_the_loop: list[str] = []
+    assert db._reader is not None
+    db._reader.set_trace_callback(on_the_loop.append)
+    row = await db.aggregate("SELECT COUNT(*), MIN(v), MAX(v) FROM n")
+    assert row is not None
+    assert tuple(row) == (50, 0, 49)
+    assert on_the_loop == []  # the loop-thread reader never saw it
+    await db.fetchone("SELECT v FROM n WHERE v = 3")
+    assert on_the_loop  # …while a point read does go there
 
 
 async def test_pragmas_are_set(sqlite_db: Database) -> None:
@@ -273,10 +308,9 @@ async def test_a_scrub_an_open_reader_blocks_finishes_once_it_lets_go(
     assert secret.encode() in _on_disk(db.path)
     other.execute("COMMIT")
     other.close()
-    for _ in range(500):  # the background retry finishes within a few of its 10 ms pauses
-        if secret.encode() not in _on_disk(db.path):
-            break
-        await asyncio.sleep(0.01)
+    retry = db._scrub_retry
+    assert retry is not None
+    await asyncio.wait_for(retry, timeout=5)  # a few of its 10 ms pauses, then it finishes
     assert secret.encode() not in _on_disk(db.path)
     assert _wal_size(db.path) == 0
 

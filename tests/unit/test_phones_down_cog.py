@@ -15,6 +15,7 @@ from bot.db import Database, discover_migrations
 from bot.timeutil import FakeClock
 from cogs.phones_down import store
 from cogs.phones_down.cog import PhonesDownCog
+from tests.writes import write
 
 NOW = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD, CHANNEL = 100, 101, 200
@@ -51,8 +52,9 @@ async def setup(tmp_path: Path) -> AsyncIterator[tuple[PhonesDownCog, CountingDb
     db = Database(tmp_path / "pd.sqlite3")
     await db.connect()
     await db.migrate([m for m in discover_migrations() if m.component in ("core", "phones_down")])
-    ch = await store.create(
+    ch = await write(
         db,
+        store.create,
         challenge_id=77,
         guild_id=GUILD,
         channel_id=CHANNEL,
@@ -61,8 +63,8 @@ async def setup(tmp_path: Path) -> AsyncIterator[tuple[PhonesDownCog, CountingDb
         starts_at=NOW,
         now=NOW,
     )
-    await store.join(db, ch.challenge_id, BOB, NOW)
-    await store.begin(db, ch.challenge_id, NOW)
+    await write(db, store.join, ch.challenge_id, BOB, NOW)
+    await write(db, store.begin, ch.challenge_id, NOW)
     counting = CountingDb(db)
     clock = FakeClock(NOW + timedelta(minutes=5))
     outbox = SimpleNamespace(handle=lambda name, **callbacks: None)  # no messages here
@@ -86,7 +88,7 @@ async def test_only_participants_in_that_server_are_noted_once(
 ) -> None:
     cog, db, clock, cid = setup
     for guild_id, users in [(g, u) for g, _, _, u in await store.running_index(db._db)]:
-        cog._watch(guild_id, cid, NOW + timedelta(minutes=30), set(users))
+        cog.svc.watch(guild_id, cid, NOW + timedelta(minutes=30), set(users))
     db.uses = 0
     await cog.on_message(Message(OTHER_GUILD, BOB))  # type: ignore[arg-type]
     await cog.on_message(Message(GUILD, STRANGER))  # type: ignore[arg-type]
@@ -108,7 +110,7 @@ async def test_after_the_end_nothing_more_is_noted(
     setup: tuple[PhonesDownCog, CountingDb, FakeClock, int],
 ) -> None:
     cog, db, clock, cid = setup
-    cog._watch(GUILD, cid, NOW + timedelta(minutes=30), {ALICE, BOB})
+    cog.svc.watch(GUILD, cid, NOW + timedelta(minutes=30), {ALICE, BOB})
     clock.set(NOW + timedelta(minutes=31))
     db.uses = 0
     await cog.on_message(Message(GUILD, ALICE))  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ from bot.privacy import (
 from bot.timeutil import UTC, FakeClock
 from cogs.privacy import logic
 from tests.fakediscord.harness import TEST_DATA_KEY
+from tests.writes import write
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -296,7 +297,7 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
         "1 note about you",
     ]
 
-    result = await registry.forget(db, 7, NOW)
+    result = await write(db, registry.forget, 7, NOW)
     assert len(result.unsaid.intents) == 1
     assert result.removed == {
         "Messages with your words": ["1 message of yours Hearth posted"],
@@ -314,7 +315,7 @@ async def test_forget_anonymises_or_deletes_as_declared_and_queues_messages(
     assert deletion["recipient_user_id"] is None
     assert await db.fetchval("SELECT COUNT(*) FROM posted_words") == 0
 
-    rows, unsaid = await registry.forget_server(db, 6, NOW, delete_messages=False)
+    rows, unsaid = await write(db, registry.forget_server, 6, NOW, delete_messages=False)
     assert (rows, unsaid.intents) == (1, [])
     assert await db.fetchval("SELECT COUNT(*) FROM notes") == 1
 

@@ -1,4 +1,4 @@
-"""The weekly prompt's pure rules: schedule, rotation, reveal, quiet pause, packing, retention."""
+"""The weekly prompt's pure rules: schedule, rotation, reveal, quiet pause, packing."""
 
 from __future__ import annotations
 
@@ -198,16 +198,16 @@ def test_early_reveal_follows_its_rule_for_any_round(
 
 
 def test_fewer_than_two_answers_are_never_revealed() -> None:
-    assert logic.outcome(0) == logic.QUIET
-    assert logic.outcome(1) == logic.QUIET
-    assert logic.outcome(2) == logic.REVEALED
+    assert logic.outcome(0) == logic.RoundStatus.QUIET
+    assert logic.outcome(1) == logic.RoundStatus.QUIET
+    assert logic.outcome(2) == logic.RoundStatus.REVEALED
 
 
 # --------------------------------------------------------------------------- quiet rooms
 
 
 def test_three_silent_weekly_prompts_pause_the_schedule() -> None:
-    w, m = logic.WEEKLY, logic.MANUAL
+    w, m = logic.RoundKind.WEEKLY, logic.RoundKind.MANUAL
     assert not logic.should_pause([(w, 0), (w, 0)])
     assert logic.should_pause([(w, 0), (w, 0), (w, 0)])
     assert not logic.should_pause([(w, 0), (w, 0), (w, 3), (w, 0)])
@@ -225,25 +225,6 @@ def test_shuffled_is_a_fresh_order_of_the_same_answers() -> None:
     orders = {tuple(logic.shuffled(items, random.Random(seed))) for seed in range(10)}
     assert all(sorted(order) == items for order in orders)
     assert len(orders) > 1  # the order changes from reveal to reveal
-
-
-# --------------------------------------------------------------------------- retention
-
-
-def test_retention_per_server_with_a_default() -> None:
-    now = datetime(2026, 6, 1, tzinfo=UTC)
-    policy = logic.Retention(custom={7: 30})
-    assert policy.days_for(7) == 30
-    assert policy.days_for(8) == 90
-    assert policy.cutoff_for(7, now) == now - timedelta(days=30)
-    assert policy.earliest_cutoff(now) == now - timedelta(days=30)
-    assert logic.Retention().earliest_cutoff(now) == now - timedelta(days=90)
-
-
-@pytest.mark.parametrize("days", [6, 366, 0, -1])
-def test_retention_days_outside_the_range_are_refused(days: int) -> None:
-    with pytest.raises(ValueError, match="7 to 365"):
-        logic.check_retention_days(days)
 
 
 @pytest.mark.parametrize("hours", [0, 145])

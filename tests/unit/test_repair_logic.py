@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.timeutil import UTC
 from cogs.repair import logic
-from cogs.repair.logic import Card, Parts
+from cogs.repair.logic import ApologyStatus, Card, Parts
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RULES = logic.load_rules()
@@ -144,20 +144,20 @@ def test_two_apologies_a_week_to_the_same_friend() -> None:
 
 
 def test_what_an_answer_may_do() -> None:
-    assert logic.may_answer(logic.OPEN, logic.TIME)
-    assert not logic.may_answer(logic.TIME, logic.TIME)  # "some time" is said once
-    assert logic.may_answer(logic.TIME, logic.THANKED)
-    assert logic.may_answer(logic.TIME, logic.TALK)
-    for done in (logic.THANKED, logic.TALK, logic.CLOSED):
+    assert logic.may_answer(ApologyStatus.OPEN, ApologyStatus.TIME)
+    assert not logic.may_answer(ApologyStatus.TIME, ApologyStatus.TIME)  # "some time" is said once
+    assert logic.may_answer(ApologyStatus.TIME, ApologyStatus.THANKED)
+    assert logic.may_answer(ApologyStatus.TIME, ApologyStatus.TALK)
+    for done in (ApologyStatus.THANKED, ApologyStatus.TALK, ApologyStatus.CLOSED):
         for answer in logic.ANSWERS:
             assert not logic.may_answer(done, answer)
-    assert logic.may_remind(logic.TIME)
-    assert not logic.may_remind(logic.THANKED)
-    assert logic.follow_up_due(logic.THANKED, NOW) == NOW + timedelta(days=7)
-    assert logic.follow_up_due(logic.TALK, NOW) == NOW + timedelta(days=7)
-    assert logic.follow_up_due(logic.TIME, NOW) is None
-    assert logic.words_kept_after(logic.THANKED) == ("change",)
-    assert logic.words_kept_after(logic.CLOSED) == ()
+    assert logic.may_remind(ApologyStatus.TIME)
+    assert not logic.may_remind(ApologyStatus.THANKED)
+    assert logic.follow_up_due(ApologyStatus.THANKED, NOW) == NOW + timedelta(days=7)
+    assert logic.follow_up_due(ApologyStatus.TALK, NOW) == NOW + timedelta(days=7)
+    assert logic.follow_up_due(ApologyStatus.TIME, NOW) is None
+    assert logic.words_kept_after(ApologyStatus.THANKED) == ("change",)
+    assert logic.words_kept_after(ApologyStatus.CLOSED) == ()
 
 
 def test_a_closed_inbox_and_a_block_read_the_same() -> None:

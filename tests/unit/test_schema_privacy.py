@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.privacy import PersonalData, Registry, coverage_problems, is_person_column
 from bot.timeutil import UTC, FakeClock
 from tests.fakediscord.harness import TEST_DATA_KEY
+from tests.writes import write
 
 
 @pytest.fixture
@@ -72,8 +73,8 @@ async def test_export_forget_and_server_purge_run_on_every_declared_table(
     registry = bot.personal_data
     now = bot.clock.now()
     assert (await registry.export(bot.db, 42, now))["parts"] == {}
-    assert (await registry.forget(bot.db, 42, now)).rows == 0
-    rows, unsaid = await registry.forget_server(bot.db, 7, now, delete_messages=True)
+    assert (await write(bot.db, registry.forget, 42, now)).rows == 0
+    rows, unsaid = await write(bot.db, registry.forget_server, 7, now, delete_messages=True)
     assert (rows, unsaid.intents, unsaid.stopped) == (0, [], 0)
     assert await registry.summary(bot.db, 42) == []
 

@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import crypto
+from bot import crypto, retention
 from bot.db import Database, discover_migrations
+from bot.db.codec import new_id
 from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC
 from cogs.sharing import logic, store
 from cogs.sharing.views import Draft, share_embed
+from tests.writes import write
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 G, OTHER = 10, 20
@@ -53,7 +55,9 @@ def test_a_suggested_prompt_goes_no_deeper_than_the_reader_agreed() -> None:
 
 
 def test_what_readers_see() -> None:
-    draft = Draft(G, 42, logic.ANONYMOUS, "advice", prompt_text="A prompt", body="My words")
+    draft = Draft(
+        G, 42, logic.Visibility.ANONYMOUS, "advice", prompt_text="A prompt", body="My words"
+    )
     anonymous = share_embed(draft).to_dict()
     blob = str(anonymous)
     assert "42" not in blob
@@ -61,9 +65,9 @@ def test_what_readers_see() -> None:
     assert "Advice welcome" in blob
     assert anonymous["footer"]["text"] == "Shared anonymously"
     assert "author" not in anonymous
-    named = str(share_embed(Draft(G, 42, logic.NAMED, "listening", body="Hi")).to_dict())
+    named = str(share_embed(Draft(G, 42, logic.Visibility.NAMED, "listening", body="Hi")).to_dict())
     assert "From <@42>" in named
-    private = Draft(G, 42, logic.FRIEND, "encouragement", friend_id=7, body="Just you")
+    private = Draft(G, 42, logic.Visibility.FRIEND, "encouragement", friend_id=7, body="Just you")
     dm = str(share_embed(private, guild_name="Friends").to_dict())
     assert "<@42> shared this with you privately in **Friends**" in dm
     assert "Reply to them directly" in dm
@@ -84,14 +88,14 @@ def share(
     *,
     at: datetime = NOW,
     friend: int | None = None,
-    status: str = logic.POSTED,
+    status: str = logic.ShareStatus.POSTED,
 ) -> store.Share:
     return store.Share(
-        share_id=store.new_id(),
+        share_id=new_id(),
         guild_id=guild_id,
         user_id=user_id,
         friend_user_id=friend,
-        visibility=logic.FRIEND if friend else logic.NAMED,
+        visibility=logic.Visibility.FRIEND if friend else logic.Visibility.NAMED,
         wants="listening",
         prompt_text=None,
         body="words",
@@ -99,35 +103,38 @@ def share(
         channel_id=None,
         message_id=None,
         created_at=at,
-        deliver_at=NOW if status == logic.PENDING else None,
+        deliver_at=NOW if status == logic.ShareStatus.PENDING else None,
     )
 
 
 async def test_shares_expire_with_each_servers_period(db: Database) -> None:
     old = NOW - timedelta(days=40)
     for row in (share(G, at=old), share(G), share(OTHER, at=old)):
-        await store.insert(db, row)
-    assert await store.expire(db, NOW, 90, {G: 30}) == 1
+        await write(db, store.insert, row)
+    assert await write(db, store.expire, retention.Policy(custom={G: 30}), NOW) == 1
     left = await db.fetchall("SELECT guild_id, created_at FROM shares ORDER BY guild_id")
     assert [row[0] for row in left] == [G, OTHER]
-    assert await store.expire(db, NOW + timedelta(days=60), 90, {G: 30}) == 2
+    assert (
+        await write(db, store.expire, retention.Policy(custom={G: 30}), NOW + timedelta(days=60))
+        == 2
+    )
 
 
 async def test_a_held_share_settles_once(db: Database) -> None:
-    held = share(friend=7, status=logic.PENDING)
-    await store.insert(db, held)
+    held = share(friend=7, status=logic.ShareStatus.PENDING)
+    await write(db, store.insert, held)
     assert [s.share_id for s in await store.pending(db)] == [held.share_id]
-    assert await store.settle(db, held.share_id, logic.DELIVERED)
-    assert not await store.settle(db, held.share_id, logic.UNDELIVERED)
+    assert await write(db, store.settle, held.share_id, logic.ShareStatus.DELIVERED)
+    assert not await write(db, store.settle, held.share_id, logic.ShareStatus.UNDELIVERED)
     assert await store.pending(db) == []
 
 
 async def test_shares_are_sealed_exported_and_forgotten(db: Database) -> None:
     mine = share(user_id=1)
-    to_me = share(user_id=2, friend=1, status=logic.DELIVERED)
+    to_me = share(user_id=2, friend=1, status=logic.ShareStatus.DELIVERED)
     theirs = share(user_id=2)
     for row in (mine, to_me, theirs):
-        await store.insert(db, row)
+        await write(db, store.insert, row)
     raw = await db.fetchval("SELECT body FROM shares WHERE share_id = ?", (mine.share_id,))
     assert crypto.looks_sealed(raw)
     fetched = await store.get(db, mine.share_id)
@@ -140,7 +147,7 @@ async def test_shares_are_sealed_exported_and_forgotten(db: Database) -> None:
     assert set(by_id) == {mine.share_id, to_me.share_id}
     assert by_id[mine.share_id]["body"] == "words"
     assert "body" not in by_id[to_me.share_id]  # a friend's words stay the friend's
-    await registry.forget(db, 1, NOW)
+    await write(db, registry.forget, 1, NOW)
     assert await store.get(db, mine.share_id) is None
     assert await store.get(db, to_me.share_id) is None  # it named them
     assert await store.get(db, theirs.share_id) is not None

@@ -269,10 +269,10 @@ def test_circle_dms_carry_no_mood_and_no_words() -> None:
 
 def test_the_sender_hears_plainly_what_happened() -> None:
     when = MONDAY_0500 + timedelta(hours=3)
-    assert "Sent" in logic.friend_result("sent", "Ben")
-    assert "<t:" in logic.friend_result("later", "Ben", when)
-    assert "couldn't deliver" in logic.friend_result("failed", "Ben")
-    assert "isn't taking messages" in logic.friend_result("dropped", "Ben")
+    assert "Sent" in logic.friend_result(logic.Delivery.SENT, "Ben")
+    assert "<t:" in logic.friend_result(logic.Delivery.LATER, "Ben", when)
+    assert "couldn't deliver" in logic.friend_result(logic.Delivery.FAILED, "Ben")
+    assert "isn't taking messages" in logic.friend_result(logic.Delivery.DROPPED, "Ben")
     assert "Nothing else was shared" in logic.told_circle(2, 1, 0)
     assert "couldn't reach one" in logic.told_circle(1, 0, 1)
     assert "couldn't reach anyone" in logic.told_circle(0, 0, 2)

@@ -12,6 +12,7 @@ from bot.db import Database, discover_migrations
 from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC
 from cogs.support import store
+from tests.writes import write
 
 NOW = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
 ANA, BEN, CAT, DEV = 11, 22, 33, 44
@@ -85,7 +86,7 @@ async def test_answers_are_stored_and_history_is_newest_first(db: Database) -> N
         await store.record_note(conn, ids[-1], "slept well", NOW)
         await store.record_skip(conn, ids[-2], NOW)
         await store.record_skip(conn, ids[-1], NOW)  # answered already: not a skip
-    await store.mark_failed(db, ids[-3])
+    await write(db, store.mark_failed, ids[-3])
     rows = await store.history(db, ANA, 30)
     assert len(rows) == 30
     assert (rows[0].mood, rows[0].note, rows[0].status) == (4, "slept well", "answered")
@@ -100,9 +101,9 @@ async def test_answers_older_than_a_year_are_pruned(db: Database) -> None:
     await new_checkin(db, ANA, "old", NOW - timedelta(days=400))
     await new_checkin(db, ANA, "new", NOW)
     await new_checkin(db, BEN, "bens-old", NOW - timedelta(days=366))
-    await store.add_dm_notice(db, CAT, NOW - timedelta(days=400))
-    await store.add_dm_notice(db, DEV, NOW)
-    assert await store.prune(db, NOW - timedelta(days=365)) == 2
+    await write(db, store.add_dm_notice, CAT, NOW - timedelta(days=400))
+    await write(db, store.add_dm_notice, DEV, NOW)
+    assert await write(db, store.prune, NOW - timedelta(days=365)) == 3  # 2 check-ins, a notice
     assert len(await store.history(db, ANA, 30)) == 1
     assert await store.history(db, BEN, 30) == []
     assert await store.dm_notices(db) == {DEV}
@@ -141,7 +142,7 @@ async def test_unanswered_counts_only_sent_check_ins_since(db: Database) -> None
     c = await new_checkin(db, ANA, "c", NOW + timedelta(days=2))
     assert a is not None
     assert c is not None
-    await store.mark_failed(db, c)
+    await write(db, store.mark_failed, c)
     async with db.transaction() as conn:
         await store.record_mood(conn, a, 3, NOW)
     assert await store.unanswered_since(db, ANA, NOW) == 1  # b only
@@ -161,8 +162,8 @@ async def test_a_circle_counts_only_those_who_said_yes(db: Database) -> None:
     assert not await store.is_accepted(db, BEN, ANA)  # circles are one-way
     assert await store.circles_of(db, BEN) == [ANA]
     assert {e.status for e in await store.circle(db, ANA)} == {"accepted", "declined", "pending"}
-    await store.forget_invite(db, ANA, DEV)
-    await store.forget_invite(db, ANA, BEN)  # only pending invites are forgotten
+    await write(db, store.forget_invite, ANA, DEV)
+    await write(db, store.forget_invite, ANA, BEN)  # only pending invites are forgotten
     assert [e.member_user_id for e in await store.circle(db, ANA)] == [BEN, CAT]
 
 
@@ -195,20 +196,20 @@ async def test_leaving_a_circle_takes_waiting_circle_dms_with_it(db: Database) -
     kept = await store.get_outgoing(db, note)
     assert kept is not None
     assert kept.note == "hi"
-    assert await store.take_outgoing(db, note)
-    assert not await store.take_outgoing(db, note)  # delivered once
+    assert await write(db, store.take_outgoing, note)
+    assert not await write(db, store.take_outgoing, note)  # delivered once
 
 
 async def test_notices_and_resources(db: Database) -> None:
-    await store.add_dm_notice(db, ANA, NOW)
-    await store.add_dm_notice(db, ANA, NOW)
+    await write(db, store.add_dm_notice, ANA, NOW)
+    await write(db, store.add_dm_notice, ANA, NOW)
     assert await store.dm_notices(db) == {ANA}
-    assert await store.take_dm_notice(db, ANA)
-    assert not await store.take_dm_notice(db, ANA)
+    assert await write(db, store.take_dm_notice, ANA)
+    assert not await write(db, store.take_dm_notice, ANA)
     assert await store.get_resources(db, G) is None
-    await store.set_resources(db, G, "Call 113.", NOW)
+    await write(db, store.set_resources, G, "Call 113.", NOW)
     assert await store.get_resources(db, G) == "Call 113."
-    await store.set_resources(db, G, None, NOW)
+    await write(db, store.set_resources, G, None, NOW)
     assert await store.get_resources(db, G) is None
 
 
@@ -245,7 +246,7 @@ async def test_every_person_column_is_known_and_a_person_can_be_forgotten(db: Da
             now=NOW,
             note="hey",
         )
-    await store.add_dm_notice(db, ANA, NOW)
+    await write(db, store.add_dm_notice, ANA, NOW)
     registry = Registry([*CORE_DECLARATIONS, store.PERSONAL_DATA])
     exported = await registry.export(db, ANA, NOW)
     held = {t: v["rows"] for t, v in exported["parts"]["support"]["tables"].items()}
@@ -258,6 +259,6 @@ async def test_every_person_column_is_known_and_a_person_can_be_forgotten(db: Da
     }
     # A note waiting for Ana is still Cosima's: Ana's copy of the row doesn't show it.
     assert "note" not in held["support_outbox"][0]
-    await registry.forget(db, ANA, NOW)
+    await write(db, registry.forget, ANA, NOW)
     assert (await registry.export(db, ANA, NOW))["parts"] == {}
     assert [e.member_user_id for e in await store.circle(db, BEN)] == [CAT]  # others stay
