@@ -454,6 +454,7 @@ def rest_rows(world: World, out: Outcome, bench: str) -> None:
     if fake.stats.ratelimited or fake.stats.invalid:
         out.problems.append(
             f"{bench}: {fake.stats.ratelimited} × 429, {fake.stats.invalid} invalid requests"
+            f" ({', '.join(f'{n} × {what}' for what, n in fake.stats.limited.most_common())})"
         )
     out.problems += [f"{bench}: {p}" for p in unexpected(fake)]
 
