@@ -13,7 +13,7 @@ VENV_OK := $(shell $(BIN)/python -c '$(PY_OK)' >/dev/null 2>&1 && echo yes)
 TO ?= backups
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench bench-doc soak backup check-config clean FORCE
+.PHONY: help run test lint format bench bench-doc soak scale-proof backup check-config clean FORCE
 
 help: ## this list
 	@echo "Hearth — make targets (PYTHON=$(PYTHON); needs Python $(NEEDS) or newer):"
@@ -72,6 +72,11 @@ bench-doc: $(STAMP) ## benchmarks, and rewrite the results in docs/performance.m
 RUNS ?= 30
 soak: $(STAMP) ## kill Hearth at random moments, RUNS times: nothing lost or doubled
 	$(BIN)/python -m tests.crash.soak --runs $(RUNS)
+
+# Two `python -m bot run` processes (two of four shards each), one emulator, one PostgreSQL:
+# 4,000 prompts and 1,000 check-ins exactly once, then kill -9 mid-fan-out (bench/scale.py).
+scale-proof: $(STAMP) ## several processes, proven: exactly once, 0 × 429, kill -9 included
+	$(BIN)/python -m bench.scale
 
 clean: ## remove .venv and the tools' caches (the next make rebuilds them)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

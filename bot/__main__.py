@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -413,6 +414,52 @@ async def _rotate_key(settings: Settings, new_key: bool) -> None:
         )
 
 
+# --------------------------------------------------------------------------- to PostgreSQL
+
+
+async def _to_postgres(settings: Settings, source: Path, url: str) -> None:
+    import tempfile
+
+    from bot.db import to_postgres
+    from bot.db.postgres import safe_url
+
+    logging.getLogger("bot.db.database").setLevel(logging.WARNING)  # migrations: not news here
+    cipher = require_key_shape(settings) if settings.data_key is not None else None
+    running = False
+    with contextlib.ExitStack() as stack:
+        try:
+            # Held while copying, so no Hearth starts on the file meanwhile; a running one is
+            # copied as it is this moment (SQLite's online backup) and goes on.
+            stack.enter_context(storage.hold(source))
+        except storage.AlreadyRunning:
+            running = True
+        except OSError:
+            pass  # a read-only folder: the copy reads it all the same
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hearth-move-")))
+
+        def progress(table: str, rows: int) -> None:
+            print(f"… {table}: {rows:,} rows", flush=True)
+
+        try:
+            moved = await to_postgres.move(source, url, cipher, work, progress=progress)
+        except to_postgres.MoveError as exc:
+            raise Abort(exc.message, TROUBLE) from None
+    print(
+        f"Copied {source} into {safe_url(url)}: {moved.total:,} rows in "
+        f"{sum(1 for n in moved.rows.values() if n)} tables, checked — every table's rows "
+        f"match, and the {moved.sealed:,} sealed values open with HEARTH_DATA_KEY. Set "
+        f"HEARTH_DATABASE={safe_url(url)} (with its password) and start Hearth; keep {source} "
+        "until you're happy."
+    )
+    if running:
+        print(
+            f"Hearth was running on {source} while it was copied: what it did after this "
+            "moment isn't in the copy. Stop it before starting Hearth on PostgreSQL; to take "
+            "the latest too, drop and create the PostgreSQL database again and run this once "
+            "more with Hearth stopped."
+        )
+
+
 # --------------------------------------------------------------------------- the parser
 
 
@@ -454,10 +501,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="first write a fresh key into .env, moving the current one to HEARTH_OLD_DATA_KEYS",
     )
+    move = sub.add_parser(
+        "migrate-to-postgres",
+        help="copy a SQLite database into an empty PostgreSQL one, checked (docs/scaling.md)",
+    )
+    move.add_argument("sqlite_path", type=Path, help="Hearth's SQLite file (it is only read)")
+    move.add_argument("postgres_url", help="postgresql://user:password@host/database, empty")
     return parser
 
 
 # Commands that write the database take the run lock: one Hearth per database.
+# (migrate-to-postgres writes only its PostgreSQL target; it holds the SQLite file's lock
+# itself while copying, when no Hearth runs on it.)
 LOCKED = {"run", "migrate", "sync-commands", "restore", "rotate-key"}
 
 
@@ -476,6 +531,8 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> Non
         _restore(settings, args.path)
     elif command == "rotate-key":
         asyncio.run(_rotate_key(settings, args.new_key))
+    elif command == "migrate-to-postgres":
+        asyncio.run(_to_postgres(settings, args.sqlite_path, args.postgres_url))
     else:
         token = require_token(settings)
         require_cipher(settings)

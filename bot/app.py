@@ -333,6 +333,7 @@ class HearthBot(StateClient):
                 # How a click finds its cog (`bot.cog.owning_cog`).
                 self.component_owners.update(dict.fromkeys(cog.dynamic_items, cog))
             await cog.rebuild_jobs()
+            self._freeze_gc()  # its jobs, so the next cog's don't make a collection walk them
         self.arm_retention()
         # After the cogs: they register the outbox's handlers; then whatever was left
         # pending by the last run (a crash, a deploy) goes out first.

@@ -31,10 +31,13 @@ import asyncpg
 
 from bot.db import dialect
 from bot.db.database import Database, IntegrityError, Params, _holder, _me
+from bot.db.migrate import Migration
 
 log = logging.getLogger(__name__)
 
 POOL_SIZE = 8
+# pg_advisory_lock's key while migrating ("Hearth" in ASCII): one process at a time.
+MIGRATION_LOCK = 0x486561727468
 
 
 class PgCursor:
@@ -324,21 +327,35 @@ class PostgresDatabase(Database):
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    async def migrate(self, migrations: Sequence[Migration]) -> list[Migration]:
+        """As on SQLite — one process at a time: processes started together on a new
+        database (compose.yaml) would otherwise each create the same tables. The others
+        wait here for the first, then find nothing left to apply."""
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                applied = await super().migrate(migrations)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        if not applied:
+            await self._learn_keys()  # another process made the tables since we connected
+        return applied
+
     def _migration_statements(self, statements: Sequence[str]) -> list[str]:
         return [dialect.ddl(s) for s in statements]
 
     async def _after_migrations(self) -> None:
         await self._learn_keys()
 
-    async def reset_sequences(self) -> None:
-        """After rows were copied in with their ids (`migrate-to-postgres`), every identity
-        column continues after the highest id there."""
+    async def reset_sequences(self, tx: PgTx) -> None:
+        """After rows were copied in with their ids (`migrate-to-postgres`, in its
+        transaction `tx`), every identity column continues after the highest id there."""
         rows = await self.fetchall(
             "SELECT table_name, column_name FROM information_schema.columns"
             " WHERE table_schema = current_schema() AND is_identity = 'YES'"
         )
         for table, column in rows:
-            await self.execute(
+            await tx.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                 f" GREATEST((SELECT MAX({column}) FROM {table}), 1))"
             )

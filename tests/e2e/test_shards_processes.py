@@ -1,9 +1,9 @@
 """Two Hearths, one PostgreSQL: each runs two of four shards, holds their leases, and runs
-only their jobs — every weekly prompt posted exactly once, each check-in job in one
-process only. One
-stops renewing (as a process killed with `kill -9` does): the other is not given its
-shards, but a replacement started with them takes them over once the lease has run out,
-and nothing is lost or doubled."""
+only their jobs — every weekly prompt posted exactly once, every check-in DM sent exactly
+once, by the process holding its person's shard (not their server's). One stops renewing
+(as a process killed with `kill -9` does): the other is not given its shards, but a
+replacement started with them takes them over once the lease has run out, and nothing is
+lost or doubled."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from datetime import time as clock_time
 
 from bot import guilds
 from bot.app import HearthBot
+from bot.outbox import _OWNER as OWNER  # the rule itself, as the outbox's SQL states it
 from bot.shards import shard_of
 from bot.timeutil import UTC
+from cogs.support import logic as support_logic
 from cogs.support import store as support_store
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, FakeUser
 from tests.fakediscord.harness import HearthHarness
 from tests.writes import write
 
@@ -52,7 +54,8 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
     for i in range(8):  # two servers on each of the four shards
         guild = fake.add_guild(f"Circle {i}", shard=(i % SHARDS, SHARDS))
         channels[guild.id] = guild.add_text_channel("hearth").id
-    people = [fake.add_user(f"friend{i}", shard=(i % SHARDS, SHARDS)) for i in range(8)]
+    # Each person's shard is not their server's: a check-in follows the person.
+    people = [fake.add_user(f"friend{i}", shard=((i + 1) % SHARDS, SHARDS)) for i in range(8)]
     for guild_id, person in zip(channels, people, strict=True):
         fake.guilds[guild_id].add_member(person)
 
@@ -102,7 +105,10 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
     assert len(_weekly(one)) == 4
     assert len(_weekly(two)) == 4
 
-    first.clock.set(due + timedelta(minutes=1))
+    assert await one.outbox.idle(timeout=10)  # welcomes
+    assert await two.outbox.idle(timeout=10)
+    sent = (one.outbox.delivered, two.outbox.delivered)
+    first.clock.set(due + support_logic.JITTER + timedelta(minutes=1))
     await one.scheduler.run_due()
     await two.scheduler.run_due()
     assert await one.outbox.idle(timeout=10)
@@ -114,6 +120,17 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
         for j in one.scheduler.job_ids("checkin:")  # type: ignore[operator]
     )
     assert fake.stats.ratelimited == 0
+    # Every check-in DM arrived, once — each sent by the process holding its person's shard
+    # (4 prompts and 4 DMs each).
+    assert _checkins(people) == [1] * 8
+    assert (one.outbox.delivered - sent[0], two.outbox.delivered - sent[1]) == (8, 8)
+    # The two rules agree: a DM intent's shard (the outbox's, in SQL) is its person's, the
+    # shard whose process ran their check-in job.
+    dms = await one.db.fetchall(
+        f"SELECT recipient_user_id, {OWNER} % ? FROM outbox WHERE op = 'dm'", (SHARDS,)
+    )
+    assert len(dms) == 8
+    assert all(int(shard) == shard_of(int(person), SHARDS) for person, shard in dms)
 
     # The second stops renewing without a word (kill -9), with next week's jobs armed.
     assert two.leases is not None
@@ -133,19 +150,32 @@ async def test_two_processes_share_four_shards_and_a_replacement_takes_over(
     assert len(_weekly(three)) == 4
     own_jobs(three, {2, 3})
 
-    # Next Sunday: each prompt once more, exactly once; nothing doubled from the takeover.
-    first.clock.set(due + timedelta(days=7, minutes=1))
+    # Next Sunday: each prompt and check-in once more, exactly once; nothing doubled from
+    # the takeover (check-ins go within JITTER of their time).
+    week = (one.outbox.delivered, three.outbox.delivered)
+    first.clock.set(due + timedelta(days=7) + support_logic.JITTER + timedelta(minutes=1))
     await one.scheduler.run_due()
     await three.scheduler.run_due()
     assert await one.outbox.idle(timeout=10)
     assert await three.outbox.idle(timeout=10)
     assert _posts(fake, list(channels.values())) == dict.fromkeys(channels.values(), 2)
+    assert _checkins(people) == [2] * 8
+    # Each process its own half: the same number of posts, edits and DMs.
+    assert one.outbox.delivered - week[0] == three.outbox.delivered - week[1]
     await third.stop()
 
 
+def _checkins(people: list[FakeUser]) -> list[int]:
+    return [sum("How are you, really?" in m.text for m in p.dms()) for p in people]
+
+
 async def _opt_in_to_checkins(bot: HearthBot, user_id: int, guild_id: int, due: datetime) -> None:
+    # As /checkin start leaves it: DMs welcome, opted in to check-ins in that server.
+    await bot.boundaries.touch(guild_id, user_id)
     async with bot.db.transaction() as tx:
         await bot.boundaries.set_dms_allowed(tx, user_id, True)
+        await bot.boundaries.set_timezone(tx, user_id, "Europe/Berlin")
+        await bot.boundaries.set_opt_in(tx, guild_id, user_id, "checkins", True)
         await support_store.save_schedule(
             tx,
             user_id=user_id,

@@ -33,8 +33,9 @@ class Stats:
     invalid: int = 0  # 401, 403 and 429 (Discord bans an IP at 10,000 per 10 min)
     by_status: Counter[int] = field(default_factory=Counter)
     by_route: Counter[str] = field(default_factory=Counter)
+    limited: Counter[str] = field(default_factory=Counter)  # 429s: "route (scope)"
 
-    def record(self, route: str, status: int, *, shared: bool = False) -> bool:
+    def record(self, route: str, status: int, *, scope: str = "") -> bool:
         """Count one response; True when Discord counts it as invalid (401, 403, or a 429
         that isn't `X-RateLimit-Scope: shared`)."""
         self.requests += 1
@@ -42,7 +43,8 @@ class Stats:
         self.by_route[route] += 1
         if status == 429:
             self.ratelimited += 1
-        invalid = status in (401, 403) or (status == 429 and not shared)
+            self.limited[f"{route} ({scope or 'banned'})"] += 1
+        invalid = status in (401, 403) or (status == 429 and scope != "shared")
         if invalid:
             self.invalid += 1
         return invalid

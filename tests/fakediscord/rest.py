@@ -235,8 +235,8 @@ class Rest:
         self, record: RequestRecord, route: str, response: web.StreamResponse
     ) -> web.StreamResponse:
         record.status = response.status
-        shared = response.headers.get("X-RateLimit-Scope") == "shared"
-        if self.fake.stats.record(route, response.status, shared=shared):
+        scope = response.headers.get("X-RateLimit-Scope", "")
+        if self.fake.stats.record(route, response.status, scope=scope):
             self.fake.ratelimits.ban.note_invalid(self._seconds())
         self.fake._notify()
         return response

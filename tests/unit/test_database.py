@@ -360,3 +360,31 @@ async def test_postgres_speaks_what_the_stores_say(postgres_url: str) -> None:
         assert "password" not in repr(db)
     finally:
         await db.close()
+
+
+async def test_two_processes_starting_together_migrate_an_empty_postgres_once(
+    postgres_url: str,
+) -> None:
+    """compose.yaml starts every Hearth at once on a new database: one applies each
+    migration, the others wait for it and find nothing left to do — none fails."""
+    started = [Database(postgres_url) for _ in range(3)]
+    for db in started:
+        await db.connect()
+    try:
+        done = await asyncio.gather(*(db.migrate(discover_migrations()) for db in started))
+        assert sorted(len(applied) for applied in done)[:-1] == [0, 0]
+        assert len(max(done, key=len)) == len(discover_migrations())
+        assert await started[0].fetchval("SELECT COUNT(*) FROM schema_migrations") == len(
+            discover_migrations()
+        )
+        # Each knows the tables made by another: an insert reports its new key.
+        for n, db in enumerate(started, 1):
+            async with db.transaction() as tx:
+                cur = await tx.execute(
+                    "INSERT INTO checkins (user_id, slot, sent_at, status) VALUES (?, ?, ?, ?)",
+                    (n, "s", "2026-01-01T09:00:00+00:00", "sent"),
+                )
+                assert cur.lastrowid == n
+    finally:
+        for db in started:
+            await db.close()
