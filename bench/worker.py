@@ -271,7 +271,7 @@ def traced_growth(baseline: Any, top: int = 25) -> str:
         lines.append(f"{stat.size_diff / 1e3:10.1f} KB {stat.count_diff:+9,d} blocks")
         lines += [f"        {line}" for line in stat.traceback.format(most_recent_first=True)]
     total = sum(s.size_diff for s in stats)
-    return f"{total / 1e6:.2f} MB more than at ready\n" + "\n".join(lines) + "\n"
+    return f"{total / 1e6:.2f} MB more than after the warm-up\n" + "\n".join(lines) + "\n"
 
 
 def _write(path: str, text: str) -> None:

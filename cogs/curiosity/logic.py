@@ -69,8 +69,10 @@ _WORDS = re.compile(r"[^\W\d_][\w'-]*")
 
 def _tidy(text: str) -> str:
     """No control characters, single spaces, at most MAX_CHARS; quotes as typed."""
-    text = unicodedata.normalize("NFC", text[: MAX_CHARS * 2])
-    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    # Controls out before composing: "A", a control, then a combining accent is "À" once
+    # the control is gone (as Discord will show it, through bot.textfit).
+    text = _CONTROL.sub("", text[: MAX_CHARS * 2])
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return text[:MAX_CHARS]
 
 

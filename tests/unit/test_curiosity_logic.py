@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cogs.curiosity import logic
@@ -236,6 +236,7 @@ def test_hostile_word_soup_reads_without_error(text: str) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=3000) | _HOSTILE)
+@example("IDIOT\nA\x1f\u0300")  # a control between a letter and its accent
 def test_whatever_is_typed_the_panel_and_the_question_fit_discord(text: str) -> None:
     from bot import textfit
     from cogs.curiosity import views
