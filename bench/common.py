@@ -116,7 +116,7 @@ TINY = Size(
     dm_open_rate=20.0,
     dm_open_burst=5,
     checkin_max_spread=1.0,
-    lead_seconds=1.5,
+    lead_seconds=3.0,  # a start on a busy machine must still be ready before it's due
     guild_ready_timeout=0.02,
 )
 
