@@ -30,7 +30,7 @@ from bot.config import Settings, old_keys, parse_shard_ids
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
-from bot.discord_internals import StateClient, has_handler
+from bot.discord_internals import ANSWER_FOR_IT_AFTER, StateClient, has_handler, watch_answer
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.leases import Leases
@@ -184,6 +184,10 @@ class HearthBot(StateClient):
         self.dm_channels = DMChannels()
         self.dm_pacer = Pacer(settings.dm_open_rate, burst=settings.dm_open_burst)
         self.rest_limit = GlobalRestLimit()
+        # A handler still working near Discord's 3 s deadline gets its first answer from
+        # Hearth (bot.discord_internals.StandInResponse); the stand-ins running now.
+        self.answer_for_it_after = ANSWER_FOR_IT_AFTER
+        self._stand_ins: set[asyncio.Task[None]] = set()
         self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
         self.boundaries = Boundaries(self.db, self.clock)
         # The one per-person limit on anything that DMs someone on another's behalf.
@@ -405,6 +409,13 @@ class HearthBot(StateClient):
         )
         await check_data_key(self.db, cipher)
         crypto.activate(cipher)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction" and args:
+            # Just arrived (discord.py dispatches it in the step that routed it, before
+            # any handler runs): no interaction goes without a first answer in time.
+            watch_answer(args[0], self._stand_ins, self.answer_for_it_after)
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
         """A click or modal nobody handles (an expired panel, a finished flow) gets a kind
