@@ -30,7 +30,7 @@ from bot.config import Settings, old_keys, parse_shard_ids
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
-from bot.discord_internals import StateClient, has_handler
+from bot.discord_internals import ANSWER_FOR_IT_AFTER, StateClient, has_handler, watch_answer
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.leases import Leases
@@ -190,6 +190,10 @@ class HearthBot(StateClient):
         self.dm_channels = DMChannels()
         self.dm_pacer = Pacer(settings.dm_open_rate, burst=settings.dm_open_burst)
         self.rest_limit = GlobalRestLimit()
+        # A handler still working near Discord's 3 s deadline gets its first answer from
+        # Hearth (bot.discord_internals.StandInResponse); the stand-ins running now.
+        self.answer_for_it_after = ANSWER_FOR_IT_AFTER
+        self._stand_ins: set[asyncio.Task[None]] = set()
         self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
         self.boundaries = Boundaries(self.db, self.clock)
         # The one per-person limit on anything that DMs someone on another's behalf.
@@ -422,7 +426,9 @@ class HearthBot(StateClient):
         handler). Whether a click or form reached a handler is read now: read later, a
         panel stored a moment after (its reply still on the way back) would make a click
         look handled that never was — and nobody would answer it. And whatever happens
-        next, one still unanswered at Discord's deadline is logged."""
+        next, one still unanswered at Discord's deadline is logged — and before that, a
+        handler still working near it gets its first answer from Hearth (`watch_answer`)."""
+        watch_answer(interaction, self._stand_ins, self.answer_for_it_after)
         if interaction.type in (
             discord.InteractionType.component,
             discord.InteractionType.modal_submit,

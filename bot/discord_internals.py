@@ -13,6 +13,8 @@ the new source before moving `CHECKED_VERSION`.
    `StateClient.shard_websocket` — a shard's connection, for its session's health.
 3. `has_handler` — whether a click or modal will reach anything (the view store).
 4. `cog_app_commands` — a cog's own app commands, before the cog is added.
+5. `StandInResponse` / `watch_answer` — an interaction's first answer given by Hearth
+   when its handler is still working near Discord's 3 s deadline.
 
 Not here because it's public: Discord's global limit rides on discord.py's `http_trace`
 option (`bot.app.rest_trace`).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +36,8 @@ from discord.gateway import DiscordWebSocket
 from discord.state import AutoShardedConnectionState, ConnectionState
 
 CHECKED_VERSION = "2.7.1"
+
+_log = logging.getLogger(__name__)
 
 # What the patches below rely on, for the version test: (owner, private name). Instance
 # attributes (`_get_websocket`, `_handlers`, `_hooks`, `_connection`, the view store's
@@ -49,6 +54,8 @@ RELIED_ON: tuple[tuple[type[Any], str], ...] = (
     (DiscordWebSocket, "poll_event"),
     (discord.Client, "_get_state"),
     (discord.AutoShardedClient, "_get_websocket"),
+    (discord.Interaction, "_cs_response"),
+    (discord.InteractionResponse, "_parent"),
 )
 
 
@@ -264,3 +271,123 @@ def cog_app_commands(cog: commands.Cog) -> list[AppCommand]:
     `Cog.get_app_commands()` returns a copy, and editing it changes nothing."""
     found: list[AppCommand] = cog.__cog_app_commands__
     return found
+
+
+# --------------------------------------------------------------------------- 5. answers
+
+# Discord drops an interaction that has no first answer within 3 s of sending it (10062),
+# and the person is told it failed — even when what they asked for was done. A handler
+# still working at this point gets its first answer from Hearth instead: "thinking…" for
+# a command or form, a silent acknowledgement for a click. What the handler says next
+# reaches the person as a follow-up, without the handler knowing.
+ANSWER_FOR_IT_AFTER = 2.0
+
+TOO_LATE_FOR_A_FORM = (
+    "That took me a moment too long, so I couldn't open the form. Please try once more."
+)
+
+
+class StandInResponse(discord.InteractionResponse[Any]):
+    """An interaction's first answer, which Hearth gives itself when the handler is slow
+    (`answer_if_slow`); then the handler's own answer becomes a follow-up.
+
+    Private: `Interaction.response` is a cached property over the `_cs_response` slot;
+    `watch_answer` fills the slot before any handler runs. The two sides never race: the
+    first to start answering claims the answer before its request leaves, and a handler
+    that starts while the stand-in's request is on its way waits for it."""
+
+    __slots__ = ("_claimed", "_stand_in")
+
+    def __init__(self, parent: discord.Interaction[Any]) -> None:
+        super().__init__(parent)
+        self._claimed = False
+        self._stand_in: asyncio.Future[None] | None = None
+
+    async def _stood_in(self) -> bool:
+        """Claims the first answer for the handler, or says Hearth already gave it."""
+        if self._stand_in is None:
+            self._claimed = True
+            return False
+        await asyncio.shield(self._stand_in)
+        return True
+
+    async def answer_if_slow(self) -> None:
+        if self._claimed or self.is_done():
+            return
+        self._stand_in = asyncio.get_running_loop().create_future()
+        try:
+            if self._parent.message is not None:
+                # A click, or a form opened from one: the message stays as it is until
+                # the handler edits it (or says something new).
+                await super().defer()
+            else:
+                await super().defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as exc:
+            _log.warning(
+                "interaction stand-in answer refused id=%s status=%s code=%s",
+                self._parent.id,
+                exc.status,
+                exc.code,
+            )
+        finally:
+            self._stand_in.set_result(None)
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> Any:
+        if await self._stood_in():
+            return None
+        return await super().defer(ephemeral=ephemeral, thinking=thinking)
+
+    async def send_message(self, content: Any = None, **kwargs: Any) -> Any:
+        if not await self._stood_in():
+            return await super().send_message(content, **kwargs)
+        delete_after = kwargs.pop("delete_after", None)
+        given = {
+            k: v for k, v in kwargs.items() if v is not None and v is not discord.utils.MISSING
+        }
+        if content is not None:
+            given["content"] = content
+        sent = await self._parent.followup.send(wait=True, **given)
+        if delete_after is not None:
+            await sent.delete(delay=delete_after)
+        return None
+
+    async def edit_message(self, **kwargs: Any) -> Any:
+        if not await self._stood_in():
+            return await super().edit_message(**kwargs)
+        delete_after = kwargs.pop("delete_after", None)
+        kwargs.pop("suppress_embeds", None)
+        edited = await self._parent.edit_original_response(**kwargs)
+        if delete_after is not None:
+            await edited.delete(delay=delete_after)
+        return None
+
+    async def send_modal(self, modal: discord.ui.Modal, /) -> Any:
+        if not await self._stood_in():
+            return await super().send_modal(modal)
+        # A form can only be the first answer, and that has been given.
+        await self._parent.followup.send(TOO_LATE_FOR_A_FORM, ephemeral=True)
+        return None
+
+
+def watch_answer(
+    interaction: discord.Interaction[Any], tasks: set[asyncio.Task[None]], after: float
+) -> None:
+    """Arms the stand-in answer for an interaction that has just arrived (before any
+    handler has run). `tasks` keeps the stand-ins alive while they run."""
+    if interaction.type == discord.InteractionType.autocomplete:
+        return  # answered with choices or not at all; there is nothing to stand in for
+    if hasattr(interaction, "_cs_response"):
+        return  # something read the response already: leave it as discord.py made it
+    response = StandInResponse(interaction)
+    interaction._cs_response = response  # type: ignore[attr-defined]
+
+    def due() -> None:
+        if response.is_done() or response._claimed:
+            return
+        task = asyncio.get_running_loop().create_task(
+            response.answer_if_slow(), name="interaction:stand-in"
+        )
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    asyncio.get_running_loop().call_later(after, due)

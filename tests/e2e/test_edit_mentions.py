@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Each discord.py call Hearth edits messages with, as written in its code.
 EDIT_CALLS = {
     r"\.response\.edit_message\(": "update the clicked message (callback type 7)",
+    # The stand-in answer passes a handler's own update on unchanged (bot.discord_internals).
+    r"super\(\)\.edit_message\(\*\*kwargs\)": "the same update (callback type 7)",
     r"\.edit_original_response\(": "edit the interaction's response (webhook @original)",
     r"get_partial_message\([^)]*\)\.edit\(|partial\.edit\(": "edit a channel message",
     r"outbox\.edit\(": "edit a channel message through the outbox (bot.outbox)",
