@@ -3,8 +3,14 @@
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["tests.fakediscord.plugin", "tests.pg"]
+
+# Property tests judge what comes out, never how fast: on a loaded machine one example may
+# take far longer than hypothesis's default 200 ms deadline without anything being wrong.
+settings.register_profile("hearth", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hearth")
 
 
 @pytest.fixture(autouse=True)
