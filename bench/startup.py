@@ -4,9 +4,9 @@
 server's schedule, with last week's prompt still open) and 500 weekly phones-down sessions
 in the database. Hearth starts in its own process with production settings (discord.py's
 2 s `guild_ready_timeout`): process start → ready with every job rebuilt. Targets: ready
-≤ `guild_ready_timeout` + 1 s after the gateway sent the last GUILD_CREATE, process start
-→ ready ≤ 6 s. (5,000 servers on one connection: twice what Discord lets one shard hold,
-so a shard's start is at most this.)
+≤ `guild_ready_timeout` + 1 s after the gateway sent the last GUILD_CREATE, and each
+shard's start → ready ≤ 6 s (the first shard from the process's start, each later one from
+its own IDENTIFY: before it, a shard only waits its turn under Discord's identify rule).
 """
 
 from __future__ import annotations
@@ -64,6 +64,29 @@ async def _last_guild_create_sent(fake: object, guilds: int) -> float:
             if shards and len(shards) == next(iter(shards))[1]:
                 return time.monotonic()
         await asyncio.sleep(0.0005)
+
+
+def _slowest_shard(
+    fake: object, spawned: float, shard_ready: dict[str, float]
+) -> tuple[float, str]:
+    """Each shard's start → ready: the first from the process's start, every later one
+    from its own IDENTIFY (before it, the shard waits its turn: Discord's identify
+    spacing, not Hearth's work). The slowest, and a note with each."""
+    gateway = fake.gateway  # type: ignore[attr-defined]
+    identified: dict[int, float] = {}
+    for shard, at in zip(gateway.identified_shards, gateway.identified_at, strict=True):
+        identified.setdefault(int((shard or [0])[0]), at)
+    took: dict[int, float] = {}
+    for key, ready_at in shard_ready.items():
+        shard_id = int(key)
+        start = spawned if shard_id == min(identified, default=0) else identified[shard_id]
+        took[shard_id] = ready_at - start
+    if not took:
+        return float("nan"), "no shard reported ready"
+    each = ", ".join(f"shard {i} {t:.2f} s" for i, t in sorted(took.items()))
+    return max(
+        took.values()
+    ), f"the first from the process's start, the rest from their IDENTIFY: {each}"
 
 
 async def populate(path: Path, servers: list, size: Size) -> dict[str, int]:  # type: ignore[type-arg]
@@ -161,6 +184,7 @@ async def run(size: Size, work: Path) -> Outcome:
         print("last create", last_create - logged_in, "ready", ready["t"] - logged_in)
     after_create = ready["t"] - last_create
     total = ready["t"] - bot.spawned_at
+    slowest, slowest_note = _slowest_shard(fake, bot.spawned_at, ready.get("shard_ready", {}))
     stalls = [lag for t, lag in after["stalls"] if t <= ready["t"]]
     stall_setup = max((lag for t, lag in after["stalls"] if t <= logged_in), default=0.0)
     stall_gateway = max(
@@ -185,12 +209,20 @@ async def run(size: Size, work: Path) -> Outcome:
         ),
         Row(
             NAME,
-            "process start → ready",
-            total,
+            "a shard's start → ready (the slowest)",
+            slowest,
             "s",
             6.0,
+            note=slowest_note,
+            digits=2,
+        ),
+        Row(
+            NAME,
+            "process start → every shard ready",
+            total,
+            "s",
             note=f"setup_hook (database, cogs, jobs) done {logged_in - bot.spawned_at:.2f} s "
-            "after start",
+            "after start; Discord lets one shard IDENTIFY every 5 s",
             digits=2,
         ),
         Row(NAME, "resident memory after ready", ready["rss"], "MB"),

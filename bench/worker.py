@@ -309,13 +309,19 @@ async def main(args: argparse.Namespace) -> None:
         await client.close()  # the database thread would keep the process alive
         raise
     emit("logged_in", t=time.monotonic(), rss=rss_mb(), spawned=SPAWNED)
+    shard_ready: dict[int, float] = {}
+
+    async def ready_shard(shard_id: int) -> None:
+        shard_ready.setdefault(shard_id, time.monotonic())
+
+    client.add_listener(ready_shard, "on_shard_ready")
     connection = asyncio.create_task(client.connect(reconnect=True))
     await client.wait_until_ready()
     while len(client.guilds) < args.expect_guilds and not connection.done():  # noqa: ASYNC110
         await asyncio.sleep(0.001)  # GUILD_CREATEs still arriving after READY
     if connection.done():
         connection.result()
-    emit("ready", **stats(client, probe, writes))
+    emit("ready", shard_ready=shard_ready, **stats(client, probe, writes))
 
     # Diagnosis: where memory allocated since "trace_start" (after a load's warm-up) still
     # lives, by the code that made it.

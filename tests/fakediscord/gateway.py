@@ -13,6 +13,7 @@ import contextlib
 import copy
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,7 @@ class Gateway:
         self.connections: set[Connection] = set()
         self.identifies = 0
         self.identified_shards: list[list[int] | None] = []  # as each IDENTIFY asked
+        self.identified_at: list[float] = []  # when each arrived (time.monotonic())
         self.resumes = 0
         self.readies = 0
         self.commands_received: list[dict[str, Any]] = []
@@ -356,6 +358,7 @@ class Gateway:
                 return
         shard = d.get("shard")
         self.identified_shards.append(shard)
+        self.identified_at.append(time.monotonic())
         if shard is not None and not _valid_shard(shard):
             await self._close(conn, 4010)  # Invalid shard
             return
