@@ -24,9 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
 
 from bot import guilds, timeutil
 from bot.boundaries import Boundaries
@@ -47,28 +44,12 @@ def data_key(key: str) -> Iterator[None]:
         crypto.activate(None)
 
 
-async def open_database(path: Path, *, inline: bool = True) -> Database:
-    """Hearth's Database on `path`, migrated. `inline`: statements run on the calling
-    thread instead of hopping to aiosqlite's (~100 µs each), which makes filling 100,000
-    rows take a second instead of twenty. Only for filling, never for the bot itself."""
+async def open_database(path: Path) -> Database:
+    """Hearth's Database on `path`, migrated. Filling it runs on the calling thread, as the
+    bot's own transactions do (statements hopping to aiosqlite's thread would make 100,000
+    rows take twenty seconds instead of one)."""
     db = Database(path)
     await db.connect()
-    if inline:
-        await db.conn.close()
-        conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
-        conn.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=OFF",
-            "PRAGMA foreign_keys=ON",
-        ):
-            await conn.execute(pragma)
-
-        async def run_here(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            return fn(*args, **kwargs)
-
-        conn._execute = run_here  # type: ignore[method-assign]
-        db._conn = conn
     await db.migrate(discover_migrations())
     return db
 

@@ -171,8 +171,8 @@ class WriteCounter:
         original = db.transaction
 
         @asynccontextmanager
-        async def counted() -> AsyncIterator[Any]:
-            async with original() as conn:
+        async def counted(**kwargs: Any) -> AsyncIterator[Any]:
+            async with original(**kwargs) as conn:
                 start = db.transactions  # the lock is held: only this task commits now
                 yield conn
             task = asyncio.current_task()

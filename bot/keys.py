@@ -259,7 +259,7 @@ async def rotate(
                         continue
                     changes.append((fresh, int(rowid)))
                 if changes:
-                    async with db.transaction() as conn:
+                    async with db.transaction(bulk=True) as conn:
                         await conn.executemany(
                             f"UPDATE {table} SET {column} = ? WHERE rowid = ?", changes
                         )

@@ -450,7 +450,7 @@ class Registry:
             "SELECT value FROM meta WHERE key = ?", (LOOKALIKES_META,)
         )
         sealed = 0
-        async with db.transaction() as conn:
+        async with db.transaction(bulk=True) as conn:
             for table, column in self.sealed_columns():
                 if lookalikes_done:
                     where = (

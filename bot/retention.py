@@ -106,11 +106,11 @@ async def sweep(db: Database, cogs: Iterable[HearthCog], now: datetime) -> dict[
     removed: dict[str, int] = {}
     for cog in cogs:
         try:
-            async with db.transaction() as tx:
+            async with db.transaction(bulk=True) as tx:
                 removed[cog.qualified_name] = await cog.retention_due(tx, current, now)
         except Exception:
             log.exception("retention sweep failed cog=%s", cog.qualified_name)
-    async with db.transaction() as tx:
+    async with db.transaction(bulk=True) as tx:
         removed["outbox"] = await prune(tx, now - OUTBOX_KEPT)
     await db.scrub()
     log.info(

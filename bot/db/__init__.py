@@ -1,5 +1,5 @@
-"""The database: SQLite (one aiosqlite connection, serialised writes) or PostgreSQL (an
-asyncpg pool, bot.db.postgres), the same numbered migrations on both.
+"""The database: SQLite (serialised writes on the loop's thread, reads beside them) or
+PostgreSQL (an asyncpg pool, bot.db.postgres), the same numbered migrations on both.
 
 Store functions that write take the transaction (`tx: Tx`) first; reads take the
 `Database`. Times and sealed text go through `bot.db.codec`.

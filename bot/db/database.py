@@ -1,17 +1,28 @@
-"""One aiosqlite connection for the whole bot's writes; read-only connections for reads.
+"""SQLite: write transactions on the event loop's own thread; reads on read-only connections.
 
 Every write goes through `transaction()` (BEGIN IMMEDIATE). An asyncio lock serialises
-use of the write connection, held for the transaction itself, so two writers never meet
-"database is locked".
+writers, held for the transaction itself, so two writers never meet "database is locked".
+A transaction runs on a plain sqlite3 connection on the event loop's thread: each
+statement of a small transaction takes microseconds there, where hopping to aiosqlite's
+thread and back cost ~190 µs of CPU and a loop wake-up per statement (an interaction's
+transaction is five to ten statements). Work that may touch thousands of rows — a
+migration, a retention sweep, forgetting a person or a server — says so
+(`transaction(bulk=True)`) and runs on aiosqlite's thread instead, so it never stalls the
+gateway. The loop's connection never waits on SQLite's own lock (another process's
+backup, say): BEGIN is retried with asyncio sleeps, never blocked in C; and it never
+checkpoints (a checkpoint writes and syncs the file): every few hundred commits a
+checkpoint runs on the list reader's thread, between two transactions.
 
 Reads never queue behind writers they don't depend on. A read inside the task's own
 transaction goes through that transaction (it must see its own writes); any other read
 sees the committed state (WAL gives every connection the last commit) on a read-only
 connection, whoever is writing or waiting to: a point read (`fetchone`, `fetchval`) on
-a plain connection on the event loop's own thread (~5 µs, instead of ~190 µs hopping to
-aiosqlite's thread), a list (`fetchall`, `fetch_as`) on a second aiosqlite connection,
-so a big one never stalls the gateway. (An in-memory database has no second connection;
-everything goes through the lock.)
+a plain connection on the event loop's own thread, a list (`fetchall`, `fetch_as`) on an
+aiosqlite connection of its own, so a big one never stalls the gateway. A list is run and
+read to its end in one call on that thread: a caller cancelled halfway leaves no open
+statement behind, which would hold the connection's snapshot and hide later commits from
+the next read. (An in-memory database has only the loop's connection; everything goes
+through it, under the lock.)
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +110,84 @@ async def changed(tx: Tx, sql: str, params: Params = ()) -> int:
     return max(cur.rowcount, 0)
 
 
+# How many commits on the loop's connection between two PASSIVE checkpoints (SQLite's own
+# automatic checkpoint comes every ~1,000 pages; a commit here writes one to three).
+CHECKPOINT_EVERY = 400
+# Waiting for another process to release SQLite's write lock: the first pause, then each
+# one twice the last, up to this; the whole wait is bounded by BUSY_TIMEOUT_MS.
+BUSY_FIRST_PAUSE = 0.002
+BUSY_LONGEST_PAUSE = 0.1
+
+
+class LoopCursor:
+    """A statement run on the loop's connection, behind aiosqlite's cursor API: it has
+    already run, so nothing here waits."""
+
+    __slots__ = ("_cur",)
+
+    def __init__(self, cur: sqlite3.Cursor) -> None:
+        self._cur = cur
+
+    @property
+    def rowcount(self) -> int:
+        return self._cur.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cur.lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return self._cur.fetchall()
+
+    async def close(self) -> None:
+        self._cur.close()
+
+
+class _Ran:
+    """What `LoopTx.execute` returns: awaited for its cursor, or entered with `async with`
+    (the cursor closed on the way out), as aiosqlite's is."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: LoopCursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Generator[Any, None, LoopCursor]:
+        yield from ()  # a generator that finishes at once: awaiting it never suspends
+        return self._cursor
+
+    async def __aenter__(self) -> LoopCursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cursor.close()
+
+
+class LoopTx:
+    """A write transaction on the loop's own sqlite3 connection, speaking the part of
+    aiosqlite's API the stores use (`bot.db.types.Tx`)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Params = ()) -> _Ran:
+        return _Ran(LoopCursor(self.conn.execute(sql, parameters)))
+
+    async def executemany(self, sql: str, parameters: Iterable[Params]) -> LoopCursor:
+        return LoopCursor(self.conn.executemany(sql, parameters))
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLite's lock is held by another connection (another process, a backup)."""
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer Hearth than this one."""
 
@@ -120,42 +209,58 @@ class Database:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._conn: aiosqlite.Connection | None = None
+        self._writer: sqlite3.Connection | None = None  # transactions, on the loop's thread
+        self._conn: aiosqlite.Connection | None = None  # bulk transactions, on its thread
         self._reader: sqlite3.Connection | None = None  # point reads, on the loop's thread
         self._lister: aiosqlite.Connection | None = None  # lists, on a thread of its own
         self._lock = asyncio.Lock()
+        self._tx: Tx | None = None  # the transaction under way (reads inside it use it)
         self.transactions = 0  # commits so far; benchmarks count writes per interaction
         # Run after the current transaction commits (nothing runs if it rolls back).
         self._after_commit: list[Callable[[], object]] = []
         self._scrub_retry: asyncio.Task[None] | None = None
         self.scrub_retry_seconds = SCRUB_RETRY_SECONDS
+        self._since_checkpoint = 0
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._committer: asyncio.Task[Any] | None = None
+        self._breathe = Breather()
 
     @property
     def backend(self) -> str:
         return "sqlite"
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
+    def writer(self) -> sqlite3.Connection:
+        if self._writer is None:
             raise RuntimeError("the database is not open")
-        return self._conn
+        return self._writer
 
     async def connect(self) -> None:
-        if self._conn is not None:
+        if self._writer is not None:
             return
-        if str(self.path) != ":memory:":
+        memory = str(self.path) == ":memory:"
+        if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN ourselves, so nothing opens implicitly.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        writer = sqlite3.connect(self.path, isolation_level=None)
+        conn: aiosqlite.Connection | None = None
         reader: sqlite3.Connection | None = None
         lister: aiosqlite.Connection | None = None
         try:
-            conn.row_factory = aiosqlite.Row
+            writer.row_factory = sqlite3.Row  # the same Row class aiosqlite returns
             for pragma in _PRAGMAS:
-                await conn.execute(pragma)
-            if str(self.path) != ":memory:":
+                writer.execute(pragma)
+            if not memory:
+                # Never wait inside C on the loop's thread (transaction() waits in asyncio
+                # instead), and never checkpoint there (_after_loop_commit does, off it).
+                writer.execute("PRAGMA busy_timeout=0")
+                writer.execute("PRAGMA wal_autocheckpoint=0")
+                conn = await aiosqlite.connect(self.path, isolation_level=None)
+                conn.row_factory = aiosqlite.Row
+                for pragma in _PRAGMAS:
+                    await conn.execute(pragma)
                 reader = sqlite3.connect(self.path, isolation_level=None)
-                reader.row_factory = sqlite3.Row  # the same Row class aiosqlite returns
+                reader.row_factory = sqlite3.Row
                 for pragma in (*_PRAGMAS, "PRAGMA query_only=ON"):
                     reader.execute(pragma)
                 lister = await aiosqlite.connect(self.path, isolation_level=None)
@@ -165,23 +270,27 @@ class Database:
         except BaseException:
             # A read-only folder or a full disk fails a PRAGMA: close what was opened, or
             # aiosqlite's threads keep the process alive after the error.
-            if reader is not None:
-                reader.close()
-            if lister is not None:
-                await lister.close()
-            await conn.close()
+            for plain in (reader, writer):
+                if plain is not None:
+                    plain.close()
+            for threaded in (lister, conn):
+                if threaded is not None:
+                    await threaded.close()
             raise
+        self._writer = writer
         self._conn = conn
         self._reader = reader
         self._lister = lister
 
     async def close(self) -> None:
-        if self._conn is None:
+        if self._writer is None:
             return
-        if self._scrub_retry is not None:
-            self._scrub_retry.cancel()
-            self._scrub_retry = None
+        for task in (self._scrub_retry, self._checkpointing):
+            if task is not None:
+                task.cancel()
+        self._scrub_retry = self._checkpointing = None
         async with self._lock:
+            writer, self._writer = self._writer, None
             conn, self._conn = self._conn, None
             reader, self._reader = self._reader, None
             lister, self._lister = self._lister, None
@@ -189,7 +298,9 @@ class Database:
                 reader.close()
             if lister is not None:
                 await lister.close()
-            await conn.close()
+            writer.close()
+            if conn is not None:
+                await conn.close()  # the last connection: it checkpoints, on its thread
 
     def in_transaction(self) -> bool:
         """Whether the current task is inside one of this database's transactions."""
@@ -212,46 +323,114 @@ class Database:
         self._after_commit.append(callback)
 
     @asynccontextmanager
-    async def _use(self) -> AsyncIterator[aiosqlite.Connection]:
-        if _holder.get() == _me(self):
-            yield self.conn
+    async def _use(self) -> AsyncIterator[Tx]:
+        """The connection a read must use when it can't use the read-only ones: the task's
+        own transaction, or (an in-memory database) the loop's connection, under the lock."""
+        if _holder.get() == _me(self) and self._tx is not None:
+            yield self._tx
             return
         async with self._lock:
             token = _holder.set(_me(self))
             try:
-                yield self.conn
+                yield LoopTx(self.writer)
             finally:
                 _holder.reset(token)
 
+    async def _begin(self, bulk: bool) -> Tx:
+        """BEGIN IMMEDIATE, holding the lock: on aiosqlite's thread for bulk work, else on
+        the loop's connection — where SQLite's lock held by another process is waited for
+        with asyncio sleeps (up to BUSY_TIMEOUT_MS), never inside C."""
+        if bulk and self._conn is not None:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            return self._conn
+        writer = self.writer
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + BUSY_TIMEOUT_MS / 1000
+        pause = BUSY_FIRST_PAUSE
+        while True:
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+                return LoopTx(writer)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or loop.time() >= give_up:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, BUSY_LONGEST_PAUSE)
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
+    async def transaction(self, *, bulk: bool = False) -> AsyncIterator[Tx]:
         """A write transaction: committed on success, rolled back on any error.
 
         One per unit of work. Joining is explicit: code that writes inside a transaction
         takes its `tx`; opening another one inside it (the same task) is a bug and raises
-        at once, instead of silently becoming part of the outer one."""
+        at once, instead of silently becoming part of the outer one.
+
+        `bulk=True`: it may touch thousands of rows (a migration, a sweep, forgetting
+        someone), so it runs on aiosqlite's thread instead of the event loop's."""
         if _holder.get() == _me(self):
             raise RuntimeError(
                 "already in a transaction: pass its tx to the code that writes, "
                 "instead of opening another"
             )
-        async with self._use() as conn:
-            await conn.execute("BEGIN IMMEDIATE")
-            self._after_commit = []
+        async with self._lock:
+            token = _holder.set(_me(self))
             try:
-                yield conn
-            except BaseException:
+                tx = await self._begin(bulk)
+                self._tx = tx
                 self._after_commit = []
-                await conn.rollback()
-                raise
-            await conn.commit()
-            self.transactions += 1
-            callbacks, self._after_commit = self._after_commit, []
+                try:
+                    yield tx
+                except BaseException:
+                    self._after_commit = []
+                    if isinstance(tx, LoopTx):
+                        tx.conn.rollback()
+                    else:
+                        await tx.rollback()  # type: ignore[attr-defined]
+                    raise
+                if isinstance(tx, LoopTx):
+                    tx.conn.commit()
+                    self._after_loop_commit()
+                else:
+                    await tx.commit()  # type: ignore[attr-defined]
+                self.transactions += 1
+                callbacks, self._after_commit = self._after_commit, []
+            finally:
+                self._tx = None
+                _holder.reset(token)
         for callback in callbacks:
             try:
                 callback()
             except Exception:
                 log.exception("after-commit callback failed")
+        # A transaction on the loop's connection never suspends: a task committing one
+        # after another (a sweep, a tool) hands the loop back every few milliseconds.
+        me = asyncio.current_task()
+        if me is not self._committer:
+            self._committer, self._breathe = me, Breather()
+        await self._breathe()
+
+    def _after_loop_commit(self) -> None:
+        """Every CHECKPOINT_EVERY commits, a checkpoint on the list reader's thread, holding
+        the write lock for it (writers wait a few milliseconds; reads and the loop don't):
+        with no commit landing meanwhile it copies the whole log into the file, so the next
+        writer starts the log over instead of growing it."""
+        self._since_checkpoint += 1
+        if self._since_checkpoint < CHECKPOINT_EVERY or self._lister is None:
+            return
+        if self._checkpointing is not None and not self._checkpointing.done():
+            return
+        self._since_checkpoint = 0
+        self._checkpointing = asyncio.get_running_loop().create_task(self._passive_checkpoint())
+
+    async def _passive_checkpoint(self) -> None:
+        lister = self._lister
+        if lister is None:
+            return
+        try:
+            async with self._lock:
+                await lister.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            log.exception("checkpoint failed (the next one retries)")
 
     def _outside_my_transaction(self) -> bool:
         """Whether a read may see the committed state: this task isn't inside one of its
@@ -267,15 +446,14 @@ class Database:
             finally:
                 cursor.close()  # ends the read, so the snapshot never outlives the call
         async with self._use() as conn, conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+            return cast("aiosqlite.Row | None", await cur.fetchone())
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         # Always on an aiosqlite thread: a list can be thousands of rows (every schedule at
         # start), and reading it on the event loop's thread would stall the gateway.
         lister = self._lister
         if lister is not None and self._outside_my_transaction():
-            async with lister.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await lister.execute_fetchall(sql, params))
         async with self._use() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
@@ -302,10 +480,10 @@ class Database:
         queues behind another task's write."""
         lister = self._lister
         if lister is not None and self._outside_my_transaction():
-            async with lister.execute(sql, params) as cur:
-                return await cur.fetchone()
+            rows = list(await lister.execute_fetchall(sql, params))
+            return rows[0] if rows else None
         async with self._use() as conn, conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+            return cast("aiosqlite.Row | None", await cur.fetchone())
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One write statement in its own transaction; returns the rows changed. (For the
@@ -345,7 +523,11 @@ class Database:
         return False
 
     async def _checkpoint(self) -> bool:
-        async with self._use() as conn:
+        # On aiosqlite's thread (it waits for readers), holding the lock: no writer between.
+        async with self._lock:
+            conn = self._conn
+            if conn is None:
+                return True  # closed meanwhile: closing checkpointed
             await conn.execute(f"PRAGMA busy_timeout={SCRUB_WAIT_MS}")
             try:
                 async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
@@ -405,7 +587,7 @@ class Database:
         Refuses (SchemaTooNew) when the file holds a component or version this
         code doesn't know: running old code on a newer schema could corrupt it.
         """
-        async with self.transaction() as conn:
+        async with self.transaction(bulk=True) as conn:
             for statement in self._migration_statements(
                 [
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -434,7 +616,7 @@ class Database:
         for m in migrations:
             if m.version <= applied.get(m.component, 0):
                 continue
-            async with self.transaction() as conn:
+            async with self.transaction(bulk=True) as conn:
                 for statement in self._migration_statements(list(m.statements())):
                     await conn.execute(statement)
                 await conn.execute(

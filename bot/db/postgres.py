@@ -230,7 +230,8 @@ class PostgresDatabase(Database):
                 _holder.reset(token)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Any]:
+    async def transaction(self, *, bulk: bool = False) -> AsyncIterator[Any]:
+        # `bulk` matters on SQLite only (its thread); here every statement is awaited I/O.
         if _holder.get() == _me(self):
             raise RuntimeError(
                 "already in a transaction: pass its tx to the code that writes, "

@@ -1,10 +1,10 @@
 """The connection a transaction hands its stores, on either engine.
 
-`async with db.transaction() as tx:` yields a `Tx`: aiosqlite's connection on SQLite,
-`bot.db.postgres.PgTx` on PostgreSQL. Stores use only this much of it — `await
-tx.execute(sql, params)` (or `async with tx.execute(…) as cur`), the cursor's `fetchone`,
-`fetchall`, `rowcount`, `lastrowid` and `close`, and `executemany` — with `?` placeholders,
-and rows read by position or by column name.
+`async with db.transaction() as tx:` yields a `Tx`: `bot.db.database.LoopTx` on SQLite
+(aiosqlite's connection for `bulk=True`), `bot.db.postgres.PgTx` on PostgreSQL. Stores use
+only this much of it — `await tx.execute(sql, params)` (or `async with tx.execute(…) as
+cur`), the cursor's `fetchone`, `fetchall`, `rowcount`, `lastrowid` and `close`, and
+`executemany` — with `?` placeholders, and rows read by position or by column name.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ class PrivacyCog(HearthCog):
     async def forget_person(self, user_id: int) -> discord.Embed:
         """Every row about this person, gone in one transaction; then their messages."""
         now = self.bot.clock.now()
-        async with self.bot.db.transaction() as tx:
+        async with self.bot.db.transaction(bulk=True) as tx:
             result = await self.bot.personal_data.forget(tx, user_id, now)
         await self.bot.db.scrub()  # gone from the file and its log too, before they're told
         self.bot.boundaries.forgotten(user_id)
@@ -212,7 +212,7 @@ class PrivacyCog(HearthCog):
         carrying people's words there are deleted."""
         db = self.bot.db
         now = self.bot.clock.now()
-        async with db.transaction() as tx:
+        async with db.transaction(bulk=True) as tx:
             rows, unsaid = await self.bot.personal_data.forget_server(
                 tx, guild_id, now, delete_messages=still_here
             )

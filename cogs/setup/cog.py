@@ -303,21 +303,23 @@ class SetupCog(HearthCog):
         servers that removed Hearth meanwhile are simply missing from the list: they leave
         now, as if Hearth had seen it happen (their data goes in 14 days)."""
         bot = self.bot
-        mine = [g for g in bot.guilds if g.shard_id == shard_id]
         known = {
             guild_id
             for guild_id in await guilds.known_ids(bot.db)
             if bot.shard_of_guild(guild_id) == shard_id
         }
-        for guild in mine:
+        for guild in [g for g in bot.guilds if g.shard_id == shard_id]:
             if guild.id not in known:
                 await self.arrived(guild)
         listed = bot.servers_at_connect(shard_id)
         if listed is None:
             return
-        gone = known - listed - {g.id for g in mine}
+        # Which servers are here is read after the awaits above, each time: a server that
+        # added Hearth while this ran is known (its join was saved) and here, not gone.
+        gone = {g for g in known - listed if bot.get_guild(g) is None}
         for guild_id in sorted(gone):
-            await self.left(guild_id)
+            if bot.get_guild(guild_id) is None:
+                await self.left(guild_id)
         if gone:
             log.info(
                 "servers that removed Hearth while it was offline shard=%d count=%d",

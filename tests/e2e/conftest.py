@@ -91,6 +91,8 @@ async def make_friends(
         # These friends have used Hearth here before (the group waits for them).
         for member in people.values():
             await hearth.bot.boundaries.touch(guild.id, member.id)
+    # Whatever Hearth had to say on arriving (a welcome) is out before the test begins.
+    assert await hearth.bot.outbox.idle(), "the outbox didn't settle"
     return world
 
 

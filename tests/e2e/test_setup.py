@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot import guilds
 
 
@@ -195,3 +197,41 @@ async def test_a_form_open_across_a_restart_gives_back_what_was_typed(
     assert "nothing was saved" in done.text
     assert words in done.text
     assert all(words not in m.text for m in chan.bot_messages)
+
+
+async def test_a_server_added_while_hearth_compares_its_list_at_start_stays(
+    fake_discord, hearth_unstarted, monkeypatch
+) -> None:
+    """At each READY Hearth compares the servers it knows with Discord's list, and leaves
+    those missing. A server that adds Hearth while that comparison waits on the database
+    is saved as joined — and must not then be taken for one that removed Hearth."""
+    import cogs.setup.cog as setup_cog
+
+    first = fake_discord.add_guild("Friends")
+    first.add_text_channel("general")
+    reading, go = asyncio.Event(), asyncio.Event()
+    known_ids = guilds.known_ids
+
+    async def held(db):  # type: ignore[no-untyped-def]
+        reading.set()
+        await go.wait()  # the comparison waits here, as on a busy database
+        return await known_ids(db)
+
+    monkeypatch.setattr(setup_cog.guilds, "known_ids", held)
+    await hearth_unstarted.start()
+    await asyncio.wait_for(reading.wait(), 5)
+    newcomer = fake_discord.add_guild("Newcomers")  # added live: GUILD_CREATE → join
+    lobby = newcomer.add_text_channel("lobby")
+    assert "Hi, I'm Hearth" in (await fake_discord.wait_for_message(lobby)).text
+    saved = await guilds.get(hearth_unstarted.bot.db, newcomer.id)
+    assert saved is not None
+    go.set()
+    general = first.text_channels[0]
+    assert "Hi, I'm Hearth" in (await fake_discord.wait_for_message(general)).text
+    await fake_discord.sync()
+    await hearth_unstarted.bot.db.writes_settled()
+    for guild in (first, newcomer):
+        saved = await guilds.get(hearth_unstarted.bot.db, guild.id)
+        assert saved is not None
+        assert saved.left_at is None  # both still here
+    assert hearth_unstarted.bot.scheduler.due(f"privacy:purge:{newcomer.id}") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from pathlib import Path
 
@@ -388,3 +389,105 @@ async def test_two_processes_starting_together_migrate_an_empty_postgres_once(
     finally:
         for db in started:
             await db.close()
+
+
+async def test_small_transactions_run_on_the_loops_thread_and_bulk_ones_off_it(
+    sqlite_db: Database,
+) -> None:
+    """An interaction's transaction runs on the event loop's own connection (no hop to a
+    thread and back per statement); work that may touch thousands of rows says `bulk` and
+    runs on aiosqlite's thread, so it never holds the loop."""
+    db = sqlite_db
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    on_the_loop: list[str] = []
+    db.writer.set_trace_callback(on_the_loop.append)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO t VALUES (1)")
+        async with tx.execute("SELECT COUNT(*) FROM t") as cur:
+            assert (await cur.fetchone())[0] == 1
+    assert any("INSERT INTO t VALUES (1)" in s for s in on_the_loop)
+    on_the_loop.clear()
+    async with db.transaction(bulk=True) as tx:
+        await tx.execute("INSERT INTO t VALUES (2)")
+        assert await db.fetchval("SELECT COUNT(*) FROM t") == 2  # its own write, inside
+    assert on_the_loop == []
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
+
+
+async def test_a_lock_another_process_holds_is_waited_for_without_holding_the_loop(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (a backup, a `sqlite3` shell) holding SQLite's write lock: the
+    transaction waits in asyncio, so everything else keeps running; it goes ahead when the
+    lock is let go, and gives up with SQLite's own error after BUSY_TIMEOUT_MS."""
+    db = sqlite_db
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        writing = asyncio.create_task(db.execute("INSERT INTO t VALUES (1)"))
+        ran = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.005, ran.set)
+        await asyncio.sleep(0.05)
+        assert ran.is_set()  # the loop ran on…
+        assert not writing.done()  # …while the write waits
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(writing, 5) == 1
+        assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+        import bot.db.database as database
+
+        monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await db.execute("INSERT INTO t VALUES (2)")
+        other.execute("ROLLBACK")
+        assert await db.execute("INSERT INTO t VALUES (3)") == 1  # nothing stuck behind it
+    finally:
+        other.close()
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 3]
+
+
+async def test_a_list_read_cancelled_halfway_hides_no_later_commit(sqlite_db: Database) -> None:
+    """A list read whose caller is cancelled (a timeout, a shutdown) must not leave the list
+    connection on its old snapshot: the next read sees what was committed meanwhile. (It
+    did: an outbox pick-up then found nothing, and a reveal waited for the next rescan.)"""
+    db = sqlite_db
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    await db.execute("INSERT INTO t VALUES (1)")
+    for _ in range(3):
+        reading = asyncio.create_task(db.fetchall("SELECT x FROM t"))
+        await asyncio.sleep(0)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+    await asyncio.sleep(0.05)  # the cancelled reads finish on their thread
+    await db.execute("INSERT INTO t VALUES (2)")
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
+    counted = await db.aggregate("SELECT COUNT(*) FROM t")
+    assert counted is not None
+    assert counted[0] == 2
+
+
+async def test_the_write_ahead_log_stays_bounded_without_checkpoints_on_the_loop(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's connection never checkpoints (that writes and syncs the file); every
+    CHECKPOINT_EVERY commits a checkpoint runs on the list reader's thread, so the log is
+    reused instead of growing with every commit."""
+    import bot.db.database as database
+
+    db = sqlite_db
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    assert await db.fetchval("PRAGMA wal_autocheckpoint") == 1000  # the readers' default
+    assert db.writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY", 50)
+    commits = 1500
+    for i in range(commits):  # one task, commit after commit: the loop still breathes
+        await db.execute("INSERT INTO t VALUES (?)", (i,))
+    if db._checkpointing is not None:
+        await db._checkpointing
+    wal = os.path.getsize(f"{db.path}-wal")  # noqa: ASYNC240 (a test reading a size)
+    # Without checkpoints the log holds a frame (a 4 KB page) per commit at least.
+    assert wal < commits * 4096 / 3
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == commits
