@@ -186,20 +186,19 @@ class PromptsCog(HearthCog):
             configured = [settings] if here and settings is not None else []
         armed = 0
         breathe = Breather()
+        occurrences = logic.Occurrences(now)
         for settings in configured:
             await breathe()
             if settings.guild_id in paused or not logic.rotation(settings.practices):
                 continue
-            missed = logic.missed_occurrence(
-                now,
-                settings.prompt_weekday,
-                settings.prompt_time,
-                settings.timezone,
+            schedule = (settings.prompt_weekday, settings.prompt_time, settings.timezone)
+            missed = occurrences.missed(
+                *schedule,
                 configured_at=settings.configured_at,
                 done_weeks=done.get(settings.guild_id, set()),
             )
             # A prompt that fell due while Hearth was down (within 6 h) goes out at once.
-            self.arm_weekly(settings, missed or self.next_occurrence(settings, now))
+            self.arm_weekly(settings, missed or occurrences.following(*schedule))
             armed += 1
         live = await store.live_deadlines(self.bot.db, only)
         # An early look only where the rule holds as things stand: elsewhere only an
