@@ -14,6 +14,7 @@ from typing import Any
 from bot import retention
 from bot.db import Database, Tx, read_all, read_one
 from bot.db.codec import dt, need_dt, opened, sealed, ts
+from bot.limits import Breather
 from bot.privacy import Person, PersonalData, Table
 from cogs.prompts import logic
 from cogs.prompts.logic import PauseReason, RoundKind, RoundStatus, Skip
@@ -482,12 +483,14 @@ async def early_inputs(db: Database, guild_id: int | None = None) -> dict[int, E
         " WHERE n.round_id = r.round_id AND n.skipped = 0) >= ?"
     )
     found: dict[int, EarlyInputs] = {}
+    breathe = Breather()  # tens of thousands of rows when every open prompt has answers
     rows = await db.fetchall(
         "SELECT a.round_id, a.user_id, a.skipped FROM prompt_answers a WHERE a.round_id IN"
         f" (SELECT r.round_id FROM prompt_rounds r WHERE {live}{enough})",
         params,
     )
     for round_id, user_id, skipped in rows:
+        await breathe()
         inputs = found.get(round_id)
         if inputs is None:
             inputs = found[round_id] = EarlyInputs(set(), set(), set())
@@ -504,6 +507,7 @@ async def early_inputs(db: Database, guild_id: int | None = None) -> dict[int, E
         (logic.RECENT_ROUNDS, *params),
     )
     for round_id, user_id in rows:
+        await breathe()
         inputs = found.get(round_id)
         if inputs is not None:  # an answer since the first read: the job re-checks anyway
             inputs.regulars.add(user_id)
