@@ -186,31 +186,39 @@ class PromptsCog(HearthCog):
             configured = [settings] if here and settings is not None else []
         armed = 0
         breathe = Breather()
+        occurrences = logic.Occurrences(now)
         for settings in configured:
             await breathe()
             if settings.guild_id in paused or not logic.rotation(settings.practices):
                 continue
-            missed = logic.missed_occurrence(
-                now,
-                settings.prompt_weekday,
-                settings.prompt_time,
-                settings.timezone,
+            schedule = (settings.prompt_weekday, settings.prompt_time, settings.timezone)
+            missed = occurrences.missed(
+                *schedule,
                 configured_at=settings.configured_at,
                 done_weeks=done.get(settings.guild_id, set()),
             )
             # A prompt that fell due while Hearth was down (within 6 h) goes out at once.
-            self.arm_weekly(settings, missed or self.next_occurrence(settings, now))
+            self.arm_weekly(settings, missed or occurrences.following(*schedule))
             armed += 1
         live = await store.live_deadlines(self.bot.db, only)
+        # An early look only where the rule holds as things stand: elsewhere only an
+        # answer or a skip can change that, and `after_response` looks again then (as
+        # it does without a restart). 5,000 looks due at once used to hold the start.
+        early_inputs = await store.early_inputs(self.bot.db, only)
         for round_id, guild_id, opened_text, closes_text in live:
             await breathe()
             opened_at = need_dt(opened_text)
             closes_at = need_dt(closes_text)
             self.arm_reveal(guild_id, round_id, closes_at)
-            early = opened_at + logic.EARLY_REVEAL_AFTER
-            if early < closes_at:
-                # Whoever was waited for may all be in: look once its day is up (now, if it
-                # passed while Hearth was down); the job checks the rule itself.
+            inputs = early_inputs.get(round_id)
+            if inputs is None:
+                continue
+            early = logic.early_reveal_at(
+                opened_at, closes_at, inputs.regulars, inputs.answered, inputs.skipped
+            )
+            if early is not None:
+                # Its day may have passed while Hearth was down: look now, then. The job
+                # checks the rule itself.
                 self.arm_early(guild_id, round_id, max(early, now))
         log.info("prompt jobs rebuilt guild=%s weekly=%d reveals=%d", only, armed, len(live))
 

@@ -14,6 +14,7 @@ from typing import Any
 from bot import retention
 from bot.db import Database, Tx, read_all, read_one
 from bot.db.codec import dt, need_dt, opened, sealed, ts
+from bot.limits import Breather
 from bot.privacy import Person, PersonalData, Table
 from cogs.prompts import logic
 from cogs.prompts.logic import PauseReason, RoundKind, RoundStatus, Skip
@@ -457,6 +458,60 @@ async def responses(db: Database, round_id: int) -> tuple[set[int], set[int]]:
         "SELECT user_id, skipped FROM prompt_answers WHERE round_id = ?", (round_id,)
     )
     return {r[0] for r in rows if not r[1]}, {r[0] for r in rows if r[1]}
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyInputs:
+    """What `logic.early_reveal_at` decides a round's early reveal on."""
+
+    regulars: set[int]
+    answered: set[int]
+    skipped: set[int]
+
+
+async def early_inputs(db: Database, guild_id: int | None = None) -> dict[int, EarlyInputs]:
+    """`recent_responders` and `responses` of every live round (or one server's) that has
+    MIN_TO_REVEAL answers — no other can come out early — in two reads for all of them,
+    instead of two per round: a start with 5,000 open prompts asked 10,000 times."""
+    live = "r.status IN ('posting', 'open')"
+    params: tuple[Any, ...] = (logic.MIN_TO_REVEAL,)
+    if guild_id is not None:
+        live += " AND r.guild_id = ?"
+        params = (guild_id, logic.MIN_TO_REVEAL)
+    enough = (
+        " AND (SELECT COUNT(*) FROM prompt_answers n"
+        " WHERE n.round_id = r.round_id AND n.skipped = 0) >= ?"
+    )
+    found: dict[int, EarlyInputs] = {}
+    breathe = Breather()  # tens of thousands of rows when every open prompt has answers
+    rows = await db.fetchall(
+        "SELECT a.round_id, a.user_id, a.skipped FROM prompt_answers a WHERE a.round_id IN"
+        f" (SELECT r.round_id FROM prompt_rounds r WHERE {live}{enough})",
+        params,
+    )
+    for round_id, user_id, skipped in rows:
+        await breathe()
+        inputs = found.get(round_id)
+        if inputs is None:
+            inputs = found[round_id] = EarlyInputs(set(), set(), set())
+        (inputs.skipped if skipped else inputs.answered).add(user_id)
+    if not found:
+        return found
+    # Each round's regulars: as `recent_responders(db, its server, its opened_at)`.
+    rows = await db.fetchall(
+        "SELECT r.round_id, a.user_id FROM prompt_rounds r JOIN prompt_answers a"
+        " ON a.round_id IN (SELECT c.round_id FROM prompt_rounds c"
+        "  WHERE c.guild_id = r.guild_id AND c.opened_at < r.opened_at"
+        "  AND c.status IN ('revealed', 'quiet') ORDER BY c.opened_at DESC LIMIT ?)"
+        f" WHERE {live}{enough}",
+        (logic.RECENT_ROUNDS, *params),
+    )
+    for round_id, user_id in rows:
+        await breathe()
+        inputs = found.get(round_id)
+        if inputs is not None:  # an answer since the first read: the job re-checks anyway
+            inputs.regulars.add(user_id)
+    return found
 
 
 async def _is_live(tx: Tx, round_id: int) -> bool:

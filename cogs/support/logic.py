@@ -235,14 +235,18 @@ def decide(
 
 def quiet_due(schedule: Schedule) -> datetime | None:
     """When the quiet watch should next look, or None when it's off or already fired."""
-    if (
-        not schedule.active
-        or schedule.quiet_days is None
-        or schedule.quiet_since is None
-        or schedule.quiet_alerted_at is not None
-    ):
+    if not schedule.active:
         return None
-    return schedule.quiet_since + timedelta(days=schedule.quiet_days)
+    return quiet_due_at(schedule.quiet_days, schedule.quiet_since, schedule.quiet_alerted_at)
+
+
+def quiet_due_at(
+    days: int | None, since: datetime | None, alerted_at: datetime | None
+) -> datetime | None:
+    """`quiet_due` of an active schedule, from its quiet-watch columns alone."""
+    if days is None or since is None or alerted_at is not None:
+        return None
+    return since + timedelta(days=days)
 
 
 def check_quiet_days(days: int) -> int:

@@ -70,10 +70,18 @@ class SupportService:
         """Re-create every job from the database (idempotent: ids replace themselves)."""
         schedules = await store.active_schedules(self.bot.db)
         breathe = Breather()  # 20,000 schedules must not stall the gateway
-        for schedule in schedules:
+        scheduler = self.bot.scheduler
+        for armed in schedules:
             await breathe()
-            self.arm_checkin(schedule)
-            self.arm_quiet(schedule)
+            user_id = armed.user_id
+            if armed.next_send_at is None:
+                scheduler.cancel(checkin_job_id(user_id))
+            else:
+                self._arm_at(user_id, armed.next_send_at)
+            if armed.quiet_due is None:
+                scheduler.cancel(quiet_job_id(user_id))
+            else:
+                self._arm_quiet_at(user_id, armed.quiet_due)
         outgoing = await store.all_outgoing(self.bot.db)
         for out in outgoing:
             self.arm_waiting(out.outbox_id, out.due_at, out.recipient_user_id)
@@ -208,13 +216,13 @@ class SupportService:
 
     def arm_quiet(self, schedule: Schedule, at: datetime | None = None) -> None:
         due = logic.quiet_due(schedule)
-        job_id = quiet_job_id(schedule.user_id)
         if due is None:
-            self.bot.scheduler.cancel(job_id)
+            self.bot.scheduler.cancel(quiet_job_id(schedule.user_id))
             return
-        self.bot.scheduler.at(
-            job_id, at or due, self.quiet_job, schedule.user_id, person=schedule.user_id
-        )
+        self._arm_quiet_at(schedule.user_id, at or due)
+
+    def _arm_quiet_at(self, user_id: int, when: datetime) -> None:
+        self.bot.scheduler.at(quiet_job_id(user_id), when, self.quiet_job, user_id, person=user_id)
 
     async def rearm_quiet(self, user_id: int) -> None:
         schedule = await store.get_schedule(self.bot.db, user_id)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.db import Database, Tx, read_one
 from bot.db.codec import dt, hhmm, need_dt, opened, sealed, ts, wall_time
 from bot.privacy import Person, PersonalData, Table
+from cogs.support import logic
 from cogs.support.logic import (
     CheckinStatus,
     CircleStatus,
@@ -63,10 +64,28 @@ async def get_schedule(db: Database, user_id: int) -> Schedule | None:
     return None if row is None else _schedule(row)
 
 
-async def active_schedules(db: Database) -> list[Schedule]:
+@dataclass(frozen=True, slots=True)
+class Armed:
+    """What an active schedule's jobs are armed from: its next check-in, and when its
+    quiet watch looks next (None: off, or already told for this quiet spell)."""
+
+    user_id: int
+    next_send_at: datetime | None
+    quiet_due: datetime | None
+
+
+def _armed(row: Any) -> Armed:
+    return Armed(row[0], dt(row[1]), logic.quiet_due_at(row[2], dt(row[3]), dt(row[4])))
+
+
+async def active_schedules(db: Database) -> list[Armed]:
+    """Every active schedule, as its jobs are armed: at start, 20,000 of them, so only the
+    five columns that takes are read and nothing else is built (a `Schedule` each cost
+    ~5 µs of the event loop's time)."""
     return await db.fetch_as(
-        _schedule,
-        f"SELECT {_SCHEDULE_COLUMNS} FROM checkin_schedules WHERE active = 1 ORDER BY user_id",
+        _armed,
+        "SELECT user_id, next_send_at, quiet_days, quiet_since, quiet_alerted_at"
+        " FROM checkin_schedules WHERE active = 1 ORDER BY user_id",
     )
 
 

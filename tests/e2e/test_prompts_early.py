@@ -5,11 +5,11 @@ they've been up a day and everyone who took part lately has answered or skipped.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cogs.prompts import render
 from tests.e2e.test_prompts_week import NOON, World, round_id
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, FakeMessage
 from tests.fakediscord.harness import HearthHarness
 
 FIRST_DAY = "It stays open until then, so everyone has time to find it."
@@ -30,10 +30,9 @@ async def new_server(fake: FakeDiscord, hearth: HearthHarness) -> World:
     return World(fake, hearth, guild, channel, admin, friends)
 
 
-async def test_a_new_groups_first_prompt_waits_for_the_group(
-    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness
-) -> None:
-    world = await new_server(fake_discord, hearth_unstarted)
+async def first_week(world: World) -> None:
+    """A new group's first prompt: it stays open to its deadline, whoever answers; Mae,
+    Aurelia, Bramwell and Cosima take part, so they are who later prompts wait for."""
     hearth, admin = world.hearth, world.admin
     ana, ben, cat = (world[n] for n in "ABC")
     sched = hearth.bot.scheduler
@@ -61,11 +60,26 @@ async def test_a_new_groups_first_prompt_waits_for_the_group(
     messages = await world.thread_messages(post)
     assert sum(len(m.embeds) for m in messages) == 3
 
-    # Next week the group has taken part: the post promises the early reveal, in words.
-    due = sched.due(world.job)
+
+async def second_week(world: World) -> tuple[FakeMessage, datetime]:
+    """The next weekly prompt, posted at its time: (its post, that time)."""
+    due = world.hearth.bot.scheduler.due(world.job)
     assert due is not None
-    hearth.clock.set(due)
-    second = await world.post()
+    world.hearth.clock.set(due)
+    return await world.post(), due
+
+
+async def test_a_new_groups_first_prompt_waits_for_the_group(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness
+) -> None:
+    world = await new_server(fake_discord, hearth_unstarted)
+    hearth, admin = world.hearth, world.admin
+    ana, ben, cat = (world[n] for n in "ABC")
+    await first_week(world)
+
+    # Next week the group has taken part: the post promises the early reveal, in words.
+    second, due = await second_week(world)
+    sched = hearth.bot.scheduler
     rid2 = round_id(second)
     assert render.EARLY_RULE in second.text
     assert FIRST_DAY not in second.text
@@ -90,3 +104,50 @@ async def test_a_new_groups_first_prompt_waits_for_the_group(
     assert sched.due(f"prompt:reveal:{rid2}") is None  # revealed once, a day early
     assert "Revealed" in second.text
     assert world.fake.pings() == []
+
+
+async def test_a_day_that_ran_out_while_hearth_was_down_reveals_at_start(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness
+) -> None:
+    world = await new_server(fake_discord, hearth_unstarted)
+    hearth, admin = world.hearth, world.admin
+    ana, ben, cat = (world[n] for n in "ABC")
+    await first_week(world)
+    second, _ = await second_week(world)
+    rid = round_id(second)
+    for who, words in ((admin, "Tea."), (ana, "Rain."), (ben, "Bread.")):
+        await world.answer(who, second, words)
+    await cat.click(second, "Skip this one")
+
+    # Hearth is down while the prompt's first day runs out; it comes out as Hearth starts.
+    await hearth.stop()
+    hearth.advance(hours=30)
+    await hearth.start()
+    await hearth.run_due()
+    messages = await world.thread_messages(second)
+    assert sum(len(m.embeds) for m in messages) == 3
+    assert hearth.bot.scheduler.due(f"prompt:reveal:{rid}") is None  # revealed once
+
+
+async def test_after_a_restart_the_last_awaited_answer_still_reveals_early(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness
+) -> None:
+    world = await new_server(fake_discord, hearth_unstarted)
+    hearth, admin = world.hearth, world.admin
+    ana, ben, cat = (world[n] for n in "ABC")
+    await first_week(world)
+    second, _ = await second_week(world)
+    await world.answer(admin, second, "Tea.")
+    await world.answer(ana, second, "Rain.")
+
+    # A restart while Bramwell and Cosima are still awaited: a day on, nothing comes out…
+    await hearth.restart()
+    hearth.advance(hours=25)
+    await hearth.run_due()
+    assert second.thread is None
+    await world.answer(ben, second, "Bread.")
+    assert second.thread is None
+    # …until the last of them is in: then at once, a day before the deadline.
+    await cat.click(second, "Skip this one")
+    messages = await world.thread_messages(second)
+    assert sum(len(m.embeds) for m in messages) == 3

@@ -63,6 +63,33 @@ def test_missed_occurrence_on_start() -> None:
     assert logic.missed_occurrence(due + timedelta(hours=2), SUNDAY, at, BERLIN, **fresh) is None
 
 
+@given(
+    now=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
+    weekday=st.integers(0, 6),
+    at=st.sampled_from([time(0, 0), time(2, 30), time(3, 0), time(18, 0), time(23, 59)]),
+    tz=st.sampled_from([BERLIN, "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    configured_days_ago=st.integers(0, 9),
+)
+def test_occurrences_worked_out_once_are_the_schedules_own(
+    now: datetime, weekday: int, at: time, tz: str, configured_days_ago: int
+) -> None:
+    # At start each distinct schedule is worked out once for thousands of servers: asked
+    # again, and for a server whose week is done, it answers as a schedule read alone.
+    occurrences = logic.Occurrences(now)
+    last = logic.last_occurrence(now, weekday, at, tz)
+    configured = now - timedelta(days=configured_days_ago)
+    for done in (set(), {timeutil.week_key(last, tz)}):
+        for _ in range(2):
+            assert occurrences.following(weekday, at, tz) == timeutil.next_weekly(
+                now, weekday, at, tz
+            )
+            fresh = not logic.too_late(now, last) and configured <= last and not done
+            missed = occurrences.missed(weekday, at, tz, configured_at=configured, done_weeks=done)
+            assert missed == (last if fresh else None)
+
+
 # --------------------------------------------------------------------------- rotation
 
 

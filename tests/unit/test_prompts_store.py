@@ -3,6 +3,7 @@ the quiet pause, prompt cycles and retention."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -233,3 +234,45 @@ async def test_answers_are_sealed_at_rest_and_exported_and_forgotten(db: Databas
     removed, _ = await write(db, registry.forget_server, G, NOW, delete_messages=False)
     assert removed > 0
     assert await store.get_round(db, rid) is None
+
+
+async def test_early_inputs_read_every_live_round_as_one_round_at_a_time_would(
+    db: Database,
+) -> None:
+    # Three servers: five closed weeks each (who took part differs week to week), then a
+    # live round with none, one, or several answers and skips; one with two live rounds.
+    rng = random.Random(7)
+    live: dict[int, int] = {}  # round → server
+    for server, answers in ((G, [1, 2, 3]), (OTHER, [4]), (333, [5, 6, 7, 8])):
+        for week in range(5):
+            rid = await open_round(db, guild_id=server, at=NOW + timedelta(weeks=week))
+            for user in rng.sample(range(1, 12), rng.randint(0, 5)):
+                if rng.random() < 0.3:
+                    await write(db, store.save_skip, rid, server, user, NOW)
+                else:
+                    await write(db, store.save_answer, rid, server, user, "hi", False, NOW)
+            await write(db, store.close_round, rid, NOW + timedelta(weeks=week, days=2))
+        opened = NOW + timedelta(weeks=5)
+        rid = await open_round(db, guild_id=server, at=opened)
+        live[rid] = server
+        for user in answers:
+            await write(db, store.save_answer, rid, server, user, "now", False, opened)
+        await write(db, store.save_skip, rid, server, 9, opened)
+    later = await open_round(db, guild_id=333, at=NOW + timedelta(weeks=5, hours=1))
+    live[later] = 333
+    for user in (5, 10):
+        await write(db, store.save_answer, later, 333, user, "too", False, NOW)
+
+    found = await store.early_inputs(db)
+    # Only rounds that could come out early (two answers or more) are read…
+    assert set(found) == {rid for rid, server in live.items() if server != OTHER}
+    for rid, inputs in found.items():
+        # …each exactly as the per-round reads see it.
+        current = await store.get_round(db, rid)
+        assert current is not None
+        regulars = await store.recent_responders(db, live[rid], current.opened_at)
+        assert (inputs.regulars, (inputs.answered, inputs.skipped)) == (
+            regulars,
+            await store.responses(db, rid),
+        )
+    assert set(await store.early_inputs(db, 333)) == {r for r, s in live.items() if s == 333}

@@ -11,7 +11,7 @@ import pytest
 from bot.db import Database, discover_migrations
 from bot.privacy import CORE_DECLARATIONS, Registry
 from bot.timeutil import UTC
-from cogs.support import store
+from cogs.support import logic, store
 from tests.writes import write
 
 NOW = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
@@ -64,6 +64,25 @@ async def test_a_schedule_is_saved_restarted_and_stopped(db: Database) -> None:
     again = await store.get_schedule(db, ANA)
     assert again is not None
     assert again.active
+
+
+async def test_active_schedules_arm_as_each_schedule_read_alone_would(db: Database) -> None:
+    # Ana: no quiet watch. Ben: watched. Cat: watched, and already told for this spell.
+    # Dev: stopped (no jobs at all).
+    for who in (ANA, BEN, CAT, DEV):
+        await start(db, who)
+    await write(db, store.set_quiet, BEN, 3, NOW)
+    await write(db, store.set_quiet, CAT, 5, NOW)
+    assert await write(db, store.claim_quiet_alert, CAT, NOW + timedelta(days=5))
+    await write(db, store.stop_schedule, DEV, NOW)
+
+    armed = await store.active_schedules(db)
+    assert [a.user_id for a in armed] == [ANA, BEN, CAT]
+    for a in armed:
+        schedule = await store.get_schedule(db, a.user_id)
+        assert schedule is not None
+        assert (a.next_send_at, a.quiet_due) == (schedule.next_send_at, logic.quiet_due(schedule))
+    assert [a.quiet_due for a in armed] == [None, NOW + timedelta(days=3), None]
 
 
 async def test_one_check_in_per_slot_even_if_the_job_runs_twice(db: Database) -> None:
