@@ -237,6 +237,18 @@ def stats(client: Any, probe: LoopProbe, writes: WriteCounter | None = None) -> 
 def object_census(top: int = 60) -> str:
     """Objects the collector tracks (frozen ones too), by type: count and shallow bytes."""
     counts: dict[str, list[int]] = {}
+    # What a full collection walks: the tracked objects that aren't frozen, by type.
+    loose: dict[str, int] = {}
+    for obj in gc.get_objects():
+        name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        loose[name] = loose.get(name, 0) + 1
+    walked = "".join(
+        f"{count:9,d}  {name}\n"
+        for name, count in sorted(loose.items(), key=lambda kv: -kv[1])[:25]
+    )
+    walked = (
+        f"{sum(loose.values()):,} objects not frozen (a full collection walks them)\n{walked}\n"
+    )
     gc.unfreeze()  # frozen objects are out of get_objects()' sight
     everything = gc.get_objects()
     gc.freeze()
@@ -248,7 +260,7 @@ def object_census(top: int = 60) -> str:
     rows = sorted(counts.items(), key=lambda kv: -kv[1][1])[:top]
     lines = [f"{size / 1e6:8.2f} MB {count:9,d}  {name}" for name, (count, size) in rows]
     total = sum(size for _, size in counts.values())
-    return f"{total / 1e6:.1f} MB in tracked objects (shallow)\n" + "\n".join(lines) + "\n"
+    return walked + f"{total / 1e6:.1f} MB in tracked objects (shallow)\n" + "\n".join(lines) + "\n"
 
 
 def traced_growth(baseline: Any, top: int = 25) -> str:
@@ -292,6 +304,8 @@ async def main(args: argparse.Namespace) -> None:
     discord.http.Route.BASE = args.api
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway)
     client = build(args)  # imports done before the probe starts: they aren't loop stalls
+    if os.environ.get("HEARTH_BENCH_GC_THRESHOLD"):  # diagnosis: other collector thresholds
+        gc.set_threshold(*(int(n) for n in os.environ["HEARTH_BENCH_GC_THRESHOLD"].split(",")))
     probe = LoopProbe()
     probe.start()
     GC.start()

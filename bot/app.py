@@ -10,6 +10,7 @@ import importlib
 import json
 import logging
 import pkgutil
+from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +31,13 @@ from bot.config import Settings, old_keys, parse_shard_ids
 from bot.connection import unreachable
 from bot.db import Database, discover_migrations
 from bot.decks import DEFAULT_DECK_DIR, Decks
-from bot.discord_internals import ANSWER_FOR_IT_AFTER, StateClient, has_handler, watch_answer
+from bot.discord_internals import (
+    ANSWER_FOR_IT_AFTER,
+    AnswerWatch,
+    StateClient,
+    has_handler,
+    watch_answer,
+)
 from bot.dm import DMChannels
 from bot.errors import IN_SERVERS, HearthTree, send_ephemeral
 from bot.leases import Leases
@@ -132,6 +139,10 @@ def rest_trace(limit_of: Callable[[], GlobalRestLimit]) -> aiohttp.TraceConfig:
 
 # Discord's deadline for an interaction's first answer; one still unanswered then is logged.
 ANSWER_DEADLINE = 3.0
+# How late past its time an interaction's stand-in or "unanswered" line may come, so one
+# timer serves the interactions of a tenth of a second (a stand-in at 2.0–2.1 s, well
+# inside Discord's 3).
+SWEEP_SLACK = 0.1
 # Set on each click and form as it arrives: whether discord.py routed it to a handler.
 ROUTED = "hearth_routed"
 
@@ -194,6 +205,12 @@ class HearthBot(StateClient):
         # Hearth (bot.discord_internals.StandInResponse); the stand-ins running now.
         self.answer_for_it_after = ANSWER_FOR_IT_AFTER
         self._stand_ins: set[asyncio.Task[None]] = set()
+        # What falls due for the interactions that arrived (a stand-in answer, the
+        # "unanswered" line), in arrival order: one timer for all of them (_sweep), not
+        # two per interaction.
+        self._stand_in_due: deque[tuple[float, AnswerWatch]] = deque()
+        self._unanswered_due: deque[tuple[float, AnswerWatch]] = deque()
+        self._sweeping: asyncio.TimerHandle | None = None
         self.scheduler = Scheduler(self.clock, misfire_grace_seconds=settings.misfire_grace_seconds)
         self.boundaries = Boundaries(self.db, self.clock)
         # The one per-person limit on anything that DMs someone on another's behalf.
@@ -428,14 +445,36 @@ class HearthBot(StateClient):
         look handled that never was — and nobody would answer it. And whatever happens
         next, one still unanswered at Discord's deadline is logged — and before that, a
         handler still working near it gets its first answer from Hearth (`watch_answer`)."""
-        watch_answer(interaction, self._stand_ins, self.answer_for_it_after)
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        watch = watch_answer(interaction)
         if interaction.type in (
             discord.InteractionType.component,
             discord.InteractionType.modal_submit,
         ):
             interaction.extras[ROUTED] = has_handler(self, interaction)
-        if interaction.type != discord.InteractionType.autocomplete:
-            asyncio.get_running_loop().call_later(ANSWER_DEADLINE, _unanswered, interaction)
+        if watch is not None:
+            self._stand_in_due.append((now + self.answer_for_it_after, watch))
+            self._unanswered_due.append((now + ANSWER_DEADLINE, watch))
+            self._arm_sweep(loop)
+
+    def _arm_sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._sweeping is not None:
+            return
+        heads = [due[0][0] for due in (self._stand_in_due, self._unanswered_due) if due]
+        if heads:
+            self._sweeping = loop.call_at(min(heads) + SWEEP_SLACK, self._sweep)
+
+    def _sweep(self) -> None:
+        """Everything due by now: stand-in answers first, then the "unanswered" lines."""
+        self._sweeping = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._stand_in_due and self._stand_in_due[0][0] <= now:
+            self._stand_in_due.popleft()[1].stand_in(self._stand_ins)
+        while self._unanswered_due and self._unanswered_due[0][0] <= now:
+            _unanswered(self._unanswered_due.popleft()[1])
+        self._arm_sweep(loop)
 
     async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
         """A click or modal nobody handles (an expired panel, a finished flow) gets a kind
@@ -542,6 +581,9 @@ class HearthBot(StateClient):
         return True
 
     async def close(self) -> None:
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            self._sweeping = None
         if self._invalid_report is not None:
             self._invalid_report.cancel()
             self.invalid_responses.report()  # what came since the last one
@@ -558,21 +600,18 @@ class HearthBot(StateClient):
         await self.db.close()
 
 
-def _unanswered(interaction: discord.Interaction[Any]) -> None:
+def _unanswered(watch: AnswerWatch) -> None:
     """Logged when an interaction has no first answer at Discord's deadline: every one gets
     an answer or a line saying it didn't (ids only: never who, never their words)."""
-    if interaction.response.is_done():
+    if watch.is_answered():
         return
-    data: Any = interaction.data or {}
-    # A command's name, or a component's kind (`hearth:ci:mood`): never an object's id.
-    what = data.get("name") or ":".join(str(data.get("custom_id", "")).split(":")[:3]) or "?"
     log.warning(
         "interaction unanswered after %.0f s id=%s type=%s what=%s guild=%s",
         ANSWER_DEADLINE,
-        interaction.id,
-        interaction.type.name,
-        what,
-        interaction.guild_id,
+        watch.id,
+        watch.kind,
+        watch.what,
+        watch.guild_id,
     )
 
 

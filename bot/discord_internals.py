@@ -11,7 +11,9 @@ the new source before moving `CHECKED_VERSION`.
    the loop, and remembering what each shard's READY listed.
 2. `StateClient._get_state` — the only way to give the client that state;
    `StateClient.shard_websocket` — a shard's connection, for its session's health.
-3. `has_handler` — whether a click or modal will reach anything (the view store).
+3. `has_handler` — whether a click or modal will reach anything (the view store);
+   `HearthViewStore` — a click on a dynamic item routed without rebuilding the message's
+   whole view first.
 4. `cog_app_commands` — a cog's own app commands, before the cog is added.
 5. `StandInResponse` / `watch_answer` — an interaction's first answer given by Hearth
    when its handler is still working near Discord's 3 s deadline.
@@ -25,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +38,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.state import AutoShardedConnectionState, ConnectionState
+from discord.ui.view import ViewStore
 
 CHECKED_VERSION = "2.7.1"
 
@@ -56,6 +61,10 @@ RELIED_ON: tuple[tuple[type[Any], str], ...] = (
     (discord.AutoShardedClient, "_get_websocket"),
     (discord.Interaction, "_cs_response"),
     (discord.InteractionResponse, "_parent"),
+    (discord.InteractionResponse, "_response_type"),
+    (ConnectionState, "clear"),
+    (ViewStore, "schedule_dynamic_item_call"),
+    (discord.ui.Item, "_refresh_state"),
 )
 
 
@@ -105,6 +114,12 @@ class GatewayState(AutoShardedConnectionState[Any]):
         self._new_servers = 0
         self._arriving = False  # from READY until discord.py dispatches ready
         super().__init__(*args, **kwargs)
+
+    def clear(self, *, views: bool = True) -> None:
+        # Private: discord.py makes its view store here; ours routes dynamic items leaner.
+        super().clear(views=views)
+        if views:
+            self._view_store = HearthViewStore(self)
 
     def parse_ready(self, data: Any) -> None:
         # Private: overridden to drop the stub per server (see the class docstring).
@@ -192,6 +207,62 @@ class GatewayState(AutoShardedConnectionState[Any]):
 
     def _end_turn(self) -> None:
         self._turn_started = None
+
+
+# A select's kind by its component type (a button otherwise).
+_SELECTS: dict[int, type[discord.ui.Item[Any]]] = {
+    discord.ComponentType.string_select.value: discord.ui.Select,
+    discord.ComponentType.user_select.value: discord.ui.UserSelect,
+    discord.ComponentType.role_select.value: discord.ui.RoleSelect,
+    discord.ComponentType.mentionable_select.value: discord.ui.MentionableSelect,
+    discord.ComponentType.channel_select.value: discord.ui.ChannelSelect,
+}
+
+
+class HearthViewStore(ViewStore):
+    """discord.py's view store, routing a click on a dynamic item (every `IdItem`) without
+    rebuilding a view of the whole message first: discord.py turns each of the message's
+    components into an item for every click (~0.5 ms for a panel of a dozen controls),
+    only to find the clicked one and set its view, which Hearth's items never read. Here
+    the clicked item is made from its own id, given the click's values, checked and
+    called, as discord.py does after that. (A message in components v2 goes discord.py's
+    way.)
+
+    Private API: `ViewStore` (`discord.ui.view`, undocumented) and its
+    `schedule_dynamic_item_call`, `Item._refresh_state`."""
+
+    async def schedule_dynamic_item_call(
+        self,
+        component_type: int,
+        factory: type[discord.ui.DynamicItem[discord.ui.Item[Any]]],
+        interaction: discord.Interaction[Any],
+        custom_id: str,
+        match: re.Match[str],
+    ) -> None:
+        message = interaction.message
+        if message is None or message.flags.components_v2:
+            await super().schedule_dynamic_item_call(
+                component_type, factory, interaction, custom_id, match
+            )
+            return
+        kind = _SELECTS.get(component_type, discord.ui.Button)
+        clicked = kind(custom_id=custom_id)  # type: ignore[call-arg]
+        try:
+            item = await factory.from_custom_id(interaction, clicked, match)
+        except Exception:
+            _log.exception("Ignoring exception in dynamic item creation for %r", factory)
+            return
+        item._refresh_state(interaction, interaction.data)  # type: ignore[arg-type]
+        try:
+            allow = await item.interaction_check(interaction)
+        except Exception:
+            allow = False
+        if not allow:
+            return
+        try:
+            await item.callback(interaction)
+        except Exception:
+            _log.exception("Ignoring exception in dynamic item callback for %r", item)
 
 
 # --------------------------------------------------------------------------- 2. the client
@@ -296,12 +367,25 @@ class StandInResponse(discord.InteractionResponse[Any]):
     first to start answering claims the answer before its request leaves, and a handler
     that starts while the stand-in's request is on its way waits for it."""
 
-    __slots__ = ("_claimed", "_stand_in")
+    __slots__ = ("__weakref__", "_answer_type", "_claimed", "_stand_in", "_watch")
 
-    def __init__(self, parent: discord.Interaction[Any]) -> None:
+    def __init__(self, parent: discord.Interaction[Any], watch: AnswerWatch) -> None:
+        self._watch = watch
         super().__init__(parent)
         self._claimed = False
         self._stand_in: asyncio.Future[None] | None = None
+
+    # discord.py records the first answer in `_response_type`: read through here, so the
+    # watch learns it without holding the interaction.
+    @property
+    def _response_type(self) -> Any:
+        return self._answer_type
+
+    @_response_type.setter
+    def _response_type(self, value: Any) -> None:
+        self._answer_type = value
+        if value is not None:
+            self._watch.answered = True
 
     async def _stood_in(self) -> bool:
         """Claims the first answer for the handler, or says Hearth already gave it."""
@@ -369,20 +453,36 @@ class StandInResponse(discord.InteractionResponse[Any]):
         return None
 
 
-def watch_answer(
-    interaction: discord.Interaction[Any], tasks: set[asyncio.Task[None]], after: float
-) -> None:
-    """Arms the stand-in answer for an interaction that has just arrived (before any
-    handler has run). `tasks` keeps the stand-ins alive while they run."""
-    if interaction.type == discord.InteractionType.autocomplete:
-        return  # answered with choices or not at all; there is nothing to stand in for
-    if hasattr(interaction, "_cs_response"):
-        return  # something read the response already: leave it as discord.py made it
-    response = StandInResponse(interaction)
-    interaction._cs_response = response  # type: ignore[attr-defined]
+class AnswerWatch:
+    """What Hearth keeps about an interaction until its deadlines (`HearthBot._sweep`):
+    whether it has its first answer, the ids to log if not, and the response only weakly.
+    Holding the interaction itself for three seconds made every one outlive a few young
+    collections and die in the oldest generation, so full collections freed thousands of
+    them at once."""
 
-    def due() -> None:
-        if response.is_done() or response._claimed:
+    __slots__ = ("answered", "guild_id", "held", "id", "kind", "response", "what")
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self.answered = False
+        self.response: Callable[[], StandInResponse | None] = lambda: None
+        self.held: discord.Interaction[Any] | None = None
+        self.id = interaction.id
+        self.kind = interaction.type.name
+        data: Any = interaction.data or {}
+        # A command's name, or a component's kind (`hearth:ci:mood`): never an object's id.
+        self.what = (
+            data.get("name") or ":".join(str(data.get("custom_id", "")).split(":")[:3]) or "?"
+        )
+        self.guild_id = interaction.guild_id
+
+    def is_answered(self) -> bool:
+        return self.answered or (self.held is not None and self.held.response.is_done())
+
+    def stand_in(self, tasks: set[asyncio.Task[None]]) -> None:
+        """Its stand-in time: answer for a handler still working (one that has finished
+        holds nothing, and its interaction is gone)."""
+        response = self.response()
+        if response is None or response.is_done() or response._claimed:
             return
         task = asyncio.get_running_loop().create_task(
             response.answer_if_slow(), name="interaction:stand-in"
@@ -390,4 +490,20 @@ def watch_answer(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    asyncio.get_running_loop().call_later(after, due)
+
+def watch_answer(interaction: discord.Interaction[Any]) -> AnswerWatch | None:
+    """Watches an interaction that has just arrived (before any handler has run): its
+    stand-in answer is armed, and the watch says later whether it was answered. None for
+    autocomplete (answered with choices or not at all)."""
+    if interaction.type == discord.InteractionType.autocomplete:
+        return None
+    watch = AnswerWatch(interaction)
+    if hasattr(interaction, "_cs_response"):
+        # Something read the response already: leave it as discord.py made it (no stand-in)
+        # and keep the interaction to ask it at the deadline.
+        watch.held = interaction
+        return watch
+    response = StandInResponse(interaction, watch)
+    interaction._cs_response = response  # type: ignore[attr-defined]
+    watch.response = weakref.ref(response)
+    return watch

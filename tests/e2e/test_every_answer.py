@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import discord
@@ -43,3 +44,14 @@ async def test_an_interaction_left_unanswered_is_logged_without_who(
     assert f"id={r.interaction.id}" in line
     assert "what=forgetful" in line
     assert str(ana.id) not in line
+
+    # An answered one, its interaction long gone by its deadline, adds no line.
+    answered = await ana.slash("boundaries timezone", zone="Berlin")
+    assert "Europe/Berlin" in answered.text
+    gc.collect()  # nothing of it is kept until its deadline: only the watch remains
+    await fake_discord.until(
+        lambda: all(w.id != answered.interaction.id for _, w in bot._unanswered_due),
+        timeout=2,
+        what="its deadline",
+    )
+    assert logged() == [line]

@@ -53,6 +53,7 @@ def test_every_private_name_a_patch_relies_on_is_still_there(tmp_path: Path) -> 
     assert isinstance(bot._handlers, dict)
     assert isinstance(bot._hooks, dict)
     store = bot._connection._view_store
+    assert isinstance(store, discord_internals.HearthViewStore)
     assert isinstance(store._modals, dict)
     assert isinstance(store._dynamic_items, dict)
     assert isinstance(store._views, dict)
