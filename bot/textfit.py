@@ -251,7 +251,11 @@ def fit(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    text = clean(text)
+    return _fit_clean(clean(text), limit, ellipsis)
+
+
+def _fit_clean(text: str, limit: int, ellipsis: str) -> str:
+    """`fit` of text already clean."""
     if not text or _units(text) <= limit:
         return text
     mark = ellipsis if _units(ellipsis) <= limit else ""
@@ -263,7 +267,10 @@ def one_line(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
 
     For titles, labels, thread names, option labels and other single-line places.
     """
-    return fit(" ".join(clean(text).split()), limit, ellipsis=ellipsis)
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    # Clean text joined by single spaces is still clean: no second cleaning pass.
+    return _fit_clean(" ".join(clean(text).split()), limit, ellipsis)
 
 
 def quote_block(text: str, limit: int) -> str:
@@ -334,38 +341,55 @@ def fit_embed(embed: discord.Embed, *, total: int = EMBED_TOTAL) -> discord.Embe
     """
     if total < 0:
         raise ValueError("total must not be negative")
-
+    # Each part is measured as it is fitted, so an embed within `total` (nearly all) is
+    # never measured again; discord.py builds a proxy per field each time `fields` is read.
+    length = 0
     if embed.title is not None:
         embed.title = one_line(str(embed.title), EMBED_TITLE) or None
+        length += _units(embed.title or "")
     if embed.description is not None:
         embed.description = fit(str(embed.description), EMBED_DESCRIPTION) or None
+        length += _units(embed.description or "")
 
-    fields = embed.fields[:EMBED_FIELDS]
-    if fields:  # clear_fields() on a field-less embed would add "fields": []
-        embed.clear_fields()
-    for field in fields:
-        embed.add_field(
-            name=one_line(field.name or "", FIELD_NAME) or EMPTY_FIELD,
-            value=fit(field.value or "", FIELD_VALUE) or EMPTY_FIELD,
-            inline=field.inline,
+    fields = embed.fields
+    fitted = [
+        (
+            one_line(field.name or "", FIELD_NAME) or EMPTY_FIELD,
+            fit(field.value or "", FIELD_VALUE) or EMPTY_FIELD,
+            field.inline,
         )
+        for field in fields[:EMBED_FIELDS]
+    ]
+    if len(fitted) < len(fields) or any(
+        (name, value) != (field.name, field.value)
+        for (name, value, _inline), field in zip(fitted, fields, strict=False)
+    ):
+        embed.clear_fields()  # only when there are fields: it would add "fields": []
+        for name, value, inline in fitted:
+            embed.add_field(name=name, value=value, inline=inline)
+    length += sum(_units(name) + _units(value) for name, value, _inline in fitted)
 
     footer = embed.footer
     if footer.text is not None:
         text = fit(footer.text, FOOTER)
         if text:
-            embed.set_footer(text=text, icon_url=footer.icon_url)
+            if text != footer.text:
+                embed.set_footer(text=text, icon_url=footer.icon_url)
+            length += _units(text)
         else:  # Discord requires footer text whenever there is a footer
             embed.remove_footer()
     author = embed.author
     if author.name is not None:
         name = one_line(author.name, AUTHOR)
         if name:
-            embed.set_author(name=name, url=author.url, icon_url=author.icon_url)
+            if name != author.name:
+                embed.set_author(name=name, url=author.url, icon_url=author.icon_url)
+            length += _units(name)
         else:  # likewise, an author needs a name
             embed.remove_author()
 
-    _trim_to_total(embed, total)
+    if length > total:
+        _trim_to_total(embed, total)
     return embed
 
 
