@@ -387,11 +387,21 @@ class Database:
                     else:
                         await tx.rollback()  # type: ignore[attr-defined]
                     raise
+                try:
+                    if isinstance(tx, LoopTx):
+                        tx.conn.commit()
+                    else:
+                        await tx.commit()  # type: ignore[attr-defined]
+                except BaseException:
+                    # A commit refused (a full disk) leaves nothing open for the next one.
+                    self._after_commit = []
+                    if isinstance(tx, LoopTx):
+                        tx.conn.rollback()
+                    else:
+                        await tx.rollback()  # type: ignore[attr-defined]
+                    raise
                 if isinstance(tx, LoopTx):
-                    tx.conn.commit()
                     self._after_loop_commit()
-                else:
-                    await tx.commit()  # type: ignore[attr-defined]
                 self.transactions += 1
                 callbacks, self._after_commit = self._after_commit, []
             finally:

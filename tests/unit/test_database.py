@@ -491,3 +491,24 @@ async def test_the_write_ahead_log_stays_bounded_without_checkpoints_on_the_loop
     # Without checkpoints the log holds a frame (a 4 KB page) per commit at least.
     assert wal < commits * 4096 / 3
     assert await db.fetchval("SELECT COUNT(*) FROM t") == commits
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+async def test_a_refused_commit_leaves_nothing_open(sqlite_db: Database, bulk: bool) -> None:
+    """A commit SQLite refuses (here a deferred reference; a full disk in life) rolls back,
+    and the next transaction starts clean instead of inside the refused one."""
+    db = sqlite_db
+    await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    await db.execute(
+        "CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    ran: list[str] = []
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction(bulk=bulk) as tx:
+            await tx.execute("INSERT INTO child VALUES (7)")
+            db.after_commit(lambda: ran.append("committed"))
+    assert ran == []
+    async with db.transaction(bulk=bulk) as tx:
+        await tx.execute("INSERT INTO parent VALUES (7)")
+        await tx.execute("INSERT INTO child VALUES (7)")
+    assert await db.fetchval("SELECT COUNT(*) FROM child") == 1
