@@ -380,20 +380,12 @@ class Database:
                 self._after_commit = []
                 try:
                     yield tx
-                except BaseException:
-                    self._after_commit = []
-                    if isinstance(tx, LoopTx):
-                        tx.conn.rollback()
-                    else:
-                        await tx.rollback()  # type: ignore[attr-defined]
-                    raise
-                try:
+                    # A commit refused (a full disk) rolls back too: nothing stays open.
                     if isinstance(tx, LoopTx):
                         tx.conn.commit()
                     else:
                         await tx.commit()  # type: ignore[attr-defined]
                 except BaseException:
-                    # A commit refused (a full disk) leaves nothing open for the next one.
                     self._after_commit = []
                     if isinstance(tx, LoopTx):
                         tx.conn.rollback()
