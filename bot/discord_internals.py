@@ -453,6 +453,10 @@ class StandInResponse(discord.InteractionResponse[Any]):
         return None
 
 
+def _no_response() -> None:
+    return None
+
+
 class AnswerWatch:
     """What Hearth keeps about an interaction until its deadlines (`HearthBot._sweep`):
     whether it has its first answer, the ids to log if not, and the response only weakly.
@@ -464,7 +468,7 @@ class AnswerWatch:
 
     def __init__(self, interaction: discord.Interaction[Any]) -> None:
         self.answered = False
-        self.response: Callable[[], StandInResponse | None] = lambda: None
+        self.response: Callable[[], StandInResponse | None] = _no_response
         self.held: discord.Interaction[Any] | None = None
         self.id = interaction.id
         self.kind = interaction.type.name
