@@ -90,7 +90,7 @@ async def test_interaction_responses_parse_only_users_by_default(
         {"type": 4, "data": {"content": text}},
         auth=False,
     )
-    assert status == 200
+    assert status == 204  # no with_response: Discord sends no body
     await pending
     assert i.original is not None
     assert i.original.pinged == Pings(frozenset({bob.id}))  # no @everyone, no role
@@ -131,7 +131,7 @@ async def test_a_deferral_takes_no_flag_but_ephemeral(
     status, _ = await call(
         fake_discord, "POST", url, {"type": 5, "data": {"flags": 64}}, auth=False
     )
-    assert status == 200
+    assert status == 204
     assert (await pending).ephemeral
 
 
@@ -238,7 +238,7 @@ async def test_an_update_through_an_interaction_parses_only_users_by_default(
     [i] = fake_discord.interactions.values()
     update = {"type": 7, "data": {"content": f"@everyone {bob.mention}"}}
     url = f"/interactions/{i.id}/{i.token}/callback"
-    assert (await call(fake_discord, "POST", url, update, auth=False))[0] == 200
+    assert (await call(fake_discord, "POST", url, update, auth=False))[0] == 204
     await pending
     # The bot's own message, edited through an interaction: users only, no @everyone.
     assert fake_discord.pings() == [(message, Pings(frozenset({bob.id})))]

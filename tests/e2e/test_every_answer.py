@@ -55,3 +55,31 @@ async def test_an_interaction_left_unanswered_is_logged_without_who(
         what="its deadline",
     )
     assert logged() == [line]
+
+
+async def test_answers_skip_discords_echo_unless_a_live_view_needs_its_message_id(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness
+) -> None:
+    guild = fake_discord.add_guild("Friends", owner="Olwen")
+    guild.add_text_channel("general")
+    ana = guild.add_member("Aurelia")
+    await hearth_unstarted.start()
+
+    def callbacks() -> list[int]:
+        return [r.status for r in fake_discord.requests if r.route.endswith("/callback")]
+
+    # A panel (stateless buttons), a click on it, a form: none needs the message back.
+    panel = await ana.slash("boundaries mine")
+    assert "comfort" in panel.text.lower()
+    shown = await ana.select(panel, "Your comfort depth here", ["1"])
+    assert shown.type == 7
+    form = await ana.click(shown, "Quiet hours…")
+    assert form.modal is not None
+    assert callbacks() == [204, 204, 204]
+
+    # A live question is stored under its message's id, which only the echo carries:
+    # asked with it, and its buttons still answer.
+    asked = await ana.slash("privacy delete")
+    assert callbacks()[-1] == 200
+    kept = await (await ana.click(asked, "Keep it")).wait_edit()
+    assert "Nothing was deleted" in kept.text

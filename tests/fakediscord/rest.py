@@ -652,6 +652,8 @@ class Rest:
         i.answered.set()
         i.attempted.set()
         self.fake._notify()
+        if req.query.get("with_response") not in ("1", "true", "True"):
+            return None  # Discord's default: 204, no callback object
         response: dict[str, Any] = {
             "interaction": {
                 "id": str(i.id),
