@@ -396,6 +396,8 @@ async def main(args: argparse.Namespace) -> None:
                 profiler.stop()
                 everything = bool(command.get("all"))
                 _write(command["path"], profiler.output_text(unicode=True, show_all=everything))
+                # The whole session too, to render other ways (`pyinstrument --load`).
+                profiler.last_session.save(command["path"] + ".pyisession")
             emit("profile_stop")
         elif name == "quit":
             break

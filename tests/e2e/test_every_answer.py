@@ -83,3 +83,44 @@ async def test_answers_skip_discords_echo_unless_a_live_view_needs_its_message_i
     assert callbacks()[-1] == 200
     kept = await (await ana.click(asked, "Keep it")).wait_edit()
     assert "Nothing was deleted" in kept.text
+
+
+async def test_a_clicks_message_is_built_only_when_its_handler_reads_it(
+    fake_discord: FakeDiscord, hearth_unstarted: HearthHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guild = fake_discord.add_guild("Friends", owner="Olwen")
+    guild.add_text_channel("general")
+    ana = guild.add_member("Aurelia")
+    bot = await hearth_unstarted.start()
+    seen: list[discord.Interaction] = []
+    arrived = bot._arrived
+
+    def keep(interaction: discord.Interaction) -> None:
+        seen.append(interaction)
+        arrived(interaction)
+
+    monkeypatch.setattr(bot, "_arrived", keep)
+    panel = await ana.slash("boundaries mine")
+
+    # Opening a form from the panel never reads the panel's message.
+    form = await ana.click(panel, "Quiet hours…")
+    assert form.modal is not None
+    assert seen[-1].type is discord.InteractionType.component
+    assert getattr(seen[-1], "_lean_raw", None) is not None
+
+    # Editing the panel reads it: built then, whole, and the edit lands on it.
+    shown = await ana.select(panel, "Your comfort depth here", ["2"])
+    assert shown.type == 7
+    message = seen[-1].message
+    assert message is not None
+    assert message.id == panel.message.id
+    assert message.guild is not None
+    assert message.guild.id == guild.id
+    assert any(row.children for row in message.components)  # type: ignore[attr-defined]
+    depth = next(
+        c
+        for row in panel.message.payload()["components"]
+        for c in row["components"]
+        if c.get("placeholder") == "Your comfort depth here"
+    )
+    assert [o["value"] for o in depth["options"] if o.get("default")] == ["2"]

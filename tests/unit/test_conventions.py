@@ -197,6 +197,9 @@ def test_every_event_is_declared_with_its_arguments() -> None:
     for path in CODE:
         if path.name == "events.py" and path.parent.name == "bot":
             continue
+        # discord.py's own parsers, overridden there, send discord.py's own events.
+        if path.name == "discord_internals.py" and path.parent.name == "bot":
+            continue
         for call in calls(tree(path)):
             name = ast.unparse(call.func)
             first = call.args[0] if call.args else None
