@@ -31,7 +31,7 @@ class Size:
     capacity_rate: float  # on one core
     capacity_seconds: float
     cpu_rate: float  # Hearth's mix against a plain bot's /ping
-    cpu_seconds: float
+    cpu_seconds: float  # each bot's measured time, split into `cpu_rounds` runs
     uptime_rate: float
     uptime_seconds: float
     load_warmup: float  # seconds at the rate before measuring
@@ -61,6 +61,10 @@ class Size:
     load_mood_people: int = 200
     # How long the bot idles between ready and the moment the prompts / check-ins fall due.
     lead_seconds: float = 4.0
+    # Benchmark 3 alternates the two bots (plain, Hearth, Hearth, plain, …) over this many
+    # rounds: this machine's speed drifts by a fifth over minutes, and a ratio of two runs
+    # taken a minute apart moved with it.
+    cpu_rounds: int = 4
     # discord.py's wait for GUILD_CREATEs after READY: its default (production's) 2 s.
     guild_ready_timeout: float = 2.0
 
@@ -116,6 +120,7 @@ TINY = Size(
     dm_open_rate=20.0,
     dm_open_burst=5,
     checkin_max_spread=1.0,
+    cpu_rounds=1,
     lead_seconds=3.0,  # a start on a busy machine must still be ready before it's due
     guild_ready_timeout=0.02,
 )
@@ -127,7 +132,8 @@ SHORT = replace(
     name="short",
     sustained_seconds=60.0,
     capacity_seconds=60.0,
-    cpu_seconds=30.0,
+    cpu_seconds=60.0,
+    cpu_rounds=2,
     uptime_seconds=60.0,
     load_warmup=10.0,
     load_window=10.0,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bench.common import Outcome, Row, Size
+from bench.common import Outcome, Row, Size, percentile
 from bench.load import DEADLINE_MS, Run, run_load
 
 SUSTAINED = "1. sustained load"
@@ -113,10 +113,16 @@ async def sustained(size: Size, work: Path) -> Outcome:
     return out
 
 
+def _own_core() -> tuple[set[int] | None, set[int] | None]:
+    """The last core for the bot, the rest for the emulator and the load (None, None on a
+    machine with one core)."""
+    cores = sorted(os.sched_getaffinity(0))
+    return ({cores[-1]}, set(cores[:-1])) if len(cores) > 1 else (None, None)
+
+
 async def capacity(size: Size, work: Path) -> Outcome:
     rate, seconds = size.capacity_rate, size.capacity_seconds
-    cores = sorted(os.sched_getaffinity(0))
-    bot_core, bench_cores = ({cores[-1]}, set(cores[:-1])) if len(cores) > 1 else (None, None)
+    bot_core, bench_cores = _own_core()
     run = await run_load(
         size,
         work,
@@ -161,35 +167,82 @@ async def capacity(size: Size, work: Path) -> Outcome:
 
 
 async def cpu(size: Size, work: Path) -> Outcome:
-    rate, seconds = size.cpu_rate, size.cpu_seconds
-    plain = await run_load(size, work, name="cpu", rate=rate, seconds=seconds, kind="plain")
-    hearth = await run_load(size, work, name="cpu", rate=rate, seconds=seconds)
-    ratio = hearth.bot_cpu_ms() / plain.bot_cpu_ms() if plain.bot_cpu_ms() else float("nan")
-    out = Outcome(problems=plain.problems + hearth.problems, timing=plain.timing + hearth.timing)
+    """Each bot measured over `cpu_rounds` runs in the order plain, Hearth, Hearth, plain, …
+    so a drift in the machine's speed falls on both alike; each figure is the CPU of all of
+    its runs over all of their interactions."""
+    rate, rounds = size.cpu_rate, max(size.cpu_rounds, 1)
+    seconds = size.cpu_seconds / rounds
+    bot_core, bench_cores = _own_core()  # neither bot shares its core with the emulator
+    runs: dict[str, list[Run]] = {"plain": [], "hearth": []}
+    for i in range(rounds):
+        for kind in ("plain", "hearth") if i % 2 == 0 else ("hearth", "plain"):
+            run = await run_load(
+                size,
+                work,
+                name="cpu",
+                rate=rate,
+                seconds=seconds,
+                kind=kind,
+                cpus=bot_core,
+                emulator_cpus=bench_cores,
+            )
+            runs[kind].append(run)
+    plain, hearth = _cpu_ms(runs["plain"]), _cpu_ms(runs["hearth"])
+    ratio = hearth / plain if plain else float("nan")
+    each = [
+        f"{h.bot_cpu_ms() / p.bot_cpu_ms():.2f}" if p.bot_cpu_ms() else "?"
+        for p, h in zip(runs["plain"], runs["hearth"], strict=True)
+    ]
+    everything = runs["plain"] + runs["hearth"]
+    out = Outcome(
+        problems=[p for r in everything for p in r.problems],
+        timing=[t for r in everything for t in r.timing],
+    )
     out.rows += [
         Row(
             CPU,
             f"plain bot, /ping at {rate:g}/s",
-            plain.bot_cpu_ms(),
+            plain,
             "ms",
             digits=2,
-            note=f"CPU per interaction; {plain.interactions:,} interactions, p50/p99 "
-            f"{plain.percentile(50):.1f}/{plain.percentile(99):.1f} ms; the same intents as "
-            "Hearth",
+            note=f"CPU per interaction; {_cpu_note(runs['plain'])}; the same intents as Hearth",
         ),
         Row(
             CPU,
             f"Hearth, the mix at {rate:g}/s",
-            hearth.bot_cpu_ms(),
+            hearth,
             "ms",
             digits=2,
-            note=f"CPU per interaction; {hearth.interactions:,} interactions, p50/p99 "
-            f"{hearth.percentile(50):.1f}/{hearth.percentile(99):.1f} ms",
+            note=f"CPU per interaction; {_cpu_note(runs['hearth'])}",
         ),
-        Row(CPU, "Hearth ÷ plain bot", ratio, "×", 2.0, digits=2),
+        Row(
+            CPU,
+            "Hearth ÷ plain bot",
+            ratio,
+            "×",
+            2.0,
+            digits=2,
+            note=f"{rounds} rounds, each bot's runs alternating; round by round: {', '.join(each)}",
+        ),
     ]
-    out.seconds = plain.wall + hearth.wall
+    out.seconds = sum(r.wall for r in everything)
     return out
+
+
+def _cpu_ms(runs: list[Run]) -> float:
+    """CPU per interaction over several runs: all their CPU over all their interactions."""
+    interactions = sum(r.interactions for r in runs)
+    cpu = sum(r.bot_cpu_ms() * r.interactions for r in runs)
+    return cpu / interactions if interactions else float("nan")
+
+
+def _cpu_note(runs: list[Run]) -> str:
+    every = [t for r in runs for t in r.tally.every]
+    return (
+        f"{sum(r.interactions for r in runs):,} interactions in {len(runs)} run"
+        f"{'s' * (len(runs) > 1)} ({' / '.join(f'{r.bot_cpu_ms():.2f}' for r in runs)} ms), "
+        f"p50/p99 {percentile(every, 50):.1f}/{percentile(every, 99):.1f} ms"
+    )
 
 
 async def uptime(size: Size, work: Path) -> Outcome:

@@ -496,12 +496,13 @@ class StandInResponse(discord.InteractionResponse[Any]):
             return
         self._stand_in = asyncio.get_running_loop().create_future()
         try:
-            if message_id_of(self._parent) is not None:
-                # A click, or a form opened from one: the message stays as it is until
-                # the handler edits it (or says something new).
-                await super().defer()
-            else:
-                await super().defer(ephemeral=True, thinking=True)
+            with _no_echo():
+                if message_id_of(self._parent) is not None:
+                    # A click, or a form opened from one: the message stays as it is until
+                    # the handler edits it (or says something new).
+                    await super().defer()
+                else:
+                    await super().defer(ephemeral=True, thinking=True)
         except discord.HTTPException as exc:
             _log.warning(
                 "interaction stand-in answer refused id=%s status=%s code=%s",
@@ -515,7 +516,8 @@ class StandInResponse(discord.InteractionResponse[Any]):
     async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> Any:
         if await self._stood_in():
             return None
-        return await super().defer(ephemeral=ephemeral, thinking=thinking)
+        with _no_echo():
+            return await super().defer(ephemeral=ephemeral, thinking=thinking)
 
     async def send_message(self, content: Any = None, **kwargs: Any) -> Any:
         if not await self._stood_in():

@@ -76,6 +76,10 @@ async def test_answers_skip_discords_echo_unless_a_live_view_needs_its_message_i
     form = await ana.click(shown, "Quiet hours…")
     assert form.modal is not None
     assert callbacks() == [204, 204, 204]
+    # A deferral, a command's "thinking…" first answer, carries no message to echo either.
+    exported = await (await ana.slash("privacy export")).wait_original()
+    assert exported.attachments
+    assert callbacks() == [204, 204, 204, 204]
 
     # A live question is stored under its message's id, which only the echo carries:
     # asked with it, and its buttons still answer.
