@@ -602,7 +602,7 @@ class NoEchoAdapter(AsyncWebhookAdapter):
             await self.request(
                 route, session=session, proxy=proxy, proxy_auth=proxy_auth, payload=params.payload
             )
-        return {"interaction": {"id": str(interaction_id), "type": 0}}
+        return {"interaction": {"id": str(interaction_id)}}  # all that discord.py reads
 
 
 _NO_ECHO = NoEchoAdapter()  # type: ignore[no-untyped-call]  # discord.py's untyped __init__
