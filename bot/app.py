@@ -201,6 +201,13 @@ class HearthBot(StateClient):
         self.dm_channels = DMChannels()
         self.dm_pacer = Pacer(settings.dm_open_rate, burst=settings.dm_open_burst)
         self.rest_limit = GlobalRestLimit()
+        if settings.shard_ids is not None and settings.shard_count is not None:
+            # One of several processes: its share holds from its very first request (login,
+            # GET /gateway/bot), and the process it replaces, killed a moment ago, may have
+            # used that share in its last second — so the first request waits one window.
+            here = len(parse_shard_ids(settings.shard_ids))
+            self.rest_limit.window.limit = global_share(here, settings.shard_count)
+            self.rest_limit.window.spent()
         # A handler still working near Discord's 3 s deadline gets its first answer from
         # Hearth (bot.discord_internals.StandInResponse); the stand-ins running now.
         self.answer_for_it_after = ANSWER_FOR_IT_AFTER

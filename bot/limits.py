@@ -140,6 +140,17 @@ class WindowLimit:
                     self._answered.clear()
                     await self._answered.wait()
 
+    def free(self, now: float | None = None) -> int:
+        """How many requests could leave at `now` (default: this moment) without waiting."""
+        now = _time.monotonic() if now is None else now
+        recent = sum(1 for t in self._ended if t > now - self.window)
+        return max(0, self.limit - self._open - recent)
+
+    def spent(self) -> None:
+        """Count every place as used a moment ago: the first request waits one window."""
+        now = _time.monotonic()
+        self._ended.extend([now] * (self.limit - self._open - len(self._ended)))
+
     def release(self) -> None:
         """The request's answer is back (or it failed): its place frees a window later."""
         self._open -= 1

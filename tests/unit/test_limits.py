@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from yarl import URL
@@ -150,3 +152,33 @@ def test_processes_share_the_global_limit_by_their_shards() -> None:
     assert global_share(2, 4) == GLOBAL_LIMIT // 2
     assert global_share(2, 4) * 2 <= GLOBAL_LIMIT  # two processes never exceed it together
     assert global_share(1, 64) == 1  # never nothing
+
+
+async def test_a_process_with_some_shards_keeps_to_its_share_from_its_first_request(
+    tmp_path: Path,
+) -> None:
+    # A replacement started beside a live process (and one just killed, whose requests
+    # still count in Discord's second) must not log in at the whole limit: its login and
+    # GET /gateway/bot drew a global 429 that way.
+    from bot.app import HearthBot
+    from bot.config import Settings
+    from bot.limits import GLOBAL_LIMIT, GLOBAL_WINDOW
+    from tests.fakediscord.harness import TEST_DATA_KEY
+
+    def window(**shards: Any) -> WindowLimit:
+        settings = Settings(database=tmp_path / "h.sqlite3", data_key=TEST_DATA_KEY, **shards)
+        return HearthBot(settings, auto_sync=False).rest_limit.window
+
+    before = time.monotonic()
+    half, quarter, whole = (
+        window(shard_count=4, shard_ids="2-3"),
+        window(shard_count=4, shard_ids="3"),
+        window(),
+    )
+    assert (half.limit, quarter.limit) == (GLOBAL_LIMIT // 2, GLOBAL_LIMIT // 4)
+    # ...and its first request waits a second, in case the one it replaces just used it.
+    after = time.monotonic()
+    assert half.free(before) == quarter.free(before) == 0
+    assert half.free(after + GLOBAL_WINDOW + 0.01) == GLOBAL_LIMIT // 2
+    # One process: all of it at once (its shards come from Discord, as does the count).
+    assert whole.limit == whole.free() == GLOBAL_LIMIT
